@@ -1,0 +1,279 @@
+//! The typed, validated description of what to run: instances, sync groups
+//! and the trackers they follow. `keepvip-conf` builds it from
+//! keepalived.conf; tests build it directly. Defaults are keepalived's.
+//!
+//! CONTRACT: conf and the daemon code against these types. Extend them (new
+//! fields need a default in the `Default`/constructor) rather than change them.
+
+use core::net::IpAddr;
+use core::time::Duration;
+
+pub use keepvip_wire::{Family, Version};
+use serde::Serialize;
+
+/// Everything the router runs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RouterConfig {
+    /// VRRP instances, in configuration order.
+    pub instances: Vec<InstanceConfig>,
+    /// vrrp_sync_group blocks.
+    pub sync_groups: Vec<SyncGroupConfig>,
+}
+
+/// Initial state requested by `state MASTER|BACKUP`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub enum StateHint {
+    /// `state MASTER` (only the address owner, priority 255, starts as MASTER).
+    Master,
+    /// `state BACKUP` or nothing.
+    #[default]
+    Backup,
+}
+
+/// Authentication for VRRPv2 (`authentication { auth_type PASS; auth_pass X }`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum AuthConfig {
+    /// PASS with the password zero padded to 8 bytes.
+    Pass([u8; 8]),
+}
+
+/// One `virtual_ipaddress` (or `_excluded`) entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VipConfig {
+    /// the address
+    pub addr: IpAddr,
+    /// prefix length (default /32 or /128)
+    pub prefix_len: u8,
+    /// `dev IF`; None = the instance's interface
+    pub dev: Option<String>,
+    /// `brd X` (IPv4)
+    pub broadcast: Option<IpAddr>,
+    /// `scope S` as the kernel's numeric scope (0 global, 253 link, 254 host)
+    pub scope: Option<u8>,
+    /// `label L` (IFA_LABEL, e.g. `eth0:vip`)
+    pub label: Option<String>,
+    /// `peer IP`
+    pub peer: Option<IpAddr>,
+    /// `no_track`: deleting it externally does not make the master leave
+    pub no_track: bool,
+}
+
+impl VipConfig {
+    /// A VIP with keepalived's defaults: full-length prefix, instance interface.
+    pub fn new(addr: IpAddr) -> Self {
+        let prefix_len = if addr.is_ipv4() { 32 } else { 128 };
+        VipConfig {
+            addr,
+            prefix_len,
+            dev: None,
+            broadcast: None,
+            scope: None,
+            label: None,
+            peer: None,
+            no_track: false,
+        }
+    }
+}
+
+/// One `virtual_routes` entry (a subset of ip-route syntax).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RouteConfig {
+    /// destination network
+    pub dst: IpAddr,
+    /// destination prefix length
+    pub dst_len: u8,
+    /// `via GW`
+    pub gateway: Option<IpAddr>,
+    /// `dev IF`
+    pub dev: Option<String>,
+    /// `src IP`
+    pub src: Option<IpAddr>,
+    /// `metric N`
+    pub metric: Option<u32>,
+    /// `table N`
+    pub table: Option<u32>,
+    /// `scope S` numeric
+    pub scope: Option<u8>,
+    /// `blackhole` (or unreachable/prohibit as the kernel route type number)
+    pub route_type: Option<u8>,
+    /// `no_track`
+    pub no_track: bool,
+}
+
+/// `unicast_peer { IP [min_ttl N] [max_ttl N] }`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnicastPeer {
+    /// peer address
+    pub addr: IpAddr,
+    /// accept adverts only with TTL >= this
+    pub min_ttl: Option<u8>,
+    /// accept adverts only with TTL <= this
+    pub max_ttl: Option<u8>,
+}
+
+/// What a tracker watches; the key that `Input::Tracker` refers to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum TrackerKey {
+    /// vrrp_script NAME (result ok / failed)
+    Script(String),
+    /// track_file NAME (integer value)
+    File(String),
+    /// vrrp_track_process NAME (in quorum / out of quorum)
+    Process(String),
+    /// track_interface IF (up / down)
+    Interface(String),
+}
+
+/// A tracker as followed by an instance or a sync group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrackRef {
+    /// which tracker
+    pub key: TrackerKey,
+    /// weight -253..=253 (-254..=254 for processes); 0 = FAULT on failure
+    pub weight: i32,
+    /// `reverse`: the weight applies in the opposite condition
+    pub reverse: bool,
+}
+
+/// Gratuitous ARP / unsolicited NA behaviour (keepalived defaults in `Default`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GarpConfig {
+    /// `garp_master_repeat` (5): GARPs per burst on becoming MASTER
+    pub master_repeat: u32,
+    /// `garp_master_delay` (5 s): delay before the second burst; zero = none
+    pub master_delay: Duration,
+    /// `garp_master_refresh` (0 = off): periodic refresh while MASTER
+    pub master_refresh: Duration,
+    /// `garp_master_refresh_repeat` (1)
+    pub master_refresh_repeat: u32,
+    /// `garp_lower_prio_repeat` (0 = off): GARPs when a lower priority advert is received as MASTER
+    pub lower_prio_repeat: u32,
+    /// `garp_lower_prio_delay` (0)
+    pub lower_prio_delay: Duration,
+    /// `garp_interval` / `gna_interval` (0): gap between packets of a burst
+    pub interval: Duration,
+}
+
+impl Default for GarpConfig {
+    fn default() -> Self {
+        GarpConfig {
+            master_repeat: 5,
+            master_delay: Duration::from_secs(5),
+            master_refresh: Duration::ZERO,
+            master_refresh_repeat: 1,
+            lower_prio_repeat: 0,
+            lower_prio_delay: Duration::ZERO,
+            interval: Duration::ZERO,
+        }
+    }
+}
+
+/// One vrrp_instance, validated, with keepalived's defaults applied.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InstanceConfig {
+    /// instance name (`VI_1`), used in logs and notifies
+    pub name: String,
+    /// `interface`
+    pub interface: String,
+    /// `virtual_router_id` 1..=255
+    pub vrid: u8,
+    /// address family of the VIPs carried in adverts
+    pub family: Family,
+    /// `version` / `vrrp_version` (IPv6 is always V3)
+    pub version: Version,
+    /// `priority` 1..=255 (255 = address owner)
+    pub priority: u8,
+    /// `advert_int` (v2: whole seconds; v3: multiple of 10 ms)
+    pub advert_interval: Duration,
+    /// `state`
+    pub state_hint: StateHint,
+    /// `nopreempt`
+    pub nopreempt: bool,
+    /// `preempt_delay` (0..=1000 s)
+    pub preempt_delay: Duration,
+    /// `accept` / `no_accept` (keepalived default: accept unless strict)
+    pub accept: bool,
+    /// `virtual_ipaddress` (carried in adverts)
+    pub vips: Vec<VipConfig>,
+    /// `virtual_ipaddress_excluded` (installed with MASTER, not advertised)
+    pub excluded_vips: Vec<VipConfig>,
+    /// `virtual_routes`
+    pub routes: Vec<RouteConfig>,
+    /// `unicast_peer`; empty = multicast
+    pub unicast_peers: Vec<UnicastPeer>,
+    /// `unicast_src_ip` / `mcast_src_ip`; None = interface primary address
+    pub src_ip: Option<IpAddr>,
+    /// `mcast_dst_ip` / vrrp_mcast_group4/6; None = 224.0.0.18 / ff02::12
+    pub mcast_dst: Option<IpAddr>,
+    /// `unicast_ttl` (default 255)
+    pub unicast_ttl: u8,
+    /// `authentication` (v2 only)
+    pub auth: Option<AuthConfig>,
+    /// track_script / track_interface / track_file / track_process entries
+    pub trackers: Vec<TrackRef>,
+    /// false with `dont_track_primary`
+    pub track_primary: bool,
+    /// GARP / NA timing
+    pub garp: GarpConfig,
+    /// emit the VRRPv3-over-IPv4 checksum with the pseudo-header (keepalived 2.2.7 way)
+    pub v3_checksum_pseudo_header: bool,
+    /// `strict_mode` / `vrrp_strict`
+    pub strict: bool,
+    /// `skip_check_adv_addr`
+    pub skip_check_adv_addr: bool,
+    /// `lower_prio_no_advert`
+    pub lower_prio_no_advert: bool,
+    /// `higher_prio_send_advert`
+    pub higher_prio_send_advert: bool,
+    /// `down_timer_adverts` (3)
+    pub down_timer_adverts: u32,
+}
+
+impl InstanceConfig {
+    /// An instance with keepalived's defaults.
+    pub fn new(name: impl Into<String>, interface: impl Into<String>, vrid: u8) -> Self {
+        InstanceConfig {
+            name: name.into(),
+            interface: interface.into(),
+            vrid,
+            family: Family::V4,
+            version: Version::V2,
+            priority: 100,
+            advert_interval: Duration::from_secs(1),
+            state_hint: StateHint::Backup,
+            nopreempt: false,
+            preempt_delay: Duration::ZERO,
+            accept: true,
+            vips: Vec::new(),
+            excluded_vips: Vec::new(),
+            routes: Vec::new(),
+            unicast_peers: Vec::new(),
+            src_ip: None,
+            mcast_dst: None,
+            unicast_ttl: 255,
+            auth: None,
+            trackers: Vec::new(),
+            track_primary: true,
+            garp: GarpConfig::default(),
+            v3_checksum_pseudo_header: true,
+            strict: false,
+            skip_check_adv_addr: false,
+            lower_prio_no_advert: false,
+            higher_prio_send_advert: false,
+            down_timer_adverts: 3,
+        }
+    }
+}
+
+/// One vrrp_sync_group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyncGroupConfig {
+    /// group name
+    pub name: String,
+    /// member instance names
+    pub members: Vec<String>,
+    /// trackers of the group (weights ignored unless `tracking_weight`)
+    pub trackers: Vec<TrackRef>,
+    /// `sync_group_tracking_weight`
+    pub tracking_weight: bool,
+}
