@@ -132,3 +132,56 @@ impl AddrList<'_> {
         core::iter::empty()
     }
 }
+
+/// The fields of a received IPv4 header that the receive rules need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ipv4Info {
+    /// source address
+    pub src: Ipv4Addr,
+    /// destination address
+    pub dst: Ipv4Addr,
+    /// time to live (must be 255 for multicast adverts)
+    pub ttl: u8,
+    /// protocol (112 for VRRP)
+    pub protocol: u8,
+    /// header length in bytes (IHL × 4); the payload starts here
+    pub header_len: usize,
+    /// total length from the header (payload ends here)
+    pub total_len: usize,
+}
+
+impl Ipv4Info {
+    /// Read an IPv4 header (as a raw IPv4 socket delivers it).
+    pub fn parse(_packet: &[u8]) -> Result<Ipv4Info, Error> {
+        unimplemented!("wire")
+    }
+}
+
+/// The VRID byte of a VRRP message, if it is long enough to have one
+/// (to count a malformed packet against its instance).
+pub fn peek_vrid(payload: &[u8]) -> Option<u8> {
+    payload.get(1).copied()
+}
+
+/// Length of a gratuitous ARP Ethernet frame (without FCS).
+pub const GARP_FRAME_LEN: usize = 42;
+/// Length of an unsolicited NA Ethernet frame with a target link-layer option.
+pub const NA_FRAME_LEN: usize = 86;
+
+/// Build a gratuitous ARP request frame: Ethernet broadcast, sender MAC =
+/// `mac`, sender IP = target IP = `vip`. Returns the frame length.
+pub fn emit_garp(_buf: &mut [u8], _mac: [u8; 6], _vip: Ipv4Addr) -> usize {
+    unimplemented!("wire")
+}
+
+/// Build an unsolicited neighbour advertisement frame (ICMPv6 136, override
+/// flag, target link-layer address option) from `src` (link-local) to
+/// ff02::1 with hop limit 255, announcing `target` at `mac`. Returns the length.
+pub fn emit_unsolicited_na(
+    _buf: &mut [u8],
+    _mac: [u8; 6],
+    _src: Ipv6Addr,
+    _target: Ipv6Addr,
+) -> usize {
+    unimplemented!("wire")
+}
