@@ -1,0 +1,187 @@
+//! Command line: keepalived's flags, plus keepvip's own subcommands.
+//!
+//! `keepvip [run] [keepalived flags]` runs the daemon, so an existing
+//! `ExecStart=/usr/sbin/keepalived -n -l -D` line works with the binary name
+//! swapped. `keepvip -t -f FILE` is keepalived's config test; `keepvip check`
+//! is the friendlier spelling.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Default configuration file, as keepalived.
+pub const DEFAULT_CONFIG: &str = "/etc/keepalived/keepalived.conf";
+
+/// keepvip: VRRP high availability, a drop-in for keepalived's VRRP side.
+#[derive(Debug, Parser)]
+#[command(name = "keepvip", version, about, long_about = None, args_conflicts_with_subcommands = true, disable_version_flag = true)]
+pub struct Cli {
+    /// What to do (default: run the daemon).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// keepalived's flags for running the daemon.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the VRRP daemon (the default).
+    Run(RunArgs),
+    /// Check a configuration file and print diagnostics (exit 5 on errors).
+    Check(CheckArgs),
+    /// Show the state of a running daemon's instances.
+    Status(StatusArgs),
+    /// The two-node nginx failover demo in network namespaces.
+    Lab(LabArgs),
+}
+
+/// keepalived's command-line flags (those that matter to the VRRP side;
+/// the others are accepted so existing unit files keep working).
+#[derive(Debug, Clone, Default, Args)]
+pub struct RunArgs {
+    /// Configuration file.
+    #[arg(short = 'f', long = "use-file", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Only run the VRRP subsystem (accepted: it is all keepvip does).
+    #[arg(short = 'P', long = "vrrp")]
+    pub vrrp_only: bool,
+    /// Only run health checkers (LVS): not supported, refused.
+    #[arg(short = 'C', long = "check")]
+    pub checkers_only: bool,
+    /// Log to the console (stderr) too.
+    #[arg(short = 'l', long = "log-console")]
+    pub log_console: bool,
+    /// Detailed log messages.
+    #[arg(short = 'D', long = "log-detail")]
+    pub log_detail: bool,
+    /// Syslog facility local0..local7 (0-7).
+    #[arg(short = 'S', long = "log-facility", value_name = "0-7")]
+    pub log_facility: Option<u8>,
+    /// Also log to a file.
+    #[arg(short = 'g', long = "log-file", value_name = "FILE", num_args = 0..=1, default_missing_value = "/tmp/keepalived.log")]
+    pub log_file: Option<PathBuf>,
+    /// Don't log through syslog.
+    #[arg(short = 'G', long = "no-syslog")]
+    pub no_syslog: bool,
+    /// Drop VIPs on transition from signal.
+    #[arg(short = 'X', long = "release-vips")]
+    pub release_vips: bool,
+    /// Don't remove VRRP VIPs and routes on daemon stop.
+    #[arg(short = 'V', long = "dont-release-vrrp")]
+    pub dont_release_vrrp: bool,
+    /// Don't fork: stay in the foreground (systemd, tests).
+    #[arg(short = 'n', long = "dont-fork")]
+    pub dont_fork: bool,
+    /// Dump the configuration data (as JSON) at start.
+    #[arg(short = 'd', long = "dump-conf")]
+    pub dump_conf: bool,
+    /// Main pidfile.
+    #[arg(short = 'p', long = "pid", value_name = "FILE")]
+    pub pidfile: Option<PathBuf>,
+    /// VRRP child pidfile (keepvip has one process: it gets the same pid).
+    #[arg(short = 'r', long = "vrrp_pid", value_name = "FILE")]
+    pub vrrp_pidfile: Option<PathBuf>,
+    /// Checkers pidfile (accepted, unused).
+    #[arg(short = 'c', long = "checkers_pid", value_name = "FILE")]
+    pub checkers_pidfile: Option<PathBuf>,
+    /// Configuration id for `@ID` line conditionals (default: short hostname).
+    #[arg(short = 'i', long = "config-id", value_name = "ID")]
+    pub config_id: Option<String>,
+    /// Test the configuration and exit (keepalived's exit codes: 0 ok, 5 errors).
+    #[arg(short = 't', long = "config-test")]
+    pub config_test: bool,
+    /// Print the version and exit.
+    #[arg(short = 'v', long = "version")]
+    pub version: bool,
+    /// Run in network namespace NAME (as keepalived -s).
+    #[arg(short = 's', long = "namespace", value_name = "NAME")]
+    pub namespace: Option<String>,
+    /// Control socket path for `keepvip status`.
+    #[arg(long = "control-socket", value_name = "PATH")]
+    pub control_socket: Option<PathBuf>,
+}
+
+impl RunArgs {
+    /// The configuration file to read.
+    pub fn config_path(&self) -> PathBuf {
+        self.config
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG))
+    }
+}
+
+/// `keepvip check`
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// Configuration file.
+    #[arg(short = 'f', long = "use-file", value_name = "FILE", default_value = DEFAULT_CONFIG)]
+    pub config: PathBuf,
+    /// Configuration id for `@ID` line conditionals (default: short hostname).
+    #[arg(short = 'i', long = "config-id", value_name = "ID")]
+    pub config_id: Option<String>,
+    /// Print the resolved configuration as JSON.
+    #[arg(long)]
+    pub dump: bool,
+}
+
+/// `keepvip status`
+#[derive(Debug, Clone, Args)]
+pub struct StatusArgs {
+    /// Control socket of the daemon.
+    #[arg(long = "control-socket", value_name = "PATH")]
+    pub control_socket: Option<PathBuf>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `keepvip lab`
+#[derive(Debug, Clone, Args)]
+pub struct LabArgs {
+    /// Leave the lab running and print how to poke it.
+    #[arg(long)]
+    pub keep: bool,
+    /// VRRP version for the demo (2 or 3).
+    #[arg(long, default_value_t = 3)]
+    pub vrrp_version: u8,
+    /// Use keepalived instead of keepvip on the backup node (interop demo).
+    #[arg(long)]
+    pub keepalived_peer: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keepalived_style_flags_parse() {
+        let cli = Cli::try_parse_from([
+            "keepvip", "-n", "-l", "-D", "-f", "/x.conf", "-p", "/p", "-r", "/r", "-i", "lb1",
+        ])
+        .unwrap();
+        assert!(cli.command.is_none());
+        assert!(cli.run.dont_fork && cli.run.log_console && cli.run.log_detail);
+        assert_eq!(cli.run.config_path(), PathBuf::from("/x.conf"));
+        assert_eq!(cli.run.config_id.as_deref(), Some("lb1"));
+    }
+
+    #[test]
+    fn config_test_flag() {
+        let cli = Cli::try_parse_from(["keepvip", "-t", "-f", "/x.conf"]).unwrap();
+        assert!(cli.run.config_test);
+    }
+
+    #[test]
+    fn subcommands_parse() {
+        let cli = Cli::try_parse_from(["keepvip", "check", "-f", "/y", "--dump"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Check(ref c)) if c.dump));
+        let cli = Cli::try_parse_from(["keepvip", "run", "-n", "-f", "/y"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Run(ref r)) if r.dont_fork));
+        let cli = Cli::try_parse_from(["keepvip", "-V", "-v"]).unwrap();
+        assert!(cli.run.dont_release_vrrp && cli.run.version);
+        let cli = Cli::try_parse_from(["keepvip", "-g"]).unwrap();
+        assert_eq!(cli.run.log_file, Some(PathBuf::from("/tmp/keepalived.log")));
+    }
+}

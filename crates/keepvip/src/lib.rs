@@ -1,0 +1,5 @@
+//! keepvip: the daemon around the protocol core (see DESIGN.md).
+
+pub mod cli;
+pub mod logging;
+pub mod sys;

@@ -1,0 +1,158 @@
+//! Process-level plumbing: capabilities, pidfiles, forking, sd_notify.
+
+use std::io;
+use std::os::unix::net::UnixDatagram;
+use std::path::{Path, PathBuf};
+
+/// CAP_NET_ADMIN bit number (linux/capability.h).
+const CAP_NET_ADMIN: u32 = 12;
+/// CAP_NET_RAW bit number.
+const CAP_NET_RAW: u32 = 13;
+
+/// A capability the daemon needs and lacks.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CapError {
+    /// raw sockets for VRRP and gratuitous ARP
+    #[error("missing CAP_NET_RAW: keepvip needs it to open raw VRRP (IP protocol 112) and ARP sockets; run as root or grant it (AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN)")]
+    NetRaw,
+    /// address and route changes
+    #[error("missing CAP_NET_ADMIN: keepvip needs it to add and remove virtual IP addresses and routes; run as root or grant it (AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN)")]
+    NetAdmin,
+}
+
+/// Effective capability mask of this process, from /proc/self/status.
+fn effective_caps() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("CapEff:"))?;
+    u64::from_str_radix(line.trim_start_matches("CapEff:").trim(), 16).ok()
+}
+
+/// Check that we may open raw sockets and change addresses.
+pub fn check_capabilities() -> Result<(), CapError> {
+    // If /proc is unreadable, let the socket calls report the real error.
+    let Some(caps) = effective_caps() else {
+        return Ok(());
+    };
+    if caps & (1 << CAP_NET_RAW) == 0 {
+        return Err(CapError::NetRaw);
+    }
+    if caps & (1 << CAP_NET_ADMIN) == 0 {
+        return Err(CapError::NetAdmin);
+    }
+    Ok(())
+}
+
+/// A pidfile removed when dropped.
+#[derive(Debug)]
+pub struct PidFile {
+    path: PathBuf,
+}
+
+impl PidFile {
+    /// Write our pid. An existing file whose process is gone is replaced
+    /// (keepalived: "Remove a zombie pid file"); a live one is an error.
+    pub fn create(path: &Path) -> io::Result<PidFile> {
+        if let Ok(old) = std::fs::read_to_string(path) {
+            if let Ok(pid) = old.trim().parse::<i32>() {
+                // SAFETY: kill with signal 0 only checks existence.
+                let alive = pid > 0 && unsafe { libc::kill(pid, 0) } == 0;
+                if alive && pid != std::process::id() as i32 {
+                    return Err(io::Error::new(
+                        io::ErrorKind::AlreadyExists,
+                        format!("daemon already running with pid {pid} ({})", path.display()),
+                    ));
+                }
+                tracing::info!("Remove a zombie pid file {}", path.display());
+            }
+        }
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(path, format!("{}\n", std::process::id()))?;
+        Ok(PidFile {
+            path: path.to_path_buf(),
+        })
+    }
+}
+
+impl Drop for PidFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Fork into the background as keepalived does without `-n`: the parent
+/// exits 0, the child continues in a new session with stdio on /dev/null.
+pub fn daemonize() -> io::Result<()> {
+    // SAFETY: called before any thread or runtime is started.
+    match unsafe { libc::fork() } {
+        -1 => return Err(io::Error::last_os_error()),
+        0 => {}
+        _ => std::process::exit(0),
+    }
+    // SAFETY: plain syscalls on our own process.
+    unsafe {
+        libc::setsid();
+        let devnull = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+        if devnull >= 0 {
+            libc::dup2(devnull, 0);
+            libc::dup2(devnull, 1);
+            libc::dup2(devnull, 2);
+            if devnull > 2 {
+                libc::close(devnull);
+            }
+        }
+    }
+    let _ = std::env::set_current_dir("/");
+    Ok(())
+}
+
+/// Tell systemd (Type=notify) something, e.g. "READY=1" or "RELOADING=1".
+/// A no-op when not started by systemd.
+pub fn sd_notify(state: &str) {
+    let Some(path) = std::env::var_os("NOTIFY_SOCKET") else {
+        return;
+    };
+    let Ok(sock) = UnixDatagram::unbound() else {
+        return;
+    };
+    let bytes = path.as_encoded_bytes();
+    if let Some(abstract_name) = bytes.strip_prefix(b"@") {
+        use std::os::linux::net::SocketAddrExt;
+        if let Ok(addr) = std::os::unix::net::SocketAddr::from_abstract_name(abstract_name) {
+            let _ = sock.send_to_addr(state.as_bytes(), &addr);
+        }
+    } else {
+        let _ = sock.send_to(state.as_bytes(), Path::new(&path));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pidfile_written_and_removed() {
+        let dir = std::env::temp_dir().join(format!("kv-pid-{}", std::process::id()));
+        let p = dir.join("x.pid");
+        {
+            let _f = PidFile::create(&p).unwrap();
+            let s = std::fs::read_to_string(&p).unwrap();
+            assert_eq!(s.trim(), std::process::id().to_string());
+        }
+        assert!(!p.exists());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn stale_pidfile_replaced() {
+        let dir = std::env::temp_dir().join(format!("kv-pid2-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("x.pid");
+        // pid 0x7ffffff0 does not exist
+        std::fs::write(&p, "2147483632\n").unwrap();
+        let f = PidFile::create(&p).unwrap();
+        drop(f);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
