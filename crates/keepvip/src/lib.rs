@@ -3,3 +3,4 @@
 pub mod cli;
 pub mod logging;
 pub mod sys;
+pub mod timer;
