@@ -44,10 +44,11 @@ impl DeadlineTimer {
         }
         // SAFETY: raw is a fresh fd we own.
         let owned = unsafe { OwnedFd::from_raw_fd(raw) };
-        Ok(DeadlineTimer {
-            fd: AsyncFd::new(owned)?,
-            armed: None,
-        })
+        // SAFETY: `owned` is a valid open fd that only this AsyncFd holds,
+        // so it stays open and unchanged for the AsyncFd's lifetime.
+        let fd = unsafe { AsyncFd::register_with_interest(owned, tokio::io::Interest::READABLE) }
+            .map_err(io::Error::from)?;
+        Ok(DeadlineTimer { fd, armed: None })
     }
 
     /// Arm for `deadline` (None disarms). Re-arming for the same deadline is free.
