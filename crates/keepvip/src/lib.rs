@@ -1,6 +1,7 @@
 //! keepvip: the daemon around the protocol core (see DESIGN.md).
 
 pub mod cli;
+pub mod control;
 pub mod logging;
 pub mod sys;
 pub mod timer;

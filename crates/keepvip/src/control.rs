@@ -1,0 +1,281 @@
+//! The control socket: `keepvip status` asks a running daemon for its state.
+//!
+//! Protocol: the client connects, writes one request line (`status` or
+//! `metrics`), and reads the answer until EOF. The daemon's main loop owns
+//! the protocol state, so the socket task forwards each request to it over a
+//! channel and writes back what the loop answers.
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::UnixListener;
+use tokio::sync::{mpsc, oneshot};
+
+/// Default control socket path.
+pub const DEFAULT_SOCKET: &str = "/run/keepvip/keepvip.sock";
+
+/// The path to use given an optional override.
+pub fn socket_path(opt: Option<&Path>) -> PathBuf {
+    opt.map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_SOCKET))
+}
+
+/// What a client asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Request {
+    /// JSON status of every instance
+    Status,
+    /// Prometheus text exposition
+    Metrics,
+}
+
+/// A request waiting for the main loop's answer.
+#[derive(Debug)]
+pub struct Pending {
+    /// what was asked
+    pub request: Request,
+    /// where the answer goes
+    pub reply: oneshot::Sender<String>,
+}
+
+/// One instance as `keepvip status` shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct InstanceStatus {
+    /// instance name
+    pub name: String,
+    /// interface
+    pub interface: String,
+    /// VRID
+    pub vrid: u8,
+    /// "IPv4" / "IPv6"
+    pub family: String,
+    /// 2 or 3
+    pub version: u8,
+    /// MASTER / BACKUP / FAULT / INIT
+    pub state: String,
+    /// configured priority
+    pub base_priority: u8,
+    /// priority after tracker weights
+    pub effective_priority: u8,
+    /// current master's address, if known
+    pub master: Option<String>,
+    /// virtual addresses
+    pub vips: Vec<String>,
+    /// counters by name
+    pub counters: Vec<(String, u64)>,
+}
+
+/// The whole daemon as `keepvip status` shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct Status {
+    /// daemon pid
+    pub pid: u32,
+    /// configuration file
+    pub config: String,
+    /// instances
+    pub instances: Vec<InstanceStatus>,
+}
+
+impl Status {
+    /// A table a person can read.
+    pub fn render_table(&self) -> String {
+        let mut out = format!(
+            "keepvip pid {} config {}\n{:<16} {:<8} {:>4} {:<5} {:>2} {:<7} {:>9} {:<18} VIPs\n",
+            self.pid,
+            self.config,
+            "INSTANCE",
+            "IFACE",
+            "VRID",
+            "FAM",
+            "V",
+            "STATE",
+            "PRIO",
+            "MASTER"
+        );
+        for i in &self.instances {
+            let prio = if i.base_priority == i.effective_priority {
+                format!("{}", i.effective_priority)
+            } else {
+                format!("{}({})", i.effective_priority, i.base_priority)
+            };
+            out.push_str(&format!(
+                "{:<16} {:<8} {:>4} {:<5} {:>2} {:<7} {:>9} {:<18} {}\n",
+                i.name,
+                i.interface,
+                i.vrid,
+                i.family,
+                i.version,
+                i.state,
+                prio,
+                i.master.as_deref().unwrap_or("-"),
+                i.vips.join(",")
+            ));
+        }
+        out
+    }
+
+    /// Prometheus text exposition format.
+    pub fn render_metrics(&self) -> String {
+        let mut out = String::new();
+        out.push_str("# HELP keepvip_instance_state 1 for the instance's current state.\n# TYPE keepvip_instance_state gauge\n");
+        for i in &self.instances {
+            for s in ["INIT", "BACKUP", "MASTER", "FAULT"] {
+                out.push_str(&format!(
+                    "keepvip_instance_state{{instance=\"{}\",vrid=\"{}\",interface=\"{}\",state=\"{}\"}} {}\n",
+                    i.name,
+                    i.vrid,
+                    i.interface,
+                    s,
+                    u8::from(i.state == s)
+                ));
+            }
+        }
+        out.push_str("# HELP keepvip_effective_priority Priority after tracker weights.\n# TYPE keepvip_effective_priority gauge\n");
+        for i in &self.instances {
+            out.push_str(&format!(
+                "keepvip_effective_priority{{instance=\"{}\"}} {}\n",
+                i.name, i.effective_priority
+            ));
+        }
+        out.push_str("# HELP keepvip_events_total Per-instance protocol counters.\n# TYPE keepvip_events_total counter\n");
+        for i in &self.instances {
+            for (name, v) in &i.counters {
+                out.push_str(&format!(
+                    "keepvip_events_total{{instance=\"{}\",event=\"{}\"}} {}\n",
+                    i.name, name, v
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// Serve the control socket: each request goes to `to_loop`.
+pub async fn serve(path: PathBuf, to_loop: mpsc::Sender<Pending>) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    // A socket file left by a killed daemon would make bind fail.
+    let _ = std::fs::remove_file(&path);
+    let listener = UnixListener::bind(&path)?;
+    loop {
+        let (stream, _) = listener.accept().await?;
+        let to_loop = to_loop.clone();
+        tokio::spawn(async move {
+            let (rd, mut wr) = stream.into_split();
+            let mut line = String::new();
+            let mut rd = BufReader::new(rd);
+            let read = tokio::time::timeout(Duration::from_secs(2), rd.read_line(&mut line)).await;
+            if !matches!(read, Ok(Ok(_))) {
+                return;
+            }
+            let request = match line.trim() {
+                "metrics" => Request::Metrics,
+                _ => Request::Status,
+            };
+            let (tx, rx) = oneshot::channel();
+            if to_loop.send(Pending { request, reply: tx }).await.is_err() {
+                return;
+            }
+            if let Ok(answer) = rx.await {
+                let _ = wr.write_all(answer.as_bytes()).await;
+            }
+        });
+    }
+}
+
+/// Client side: ask a running daemon.
+pub fn query(path: &Path, request: Request) -> std::io::Result<String> {
+    let mut s = UnixStream::connect(path).map_err(|e| {
+        std::io::Error::new(
+            e.kind(),
+            format!(
+                "cannot reach the daemon at {}: {e} (is keepvip running? see --control-socket)",
+                path.display()
+            ),
+        )
+    })?;
+    s.set_read_timeout(Some(Duration::from_secs(5)))?;
+    let req = match request {
+        Request::Status => "status\n",
+        Request::Metrics => "metrics\n",
+    };
+    s.write_all(req.as_bytes())?;
+    let mut out = String::new();
+    s.read_to_string(&mut out)?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Status {
+        Status {
+            pid: 42,
+            config: "/etc/keepalived/keepalived.conf".into(),
+            instances: vec![InstanceStatus {
+                name: "VI_1".into(),
+                interface: "eth0".into(),
+                vrid: 51,
+                family: "IPv4".into(),
+                version: 2,
+                state: "MASTER".into(),
+                base_priority: 100,
+                effective_priority: 80,
+                master: Some("192.0.2.11".into()),
+                vips: vec!["192.0.2.200/24".into()],
+                counters: vec![("adverts_sent".into(), 7)],
+            }],
+        }
+    }
+
+    #[test]
+    fn table_and_metrics() {
+        let s = sample();
+        let t = s.render_table();
+        assert!(t.contains("VI_1"), "{t}");
+        assert!(t.contains("80(100)"), "{t}");
+        let m = s.render_metrics();
+        assert!(m.contains("keepvip_instance_state{instance=\"VI_1\",vrid=\"51\",interface=\"eth0\",state=\"MASTER\"} 1"));
+        assert!(m.contains("keepvip_events_total{instance=\"VI_1\",event=\"adverts_sent\"} 7"));
+    }
+
+    #[test]
+    fn socket_round_trip() {
+        let dir = std::env::temp_dir().join(format!("kv-ctl-{}", std::process::id()));
+        let path = dir.join("ctl.sock");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let p2 = path.clone();
+        let answer = rt.block_on(async move {
+            let (tx, mut rx) = mpsc::channel::<Pending>(4);
+            tokio::spawn(serve(p2.clone(), tx));
+            tokio::spawn(async move {
+                while let Some(p) = rx.recv().await {
+                    let _ = p.reply.send(serde_json::to_string(&sample()).unwrap());
+                }
+            });
+            // wait for the socket to appear (bounded)
+            for _ in 0..200 {
+                if p2.exists() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            tokio::task::spawn_blocking(move || query(&p2, Request::Status))
+                .await
+                .unwrap()
+                .unwrap()
+        });
+        let st: Status = serde_json::from_str(&answer).unwrap();
+        assert_eq!(st, sample());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
