@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod control;
+pub mod lab;
 pub mod logging;
 pub mod sys;
 pub mod timer;

@@ -1,0 +1,3 @@
+//! `keepvip lab`: the two-node nginx failover demo in network namespaces.
+
+pub mod probe;
