@@ -1,3 +1,4 @@
 //! `keepvip lab`: the two-node nginx failover demo in network namespaces.
 
 pub mod probe;
+pub mod seed;
