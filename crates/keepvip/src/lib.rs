@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod control;
+pub mod daemon;
 pub mod lab;
 pub mod logging;
 pub mod sys;

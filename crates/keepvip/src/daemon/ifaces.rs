@@ -1,0 +1,133 @@
+//! What the daemon knows about the host's interfaces: index, MAC, link
+//! state and addresses, kept current from netlink. The protocol core only
+//! sees interned `IfaceId`s; this table maps them to kernel indexes.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// One interface.
+#[derive(Debug, Clone, Default)]
+pub struct Iface {
+    /// kernel name
+    pub name: String,
+    /// kernel index
+    pub index: u32,
+    /// hardware address
+    pub mac: [u8; 6],
+    /// up and running (IFF_UP | IFF_RUNNING)
+    pub up: bool,
+    /// IPv4 addresses in the order the kernel reported them (first = primary)
+    pub v4: Vec<(Ipv4Addr, u8)>,
+    /// IPv6 addresses
+    pub v6: Vec<(Ipv6Addr, u8)>,
+}
+
+impl Iface {
+    /// The address adverts are sent from: the first IPv4 address that is not
+    /// one of our own VIPs (keepalived uses the interface's primary address).
+    pub fn primary_v4(&self, vips: &dyn Fn(IpAddr) -> bool) -> Option<Ipv4Addr> {
+        self.v4
+            .iter()
+            .map(|(a, _)| *a)
+            .find(|a| !vips(IpAddr::V4(*a)))
+    }
+
+    /// The link-local IPv6 address (the IPv6 advert source).
+    pub fn link_local_v6(&self) -> Option<Ipv6Addr> {
+        self.v6
+            .iter()
+            .map(|(a, _)| *a)
+            .find(|a| (a.segments()[0] & 0xffc0) == 0xfe80)
+    }
+}
+
+/// All interfaces, by index and by name.
+#[derive(Debug, Default)]
+pub struct IfaceTable {
+    by_index: HashMap<u32, Iface>,
+    by_name: HashMap<String, u32>,
+}
+
+impl IfaceTable {
+    /// Insert or update a link.
+    pub fn upsert_link(&mut self, index: u32, name: &str, mac: Option<[u8; 6]>, up: bool) {
+        let entry = self.by_index.entry(index).or_default();
+        if entry.name != name {
+            self.by_name.remove(&entry.name);
+            entry.name = name.to_string();
+        }
+        entry.index = index;
+        if let Some(m) = mac {
+            entry.mac = m;
+        }
+        entry.up = up;
+        self.by_name.insert(name.to_string(), index);
+    }
+
+    /// Remove a link that disappeared.
+    pub fn remove_link(&mut self, index: u32) {
+        if let Some(i) = self.by_index.remove(&index) {
+            self.by_name.remove(&i.name);
+        }
+    }
+
+    /// Record an address added on `index`.
+    pub fn add_addr(&mut self, index: u32, addr: IpAddr, prefix: u8) {
+        let Some(i) = self.by_index.get_mut(&index) else {
+            return;
+        };
+        match addr {
+            IpAddr::V4(a) if !i.v4.iter().any(|(x, _)| *x == a) => i.v4.push((a, prefix)),
+            IpAddr::V6(a) if !i.v6.iter().any(|(x, _)| *x == a) => i.v6.push((a, prefix)),
+            _ => {}
+        }
+    }
+
+    /// Record an address removed from `index`.
+    pub fn remove_addr(&mut self, index: u32, addr: IpAddr) {
+        let Some(i) = self.by_index.get_mut(&index) else {
+            return;
+        };
+        match addr {
+            IpAddr::V4(a) => i.v4.retain(|(x, _)| *x != a),
+            IpAddr::V6(a) => i.v6.retain(|(x, _)| *x != a),
+        }
+    }
+
+    /// Look up by name.
+    pub fn by_name(&self, name: &str) -> Option<&Iface> {
+        self.by_name.get(name).and_then(|i| self.by_index.get(i))
+    }
+
+    /// Look up by kernel index.
+    pub fn by_index(&self, index: u32) -> Option<&Iface> {
+        self.by_index.get(&index)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn primary_skips_vips_and_link_local_found() {
+        let mut t = IfaceTable::default();
+        t.upsert_link(2, "eth0", Some([2, 0, 0, 0, 0, 1]), true);
+        t.add_addr(2, "192.0.2.200".parse().unwrap(), 24);
+        t.add_addr(2, "192.0.2.11".parse().unwrap(), 24);
+        t.add_addr(2, "2001:db8::11".parse().unwrap(), 64);
+        t.add_addr(2, "fe80::1".parse().unwrap(), 64);
+        let i = t.by_name("eth0").unwrap();
+        let vip: IpAddr = "192.0.2.200".parse().unwrap();
+        assert_eq!(
+            i.primary_v4(&|a| a == vip),
+            Some("192.0.2.11".parse().unwrap())
+        );
+        assert_eq!(i.link_local_v6(), Some("fe80::1".parse().unwrap()));
+        t.remove_addr(2, "192.0.2.11".parse().unwrap());
+        assert_eq!(t.by_index(2).unwrap().primary_v4(&|a| a == vip), None);
+        t.upsert_link(2, "lan0", None, false);
+        assert!(t.by_name("eth0").is_none());
+        assert!(!t.by_name("lan0").unwrap().up);
+    }
+}
