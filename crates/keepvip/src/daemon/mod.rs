@@ -7,6 +7,7 @@
 //! netlink, GARP) sits between the deadline and the advert.
 
 pub mod ifaces;
+pub mod text;
 
 use std::time::Duration;
 

@@ -1,0 +1,231 @@
+//! keepalived 2.2.x log texts, exactly as keepalived prints them (see
+//! shared/reference/keepalived-behaviour.md §3 and the fixtures' logs).
+//! Kept as plain functions so the wording is tested in one place.
+
+use std::net::IpAddr;
+
+/// `(VI_1) Entering MASTER STATE`, `(VI_1) Entering BACKUP STATE (init)`
+pub fn entering_state(instance: &str, state: &str, init: bool) -> String {
+    if init {
+        format!("({instance}) Entering {state} STATE (init)")
+    } else {
+        format!("({instance}) Entering {state} STATE")
+    }
+}
+
+/// `(VI_1) Receive advertisement timeout` (-D)
+pub fn receive_timeout(instance: &str) -> String {
+    format!("({instance}) Receive advertisement timeout")
+}
+
+/// `(VI_1) Master received advert from 192.0.2.12 with higher priority 150, ours 100`
+pub fn master_rx_higher(instance: &str, from: IpAddr, theirs: u8, ours: u8) -> String {
+    format!("({instance}) Master received advert from {from} with higher priority {theirs}, ours {ours}")
+}
+
+/// `(VI_1) Master received advert from X with same priority 100 but higher IP address than ours`
+pub fn master_rx_same_higher_ip(instance: &str, from: IpAddr, prio: u8) -> String {
+    format!("({instance}) Master received advert from {from} with same priority {prio} but higher IP address than ours")
+}
+
+/// `(VI_1) Received advert from X with lower priority 90, ours 100, forcing new election`
+pub fn master_rx_lower(instance: &str, from: IpAddr, theirs: u8, ours: u8) -> String {
+    format!("({instance}) Received advert from {from} with lower priority {theirs}, ours {ours}, forcing new election")
+}
+
+/// `(VI_1) received lower priority (90) advert from X - discarding`
+pub fn backup_rx_lower(instance: &str, from: IpAddr, theirs: u8) -> String {
+    format!("({instance}) received lower priority ({theirs}) advert from {from} - discarding")
+}
+
+/// `(VI_1) Backup received priority 0 advertisement` (-D)
+pub fn backup_rx_prio0(instance: &str) -> String {
+    format!("({instance}) Backup received priority 0 advertisement")
+}
+
+/// `(VI_1) Master received priority 0 message`
+pub fn master_rx_prio0(instance: &str) -> String {
+    format!("({instance}) Master received priority 0 message")
+}
+
+/// `(VI_1) sent 0 priority` (-D)
+pub fn sent_prio0(instance: &str) -> String {
+    format!("({instance}) sent 0 priority")
+}
+
+/// `(VI_1) setting VIPs.`
+pub fn setting_vips(instance: &str) -> String {
+    format!("({instance}) setting VIPs.")
+}
+
+/// `(VI_1) removing VIPs.`
+pub fn removing_vips(instance: &str) -> String {
+    format!("({instance}) removing VIPs.")
+}
+
+/// `(VI_1) Sending/queueing gratuitous ARPs on eth0 for 192.0.2.200` (-D)
+pub fn queueing_garps(instance: &str, iface: &str, addr: IpAddr) -> String {
+    if addr.is_ipv6() {
+        format!("({instance}) Sending/queueing Unsolicited Neighbour Adverts on {iface} for {addr}")
+    } else {
+        format!("({instance}) Sending/queueing gratuitous ARPs on {iface} for {addr}")
+    }
+}
+
+/// `Sending gratuitous ARP on eth0 for 192.0.2.200` (-D)
+pub fn sending_garp(iface: &str, addr: IpAddr) -> String {
+    if addr.is_ipv6() {
+        format!("Sending unsolicited Neighbour Advert on {iface} for {addr}")
+    } else {
+        format!("Sending gratuitous ARP on {iface} for {addr}")
+    }
+}
+
+/// `(VI_1) Changing effective priority from 100 to 80`
+pub fn priority_change(instance: &str, from: u8, to: u8) -> String {
+    format!("({instance}) Changing effective priority from {from} to {to}")
+}
+
+/// `(VI_1) advertisement interval mismatch mine=1 sec rcv'd=3 sec`
+pub fn interval_mismatch_v2(instance: &str, mine_s: u16, theirs_s: u16) -> String {
+    format!("({instance}) advertisement interval mismatch mine={mine_s} sec rcv'd={theirs_s} sec")
+}
+
+/// v3 interval mismatch (logged, still processed), keepalived's millisecond wording
+pub fn interval_mismatch_v3(instance: &str, mine_cs: u16, theirs_cs: u16) -> String {
+    format!(
+        "({instance}) advertisement interval mismatch mine={} milli-sec rcv'd={} milli-sec",
+        u32::from(mine_cs) * 10,
+        u32::from(theirs_cs) * 10
+    )
+}
+
+/// `(VI_1) received an unexpected ip number count 2, expected 1!`
+pub fn addr_count_mismatch(instance: &str, got: usize, expected: usize) -> String {
+    format!("({instance}) received an unexpected ip number count {got}, expected {expected}!")
+}
+
+/// `(VI_1) ip address associated with VRID 51 not present in MASTER advert: 192.0.2.200`
+pub fn addr_missing(instance: &str, vrid: u8, addr: IpAddr) -> String {
+    format!(
+        "({instance}) ip address associated with VRID {vrid} not present in MASTER advert: {addr}"
+    )
+}
+
+/// `(VI_1) wrong version. Received 3 and expect 2`
+pub fn wrong_version(instance: &str, got: u8, expected: u8) -> String {
+    format!("({instance}) wrong version. Received {got} and expect {expected}")
+}
+
+/// `(VI_1) invalid TTL/HL. Received 64 and expect 255`
+pub fn invalid_ttl(instance: &str, got: u8) -> String {
+    format!("({instance}) invalid TTL/HL. Received {got} and expect 255")
+}
+
+/// `(VI_1) received an invalid passwd!`
+pub fn invalid_passwd(instance: &str) -> String {
+    format!("({instance}) received an invalid passwd!")
+}
+
+/// `(VI_1) received a 0 auth, expecting 1!`
+pub fn auth_type_mismatch(instance: &str, got: u8, expected: u8) -> String {
+    format!("({instance}) received a {got} auth, expecting {expected}!")
+}
+
+/// `(VI_1) Invalid VRRPv2 checksum`
+pub fn bad_checksum(instance: &str, version: u8) -> String {
+    format!("({instance}) Invalid VRRPv{version} checksum")
+}
+
+/// `VRRP_Group(G1) Syncing instances to MASTER state`
+pub fn group_syncing(group: &str, state: &str) -> String {
+    format!("VRRP_Group({group}) Syncing instances to {state} state")
+}
+
+/// `(VI_1): entering FAULT state due to script chk_nginx` style
+pub fn fault_due_to(instance: &str, what: &str) -> String {
+    format!("({instance}) Entering FAULT STATE due to {what}")
+}
+
+/// `Netlink reports eth0 down` / `up`
+pub fn netlink_link(iface: &str, up: bool) -> String {
+    format!("Netlink reports {iface} {}", if up { "up" } else { "down" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_match_keepalived_fixtures() {
+        let ip: IpAddr = "192.0.2.12".parse().unwrap();
+        assert_eq!(
+            entering_state("VI_1", "BACKUP", true),
+            "(VI_1) Entering BACKUP STATE (init)"
+        );
+        assert_eq!(
+            entering_state("VI_1", "MASTER", false),
+            "(VI_1) Entering MASTER STATE"
+        );
+        assert_eq!(
+            master_rx_higher("VI_1", ip, 100, 90),
+            "(VI_1) Master received advert from 192.0.2.12 with higher priority 100, ours 90"
+        );
+        assert_eq!(
+            backup_rx_lower("VI_1", ip, 100),
+            "(VI_1) received lower priority (100) advert from 192.0.2.12 - discarding"
+        );
+        assert_eq!(
+            queueing_garps("VI_1", "eth0", "192.0.2.200".parse().unwrap()),
+            "(VI_1) Sending/queueing gratuitous ARPs on eth0 for 192.0.2.200"
+        );
+        assert_eq!(
+            sending_garp("eth0", "192.0.2.200".parse().unwrap()),
+            "Sending gratuitous ARP on eth0 for 192.0.2.200"
+        );
+        assert_eq!(
+            priority_change("VI_1", 150, 90),
+            "(VI_1) Changing effective priority from 150 to 90"
+        );
+        assert_eq!(
+            interval_mismatch_v2("VI_1", 1, 3),
+            "(VI_1) advertisement interval mismatch mine=1 sec rcv'd=3 sec"
+        );
+        assert_eq!(
+            invalid_ttl("VI_1", 64),
+            "(VI_1) invalid TTL/HL. Received 64 and expect 255"
+        );
+        assert_eq!(
+            auth_type_mismatch("VI_1", 0, 1),
+            "(VI_1) received a 0 auth, expecting 1!"
+        );
+        assert_eq!(
+            master_rx_lower("VI_1", "192.0.2.5".parse().unwrap(), 150, 150),
+            "(VI_1) Received advert from 192.0.2.5 with lower priority 150, ours 150, forcing new election"
+        );
+    }
+
+    /// Every instance line in the fixtures' logs that our texts can produce
+    /// must be one of our texts (a guard against wording drift).
+    #[test]
+    fn fixture_log_lines_are_known_shapes() {
+        let log = include_str!("../../tests/fixtures/v2-adv1-r2.log");
+        let mut seen = 0;
+        for line in log.lines() {
+            let Some(msg) = line.split_once(" 2026: ").map(|(_, m)| m) else {
+                continue;
+            };
+            if msg.starts_with("(VI_1) Entering") {
+                assert!(
+                    msg == entering_state("VI_1", "MASTER", false)
+                        || msg == entering_state("VI_1", "BACKUP", false)
+                        || msg == entering_state("VI_1", "BACKUP", true)
+                        || msg == entering_state("VI_1", "FAULT", false),
+                    "{msg}"
+                );
+                seen += 1;
+            }
+        }
+        assert!(seen >= 3, "fixture has state lines");
+    }
+}
