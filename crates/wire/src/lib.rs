@@ -1,13 +1,30 @@
-//! keepvip-wire: bytes ⇄ typed packets.
+//! keepvip-wire: bytes ⇄ typed packets, with no I/O and no allocation.
 //!
-//! CONTRACT (written before the implementation so proto/daemon can code
-//! against it). The wire implementation replaces the `unimplemented!()`
-//! bodies; names and signatures below are the agreed public API and may only
-//! be extended, not changed, without updating every user.
+//! - [`VrrpRepr`] parses and emits VRRPv2 (RFC 3768) and VRRPv3 (RFC 9568)
+//!   adverts, over IPv4 and IPv6 ([`vrrp`] has the layouts); [`VrrpPacket`]
+//!   is the zero-copy view underneath.
+//! - [`Ipv4Info`] reads the IPv4 header fields the receive rules need (TTL
+//!   255, protocol 112).
+//! - [`emit_garp`] and [`emit_unsolicited_na`] build the frames a new master
+//!   sends ([`arp`], [`ndisc`]).
+//!
+//! Every check has its own [`Error`] variant, so the daemon can count drops
+//! by reason the way keepalived's statistics do.
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
-use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+pub mod arp;
+pub mod checksum;
+pub mod ipv4;
+pub mod ndisc;
+pub mod vrrp;
+
+pub use arp::{emit_garp, ArpFrame};
+pub use ndisc::emit_unsolicited_na;
+pub use vrrp::VrrpPacket;
+
+use core::net::{Ipv4Addr, Ipv6Addr};
 
 /// IP protocol number of VRRP.
 pub const IPPROTO_VRRP: u8 = 112;
@@ -88,50 +105,64 @@ pub struct VrrpRepr<'a> {
 }
 
 /// Everything that can be wrong with a received packet; one variant per check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum Error {
-    /// placeholder until the wire implementation lands
+    /// shorter than the fixed header
     Truncated,
+    /// version nibble not 2 or 3
+    BadVersion(u8),
+    /// type nibble not 1 (advertisement)
+    BadType(u8),
+    /// the address count does not match the message length
+    AddrCountMismatch {
+        /// count field
+        count: u8,
+        /// message length
+        len: usize,
+    },
+    /// the length fits the other address family (IPv4 addresses in an IPv6 packet or the reverse)
+    WrongFamilyForLength,
+    /// VRRPv2 received over IPv6
+    V2OverIpv6,
+    /// checksum does not verify (v2 over the message; v3 with or without pseudo-header)
+    BadChecksum,
+    /// VRRPv2 auth type 2 (IPsec AH): not supported
+    AuthAhUnsupported,
+    /// VRRPv2 auth type other than 0, 1, 2
+    BadAuthType(u8),
+    /// advert interval 0
+    ZeroAdvertInterval,
+    /// IP version nibble not 4
+    NotIpv4(u8),
+    /// IPv4 header length out of range
+    BadHeaderLength(usize),
 }
 
-impl<'a> VrrpRepr<'a> {
-    /// Parse and validate a VRRP message (the IP payload). `src`/`dst` are the
-    /// IP addresses, needed for the v3 pseudo-header checksum. Returns the
-    /// representation and the checksum variant the sender used.
-    pub fn parse(
-        _payload: &'a [u8],
-        _src: IpAddr,
-        _dst: IpAddr,
-    ) -> Result<(VrrpRepr<'a>, ChecksumMode), Error> {
-        unimplemented!("wire")
-    }
-
-    /// Length of the emitted VRRP message.
-    pub fn buffer_len(&self) -> usize {
-        unimplemented!("wire")
-    }
-
-    /// Emit into `buf` (at least `buffer_len()` bytes) with the checksum
-    /// computed per `mode`; returns the number of bytes written.
-    pub fn emit(&self, _buf: &mut [u8], _src: IpAddr, _dst: IpAddr, _mode: ChecksumMode) -> usize {
-        unimplemented!("wire")
-    }
-}
-
-impl AddrList<'_> {
-    /// number of addresses
-    pub fn len(&self) -> usize {
-        unimplemented!("wire")
-    }
-    /// true if no address
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-    /// iterate as `IpAddr`
-    pub fn iter(&self) -> impl Iterator<Item = IpAddr> + '_ {
-        core::iter::empty()
+impl core::fmt::Display for Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Error::Truncated => write!(f, "packet too short"),
+            Error::BadVersion(v) => write!(f, "unknown VRRP version {v}"),
+            Error::BadType(t) => write!(f, "unknown VRRP packet type {t}"),
+            Error::AddrCountMismatch { count, len } => {
+                write!(f, "address count {count} does not match length {len}")
+            }
+            Error::WrongFamilyForLength => {
+                write!(f, "addresses of the wrong family for the length")
+            }
+            Error::V2OverIpv6 => write!(f, "VRRPv2 over IPv6"),
+            Error::BadChecksum => write!(f, "invalid checksum"),
+            Error::AuthAhUnsupported => write!(f, "IPsec AH authentication is not supported"),
+            Error::BadAuthType(t) => write!(f, "unknown authentication type {t}"),
+            Error::ZeroAdvertInterval => write!(f, "advert interval 0"),
+            Error::NotIpv4(v) => write!(f, "IP version {v}, expected 4"),
+            Error::BadHeaderLength(l) => write!(f, "bad IPv4 header length {l}"),
+        }
     }
 }
+
+impl std::error::Error for Error {}
 
 /// The fields of a received IPv4 header that the receive rules need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,13 +181,6 @@ pub struct Ipv4Info {
     pub total_len: usize,
 }
 
-impl Ipv4Info {
-    /// Read an IPv4 header (as a raw IPv4 socket delivers it).
-    pub fn parse(_packet: &[u8]) -> Result<Ipv4Info, Error> {
-        unimplemented!("wire")
-    }
-}
-
 /// The VRID byte of a VRRP message, if it is long enough to have one
 /// (to count a malformed packet against its instance).
 pub fn peek_vrid(payload: &[u8]) -> Option<u8> {
@@ -167,21 +191,3 @@ pub fn peek_vrid(payload: &[u8]) -> Option<u8> {
 pub const GARP_FRAME_LEN: usize = 42;
 /// Length of an unsolicited NA Ethernet frame with a target link-layer option.
 pub const NA_FRAME_LEN: usize = 86;
-
-/// Build a gratuitous ARP request frame: Ethernet broadcast, sender MAC =
-/// `mac`, sender IP = target IP = `vip`. Returns the frame length.
-pub fn emit_garp(_buf: &mut [u8], _mac: [u8; 6], _vip: Ipv4Addr) -> usize {
-    unimplemented!("wire")
-}
-
-/// Build an unsolicited neighbour advertisement frame (ICMPv6 136, override
-/// flag, target link-layer address option) from `src` (link-local) to
-/// ff02::1 with hop limit 255, announcing `target` at `mac`. Returns the length.
-pub fn emit_unsolicited_na(
-    _buf: &mut [u8],
-    _mac: [u8; 6],
-    _src: Ipv6Addr,
-    _target: Ipv6Addr,
-) -> usize {
-    unimplemented!("wire")
-}
