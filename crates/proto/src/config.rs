@@ -146,7 +146,9 @@ pub struct GarpConfig {
     pub master_refresh: Duration,
     /// `garp_master_refresh_repeat` (1)
     pub master_refresh_repeat: u32,
-    /// `garp_lower_prio_repeat` (0 = off): GARPs when a lower priority advert is received as MASTER
+    /// `garp_lower_prio_repeat`: GARPs when a MASTER receives a lower-priority
+    /// advert. keepalived 2.2.7 measured here sends `garp_master_repeat` (5)
+    /// when it is not set, so that is the default; 0 turns it off.
     pub lower_prio_repeat: u32,
     /// `garp_lower_prio_delay` (0)
     pub lower_prio_delay: Duration,
@@ -161,7 +163,7 @@ impl Default for GarpConfig {
             master_delay: Duration::from_secs(5),
             master_refresh: Duration::ZERO,
             master_refresh_repeat: 1,
-            lower_prio_repeat: 0,
+            lower_prio_repeat: 5,
             lower_prio_delay: Duration::ZERO,
             interval: Duration::ZERO,
         }

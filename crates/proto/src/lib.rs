@@ -12,12 +12,16 @@
 //! every user.
 
 pub mod config;
+mod router;
+pub mod sim;
 pub mod time;
+pub mod timing;
 
 use core::net::IpAddr;
 
 pub use config::*;
 pub use keepvip_wire as wire;
+pub use router::{InstanceView, Router};
 pub use time::Instant;
 
 /// Index of an instance in the router (stable for the life of the instance;
@@ -249,6 +253,93 @@ pub enum Action {
     Log(LogEvent),
 }
 
+/// Why an advert was dropped (each has its own counter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum DropReason {
+    /// multicast advert with TTL / hop limit other than 255, or a unicast
+    /// advert outside the peer's min_ttl..=max_ttl
+    Ttl {
+        /// as received
+        got: u8,
+    },
+    /// VRRP version differs from the instance's
+    Version {
+        /// as received
+        got: u8,
+    },
+    /// auth type differs (v2)
+    AuthType {
+        /// as received (0 none, 1 PASS)
+        got: u8,
+        /// configured
+        expected: u8,
+    },
+    /// PASS password differs (v2)
+    AuthFailure,
+    /// v2 advert interval differs from ours
+    Interval {
+        /// as received, seconds
+        got: u16,
+        /// configured, seconds
+        ours: u16,
+    },
+    /// unicast instance: the source is not a configured peer
+    UnknownPeer,
+    /// multicast advert to a unicast instance or the reverse
+    CastMismatch,
+    /// failed to parse (structure, checksum, ...)
+    Malformed(wire::Error),
+    /// the instance is not running (FAULT, stopped)
+    NotRunning,
+}
+
+/// Per-instance counters (keepalived's `keepalived.stats` and more).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counters {
+    /// adverts that passed validation
+    pub adverts_rx: u64,
+    /// adverts sent (each unicast peer counts once)
+    pub adverts_tx: u64,
+    /// priority-0 adverts received
+    pub prio0_rx: u64,
+    /// priority-0 adverts sent
+    pub prio0_tx: u64,
+    /// transitions to MASTER
+    pub became_master: u64,
+    /// MASTER → BACKUP/FAULT
+    pub released_master: u64,
+    /// transitions to BACKUP
+    pub became_backup: u64,
+    /// transitions to FAULT
+    pub became_fault: u64,
+    /// dropped: TTL / hop limit
+    pub drop_ttl: u64,
+    /// dropped: version
+    pub drop_version: u64,
+    /// dropped: auth type mismatch
+    pub drop_auth_type: u64,
+    /// dropped: wrong password
+    pub drop_auth_failure: u64,
+    /// dropped: v2 advert interval mismatch
+    pub drop_interval: u64,
+    /// dropped: source not a unicast peer
+    pub drop_unknown_peer: u64,
+    /// dropped: unicast/multicast mismatch
+    pub drop_cast_mismatch: u64,
+    /// dropped: bad checksum
+    pub drop_checksum: u64,
+    /// dropped: other parse errors
+    pub drop_malformed: u64,
+    /// received while not running (FAULT)
+    pub drop_not_running: u64,
+    /// VIP list differs from ours (logged, still processed)
+    pub addr_list_mismatch: u64,
+    /// v3 advert interval differs from ours (logged, still processed)
+    pub interval_mismatch: u64,
+    /// v3 over IPv4 peer uses the other checksum variant (accepted)
+    pub checksum_variant_mismatch: u64,
+}
+
 /// Structured log events (rendered by the daemon as keepalived 2.x lines).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub enum LogEvent {
@@ -261,7 +352,154 @@ pub enum LogEvent {
         /// `(init)` suffix
         init: bool,
     },
-    /// placeholder: the proto implementation adds the full list
+    /// `(VI_1) Receive advertisement timeout` (detail)
+    ReceiveTimeout {
+        /// instance name
+        instance: String,
+    },
+    /// `(VI_1) Master received advert from X with higher priority P, ours Q`
+    MasterRxHigher {
+        /// instance name
+        instance: String,
+        /// sender
+        from: IpAddr,
+        /// their priority
+        theirs: u8,
+        /// ours
+        ours: u8,
+    },
+    /// `(VI_1) Master received advert from X with same priority P but higher IP address than ours`
+    MasterRxSameHigherIp {
+        /// instance name
+        instance: String,
+        /// sender
+        from: IpAddr,
+        /// the priority
+        prio: u8,
+    },
+    /// `(VI_1) Received advert from X with lower priority P, ours Q, forcing new election`
+    MasterRxLower {
+        /// instance name
+        instance: String,
+        /// sender
+        from: IpAddr,
+        /// their priority
+        theirs: u8,
+        /// ours
+        ours: u8,
+    },
+    /// `(VI_1) Master received priority 0 message`
+    MasterRxPrio0 {
+        /// instance name
+        instance: String,
+    },
+    /// `(VI_1) received lower priority (90) advert from X - discarding`
+    BackupRxLower {
+        /// instance name
+        instance: String,
+        /// sender
+        from: IpAddr,
+        /// their priority
+        theirs: u8,
+    },
+    /// `(VI_1) Backup received priority 0 advertisement` (detail)
+    BackupRxPrio0 {
+        /// instance name
+        instance: String,
+    },
+    /// `(VI_1) sent 0 priority` (detail)
+    SentPrio0 {
+        /// instance name
+        instance: String,
+    },
+    /// `(VI_1) setting VIPs.`
+    SettingVips {
+        /// instance name
+        instance: String,
+    },
+    /// `(VI_1) removing VIPs.`
+    RemovingVips {
+        /// instance name
+        instance: String,
+    },
+    /// `(VI_1) Changing effective priority from 100 to 80`
+    PriorityChange {
+        /// instance name
+        instance: String,
+        /// before
+        from: u8,
+        /// after
+        to: u8,
+    },
+    /// `VRRP_Group(G1) Syncing instances to MASTER state`
+    GroupSyncing {
+        /// group name
+        group: String,
+        /// target state
+        state: State,
+    },
+    /// `(VI_1): entering FAULT state due to script chk_nginx` style cause
+    FaultDueTo {
+        /// instance name
+        instance: String,
+        /// what caused it (`script chk_nginx`, `interface eth0 down`, `sync group member VI_2`)
+        cause: String,
+    },
+    /// An advert was dropped (the daemon rate-limits these lines).
+    Dropped {
+        /// instance name
+        instance: String,
+        /// sender
+        from: IpAddr,
+        /// why
+        reason: DropReason,
+    },
+    /// `(VI_1) received an unexpected ip number count 2, expected 1!`
+    AddrCountMismatch {
+        /// instance name
+        instance: String,
+        /// in the advert
+        got: usize,
+        /// ours
+        expected: usize,
+    },
+    /// `(VI_1) ip address associated with VRID 51 not present in MASTER advert: X`
+    AddrMissing {
+        /// instance name
+        instance: String,
+        /// VRID
+        vrid: u8,
+        /// our VIP the advert lacks
+        addr: IpAddr,
+    },
+    /// v3: `(VI_1) advertisement interval mismatch mine=100 rcv'd=200` (still processed)
+    IntervalMismatchV3 {
+        /// instance name
+        instance: String,
+        /// ours, centiseconds
+        ours_cs: u16,
+        /// theirs, centiseconds
+        theirs_cs: u16,
+    },
+    /// A VRRPv3/IPv4 peer uses the other checksum variant than we send.
+    PeerChecksumVariant {
+        /// instance name
+        instance: String,
+        /// the peer
+        from: IpAddr,
+        /// the variant it used
+        theirs: wire::ChecksumMode,
+    },
+    /// An advert for a VRID we do not run on this interface (watcher material).
+    UnknownVrid {
+        /// interface
+        iface: IfaceId,
+        /// VRID
+        vrid: u8,
+        /// sender
+        from: IpAddr,
+    },
+    /// anything else
     Other {
         /// instance name, if any
         instance: Option<String>,

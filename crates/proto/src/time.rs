@@ -8,7 +8,7 @@ use core::ops::{Add, AddAssign, Sub};
 use core::time::Duration;
 
 /// A point in monotonic time, in microseconds since an arbitrary epoch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize)]
 pub struct Instant(u64);
 
 impl Instant {

@@ -1,0 +1,1706 @@
+//! The `Router`: every VRRP instance of one daemon, their timers and sync
+//! groups. Pure: inputs carry the time, outputs are queued actions.
+//!
+//! Rules are RFC 9568 section 6 with keepalived's deviations (see
+//! docs/compat.md): start as BACKUP unless priority 255, equal priority never
+//! preempts from BACKUP, a lower-priority advert does not reset a backup's
+//! down timer, a master answers a lower-priority advert at once, priority 0
+//! on stop and on FAULT, effective priority clamped to 1..=254.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
+use std::net::IpAddr;
+use std::time::Duration;
+
+use keepvip_wire::{AddrList, Auth, ChecksumMode, Family, Version, VrrpRepr};
+
+use crate::timing::{field_interval, interval_field, master_down_interval, skew};
+use crate::{
+    Action, AuthConfig, Counters, Destination, DropReason, IfaceId, Input, InstanceConfig,
+    InstanceId, Instant, LogEvent, NotifyState, NotifyTarget, RouterConfig, State, SyncGroupConfig,
+    TrackRef, TrackerKey, TrackerState, VipConfig,
+};
+
+/// The per-instance timers. `Main` is the advert timer of a MASTER or the
+/// down timer of a BACKUP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum TimerKind {
+    Main = 0,
+    GarpDelayed = 1,
+    GarpRefresh = 2,
+    GarpLowerPrio = 3,
+}
+
+const TIMER_KINDS: usize = 4;
+
+/// A heap entry; stale entries (the instance's deadline moved) are skipped.
+type TimerEntry = Reverse<(Instant, u32, TimerKind)>;
+
+#[derive(Debug, Clone)]
+struct Iface {
+    name: String,
+    up: bool,
+    /// addresses reported by the system, in the order they appeared
+    addrs: Vec<IpAddr>,
+}
+
+/// A read-only view of one instance, for status output and tests.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct InstanceView<'a> {
+    /// id
+    pub id: InstanceId,
+    /// configuration
+    pub config: &'a InstanceConfig,
+    /// current state
+    pub state: State,
+    /// effective priority (base + tracker weights, clamped)
+    pub effective_priority: u8,
+    /// Master_Adver_Interval in use (v3: learned from the master)
+    pub master_adver_int: Duration,
+    /// address of the master whose adverts we last accepted
+    pub master_ip: Option<IpAddr>,
+    /// when we last accepted a master's advert (BACKUP)
+    pub last_accepted: Option<Instant>,
+    /// when we last received a priority-0 advert
+    pub last_prio0: Option<Instant>,
+    /// why the instance is in FAULT
+    pub fault_cause: Option<String>,
+    /// sync group name
+    pub sync_group: Option<&'a str>,
+    /// counters
+    pub counters: &'a Counters,
+}
+
+#[derive(Debug, Clone)]
+struct Instance {
+    id: InstanceId,
+    cfg: InstanceConfig,
+    iface: IfaceId,
+    group: Option<usize>,
+    state: State,
+    effective: u8,
+    master_adver_int: Duration,
+    deadlines: [Option<Instant>; TIMER_KINDS],
+    master_ip: Option<IpAddr>,
+    last_accepted: Option<Instant>,
+    last_prio0: Option<Instant>,
+    preempt_until: Option<Instant>,
+    fault_cause: Option<String>,
+    /// the VIPs carried in adverts, packed as on the wire
+    advert_addrs: Vec<u8>,
+    mcast_dst: IpAddr,
+    warned_checksum: bool,
+    counters: Counters,
+}
+
+impl Instance {
+    fn own_interval_field(&self) -> u16 {
+        interval_field(self.cfg.version, self.cfg.advert_interval)
+    }
+
+    fn mdi(&self) -> Duration {
+        master_down_interval(
+            self.cfg.version,
+            self.effective,
+            self.master_adver_int,
+            self.cfg.down_timer_adverts,
+        )
+    }
+
+    fn skew(&self) -> Duration {
+        skew(self.cfg.version, self.effective, self.master_adver_int)
+    }
+
+    fn is_unicast(&self) -> bool {
+        !self.cfg.unicast_peers.is_empty()
+    }
+
+    /// Every address the instance installs as MASTER (VIPs, then excluded VIPs).
+    fn all_vips(&self) -> Vec<VipConfig> {
+        self.cfg
+            .vips
+            .iter()
+            .chain(self.cfg.excluded_vips.iter())
+            .cloned()
+            .collect()
+    }
+
+    fn view<'a>(&'a self, groups: &'a [Group]) -> InstanceView<'a> {
+        InstanceView {
+            id: self.id,
+            config: &self.cfg,
+            state: self.state,
+            effective_priority: self.effective,
+            master_adver_int: self.master_adver_int,
+            master_ip: self.master_ip,
+            last_accepted: self.last_accepted,
+            last_prio0: self.last_prio0,
+            fault_cause: self.fault_cause.clone(),
+            sync_group: self.group.map(|g| groups[g].cfg.name.as_str()),
+            counters: &self.counters,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Group {
+    cfg: SyncGroupConfig,
+    members: Vec<InstanceId>,
+    state: State,
+}
+
+/// All VRRP instances of one daemon.
+#[derive(Debug, Clone)]
+pub struct Router {
+    now: Instant,
+    started: bool,
+    stopped: bool,
+    ifaces: Vec<Iface>,
+    instances: Vec<Option<Instance>>,
+    groups: Vec<Group>,
+    by_key: HashMap<(IfaceId, Family, u8), InstanceId>,
+    trackers: HashMap<TrackerKey, TrackerState>,
+    timers: BinaryHeap<TimerEntry>,
+    actions: VecDeque<Action>,
+    vip_set: HashSet<IpAddr>,
+    unknown_vrid: u64,
+}
+
+impl Router {
+    /// A router for `config`. Nothing runs until [`Router::start`]: first
+    /// tell it the interfaces' state and addresses (`handle` with `Link` and
+    /// `Address` inputs, and any tracker already known), so that instances
+    /// start in the right state.
+    pub fn new(config: RouterConfig, now: Instant) -> Router {
+        let mut r = Router {
+            now,
+            started: false,
+            stopped: false,
+            ifaces: Vec::new(),
+            instances: Vec::new(),
+            groups: Vec::new(),
+            by_key: HashMap::new(),
+            trackers: HashMap::new(),
+            timers: BinaryHeap::new(),
+            actions: VecDeque::new(),
+            vip_set: HashSet::new(),
+            unknown_vrid: 0,
+        };
+        let RouterConfig {
+            instances,
+            sync_groups,
+        } = config;
+        for cfg in instances {
+            let id = InstanceId(r.instances.len() as u32);
+            let inst = r.make_instance(id, cfg);
+            r.instances.push(Some(inst));
+        }
+        r.rebuild_indexes(sync_groups, &HashMap::new());
+        r
+    }
+
+    /// Start every instance: remove addresses a previous run may have left
+    /// behind, then enter BACKUP (or MASTER for an address owner, FAULT when
+    /// a tracked thing is down).
+    pub fn start(&mut self, now: Instant) {
+        if self.started {
+            return;
+        }
+        self.now = now;
+        self.started = true;
+        for idx in 0..self.instances.len() {
+            let Some(inst) = self.instances[idx].as_ref() else {
+                continue;
+            };
+            let (vips, routes, iface, id, name) = (
+                inst.all_vips(),
+                inst.cfg.routes.clone(),
+                inst.iface,
+                inst.id,
+                inst.cfg.name.clone(),
+            );
+            if !vips.is_empty() || !routes.is_empty() {
+                self.log(LogEvent::RemovingVips { instance: name });
+            }
+            if !vips.is_empty() {
+                self.push(Action::RemoveVips {
+                    instance: id,
+                    iface,
+                    vips,
+                });
+            }
+            if !routes.is_empty() {
+                self.push(Action::RemoveRoutes {
+                    instance: id,
+                    routes,
+                });
+            }
+            self.start_instance(idx, true);
+        }
+    }
+
+    /// Interned id of an interface name used by the configuration.
+    pub fn iface_id(&self, name: &str) -> Option<IfaceId> {
+        self.ifaces
+            .iter()
+            .position(|i| i.name == name)
+            .map(|p| IfaceId(p as u32))
+    }
+
+    /// Name of an interned interface.
+    pub fn iface_name(&self, id: IfaceId) -> Option<&str> {
+        self.ifaces.get(id.0 as usize).map(|i| i.name.as_str())
+    }
+
+    /// Every interface the configuration uses.
+    pub fn ifaces(&self) -> impl Iterator<Item = (IfaceId, &str)> {
+        self.ifaces
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (IfaceId(i as u32), f.name.as_str()))
+    }
+
+    /// The sockets the daemon must open: (interface, family) with the
+    /// multicast groups to join there (empty for unicast-only).
+    pub fn sockets(&self) -> Vec<(IfaceId, Family, Vec<IpAddr>)> {
+        let mut out: Vec<(IfaceId, Family, Vec<IpAddr>)> = Vec::new();
+        for inst in self.instances.iter().flatten() {
+            let key = (inst.iface, inst.cfg.family);
+            let pos = match out.iter().position(|(i, f, _)| (*i, *f) == key) {
+                Some(p) => p,
+                None => {
+                    out.push((key.0, key.1, Vec::new()));
+                    out.len() - 1
+                }
+            };
+            if !inst.is_unicast() && !out[pos].2.contains(&inst.mcast_dst) {
+                out[pos].2.push(inst.mcast_dst);
+            }
+        }
+        out
+    }
+
+    /// True if `addr` is a VIP (or excluded VIP) of any instance.
+    pub fn is_vip(&self, addr: IpAddr) -> bool {
+        self.vip_set.contains(&addr)
+    }
+
+    /// The addresses an instance puts in its adverts.
+    pub fn advert_addrs(&self, id: InstanceId) -> AddrList<'_> {
+        match self.get(id) {
+            Some(i) => AddrList::Raw(i.cfg.family, &i.advert_addrs),
+            None => AddrList::Raw(Family::V4, &[]),
+        }
+    }
+
+    /// Ids of the running instances, in configuration order.
+    pub fn instance_ids(&self) -> Vec<InstanceId> {
+        self.instances.iter().flatten().map(|i| i.id).collect()
+    }
+
+    /// A view of one instance.
+    pub fn instance(&self, id: InstanceId) -> Option<InstanceView<'_>> {
+        self.get(id).map(|i| i.view(&self.groups))
+    }
+
+    /// Find an instance by name.
+    pub fn instance_by_name(&self, name: &str) -> Option<InstanceView<'_>> {
+        self.instances
+            .iter()
+            .flatten()
+            .find(|i| i.cfg.name == name)
+            .map(|i| i.view(&self.groups))
+    }
+
+    /// Sync group state by name.
+    pub fn group_state(&self, name: &str) -> Option<State> {
+        self.groups
+            .iter()
+            .find(|g| g.cfg.name == name)
+            .map(|g| g.state)
+    }
+
+    /// Adverts received for VRIDs this router does not run.
+    pub fn unknown_vrid_count(&self) -> u64 {
+        self.unknown_vrid
+    }
+
+    /// The next queued action.
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.actions.pop_front()
+    }
+
+    /// When `handle_timeout` must next be called.
+    pub fn poll_timeout(&mut self) -> Option<Instant> {
+        while let Some(Reverse((at, idx, kind))) = self.timers.peek().copied() {
+            if self.timer_is_live(at, idx, kind) {
+                return Some(at);
+            }
+            self.timers.pop();
+        }
+        None
+    }
+
+    /// Fire every timer due at `now`.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.now = self.now.max(now);
+        while let Some(Reverse((at, idx, kind))) = self.timers.peek().copied() {
+            if at > now {
+                break;
+            }
+            self.timers.pop();
+            if !self.timer_is_live(at, idx, kind) {
+                continue;
+            }
+            if let Some(inst) = self.instances[idx as usize].as_mut() {
+                inst.deadlines[kind as usize] = None;
+            }
+            self.fire(idx as usize, kind);
+        }
+    }
+
+    /// Feed one input.
+    pub fn handle(&mut self, now: Instant, input: Input<'_>) {
+        self.now = self.now.max(now);
+        match input {
+            Input::Advert {
+                iface,
+                src,
+                dst,
+                ttl,
+                advert,
+                checksum,
+            } => self.on_advert(iface, src, dst, ttl, &advert, checksum),
+            Input::Malformed {
+                iface,
+                family,
+                vrid,
+                src,
+                error,
+            } => self.on_malformed(iface, family, vrid, src, error),
+            Input::Tracker { key, state } => {
+                if let TrackerKey::Interface(name) = &key {
+                    if let Some(id) = self.iface_id(name) {
+                        self.ifaces[id.0 as usize].up = state != TrackerState::Down;
+                    }
+                }
+                self.trackers.insert(key, state);
+                self.reevaluate_all();
+            }
+            Input::Link { iface, up } => {
+                let Some(f) = self.ifaces.get_mut(iface.0 as usize) else {
+                    return;
+                };
+                if f.up == up {
+                    return;
+                }
+                f.up = up;
+                let key = TrackerKey::Interface(f.name.clone());
+                self.trackers.insert(
+                    key,
+                    if up {
+                        TrackerState::Up
+                    } else {
+                        TrackerState::Down
+                    },
+                );
+                self.reevaluate_all();
+            }
+            Input::Address {
+                iface,
+                addr,
+                prefix_len: _,
+                added,
+            } => self.on_address(iface, addr, added),
+            Input::Shutdown => self.shutdown(),
+            Input::Reload(cfg) => self.reload(cfg),
+        }
+    }
+
+    // ---- internals: bookkeeping ----
+
+    fn get(&self, id: InstanceId) -> Option<&Instance> {
+        self.instances.get(id.0 as usize).and_then(|i| i.as_ref())
+    }
+
+    fn inst(&self, idx: usize) -> &Instance {
+        self.instances[idx].as_ref().expect("live instance")
+    }
+
+    fn inst_mut(&mut self, idx: usize) -> &mut Instance {
+        self.instances[idx].as_mut().expect("live instance")
+    }
+
+    fn intern(&mut self, name: &str) -> IfaceId {
+        if let Some(id) = self.iface_id(name) {
+            return id;
+        }
+        self.ifaces.push(Iface {
+            name: name.to_string(),
+            up: true,
+            addrs: Vec::new(),
+        });
+        IfaceId(self.ifaces.len() as u32 - 1)
+    }
+
+    fn make_instance(&mut self, id: InstanceId, cfg: InstanceConfig) -> Instance {
+        let iface = self.intern(&cfg.interface);
+        for v in cfg.vips.iter().chain(cfg.excluded_vips.iter()) {
+            if let Some(d) = &v.dev {
+                self.intern(d);
+            }
+        }
+        for t in &cfg.trackers {
+            if let TrackerKey::Interface(n) = &t.key {
+                self.intern(n);
+            }
+        }
+        let mut advert_addrs = Vec::new();
+        for v in &cfg.vips {
+            match (cfg.family, v.addr) {
+                (Family::V4, IpAddr::V4(a)) => advert_addrs.extend_from_slice(&a.octets()),
+                (Family::V6, IpAddr::V6(a)) => advert_addrs.extend_from_slice(&a.octets()),
+                _ => {}
+            }
+        }
+        let mcast_dst = cfg.mcast_dst.unwrap_or(match cfg.family {
+            Family::V4 => IpAddr::V4(keepvip_wire::VRRP_MCAST_V4),
+            Family::V6 => IpAddr::V6(keepvip_wire::VRRP_MCAST_V6),
+        });
+        let effective = cfg.priority;
+        Instance {
+            id,
+            iface,
+            group: None,
+            state: State::Init,
+            effective,
+            master_adver_int: cfg.advert_interval,
+            deadlines: [None; TIMER_KINDS],
+            master_ip: None,
+            last_accepted: None,
+            last_prio0: None,
+            preempt_until: None,
+            fault_cause: None,
+            advert_addrs,
+            mcast_dst,
+            warned_checksum: false,
+            counters: Counters::default(),
+            cfg,
+        }
+    }
+
+    /// Rebuild the lookup tables, the VIP set and the sync groups.
+    fn rebuild_indexes(
+        &mut self,
+        sync_groups: Vec<SyncGroupConfig>,
+        old_group_states: &HashMap<String, State>,
+    ) {
+        self.by_key.clear();
+        self.vip_set.clear();
+        for inst in self.instances.iter_mut().flatten() {
+            inst.group = None;
+            self.by_key
+                .insert((inst.iface, inst.cfg.family, inst.cfg.vrid), inst.id);
+            for v in inst.cfg.vips.iter().chain(inst.cfg.excluded_vips.iter()) {
+                self.vip_set.insert(v.addr);
+            }
+        }
+        self.groups.clear();
+        for cfg in sync_groups {
+            let gidx = self.groups.len();
+            let mut members = Vec::new();
+            for m in &cfg.members {
+                if let Some(inst) = self
+                    .instances
+                    .iter_mut()
+                    .flatten()
+                    .find(|i| &i.cfg.name == m)
+                {
+                    inst.group = Some(gidx);
+                    members.push(inst.id);
+                }
+            }
+            let state = old_group_states
+                .get(&cfg.name)
+                .copied()
+                .unwrap_or(State::Init);
+            self.groups.push(Group {
+                cfg,
+                members,
+                state,
+            });
+        }
+    }
+
+    fn push(&mut self, a: Action) {
+        self.actions.push_back(a);
+    }
+
+    fn log(&mut self, e: LogEvent) {
+        self.actions.push_back(Action::Log(e));
+    }
+
+    fn timer_is_live(&self, at: Instant, idx: u32, kind: TimerKind) -> bool {
+        !self.stopped
+            && self
+                .instances
+                .get(idx as usize)
+                .and_then(|i| i.as_ref())
+                .is_some_and(|i| i.deadlines[kind as usize] == Some(at))
+    }
+
+    fn set_timer(&mut self, idx: usize, kind: TimerKind, at: Instant) {
+        self.inst_mut(idx).deadlines[kind as usize] = Some(at);
+        self.timers.push(Reverse((at, idx as u32, kind)));
+    }
+
+    fn clear_timer(&mut self, idx: usize, kind: TimerKind) {
+        self.inst_mut(idx).deadlines[kind as usize] = None;
+    }
+
+    fn clear_garp_timers(&mut self, idx: usize) {
+        self.clear_timer(idx, TimerKind::GarpDelayed);
+        self.clear_timer(idx, TimerKind::GarpRefresh);
+        self.clear_timer(idx, TimerKind::GarpLowerPrio);
+    }
+
+    /// Our address for the equal-priority tie-break and the advert source.
+    fn primary_ip(&self, idx: usize) -> Option<IpAddr> {
+        let inst = self.inst(idx);
+        if let Some(ip) = inst.cfg.src_ip {
+            return Some(ip);
+        }
+        let iface = self.ifaces.get(inst.iface.0 as usize)?;
+        match inst.cfg.family {
+            Family::V4 => iface
+                .addrs
+                .iter()
+                .copied()
+                .find(|a| a.is_ipv4() && !self.vip_set.contains(a)),
+            Family::V6 => iface
+                .addrs
+                .iter()
+                .copied()
+                .find(|a| matches!(a, IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80)),
+        }
+    }
+
+    // ---- priority and FAULT ----
+
+    /// Is a tracker "ok" as the weight sees it (after `reverse`)?
+    fn tracker_contribution(&self, t: &TrackRef, weight: i32) -> Result<i32, String> {
+        let state = match &t.key {
+            TrackerKey::Interface(name) => match self.iface_id(name) {
+                Some(id) if !self.ifaces[id.0 as usize].up => TrackerState::Down,
+                Some(_) => TrackerState::Up,
+                None => self
+                    .trackers
+                    .get(&t.key)
+                    .copied()
+                    .unwrap_or(TrackerState::Up),
+            },
+            key => self.trackers.get(key).copied().unwrap_or(match key {
+                TrackerKey::File(_) => TrackerState::Value(0),
+                _ => TrackerState::Up,
+            }),
+        };
+        let what = || match &t.key {
+            TrackerKey::Script(n) => format!("script {n}"),
+            TrackerKey::File(n) => format!("track file {n}"),
+            TrackerKey::Process(n) => format!("track process {n}"),
+            TrackerKey::Interface(n) => format!("interface {n}"),
+        };
+        match state {
+            TrackerState::Value(v) => {
+                if weight == 0 {
+                    return if v != 0 { Err(what()) } else { Ok(0) };
+                }
+                let mut c = v.saturating_mul(i64::from(weight));
+                if t.reverse {
+                    c = -c;
+                }
+                if c < -253 {
+                    Err(what())
+                } else {
+                    Ok(c.min(253) as i32)
+                }
+            }
+            s => {
+                let ok = (s == TrackerState::Up) != t.reverse;
+                match weight {
+                    0 if !ok => Err(what()),
+                    0 => Ok(0),
+                    w if w > 0 && ok => Ok(w),
+                    w if w < 0 && !ok => Ok(w),
+                    _ => Ok(0),
+                }
+            }
+        }
+    }
+
+    /// The instance's own priority and FAULT cause, ignoring its group.
+    fn own_priority(&self, idx: usize) -> (u8, Option<String>) {
+        let inst = self.inst(idx);
+        let mut fault = None;
+        if inst.cfg.track_primary
+            && self
+                .ifaces
+                .get(inst.iface.0 as usize)
+                .is_some_and(|f| !f.up)
+        {
+            fault = Some(format!("interface {} down", inst.cfg.interface));
+        }
+        let group = inst.group.map(|g| &self.groups[g]);
+        // keepalived: members of a sync group ignore tracker weights (a
+        // failure means FAULT) unless sync_group_tracking_weight is set.
+        let weights_count = group.is_none_or(|g| g.cfg.tracking_weight);
+        let mut sum: i32 = 0;
+        for t in &inst.cfg.trackers {
+            let weight = if weights_count { t.weight } else { 0 };
+            match self.tracker_contribution(t, weight) {
+                Ok(c) => sum += c,
+                Err(cause) => {
+                    fault.get_or_insert(cause);
+                }
+            }
+        }
+        if let Some(g) = group {
+            for t in &g.cfg.trackers {
+                let weight = if g.cfg.tracking_weight { t.weight } else { 0 };
+                match self.tracker_contribution(t, weight) {
+                    Ok(c) => sum += c,
+                    Err(cause) => {
+                        fault.get_or_insert(cause);
+                    }
+                }
+            }
+        }
+        let base = inst.cfg.priority;
+        let effective = if base == 255 {
+            255
+        } else {
+            (i32::from(base) + sum).clamp(1, 254) as u8
+        };
+        (effective, fault)
+    }
+
+    /// Priority and FAULT cause including sync-group members' faults.
+    fn evaluate(&self, idx: usize) -> (u8, Option<String>) {
+        let (prio, mut fault) = self.own_priority(idx);
+        if fault.is_none() {
+            if let Some(g) = self.inst(idx).group {
+                for m in &self.groups[g].members {
+                    if m.0 as usize == idx {
+                        continue;
+                    }
+                    if let (_, Some(_)) = self.own_priority(m.0 as usize) {
+                        fault = Some(format!(
+                            "sync group member {}",
+                            self.inst(m.0 as usize).cfg.name
+                        ));
+                        break;
+                    }
+                }
+            }
+        }
+        (prio, fault)
+    }
+
+    fn reevaluate_all(&mut self) {
+        if !self.started || self.stopped {
+            // remember only; start() evaluates
+            for idx in 0..self.instances.len() {
+                if self.instances[idx].is_some() {
+                    let (p, _) = self.evaluate(idx);
+                    self.inst_mut(idx).effective = p;
+                }
+            }
+            return;
+        }
+        for idx in 0..self.instances.len() {
+            if self.instances[idx].is_some() {
+                self.reevaluate(idx);
+            }
+        }
+    }
+
+    fn reevaluate(&mut self, idx: usize) {
+        let (prio, fault) = self.evaluate(idx);
+        let now = self.now;
+        let old = self.inst(idx).effective;
+        if prio != old {
+            let name = self.inst(idx).cfg.name.clone();
+            self.log(LogEvent::PriorityChange {
+                instance: name,
+                from: old,
+                to: prio,
+            });
+            self.inst_mut(idx).effective = prio;
+            // A BACKUP recomputes its down timer from the last accepted
+            // advert with the new skew.
+            let inst = self.inst(idx);
+            if inst.state == State::Backup && inst.deadlines[TimerKind::Main as usize].is_some() {
+                let from = inst.last_accepted.unwrap_or(now);
+                let at = (from + inst.mdi()).max(now);
+                if inst.last_prio0.is_none_or(|p| p < from) {
+                    self.set_timer(idx, TimerKind::Main, at);
+                }
+            }
+        }
+        let state = self.inst(idx).state;
+        match (fault, state) {
+            (Some(cause), s) if s != State::Fault && s != State::Init => {
+                self.enter_fault(idx, cause, false);
+            }
+            (Some(cause), State::Fault) => self.inst_mut(idx).fault_cause = Some(cause),
+            (None, State::Fault) => {
+                self.inst_mut(idx).fault_cause = None;
+                self.leave_fault(idx);
+            }
+            _ => {}
+        }
+    }
+
+    // ---- state transitions ----
+
+    fn start_instance(&mut self, idx: usize, init: bool) {
+        let now = self.now;
+        let (prio, fault) = self.evaluate(idx);
+        self.inst_mut(idx).effective = prio;
+        if let Some(cause) = fault {
+            self.enter_fault(idx, cause, init);
+            return;
+        }
+        let inst = self.inst(idx);
+        if inst.cfg.priority == 255 {
+            // the address owner takes over at once
+            self.become_master(idx);
+            return;
+        }
+        if !inst.cfg.preempt_delay.is_zero() {
+            let until = now + inst.cfg.preempt_delay;
+            self.inst_mut(idx).preempt_until = Some(until);
+        }
+        self.enter_backup(idx, init);
+    }
+
+    fn set_state(&mut self, idx: usize, to: State) -> State {
+        let inst = self.inst_mut(idx);
+        let from = inst.state;
+        inst.state = to;
+        match to {
+            State::Master => inst.counters.became_master += 1,
+            State::Backup => inst.counters.became_backup += 1,
+            State::Fault => inst.counters.became_fault += 1,
+            State::Init => {}
+        }
+        if from == State::Master && to != State::Master {
+            inst.counters.released_master += 1;
+        }
+        let id = inst.id;
+        self.push(Action::StateChange {
+            instance: id,
+            from,
+            to,
+        });
+        from
+    }
+
+    fn notify(&mut self, idx: usize, state: NotifyState) {
+        let inst = self.inst(idx);
+        let (name, prio) = (inst.cfg.name.clone(), inst.effective);
+        self.push(Action::Notify {
+            target: NotifyTarget::Instance(name),
+            state,
+            priority: prio,
+        });
+    }
+
+    fn send_advert(&mut self, idx: usize, priority: u8) {
+        let src = self.primary_ip(idx);
+        let inst = self.inst_mut(idx);
+        let (dst, count) = if inst.is_unicast() {
+            let peers: Vec<IpAddr> = inst.cfg.unicast_peers.iter().map(|p| p.addr).collect();
+            let n = peers.len() as u64;
+            (Destination::Unicast(peers), n)
+        } else {
+            (Destination::Multicast(inst.mcast_dst), 1)
+        };
+        inst.counters.adverts_tx += count;
+        if priority == 0 {
+            inst.counters.prio0_tx += count;
+        }
+        let version = inst.cfg.version;
+        let checksum = match (version, inst.cfg.family) {
+            (Version::V2, _) => ChecksumMode::V2,
+            (Version::V3, Family::V4) if !inst.cfg.v3_checksum_pseudo_header => {
+                ChecksumMode::V3NoPseudoHeader
+            }
+            (Version::V3, _) => ChecksumMode::V3PseudoHeader,
+        };
+        let action = Action::SendAdvert {
+            instance: inst.id,
+            iface: inst.iface,
+            src,
+            dst,
+            version,
+            family: inst.cfg.family,
+            vrid: inst.cfg.vrid,
+            priority,
+            max_adver_int: inst.own_interval_field(),
+            auth: if version == Version::V2 {
+                inst.cfg.auth
+            } else {
+                None
+            },
+            checksum,
+            ttl: if inst.is_unicast() {
+                inst.cfg.unicast_ttl
+            } else {
+                255
+            },
+        };
+        self.push(action);
+    }
+
+    /// GARP / NA bursts for the instance's addresses, one action per interface.
+    fn garp(&mut self, idx: usize, repeat: u32) {
+        if repeat == 0 {
+            return;
+        }
+        let inst = self.inst(idx);
+        let mut per_iface: Vec<(IfaceId, Vec<IpAddr>)> = Vec::new();
+        for v in inst.cfg.vips.iter().chain(inst.cfg.excluded_vips.iter()) {
+            let iface = v
+                .dev
+                .as_deref()
+                .and_then(|d| self.iface_id(d))
+                .unwrap_or(inst.iface);
+            match per_iface.iter_mut().find(|(i, _)| *i == iface) {
+                Some((_, list)) => list.push(v.addr),
+                None => per_iface.push((iface, vec![v.addr])),
+            }
+        }
+        let (id, interval) = (inst.id, inst.cfg.garp.interval);
+        for (iface, addrs) in per_iface {
+            self.push(Action::Garp {
+                instance: id,
+                iface,
+                addrs,
+                repeat,
+                interval,
+            });
+        }
+    }
+
+    fn become_master(&mut self, idx: usize) {
+        let now = self.now;
+        // The advert goes first: nothing sits between the deadline and it.
+        let prio = self.inst(idx).effective;
+        self.send_advert(idx, prio);
+        let name = self.inst(idx).cfg.name.clone();
+        self.log(LogEvent::EnteringState {
+            instance: name.clone(),
+            state: State::Master,
+            init: false,
+        });
+        self.set_state(idx, State::Master);
+        let inst = self.inst(idx);
+        let (id, iface, vips, routes, garp_cfg, adv) = (
+            inst.id,
+            inst.iface,
+            inst.all_vips(),
+            inst.cfg.routes.clone(),
+            inst.cfg.garp.clone(),
+            inst.cfg.advert_interval,
+        );
+        if !vips.is_empty() {
+            self.log(LogEvent::SettingVips { instance: name });
+            self.push(Action::AddVips {
+                instance: id,
+                iface,
+                vips,
+            });
+        }
+        if !routes.is_empty() {
+            self.push(Action::AddRoutes {
+                instance: id,
+                routes,
+            });
+        }
+        self.garp(idx, garp_cfg.master_repeat);
+        {
+            let inst = self.inst_mut(idx);
+            inst.master_ip = None;
+            inst.preempt_until = None;
+            inst.master_adver_int = inst.cfg.advert_interval;
+        }
+        self.set_timer(idx, TimerKind::Main, now + adv);
+        if !garp_cfg.master_delay.is_zero() && garp_cfg.master_repeat > 0 {
+            self.set_timer(idx, TimerKind::GarpDelayed, now + garp_cfg.master_delay);
+        }
+        if !garp_cfg.master_refresh.is_zero() {
+            self.set_timer(idx, TimerKind::GarpRefresh, now + garp_cfg.master_refresh);
+        }
+        self.notify(idx, NotifyState::Master);
+        self.sync_group(idx, State::Master);
+    }
+
+    /// Enter BACKUP (from INIT, MASTER or FAULT) with a full down timer.
+    fn enter_backup(&mut self, idx: usize, init: bool) {
+        let now = self.now;
+        let was = self.inst(idx).state;
+        let name = self.inst(idx).cfg.name.clone();
+        self.log(LogEvent::EnteringState {
+            instance: name.clone(),
+            state: State::Backup,
+            init,
+        });
+        self.set_state(idx, State::Backup);
+        if was == State::Master {
+            self.release_addresses(idx, name);
+        }
+        let mdi = self.inst(idx).mdi();
+        self.set_timer(idx, TimerKind::Main, now + mdi);
+        self.notify(idx, NotifyState::Backup);
+        self.sync_group(idx, State::Backup);
+    }
+
+    fn release_addresses(&mut self, idx: usize, name: String) {
+        self.clear_garp_timers(idx);
+        let inst = self.inst(idx);
+        let (id, iface, vips, routes) = (
+            inst.id,
+            inst.iface,
+            inst.all_vips(),
+            inst.cfg.routes.clone(),
+        );
+        if !vips.is_empty() {
+            self.log(LogEvent::RemovingVips { instance: name });
+            self.push(Action::RemoveVips {
+                instance: id,
+                iface,
+                vips,
+            });
+        }
+        if !routes.is_empty() {
+            self.push(Action::RemoveRoutes {
+                instance: id,
+                routes,
+            });
+        }
+    }
+
+    fn enter_fault(&mut self, idx: usize, cause: String, init: bool) {
+        let was = self.inst(idx).state;
+        let name = self.inst(idx).cfg.name.clone();
+        if init {
+            self.log(LogEvent::FaultDueTo {
+                instance: name.clone(),
+                cause: cause.clone(),
+            });
+        }
+        self.log(LogEvent::EnteringState {
+            instance: name.clone(),
+            state: State::Fault,
+            init,
+        });
+        if was == State::Master {
+            self.send_advert(idx, 0);
+            self.log(LogEvent::SentPrio0 {
+                instance: name.clone(),
+            });
+        }
+        self.set_state(idx, State::Fault);
+        if was == State::Master {
+            self.release_addresses(idx, name);
+        }
+        let inst = self.inst_mut(idx);
+        inst.fault_cause = Some(cause);
+        inst.deadlines = [None; TIMER_KINDS];
+        self.notify(idx, NotifyState::Fault);
+        self.sync_group(idx, State::Fault);
+    }
+
+    fn leave_fault(&mut self, idx: usize) {
+        let now = self.now;
+        let inst = self.inst_mut(idx);
+        inst.master_adver_int = inst.cfg.advert_interval;
+        inst.last_accepted = None;
+        if inst.cfg.priority == 255 {
+            // the owner waits one advert interval, then takes over
+            let name = inst.cfg.name.clone();
+            let adv = inst.cfg.advert_interval;
+            self.log(LogEvent::EnteringState {
+                instance: name,
+                state: State::Backup,
+                init: false,
+            });
+            self.set_state(idx, State::Backup);
+            self.set_timer(idx, TimerKind::Main, now + adv);
+            self.notify(idx, NotifyState::Backup);
+            self.sync_group(idx, State::Backup);
+            return;
+        }
+        self.enter_backup(idx, false);
+    }
+
+    /// Move the rest of `idx`'s sync group to `to`.
+    fn sync_group(&mut self, idx: usize, to: State) {
+        let Some(g) = self.inst(idx).group else {
+            return;
+        };
+        if self.groups[g].state == to {
+            return;
+        }
+        self.groups[g].state = to;
+        let name = self.groups[g].cfg.name.clone();
+        self.log(LogEvent::GroupSyncing {
+            group: name.clone(),
+            state: to,
+        });
+        let members = self.groups[g].members.clone();
+        for m in members {
+            let midx = m.0 as usize;
+            if midx == idx || self.instances[midx].is_none() {
+                continue;
+            }
+            let st = self.inst(midx).state;
+            match (to, st) {
+                (State::Master, State::Backup) => self.become_master(midx),
+                (State::Backup, State::Master) => self.enter_backup(midx, false),
+                (State::Fault, s) if s != State::Fault && s != State::Init => {
+                    let cause = format!("sync group {name}");
+                    self.enter_fault(midx, cause, false);
+                }
+                _ => {}
+            }
+        }
+        let notify = match to {
+            State::Master => Some(NotifyState::Master),
+            State::Backup => Some(NotifyState::Backup),
+            State::Fault => Some(NotifyState::Fault),
+            State::Init => None,
+        };
+        if let Some(state) = notify {
+            self.push(Action::Notify {
+                target: NotifyTarget::Group(name),
+                state,
+                priority: 0,
+            });
+        }
+    }
+
+    // ---- timers ----
+
+    fn fire(&mut self, idx: usize, kind: TimerKind) {
+        let now = self.now;
+        let state = self.inst(idx).state;
+        match (kind, state) {
+            (TimerKind::Main, State::Master) => {
+                let prio = self.inst(idx).effective;
+                self.send_advert(idx, prio);
+                let adv = self.inst(idx).cfg.advert_interval;
+                self.set_timer(idx, TimerKind::Main, now + adv);
+            }
+            (TimerKind::Main, State::Backup) => {
+                let name = self.inst(idx).cfg.name.clone();
+                self.log(LogEvent::ReceiveTimeout { instance: name });
+                self.become_master(idx);
+            }
+            (TimerKind::GarpDelayed, State::Master) => {
+                let n = self.inst(idx).cfg.garp.master_repeat;
+                self.garp(idx, n);
+            }
+            (TimerKind::GarpRefresh, State::Master) => {
+                let g = self.inst(idx).cfg.garp.clone();
+                self.garp(idx, g.master_refresh_repeat);
+                self.set_timer(idx, TimerKind::GarpRefresh, now + g.master_refresh);
+            }
+            (TimerKind::GarpLowerPrio, State::Master) => {
+                let n = self.inst(idx).cfg.garp.lower_prio_repeat;
+                self.garp(idx, n);
+            }
+            _ => {}
+        }
+    }
+
+    // ---- received packets ----
+
+    fn drop_advert(&mut self, idx: usize, from: IpAddr, reason: DropReason) {
+        let inst = self.inst_mut(idx);
+        let c = &mut inst.counters;
+        match reason {
+            DropReason::Ttl { .. } => c.drop_ttl += 1,
+            DropReason::Version { .. } => c.drop_version += 1,
+            DropReason::AuthType { .. } => c.drop_auth_type += 1,
+            DropReason::AuthFailure => c.drop_auth_failure += 1,
+            DropReason::Interval { .. } => c.drop_interval += 1,
+            DropReason::UnknownPeer => c.drop_unknown_peer += 1,
+            DropReason::CastMismatch => c.drop_cast_mismatch += 1,
+            DropReason::Malformed(keepvip_wire::Error::BadChecksum) => c.drop_checksum += 1,
+            DropReason::Malformed(_) => c.drop_malformed += 1,
+            DropReason::NotRunning => {
+                c.drop_not_running += 1;
+                return;
+            }
+        }
+        let name = inst.cfg.name.clone();
+        self.log(LogEvent::Dropped {
+            instance: name,
+            from,
+            reason,
+        });
+    }
+
+    fn on_malformed(
+        &mut self,
+        iface: IfaceId,
+        family: Family,
+        vrid: Option<u8>,
+        src: IpAddr,
+        error: keepvip_wire::Error,
+    ) {
+        let Some(id) = vrid.and_then(|v| self.by_key.get(&(iface, family, v)).copied()) else {
+            return;
+        };
+        self.drop_advert(id.0 as usize, src, DropReason::Malformed(error));
+    }
+
+    fn on_address(&mut self, iface: IfaceId, addr: IpAddr, added: bool) {
+        let Some(f) = self.ifaces.get_mut(iface.0 as usize) else {
+            return;
+        };
+        if added {
+            if !f.addrs.contains(&addr) {
+                f.addrs.push(addr);
+            }
+            return;
+        }
+        f.addrs.retain(|a| *a != addr);
+        if !self.started || self.stopped || !self.vip_set.contains(&addr) {
+            return;
+        }
+        // A tracked VIP deleted by someone else while MASTER: keepalived
+        // goes to BACKUP (and takes over again after its down timer).
+        for idx in 0..self.instances.len() {
+            let Some(inst) = self.instances[idx].as_ref() else {
+                continue;
+            };
+            if inst.state != State::Master {
+                continue;
+            }
+            let hit = inst
+                .cfg
+                .vips
+                .iter()
+                .chain(inst.cfg.excluded_vips.iter())
+                .any(|v| {
+                    v.addr == addr
+                        && !v.no_track
+                        && v.dev
+                            .as_deref()
+                            .map_or(inst.iface == iface, |d| self.iface_id(d) == Some(iface))
+                });
+            if hit {
+                let name = inst.cfg.name.clone();
+                self.log(LogEvent::Other {
+                    instance: Some(name),
+                    text: format!("VIP {addr} was removed from the interface: leaving MASTER"),
+                });
+                self.enter_backup(idx, false);
+            }
+        }
+    }
+
+    fn on_advert(
+        &mut self,
+        iface: IfaceId,
+        src: IpAddr,
+        dst: IpAddr,
+        ttl: u8,
+        advert: &VrrpRepr<'_>,
+        checksum: ChecksumMode,
+    ) {
+        let Some(id) = self
+            .by_key
+            .get(&(iface, advert.family, advert.vrid))
+            .copied()
+        else {
+            self.unknown_vrid += 1;
+            self.log(LogEvent::UnknownVrid {
+                iface,
+                vrid: advert.vrid,
+                from: src,
+            });
+            return;
+        };
+        let idx = id.0 as usize;
+        if self.stopped || !matches!(self.inst(idx).state, State::Backup | State::Master) {
+            self.drop_advert(idx, src, DropReason::NotRunning);
+            return;
+        }
+        if let Err(reason) = self.check_advert(idx, src, dst, ttl, advert) {
+            self.drop_advert(idx, src, reason);
+            return;
+        }
+        self.check_soft(idx, src, advert, checksum);
+        let inst = self.inst_mut(idx);
+        inst.counters.adverts_rx += 1;
+        if advert.priority == 0 {
+            inst.counters.prio0_rx += 1;
+        }
+        match inst.state {
+            State::Backup => self.backup_rx(idx, src, advert),
+            State::Master => self.master_rx(idx, src, advert),
+            _ => {}
+        }
+    }
+
+    /// The checks that drop an advert (keepalived's `vrrp_check_packet`).
+    fn check_advert(
+        &self,
+        idx: usize,
+        src: IpAddr,
+        dst: IpAddr,
+        ttl: u8,
+        advert: &VrrpRepr<'_>,
+    ) -> Result<(), DropReason> {
+        let inst = self.inst(idx);
+        if inst.is_unicast() {
+            if dst.is_multicast() {
+                return Err(DropReason::CastMismatch);
+            }
+            let Some(peer) = inst.cfg.unicast_peers.iter().find(|p| p.addr == src) else {
+                return Err(DropReason::UnknownPeer);
+            };
+            if peer.min_ttl.is_some_and(|m| ttl < m) || peer.max_ttl.is_some_and(|m| ttl > m) {
+                return Err(DropReason::Ttl { got: ttl });
+            }
+        } else {
+            if !dst.is_multicast() {
+                return Err(DropReason::CastMismatch);
+            }
+            if ttl != 255 {
+                return Err(DropReason::Ttl { got: ttl });
+            }
+        }
+        if advert.version != inst.cfg.version {
+            return Err(DropReason::Version {
+                got: match advert.version {
+                    Version::V2 => 2,
+                    Version::V3 => 3,
+                },
+            });
+        }
+        if inst.cfg.version == Version::V2 {
+            match (inst.cfg.auth, advert.auth) {
+                (None, Auth::None) => {}
+                (Some(AuthConfig::Pass(ours)), Auth::Pass(theirs)) => {
+                    if ours != theirs {
+                        return Err(DropReason::AuthFailure);
+                    }
+                }
+                (ours, theirs) => {
+                    return Err(DropReason::AuthType {
+                        got: u8::from(theirs != Auth::None),
+                        expected: u8::from(ours.is_some()),
+                    })
+                }
+            }
+            let mine = inst.own_interval_field();
+            if advert.max_adver_int != mine {
+                return Err(DropReason::Interval {
+                    got: advert.max_adver_int,
+                    ours: mine,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks that are logged and counted but do not drop the advert.
+    fn check_soft(
+        &mut self,
+        idx: usize,
+        src: IpAddr,
+        advert: &VrrpRepr<'_>,
+        checksum: ChecksumMode,
+    ) {
+        let mut events = Vec::new();
+        let inst = self.inst_mut(idx);
+        if inst.cfg.version == Version::V3 {
+            let mine = inst.own_interval_field();
+            if advert.max_adver_int != mine {
+                inst.counters.interval_mismatch += 1;
+                events.push(LogEvent::IntervalMismatchV3 {
+                    instance: inst.cfg.name.clone(),
+                    ours_cs: mine,
+                    theirs_cs: advert.max_adver_int,
+                });
+            }
+            if inst.cfg.family == Family::V4 {
+                let ours = if inst.cfg.v3_checksum_pseudo_header {
+                    ChecksumMode::V3PseudoHeader
+                } else {
+                    ChecksumMode::V3NoPseudoHeader
+                };
+                if checksum != ours {
+                    inst.counters.checksum_variant_mismatch += 1;
+                    if !inst.warned_checksum {
+                        inst.warned_checksum = true;
+                        events.push(LogEvent::PeerChecksumVariant {
+                            instance: inst.cfg.name.clone(),
+                            from: src,
+                            theirs: checksum,
+                        });
+                    }
+                }
+            }
+        }
+        let skip = inst.cfg.skip_check_adv_addr && inst.master_ip == Some(src);
+        if !skip && advert.priority != 0 {
+            let ours = AddrList::Raw(inst.cfg.family, &inst.advert_addrs);
+            if ours.len() != advert.addrs.len() {
+                inst.counters.addr_list_mismatch += 1;
+                events.push(LogEvent::AddrCountMismatch {
+                    instance: inst.cfg.name.clone(),
+                    got: advert.addrs.len(),
+                    expected: ours.len(),
+                });
+            } else if let Some(missing) = ours.iter().find(|a| !advert.addrs.contains(*a)) {
+                inst.counters.addr_list_mismatch += 1;
+                events.push(LogEvent::AddrMissing {
+                    instance: inst.cfg.name.clone(),
+                    vrid: inst.cfg.vrid,
+                    addr: missing,
+                });
+            }
+        }
+        for e in events {
+            self.log(e);
+        }
+    }
+
+    fn backup_rx(&mut self, idx: usize, src: IpAddr, advert: &VrrpRepr<'_>) {
+        let now = self.now;
+        let name = self.inst(idx).cfg.name.clone();
+        if advert.priority == 0 {
+            // the master is leaving: take over after Skew_Time
+            self.log(LogEvent::BackupRxPrio0 { instance: name });
+            let inst = self.inst_mut(idx);
+            inst.last_prio0 = Some(now);
+            let at = now + inst.skew();
+            self.set_timer(idx, TimerKind::Main, at);
+            return;
+        }
+        let inst = self.inst_mut(idx);
+        let ours = inst.effective;
+        let accept = if advert.priority >= ours || inst.cfg.nopreempt {
+            if advert.priority > ours {
+                // preempt_delay counts from the first lower-priority advert
+                // seen after this master
+                inst.preempt_until = None;
+            }
+            true
+        } else if !inst.cfg.preempt_delay.is_zero() {
+            let until = *inst
+                .preempt_until
+                .get_or_insert(now + inst.cfg.preempt_delay);
+            now < until
+        } else {
+            false
+        };
+        if !accept {
+            self.log(LogEvent::BackupRxLower {
+                instance: name,
+                from: src,
+                theirs: advert.priority,
+            });
+            return;
+        }
+        if inst.cfg.version == Version::V3 {
+            inst.master_adver_int = field_interval(Version::V3, advert.max_adver_int);
+        }
+        inst.master_ip = Some(src);
+        inst.last_accepted = Some(now);
+        let at = now + inst.mdi();
+        self.set_timer(idx, TimerKind::Main, at);
+    }
+
+    fn master_rx(&mut self, idx: usize, src: IpAddr, advert: &VrrpRepr<'_>) {
+        let now = self.now;
+        let name = self.inst(idx).cfg.name.clone();
+        let ours = self.inst(idx).effective;
+        if advert.priority == 0 {
+            self.log(LogEvent::MasterRxPrio0 { instance: name });
+            self.send_advert(idx, ours);
+            return;
+        }
+        let our_ip = self.primary_ip(idx);
+        let higher = advert.priority > ours;
+        let same_higher_ip = advert.priority == ours && our_ip.is_none_or(|mine| src > mine);
+        if higher || same_higher_ip {
+            self.log(if higher {
+                LogEvent::MasterRxHigher {
+                    instance: name,
+                    from: src,
+                    theirs: advert.priority,
+                    ours,
+                }
+            } else {
+                LogEvent::MasterRxSameHigherIp {
+                    instance: name,
+                    from: src,
+                    prio: ours,
+                }
+            });
+            if self.inst(idx).cfg.higher_prio_send_advert {
+                self.send_advert(idx, ours);
+            }
+            let inst = self.inst_mut(idx);
+            if inst.cfg.version == Version::V3 {
+                inst.master_adver_int = field_interval(Version::V3, advert.max_adver_int);
+            }
+            inst.master_ip = Some(src);
+            inst.last_accepted = Some(now);
+            self.enter_backup(idx, false);
+            return;
+        }
+        self.log(LogEvent::MasterRxLower {
+            instance: name.clone(),
+            from: src,
+            theirs: advert.priority,
+            ours,
+        });
+        let cfg = &self.inst(idx).cfg;
+        let (no_advert, garp) = (cfg.lower_prio_no_advert, cfg.garp.clone());
+        if !no_advert {
+            self.send_advert(idx, ours);
+        }
+        if garp.lower_prio_repeat > 0 {
+            if garp.lower_prio_delay.is_zero() {
+                self.garp(idx, garp.lower_prio_repeat);
+            } else if self.inst(idx).deadlines[TimerKind::GarpLowerPrio as usize].is_none() {
+                self.set_timer(idx, TimerKind::GarpLowerPrio, now + garp.lower_prio_delay);
+            }
+        }
+        self.push(Action::Notify {
+            target: NotifyTarget::Instance(name),
+            state: NotifyState::MasterRxLowerPri,
+            priority: ours,
+        });
+    }
+
+    // ---- shutdown and reload ----
+
+    fn shutdown(&mut self) {
+        if self.stopped {
+            return;
+        }
+        for idx in 0..self.instances.len() {
+            if self.instances[idx].is_none() {
+                continue;
+            }
+            self.leave(idx, NotifyState::Stop);
+        }
+        let groups: Vec<String> = self.groups.iter().map(|g| g.cfg.name.clone()).collect();
+        for name in groups {
+            self.push(Action::Notify {
+                target: NotifyTarget::Group(name),
+                state: NotifyState::Stop,
+                priority: 0,
+            });
+        }
+        self.stopped = true;
+        self.timers.clear();
+    }
+
+    /// An instance stops (shutdown) or is deleted (reload): a MASTER sends
+    /// priority 0 and removes its addresses; then the notify.
+    fn leave(&mut self, idx: usize, why: NotifyState) {
+        let inst = self.inst(idx);
+        let (name, state) = (inst.cfg.name.clone(), inst.state);
+        if state == State::Master {
+            self.send_advert(idx, 0);
+            self.log(LogEvent::SentPrio0 {
+                instance: name.clone(),
+            });
+            self.release_addresses(idx, name);
+        }
+        if state != State::Init {
+            self.set_state(idx, State::Init);
+        }
+        self.inst_mut(idx).deadlines = [None; TIMER_KINDS];
+        self.notify(idx, why);
+    }
+
+    fn reload(&mut self, cfg: RouterConfig) {
+        if self.stopped {
+            return;
+        }
+        let now = self.now;
+        let RouterConfig {
+            instances: new_cfgs,
+            sync_groups,
+        } = cfg;
+        let old_group_states: HashMap<String, State> = self
+            .groups
+            .iter()
+            .map(|g| (g.cfg.name.clone(), g.state))
+            .collect();
+        // match by interface + family + VRID + unicast/multicast, not by name
+        let mut matched: Vec<Option<usize>> = Vec::with_capacity(new_cfgs.len());
+        let mut taken = vec![false; self.instances.len()];
+        for c in &new_cfgs {
+            let m = self.instances.iter().enumerate().position(|(i, o)| {
+                o.as_ref().is_some_and(|o| {
+                    !taken[i]
+                        && o.cfg.interface == c.interface
+                        && o.cfg.family == c.family
+                        && o.cfg.vrid == c.vrid
+                        && o.cfg.unicast_peers.is_empty() == c.unicast_peers.is_empty()
+                })
+            });
+            if let Some(i) = m {
+                taken[i] = true;
+            }
+            matched.push(m);
+        }
+        // instances that are gone leave first
+        for (idx, t) in taken.iter().enumerate() {
+            if !t && self.instances[idx].is_some() {
+                self.leave(idx, NotifyState::Deleted);
+                self.instances[idx] = None;
+            }
+        }
+        let mut fresh = Vec::new();
+        let mut changed = Vec::new();
+        for (c, m) in new_cfgs.into_iter().zip(matched) {
+            match m {
+                Some(idx) => {
+                    let id = self.inst(idx).id;
+                    let mut updated = self.make_instance(id, c);
+                    let old = self.instances[idx].take().expect("matched instance");
+                    updated.state = old.state;
+                    updated.effective = old.effective;
+                    updated.deadlines = old.deadlines;
+                    updated.master_ip = old.master_ip;
+                    updated.last_accepted = old.last_accepted;
+                    updated.last_prio0 = old.last_prio0;
+                    updated.preempt_until = old.preempt_until;
+                    updated.fault_cause = old.fault_cause.clone();
+                    updated.counters = old.counters.clone();
+                    if updated.cfg.version == old.cfg.version {
+                        updated.master_adver_int = old.master_adver_int;
+                    }
+                    self.instances[idx] = Some(updated);
+                    changed.push((idx, old));
+                }
+                None => {
+                    let id = InstanceId(self.instances.len() as u32);
+                    let inst = self.make_instance(id, c);
+                    self.instances.push(Some(inst));
+                    fresh.push(id.0 as usize);
+                }
+            }
+        }
+        self.rebuild_indexes(sync_groups, &old_group_states);
+        // new weights and base priorities first, so a MASTER advertises its
+        // new priority right away
+        self.reevaluate_all();
+        for (idx, old) in changed {
+            self.apply_reload(idx, &old, now);
+        }
+        for idx in fresh {
+            self.start_instance(idx, true);
+        }
+    }
+
+    /// A matched instance keeps its state; only the difference is applied.
+    fn apply_reload(&mut self, idx: usize, old: &Instance, now: Instant) {
+        let inst = self.inst(idx);
+        match inst.state {
+            State::Master => {
+                let name = inst.cfg.name.clone();
+                let (id, iface) = (inst.id, inst.iface);
+                let new_vips = inst.all_vips();
+                let old_vips = old.all_vips();
+                let removed: Vec<VipConfig> = old_vips
+                    .iter()
+                    .filter(|v| !new_vips.contains(v))
+                    .cloned()
+                    .collect();
+                let added: Vec<VipConfig> = new_vips
+                    .iter()
+                    .filter(|v| !old_vips.contains(v))
+                    .cloned()
+                    .collect();
+                let old_routes = &old.cfg.routes;
+                let new_routes = inst.cfg.routes.clone();
+                let routes_removed: Vec<_> = old_routes
+                    .iter()
+                    .filter(|r| !new_routes.contains(r))
+                    .cloned()
+                    .collect();
+                let routes_added: Vec<_> = new_routes
+                    .iter()
+                    .filter(|r| !old_routes.contains(r))
+                    .cloned()
+                    .collect();
+                let (prio, adv, interval) = (
+                    inst.effective,
+                    inst.cfg.advert_interval,
+                    inst.cfg.garp.interval,
+                );
+                let repeat = inst.cfg.garp.master_repeat;
+                self.log(LogEvent::SettingVips { instance: name });
+                if !removed.is_empty() {
+                    self.push(Action::RemoveVips {
+                        instance: id,
+                        iface,
+                        vips: removed,
+                    });
+                }
+                if !routes_removed.is_empty() {
+                    self.push(Action::RemoveRoutes {
+                        instance: id,
+                        routes: routes_removed,
+                    });
+                }
+                if !added.is_empty() {
+                    let addrs: Vec<IpAddr> = added.iter().map(|v| v.addr).collect();
+                    self.push(Action::AddVips {
+                        instance: id,
+                        iface,
+                        vips: added,
+                    });
+                    if repeat > 0 {
+                        self.push(Action::Garp {
+                            instance: id,
+                            iface,
+                            addrs,
+                            repeat,
+                            interval,
+                        });
+                    }
+                }
+                if !routes_added.is_empty() {
+                    self.push(Action::AddRoutes {
+                        instance: id,
+                        routes: routes_added,
+                    });
+                }
+                // keepalived advertises the (possibly new) priority at once
+                // and restarts its advert timer
+                self.send_advert(idx, prio);
+                self.set_timer(idx, TimerKind::Main, now + adv);
+            }
+            State::Backup => {
+                let at = now + inst.mdi();
+                self.set_timer(idx, TimerKind::Main, at);
+            }
+            State::Fault | State::Init => {}
+        }
+    }
+}

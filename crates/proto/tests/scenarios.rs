@@ -1,0 +1,1367 @@
+//! Scenario tests: one or more per protocol rule, with exact times.
+//!
+//! Times are in microseconds of virtual time. Links have no delay unless a
+//! test says so, so every time below is what the formulas give.
+
+mod common;
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use common::*;
+use keepvip_proto::sim::LinkParams;
+use keepvip_proto::{
+    Action, AuthConfig, DropReason, LogEvent, NotifyState, NotifyTarget, RouteConfig, State,
+    SyncGroupConfig, TrackRef, TrackerKey, TrackerState, UnicastPeer, VipConfig,
+};
+
+const V2_MDI_100: u64 = 3_609_375;
+const V2_MDI_150: u64 = 3_414_062;
+const V2_SKEW_100: u64 = 609_375;
+
+/// Independent Master_Down_Interval (RFC 9568 6.1), in µs.
+fn mdi(v3: bool, prio: u64, adv_us: u64) -> u64 {
+    let base = if v3 { adv_us } else { 1_000_000 };
+    3 * adv_us + (256 - prio) * base / 256
+}
+
+fn script(name: &str, weight: i32) -> TrackRef {
+    TrackRef {
+        key: TrackerKey::Script(name.into()),
+        weight,
+        reverse: false,
+    }
+}
+
+fn down(name: &str) -> (TrackerKey, TrackerState) {
+    (TrackerKey::Script(name.into()), TrackerState::Down)
+}
+
+#[test]
+fn formulas_match_keepalived_table() {
+    assert_eq!(mdi(false, 100, 1_000_000), V2_MDI_100);
+    assert_eq!(mdi(false, 150, 1_000_000), V2_MDI_150);
+    assert_eq!(mdi(true, 100, 100_000), 360_937);
+    assert_eq!(mdi(true, 200, 500_000), 1_609_375);
+}
+
+#[test]
+fn owner_priority_255_is_master_at_once() {
+    let (mut sim, r1, r2) = pair(v2("VI_1", 51, 255), v2("VI_1", 51, 100));
+    sim.run_until(secs(5.0));
+    check!(
+        sim,
+        sim.entered(r1, "VI_1", State::Master, Duration::ZERO) == Some(at(0))
+    );
+    check!(sim, sim.state(r2, "VI_1") == State::Backup);
+    check!(
+        sim,
+        sim.vips(r1) == vec![IpAddr::V4(VIP)] && sim.vips(r2).is_empty()
+    );
+}
+
+#[test]
+fn state_master_below_255_starts_as_backup_and_waits_mdi() {
+    let mut a = v2("VI_1", 51, 150);
+    a.state_hint = keepvip_proto::StateHint::Master;
+    let (mut sim, r1, _r2) = pair(a, v2("VI_1", 51, 100));
+    sim.run_until(secs(5.0));
+    let tr = sim.transitions("VI_1");
+    check!(sim, tr[0] == (at(0), r1, State::Init, State::Backup));
+    check!(
+        sim,
+        sim.entered(r1, "VI_1", State::Master, Duration::ZERO) == Some(at(V2_MDI_150))
+    );
+}
+
+#[test]
+fn v2_kill9_backup_takes_over_at_last_advert_plus_mdi() {
+    let (mut sim, r1, r2) = pair(v2("VI_1", 51, 150), v2("VI_1", 51, 100));
+    sim.kill(r1, secs(10.5));
+    sim.run_until(secs(20.0));
+    let last = *sim.adverts_sent(r1, 51, Some(150)).last().unwrap();
+    check!(sim, last == at(V2_MDI_150 + 7_000_000));
+    // v2, advert 1 s, priority 100: last advert + 3.609375 s
+    check!(
+        sim,
+        sim.entered(r2, "VI_1", State::Master, secs(10.0))
+            == Some(at(last.as_micros() + 3_609_375))
+    );
+    check!(sim, sim.vips(r2) == vec![IpAddr::V4(VIP)]);
+    // kill -9 leaves the VIP on the dead node, as on Linux
+    check!(sim, sim.vips(r1) == vec![IpAddr::V4(VIP)]);
+}
+
+#[test]
+fn v3_fast_adverts_kill9_takeover_at_0_360937() {
+    let (mut sim, r1, r2) = pair(v3("VI_1", 51, 150, 0.1), v3("VI_1", 51, 100, 0.1));
+    sim.kill(r1, secs(2.05));
+    sim.run_until(secs(4.0));
+    let last = *sim.adverts_sent(r1, 51, Some(150)).last().unwrap();
+    let t = sim.entered(r2, "VI_1", State::Master, secs(2.0)).unwrap();
+    check!(sim, t.as_micros() - last.as_micros() == 360_937);
+}
+
+#[test]
+fn v3_backup_learns_master_adver_int() {
+    // the backup is configured at 1 s but follows a 0.1 s master
+    let (mut sim, r1, r2) = pair(v3("VI_1", 51, 150, 0.1), v3("VI_1", 51, 100, 1.0));
+    sim.kill(r1, secs(6.05));
+    sim.run_until(secs(8.0));
+    let last = *sim.adverts_sent(r1, 51, Some(150)).last().unwrap();
+    let t = sim.entered(r2, "VI_1", State::Master, secs(6.0)).unwrap();
+    check!(
+        sim,
+        t.as_micros() - last.as_micros() == mdi(true, 100, 100_000)
+    );
+    let v = sim.router(r2).unwrap().instance_by_name("VI_1").unwrap();
+    check!(sim, v.counters.interval_mismatch > 0);
+}
+
+#[test]
+fn graceful_stop_hands_over_after_skew_time() {
+    let (mut sim, r1, r2) = pair(v2("VI_1", 51, 150), v2("VI_1", 51, 100));
+    sim.stop(r1, secs(10.5));
+    sim.run_until(secs(15.0));
+    check!(
+        sim,
+        sim.adverts_sent(r1, 51, Some(0)) == vec![at(10_500_000)]
+    );
+    check!(
+        sim,
+        sim.entered(r2, "VI_1", State::Master, secs(10.0)) == Some(at(10_500_000 + V2_SKEW_100))
+    );
+    check!(sim, sim.vips(r1).is_empty());
+}
+
+#[test]
+fn backup_receiving_priority_0_waits_skew() {
+    let (mut sim, r1, r2) = pair(v3("VI_1", 51, 150, 1.0), v3("VI_1", 51, 200, 1.0));
+    // r2 is higher: master; stop it, r1 takes over after its own skew
+    sim.stop(r2, secs(10.25));
+    sim.run_until(secs(12.0));
+    let skew_150 = 106 * 1_000_000 / 256;
+    check!(
+        sim,
+        sim.entered(r1, "VI_1", State::Master, secs(10.0)) == Some(at(10_250_000 + skew_150))
+    );
+    let logs = sim.actions(r1, |a| {
+        matches!(a, Action::Log(LogEvent::BackupRxPrio0 { .. }))
+    });
+    check!(sim, logs.len() == 1);
+}
+
+#[test]
+fn lower_priority_advert_does_not_reset_backup_timer() {
+    // r2 (100) is master first; r1 (150) starts later and preempts by
+    // timeout: its own init MDI, since r2's adverts are discarded
+    let (mut sim, n) = lan(
+        1,
+        LinkParams::default(),
+        vec![
+            cfg(vec![v2("VI_1", 51, 150)]),
+            cfg(vec![v2("VI_1", 51, 100)]),
+        ],
+    );
+    sim.start(n[1], Duration::ZERO);
+    sim.start(n[0], secs(5.0));
+    sim.run_until(secs(12.0));
+    check!(
+        sim,
+        sim.entered(n[1], "VI_1", State::Master, Duration::ZERO) == Some(at(V2_MDI_100))
+    );
+    check!(
+        sim,
+        sim.entered(n[0], "VI_1", State::Master, secs(5.0)) == Some(at(5_000_000 + V2_MDI_150))
+    );
+    // the old master yields on the first higher-priority advert
+    check!(
+        sim,
+        sim.entered(n[1], "VI_1", State::Backup, secs(5.0)) == Some(at(5_000_000 + V2_MDI_150))
+    );
+    let discards = sim.actions(n[0], |a| {
+        matches!(a, Action::Log(LogEvent::BackupRxLower { theirs: 100, .. }))
+    });
+    check!(sim, discards.len() == 3, "got {}", discards.len());
+}
+
+#[test]
+fn equal_priority_never_preempts_from_backup() {
+    let (mut sim, n) = lan(
+        1,
+        LinkParams::default(),
+        vec![
+            cfg(vec![v2("VI_1", 51, 100)]),
+            cfg(vec![v2("VI_1", 51, 100)]),
+        ],
+    );
+    sim.start(n[0], Duration::ZERO);
+    sim.start(n[1], secs(5.0)); // higher IP, joins later
+    sim.run_until(secs(20.0));
+    check!(sim, sim.masters("VI_1") == vec![n[0]]);
+}
+
+#[test]
+fn equal_priority_masters_resolve_to_higher_ip() {
+    let (mut sim, n) = lan(
+        1,
+        LinkParams::default(),
+        vec![
+            cfg(vec![v2("VI_1", 51, 100)]),
+            cfg(vec![v2("VI_1", 51, 100)]),
+        ],
+    );
+    sim.start(n[0], Duration::ZERO);
+    sim.start(n[1], Duration::ZERO);
+    sim.partition(n[1], 0, Duration::ZERO, secs(10.2));
+    sim.run_until(secs(10.0));
+    check!(sim, sim.masters("VI_1").len() == 2);
+    sim.run_until(secs(12.0));
+    check!(sim, sim.masters("VI_1") == vec![n[1]]);
+    let t = sim
+        .entered(n[0], "VI_1", State::Backup, secs(10.0))
+        .unwrap();
+    check!(sim, t.as_micros() - 10_200_000 <= 1_000_000);
+    let same = sim.actions(n[0], |a| {
+        matches!(a, Action::Log(LogEvent::MasterRxSameHigherIp { .. }))
+    });
+    check!(sim, same.len() == 1);
+}
+
+#[test]
+fn master_receiving_higher_priority_goes_backup_at_once_and_removes_vips() {
+    let (mut sim, n) = lan(
+        1,
+        LinkParams::default(),
+        vec![
+            cfg(vec![v2("VI_1", 51, 100)]),
+            cfg(vec![v2("VI_1", 51, 200)]),
+        ],
+    );
+    sim.start(n[0], Duration::ZERO);
+    sim.start(n[1], Duration::ZERO);
+    sim.partition(n[1], 0, Duration::ZERO, secs(8.5));
+    sim.run_until(secs(10.0));
+    // r2's first advert after the heal is at 3.0078125+6 = 9.007812
+    let first = sim
+        .adverts_sent(n[1], 51, Some(200))
+        .into_iter()
+        .find(|t| t.as_micros() >= 8_500_000)
+        .unwrap();
+    check!(
+        sim,
+        sim.entered(n[0], "VI_1", State::Backup, secs(8.5)) == Some(first)
+    );
+    let acts = sim.actions(n[0], |a| {
+        matches!(
+            a,
+            Action::RemoveVips { .. }
+                | Action::Log(LogEvent::EnteringState {
+                    state: State::Backup,
+                    ..
+                })
+        )
+    });
+    let last_two: Vec<_> = acts
+        .iter()
+        .rev()
+        .take(2)
+        .map(|(t, a)| (*t, matches!(a, Action::RemoveVips { .. })))
+        .collect();
+    check!(
+        sim,
+        last_two == vec![(first, true), (first, false)],
+        "log first, then remove: {last_two:?}"
+    );
+    check!(sim, sim.vips(n[0]).is_empty());
+}
+
+#[test]
+fn master_answers_lower_priority_advert_at_once() {
+    let (mut sim, n) = lan(
+        1,
+        LinkParams::default(),
+        vec![
+            cfg(vec![v2("VI_1", 51, 200)]),
+            cfg(vec![v2("VI_1", 51, 100)]),
+        ],
+    );
+    sim.start(n[0], Duration::ZERO);
+    sim.start(n[1], Duration::ZERO);
+    sim.partition(n[1], 0, Duration::ZERO, secs(8.5));
+    sim.run_until(secs(10.0));
+    let lower_at = sim
+        .adverts_sent(n[1], 51, Some(100))
+        .into_iter()
+        .find(|t| t.as_micros() >= 8_500_000)
+        .unwrap();
+    let answers: Vec<_> = sim
+        .adverts_sent(n[0], 51, Some(200))
+        .into_iter()
+        .filter(|t| *t == lower_at)
+        .collect();
+    check!(sim, answers.len() == 1);
+    let garps = sim.actions(n[0], |a| matches!(a, Action::Garp { .. }));
+    check!(sim, garps.iter().any(|(t, _)| *t == lower_at));
+    let rx_lower = sim.actions(n[0], |a| {
+        matches!(
+            a,
+            Action::Notify {
+                state: NotifyState::MasterRxLowerPri,
+                ..
+            }
+        )
+    });
+    check!(sim, rx_lower.len() == 1);
+    check!(sim, sim.masters("VI_1") == vec![n[0]]);
+}
+
+#[test]
+fn master_answers_priority_0_with_an_advert() {
+    // three routers: r3 (master, 200) is stopped; r1 (150) takes over after
+    // its skew; r2 (100) answers nothing. Then a priority-0 from r2's stop
+    // reaches master r1, which answers at once.
+    let (mut sim, n) = lan(
+        1,
+        LinkParams::default(),
+        vec![
+            cfg(vec![v2("VI_1", 51, 150)]),
+            cfg(vec![v2("VI_1", 51, 100)]),
+            cfg(vec![v2("VI_1", 51, 200)]),
+        ],
+    );
+    for node in &n {
+        sim.start(*node, Duration::ZERO);
+    }
+    sim.stop(n[2], secs(6.1));
+    sim.run_until(secs(8.0));
+    check!(sim, sim.masters("VI_1") == vec![n[0]]);
+    // a backup leaving sends no priority 0; make r1 receive one from a
+    // leaving master instead: restart r3, it takes over, stop it again
+    sim.start(n[2], secs(8.0));
+    sim.run_until(secs(20.0));
+    check!(sim, sim.masters("VI_1") == vec![n[2]]);
+    let logs = sim.actions(n[0], |a| {
+        matches!(a, Action::Log(LogEvent::MasterRxPrio0 { .. }))
+    });
+    check!(sim, logs.is_empty());
+    // direct: a master that gets priority 0 answers at once
+    let mut r = keepvip_proto::Router::new(cfg(vec![v2("VI_1", 51, 255)]), at(0));
+    let eth0 = r.iface_id("eth0").unwrap();
+    r.handle(
+        at(0),
+        keepvip_proto::Input::Address {
+            iface: eth0,
+            addr: ip4(11),
+            prefix_len: 24,
+            added: true,
+        },
+    );
+    r.start(at(0));
+    while r.poll_action().is_some() {}
+    let vip = [192, 0, 2, 200];
+    let advert = keepvip_proto::wire::VrrpRepr {
+        version: keepvip_proto::Version::V2,
+        vrid: 51,
+        priority: 0,
+        max_adver_int: 1,
+        family: keepvip_proto::Family::V4,
+        addrs: keepvip_proto::wire::AddrList::Raw(keepvip_proto::Family::V4, &vip),
+        auth: keepvip_proto::wire::Auth::None,
+    };
+    r.handle(
+        at(500_000),
+        keepvip_proto::Input::Advert {
+            iface: eth0,
+            src: ip4(12),
+            dst: "224.0.0.18".parse().unwrap(),
+            ttl: 255,
+            advert,
+            checksum: keepvip_proto::wire::ChecksumMode::V2,
+        },
+    );
+    let acts: Vec<_> = std::iter::from_fn(|| r.poll_action()).collect();
+    assert!(acts
+        .iter()
+        .any(|a| matches!(a, Action::Log(LogEvent::MasterRxPrio0 { .. }))));
+    assert!(acts
+        .iter()
+        .any(|a| matches!(a, Action::SendAdvert { priority: 255, .. })));
+}
+
+#[test]
+fn nopreempt_keeps_the_lower_priority_master() {
+    let mut a = v2("VI_1", 51, 150);
+    a.nopreempt = true;
+    let mut b = v2("VI_1", 51, 100);
+    b.nopreempt = true;
+    let (mut sim, n) = lan(1, LinkParams::default(), vec![cfg(vec![a]), cfg(vec![b])]);
+    sim.start(n[0], Duration::ZERO);
+    sim.start(n[1], Duration::ZERO);
+    sim.stop(n[0], secs(10.0));
+    sim.start(n[0], secs(12.0));
+    sim.run_until(secs(30.0));
+    check!(sim, sim.masters("VI_1") == vec![n[1]]);
+    check!(
+        sim,
+        sim.entered(n[1], "VI_1", State::Master, secs(10.0)) == Some(at(10_000_000 + V2_SKEW_100))
+    );
+}
+
+#[test]
+fn preempt_delay_postpones_preemption() {
+    let mut a = v2("VI_1", 51, 150);
+    a.preempt_delay = Duration::from_secs(10);
+    let (mut sim, n) = lan(
+        1,
+        LinkParams::default(),
+        vec![cfg(vec![a]), cfg(vec![v2("VI_1", 51, 100)])],
+    );
+    sim.start(n[1], Duration::ZERO);
+    sim.start(n[0], secs(20.0));
+    sim.run_until(secs(40.0));
+    // r2's adverts: 3.609375 + k. Accepted until 30.0, the last at 29.609375;
+    // then discarded: takeover at 29.609375 + MDI(150).
+    check!(
+        sim,
+        sim.entered(n[0], "VI_1", State::Master, secs(20.0)) == Some(at(29_609_375 + V2_MDI_150))
+    );
+}
+
+#[test]
+fn v2_advert_interval_mismatch_is_dropped_and_counted() {
+    let mut b = v2("VI_1", 51, 100);
+    b.advert_interval = Duration::from_secs(3);
+    let (mut sim, r1, r2) = pair(v2("VI_1", 51, 150), b);
+    sim.run_until(secs(20.0));
+    // keepalived: dropped, so both end up MASTER
+    check!(sim, sim.masters("VI_1").len() == 2);
+    let c = sim
+        .router(r2)
+        .unwrap()
+        .instance_by_name("VI_1")
+        .unwrap()
+        .counters
+        .clone();
+    check!(sim, c.drop_interval > 0 && c.adverts_rx == 0);
+    let logs = sim.actions(r1, |a| {
+        matches!(
+            a,
+            Action::Log(LogEvent::Dropped {
+                reason: DropReason::Interval { got: 3, ours: 1 },
+                ..
+            })
+        )
+    });
+    check!(sim, !logs.is_empty());
+}
+
+#[test]
+fn vip_list_mismatch_is_logged_counted_and_processed() {
+    let mut b = v2("VI_1", 51, 100);
+    b.vips = vec![VipConfig::new(ip4(201))];
+    let (mut sim, r1, r2) = pair(v2("VI_1", 51, 150), b);
+    sim.run_until(secs(10.0));
+    check!(sim, sim.masters("VI_1") == vec![r1]);
+    let c = sim
+        .router(r2)
+        .unwrap()
+        .instance_by_name("VI_1")
+        .unwrap()
+        .counters
+        .clone();
+    check!(sim, c.addr_list_mismatch > 0 && c.adverts_rx > 0);
+    let logs = sim.actions(r2, |a| {
+        matches!(a, Action::Log(LogEvent::AddrMissing { vrid: 51, .. }))
+    });
+    check!(sim, !logs.is_empty());
+}
+
+#[test]
+fn pass_auth_mismatch_is_dropped_and_counted() {
+    let mut a = v2("VI_1", 51, 150);
+    a.auth = Some(AuthConfig::Pass(*b"secret\0\0"));
+    let mut b = v2("VI_1", 51, 100);
+    b.auth = Some(AuthConfig::Pass(*b"other\0\0\0"));
+    let mut c = v2("VI_1", 51, 90);
+    c.auth = None;
+    let (mut sim, n) = lan(
+        1,
+        LinkParams::default(),
+        vec![cfg(vec![a]), cfg(vec![b]), cfg(vec![c])],
+    );
+    for i in &n {
+        sim.start(*i, Duration::ZERO);
+    }
+    sim.run_until(secs(10.0));
+    check!(sim, sim.masters("VI_1").len() == 3);
+    let c2 = sim
+        .router(n[1])
+        .unwrap()
+        .instance_by_name("VI_1")
+        .unwrap()
+        .counters
+        .clone();
+    check!(sim, c2.drop_auth_failure > 0 && c2.drop_auth_type > 0);
+}
+
+#[test]
+fn pass_auth_match_works() {
+    let mut a = v2("VI_1", 51, 150);
+    a.auth = Some(AuthConfig::Pass(*b"secret\0\0"));
+    let mut b = a.clone();
+    b.priority = 100;
+    let (mut sim, r1, _) = pair(a, b);
+    sim.run_until(secs(10.0));
+    check!(sim, sim.masters("VI_1") == vec![r1]);
+}
+
+#[test]
+fn version_mismatch_is_dropped() {
+    let (mut sim, _r1, r2) = pair(v2("VI_1", 51, 150), v3("VI_1", 51, 100, 1.0));
+    sim.run_until(secs(10.0));
+    check!(sim, sim.masters("VI_1").len() == 2);
+    check!(
+        sim,
+        sim.router(r2)
+            .unwrap()
+            .instance_by_name("VI_1")
+            .unwrap()
+            .counters
+            .drop_version
+            > 0
+    );
+}
+
+#[test]
+fn ttl_other_than_255_is_dropped_for_multicast() {
+    let mut r = keepvip_proto::Router::new(cfg(vec![v2("VI_1", 51, 100)]), at(0));
+    let eth0 = r.iface_id("eth0").unwrap();
+    r.start(at(0));
+    while r.poll_action().is_some() {}
+    let vip = [192, 0, 2, 200];
+    let advert = keepvip_proto::wire::VrrpRepr {
+        version: keepvip_proto::Version::V2,
+        vrid: 51,
+        priority: 200,
+        max_adver_int: 1,
+        family: keepvip_proto::Family::V4,
+        addrs: keepvip_proto::wire::AddrList::Raw(keepvip_proto::Family::V4, &vip),
+        auth: keepvip_proto::wire::Auth::None,
+    };
+    let input = |ttl, dst: &str| keepvip_proto::Input::Advert {
+        iface: eth0,
+        src: ip4(99),
+        dst: dst.parse().unwrap(),
+        ttl,
+        advert,
+        checksum: keepvip_proto::wire::ChecksumMode::V2,
+    };
+    r.handle(at(1), input(64, "224.0.0.18"));
+    r.handle(at(2), input(255, "192.0.2.11"));
+    r.handle(at(3), input(255, "224.0.0.18"));
+    let c = r.instance_by_name("VI_1").unwrap().counters.clone();
+    assert_eq!((c.drop_ttl, c.drop_cast_mismatch, c.adverts_rx), (1, 1, 1));
+    // the accepted advert reset the down timer
+    assert_eq!(r.poll_timeout(), Some(at(3 + V2_MDI_100)));
+}
+
+#[test]
+fn unicast_pair_fails_over_and_ignores_strangers() {
+    let mut a = v2("VI_1", 51, 150);
+    a.unicast_peers = vec![UnicastPeer {
+        addr: ip4(12),
+        min_ttl: None,
+        max_ttl: None,
+    }];
+    let mut b = v2("VI_1", 51, 100);
+    b.unicast_peers = vec![UnicastPeer {
+        addr: ip4(11),
+        min_ttl: None,
+        max_ttl: None,
+    }];
+    let mut c = v2("VI_1", 51, 200); // a stranger on the LAN, unicasting to r2
+    c.unicast_peers = vec![UnicastPeer {
+        addr: ip4(12),
+        min_ttl: None,
+        max_ttl: None,
+    }];
+    let (mut sim, n) = lan(
+        1,
+        LinkParams::default(),
+        vec![cfg(vec![a]), cfg(vec![b]), cfg(vec![c])],
+    );
+    sim.start(n[0], Duration::ZERO);
+    sim.start(n[1], Duration::ZERO);
+    sim.start(n[2], Duration::ZERO);
+    sim.kill(n[0], secs(10.5));
+    sim.run_until(secs(20.0));
+    let last = *sim.adverts_sent(n[0], 51, Some(150)).last().unwrap();
+    check!(
+        sim,
+        sim.entered(n[1], "VI_1", State::Master, secs(10.0))
+            == Some(at(last.as_micros() + V2_MDI_100))
+    );
+    check!(
+        sim,
+        sim.router(n[1])
+            .unwrap()
+            .instance_by_name("VI_1")
+            .unwrap()
+            .counters
+            .drop_unknown_peer
+            > 0
+    );
+}
+
+#[test]
+fn failing_script_with_weight_moves_the_vip() {
+    let mut a = v2("VI_1", 51, 150);
+    a.trackers.push(script("chk_nginx", -60));
+    let (mut sim, r1, r2) = pair(a, v2("VI_1", 51, 100));
+    let (k, s) = down("chk_nginx");
+    sim.tracker(r1, k, s, secs(10.5));
+    sim.run_until(secs(20.0));
+    check!(sim, sim.priority(r1, "VI_1") == Some(90));
+    let last150 = *sim.adverts_sent(r1, 51, Some(150)).last().unwrap();
+    check!(sim, last150 == at(V2_MDI_150 + 7_000_000));
+    check!(
+        sim,
+        sim.entered(r2, "VI_1", State::Master, secs(10.0))
+            == Some(at(last150.as_micros() + V2_MDI_100))
+    );
+    let change = sim.actions(r1, |a| {
+        matches!(
+            a,
+            Action::Log(LogEvent::PriorityChange {
+                from: 150,
+                to: 90,
+                ..
+            })
+        )
+    });
+    check!(sim, change.len() == 1 && change[0].0 == at(10_500_000));
+    check!(sim, sim.masters("VI_1") == vec![r2]);
+}
+
+#[test]
+fn weight_too_small_for_the_gap_does_not_fail_over() {
+    let mut a = v2("VI_1", 51, 100);
+    a.trackers.push(script("chk_nginx", -5));
+    let (mut sim, r1, _r2) = pair(a, v2("VI_1", 51, 90));
+    let (k, s) = down("chk_nginx");
+    sim.tracker(r1, k, s, secs(10.0));
+    sim.run_until(secs(30.0));
+    check!(sim, sim.masters("VI_1") == vec![r1]);
+    let change = sim.actions(r1, |a| {
+        matches!(
+            a,
+            Action::Log(LogEvent::PriorityChange {
+                from: 100,
+                to: 95,
+                ..
+            })
+        )
+    });
+    check!(
+        sim,
+        change.len() == 1,
+        "the log must show the lowered priority"
+    );
+}
+
+#[test]
+fn recovered_script_preempts_back() {
+    let mut a = v2("VI_1", 51, 150);
+    a.trackers.push(script("chk", -60));
+    let (mut sim, r1, _r2) = pair(a, v2("VI_1", 51, 100));
+    let (k, s) = down("chk");
+    sim.tracker(r1, k.clone(), s, secs(10.5));
+    sim.tracker(r1, k, TrackerState::Up, secs(20.5));
+    sim.run_until(secs(30.0));
+    check!(sim, sim.masters("VI_1") == vec![r1]);
+    let t = sim.entered(r1, "VI_1", State::Master, secs(20.0)).unwrap();
+    // by timeout, within MDI(150) of the recovery
+    check!(
+        sim,
+        t.as_micros() > 20_500_000 && t.as_micros() <= 20_500_000 + V2_MDI_150
+    );
+}
+
+#[test]
+fn effective_priority_is_clamped_and_owner_never_changes() {
+    let mut a = v2("VI_1", 51, 250);
+    a.trackers.push(script("up", 20));
+    let mut b = v2("VI_2", 52, 5);
+    b.trackers.push(script("dn", -50));
+    let mut c = v2("VI_3", 53, 255);
+    c.trackers.push(script("dn", -50));
+    let (mut sim, n) = lan(1, LinkParams::default(), vec![cfg(vec![a, b, c])]);
+    sim.start(n[0], Duration::ZERO);
+    let (k, s) = down("dn");
+    sim.tracker(n[0], k, s, secs(1.0));
+    sim.run_until(secs(2.0));
+    check!(sim, sim.priority(n[0], "VI_1") == Some(254));
+    check!(sim, sim.priority(n[0], "VI_2") == Some(1));
+    check!(sim, sim.priority(n[0], "VI_3") == Some(255));
+}
+
+#[test]
+fn reverse_weights_apply_in_the_opposite_condition() {
+    let mut a = v2("VI_1", 51, 100);
+    a.trackers.push(TrackRef {
+        key: TrackerKey::Script("s".into()),
+        weight: 30,
+        reverse: true,
+    });
+    a.trackers.push(TrackRef {
+        key: TrackerKey::Script("t".into()),
+        weight: -30,
+        reverse: true,
+    });
+    let (mut sim, n) = lan(1, LinkParams::default(), vec![cfg(vec![a])]);
+    sim.start(n[0], Duration::ZERO);
+    sim.run_until(secs(0.5));
+    // both ok: reverse -30 applies while ok
+    check!(sim, sim.priority(n[0], "VI_1") == Some(70));
+    sim.tracker(
+        n[0],
+        TrackerKey::Script("s".into()),
+        TrackerState::Down,
+        secs(1.0),
+    );
+    sim.tracker(
+        n[0],
+        TrackerKey::Script("t".into()),
+        TrackerState::Down,
+        secs(1.0),
+    );
+    sim.run_until(secs(2.0));
+    check!(sim, sim.priority(n[0], "VI_1") == Some(130));
+}
+
+#[test]
+fn track_file_value_times_weight_and_weight_0_fault() {
+    let mut a = v2("VI_1", 51, 150);
+    a.trackers.push(TrackRef {
+        key: TrackerKey::File("maint".into()),
+        weight: -100,
+        reverse: false,
+    });
+    let mut b = v2("VI_2", 52, 150);
+    b.trackers.push(TrackRef {
+        key: TrackerKey::File("flag".into()),
+        weight: 0,
+        reverse: false,
+    });
+    let (mut sim, n) = lan(1, LinkParams::default(), vec![cfg(vec![a, b])]);
+    sim.start(n[0], Duration::ZERO);
+    sim.tracker(
+        n[0],
+        TrackerKey::File("maint".into()),
+        TrackerState::Value(1),
+        secs(1.0),
+    );
+    sim.tracker(
+        n[0],
+        TrackerKey::File("flag".into()),
+        TrackerState::Value(3),
+        secs(1.0),
+    );
+    sim.run_until(secs(2.0));
+    check!(sim, sim.priority(n[0], "VI_1") == Some(50));
+    check!(sim, sim.state(n[0], "VI_2") == State::Fault);
+    sim.tracker(
+        n[0],
+        TrackerKey::File("maint".into()),
+        TrackerState::Value(3),
+        secs(3.0),
+    );
+    sim.run_until(secs(4.0));
+    // -300 is below -253: FAULT
+    check!(sim, sim.state(n[0], "VI_1") == State::Fault);
+}
+
+#[test]
+fn weight_0_script_failure_is_fault_master_sends_priority_0() {
+    let mut a = v2("VI_1", 51, 150);
+    a.trackers.push(script("chk", 0));
+    let (mut sim, r1, r2) = pair(a, v2("VI_1", 51, 100));
+    let (k, s) = down("chk");
+    sim.tracker(r1, k.clone(), s, secs(10.5));
+    sim.tracker(r1, k, TrackerState::Up, secs(20.0));
+    sim.run_until(secs(30.0));
+    check!(
+        sim,
+        sim.adverts_sent(r1, 51, Some(0)) == vec![at(10_500_000)]
+    );
+    check!(
+        sim,
+        sim.entered(r2, "VI_1", State::Master, secs(10.0)) == Some(at(10_500_000 + V2_SKEW_100))
+    );
+    // leaving FAULT: BACKUP with a full MDI, then preempts by timeout
+    check!(
+        sim,
+        sim.entered(r1, "VI_1", State::Backup, secs(20.0)) == Some(at(20_000_000))
+    );
+    check!(
+        sim,
+        sim.entered(r1, "VI_1", State::Master, secs(20.0)) == Some(at(20_000_000 + V2_MDI_150))
+    );
+    let notifies = sim.actions(r1, |a| {
+        matches!(
+            a,
+            Action::Notify {
+                state: NotifyState::Fault,
+                ..
+            }
+        )
+    });
+    check!(sim, notifies.len() == 1);
+}
+
+#[test]
+fn own_interface_down_is_fault_unless_dont_track_primary() {
+    let a = v2("VI_1", 51, 150);
+    let mut b = v2("VI_2", 52, 150);
+    b.track_primary = false;
+    let (mut sim, n) = lan(1, LinkParams::default(), vec![cfg(vec![a, b])]);
+    sim.start(n[0], Duration::ZERO);
+    sim.link(n[0], "eth0", false, secs(5.0));
+    sim.link(n[0], "eth0", true, secs(7.0));
+    sim.run_until(secs(6.0));
+    check!(sim, sim.state(n[0], "VI_1") == State::Fault);
+    check!(sim, sim.state(n[0], "VI_2") == State::Master);
+    sim.run_until(secs(8.0));
+    check!(sim, sim.state(n[0], "VI_1") == State::Backup);
+}
+
+#[test]
+fn interface_down_at_start_is_fault_init() {
+    let (mut sim, n) = lan(
+        1,
+        LinkParams::default(),
+        vec![cfg(vec![v2("VI_1", 51, 100)])],
+    );
+    sim.link(n[0], "eth0", false, Duration::ZERO);
+    sim.start(n[0], secs(0.1));
+    sim.run_until(secs(5.0));
+    check!(sim, sim.state(n[0], "VI_1") == State::Fault);
+    let init = sim.actions(n[0], |a| {
+        matches!(
+            a,
+            Action::Log(LogEvent::EnteringState {
+                state: State::Fault,
+                init: true,
+                ..
+            })
+        )
+    });
+    check!(sim, init.len() == 1);
+}
+
+#[test]
+fn weighted_track_interface() {
+    let mut a = v2("VI_1", 51, 150);
+    a.trackers.push(TrackRef {
+        key: TrackerKey::Interface("eth1".into()),
+        weight: -60,
+        reverse: false,
+    });
+    let (mut sim, n) = lan(1, LinkParams::default(), vec![cfg(vec![a])]);
+    sim.start(n[0], Duration::ZERO);
+    sim.link(n[0], "eth1", false, secs(1.0));
+    sim.run_until(secs(2.0));
+    check!(sim, sim.priority(n[0], "VI_1") == Some(90));
+    check!(sim, sim.state(n[0], "VI_1") != State::Fault);
+}
+
+fn group_pair() -> (keepvip_proto::sim::Sim, Vec<usize>) {
+    use keepvip_proto::sim::Sim;
+    let mk = |p: u8| {
+        let mut out = v2("VI_OUT", 51, p);
+        out.interface = "eth0".into();
+        let mut inn = v2("VI_IN", 52, p);
+        inn.interface = "eth1".into();
+        inn.vips = vec![VipConfig::new("198.51.100.1".parse().unwrap())];
+        inn.routes = vec![RouteConfig {
+            dst: "0.0.0.0".parse().unwrap(),
+            dst_len: 0,
+            gateway: Some("192.0.2.1".parse().unwrap()),
+            dev: None,
+            src: None,
+            metric: None,
+            table: None,
+            scope: None,
+            route_type: None,
+            no_track: false,
+        }];
+        keepvip_proto::RouterConfig {
+            instances: vec![out, inn],
+            sync_groups: vec![SyncGroupConfig {
+                name: "G1".into(),
+                members: vec!["VI_OUT".into(), "VI_IN".into()],
+                trackers: vec![],
+                tracking_weight: false,
+            }],
+        }
+    };
+    let mut sim = Sim::new(7);
+    let s0 = sim.add_segment(LinkParams::default());
+    let s1 = sim.add_segment(LinkParams::default());
+    let a = sim.add_router(
+        "r1",
+        mk(150),
+        vec![port(0, s0, "eth0"), port(0, s1, "eth1")],
+    );
+    let b = sim.add_router(
+        "r2",
+        mk(100),
+        vec![port(1, s0, "eth0"), port(1, s1, "eth1")],
+    );
+    sim.start(a, Duration::ZERO);
+    sim.start(b, Duration::ZERO);
+    (sim, vec![a, b])
+}
+
+#[test]
+fn sync_group_moves_together_on_one_link_down() {
+    let (mut sim, n) = group_pair();
+    sim.run_until(secs(5.0));
+    check!(
+        sim,
+        sim.masters("VI_OUT") == vec![n[0]] && sim.masters("VI_IN") == vec![n[0]]
+    );
+    sim.link(n[0], "eth1", false, secs(10.2));
+    sim.run_until(secs(12.0));
+    check!(
+        sim,
+        sim.state(n[0], "VI_OUT") == State::Fault && sim.state(n[0], "VI_IN") == State::Fault
+    );
+    check!(sim, sim.masters("VI_OUT") == vec![n[1]]);
+    check!(sim, sim.masters("VI_IN") == vec![n[1]]);
+    let group_notify = sim.actions(n[0], |a| {
+        matches!(
+            a,
+            Action::Notify {
+                target: NotifyTarget::Group(_),
+                state: NotifyState::Fault,
+                ..
+            }
+        )
+    });
+    check!(sim, group_notify.len() == 1);
+    // VI_OUT's priority 0 went out on eth0, so r2 took it after the skew
+    check!(
+        sim,
+        sim.entered(n[1], "VI_OUT", State::Master, secs(10.0))
+            == Some(at(10_200_000 + V2_SKEW_100))
+    );
+    // and r2's VI_IN followed it at once (sync group), not after its own timer
+    check!(
+        sim,
+        sim.entered(n[1], "VI_IN", State::Master, secs(10.0)) == Some(at(10_200_000 + V2_SKEW_100))
+    );
+}
+
+#[test]
+fn sync_group_member_weights_mean_fault() {
+    let (mut sim, n) = group_pair();
+    sim.run_until(secs(5.0));
+    sim.reload(
+        n[0],
+        {
+            let mut c = sim
+                .router(n[0])
+                .map(|_| ())
+                .map(|_| keepvip_proto::RouterConfig::default())
+                .unwrap();
+            let mut out = v2("VI_OUT", 51, 150);
+            out.trackers.push(script("chk", -10));
+            let mut inn = v2("VI_IN", 52, 150);
+            inn.interface = "eth1".into();
+            inn.vips = vec![VipConfig::new("198.51.100.1".parse().unwrap())];
+            c.instances = vec![out, inn];
+            c.sync_groups = vec![SyncGroupConfig {
+                name: "G1".into(),
+                members: vec!["VI_OUT".into(), "VI_IN".into()],
+                trackers: vec![],
+                tracking_weight: false,
+            }];
+            c
+        },
+        secs(6.0),
+    );
+    let (k, s) = down("chk");
+    sim.tracker(n[0], k, s, secs(7.0));
+    sim.run_until(secs(8.0));
+    check!(
+        sim,
+        sim.state(n[0], "VI_OUT") == State::Fault && sim.state(n[0], "VI_IN") == State::Fault
+    );
+}
+
+#[test]
+fn shutdown_sends_priority_0_removes_vips_and_notifies_stop() {
+    let (mut sim, r1, r2) = pair(v2("VI_1", 51, 150), v2("VI_1", 51, 100));
+    sim.stop(r1, secs(6.0));
+    sim.stop(r2, secs(8.0));
+    sim.run_until(secs(10.0));
+    check!(sim, sim.vips(r1).is_empty() && sim.vips(r2).is_empty());
+    for n in [r1, r2] {
+        let stop = sim.actions(n, |a| {
+            matches!(
+                a,
+                Action::Notify {
+                    state: NotifyState::Stop,
+                    ..
+                }
+            )
+        });
+        check!(sim, stop.len() == 1);
+    }
+    // r2 had become master after r1 left, so it also sent priority 0
+    check!(
+        sim,
+        sim.adverts_sent(r2, 51, Some(0)) == vec![at(8_000_000)]
+    );
+}
+
+#[test]
+fn startup_removes_stale_vips_before_backup_init() {
+    let (mut sim, n) = lan(
+        1,
+        LinkParams::default(),
+        vec![cfg(vec![v2("VI_1", 51, 100)])],
+    );
+    sim.start(n[0], Duration::ZERO);
+    sim.run_until(secs(0.0));
+    let acts = sim.actions(n[0], |_| true);
+    let kinds: Vec<&str> = acts
+        .iter()
+        .filter_map(|(_, a)| match a {
+            Action::Log(LogEvent::RemovingVips { .. }) => Some("log-removing"),
+            Action::RemoveVips { .. } => Some("remove"),
+            Action::Log(LogEvent::EnteringState {
+                state: State::Backup,
+                init: true,
+                ..
+            }) => Some("backup-init"),
+            Action::Notify {
+                state: NotifyState::Backup,
+                ..
+            } => Some("notify-backup"),
+            _ => None,
+        })
+        .collect();
+    check!(
+        sim,
+        kinds == vec!["log-removing", "remove", "backup-init", "notify-backup"],
+        "{kinds:?}"
+    );
+}
+
+#[test]
+fn becoming_master_order_advert_first_then_vips_then_garp() {
+    let (mut sim, n) = lan(
+        1,
+        LinkParams::default(),
+        vec![cfg(vec![v2("VI_1", 51, 100)])],
+    );
+    sim.start(n[0], Duration::ZERO);
+    sim.run_until(secs(10.0));
+    let t = at(V2_MDI_100);
+    let acts: Vec<String> = sim
+        .actions(n[0], |_| true)
+        .into_iter()
+        .filter(|(when, _)| *when == t)
+        .filter_map(|(_, a)| match a {
+            Action::SendAdvert { .. } => Some("advert".to_string()),
+            Action::AddVips { .. } => Some("vips".into()),
+            Action::Garp { repeat, .. } => Some(format!("garp{repeat}")),
+            Action::Notify { .. } => Some("notify".into()),
+            Action::Log(LogEvent::EnteringState { .. }) => Some("log".into()),
+            _ => None,
+        })
+        .collect();
+    check!(
+        sim,
+        acts == vec!["advert", "log", "vips", "garp5", "notify"],
+        "{acts:?}"
+    );
+    // the second burst after garp_master_delay (5 s)
+    let garps: Vec<_> = sim
+        .actions(n[0], |a| matches!(a, Action::Garp { .. }))
+        .into_iter()
+        .map(|(t, _)| t)
+        .collect();
+    check!(sim, garps == vec![t, at(V2_MDI_100 + 5_000_000)]);
+}
+
+#[test]
+fn garp_master_refresh_repeats_while_master() {
+    let mut a = v2("VI_1", 51, 100);
+    a.garp.master_refresh = Duration::from_secs(2);
+    a.garp.master_delay = Duration::ZERO;
+    let (mut sim, n) = lan(1, LinkParams::default(), vec![cfg(vec![a])]);
+    sim.start(n[0], Duration::ZERO);
+    sim.run_until(secs(10.0));
+    let garps: Vec<_> = sim
+        .actions(n[0], |a| matches!(a, Action::Garp { .. }))
+        .into_iter()
+        .map(|(t, _)| t.as_micros())
+        .collect();
+    check!(
+        sim,
+        garps
+            == vec![
+                V2_MDI_100,
+                V2_MDI_100 + 2_000_000,
+                V2_MDI_100 + 4_000_000,
+                V2_MDI_100 + 6_000_000
+            ]
+    );
+}
+
+#[test]
+fn reload_master_stays_master_and_applies_only_the_vip_diff() {
+    let (mut sim, r1, _r2) = pair(v2("VI_1", 51, 150), v2("VI_1", 51, 100));
+    sim.run_until(secs(5.0));
+    let mut new = v2("VI_1", 51, 150);
+    new.vips.push(VipConfig::new(ip4(201)));
+    sim.reload(r1, cfg(vec![new]), secs(6.0));
+    sim.run_until(secs(8.0));
+    check!(sim, sim.masters("VI_1") == vec![r1]);
+    let after: Vec<_> = sim
+        .actions(r1, |_| true)
+        .into_iter()
+        .filter(|(t, _)| *t == at(6_000_000))
+        .map(|(_, a)| a)
+        .collect();
+    check!(
+        sim,
+        !after.iter().any(|a| matches!(
+            a,
+            Action::StateChange { .. } | Action::Notify { .. } | Action::RemoveVips { .. }
+        ))
+    );
+    let added: Vec<_> = after
+        .iter()
+        .filter_map(|a| match a {
+            Action::AddVips { vips, .. } => Some(vips.iter().map(|v| v.addr).collect::<Vec<_>>()),
+            _ => None,
+        })
+        .collect();
+    check!(sim, added == vec![vec![ip4(201)]]);
+    let garp: Vec<_> = after
+        .iter()
+        .filter_map(|a| match a {
+            Action::Garp { addrs, .. } => Some(addrs.clone()),
+            _ => None,
+        })
+        .collect();
+    check!(sim, garp == vec![vec![ip4(201)]]);
+    check!(sim, sim.vips(r1) == vec![IpAddr::V4(VIP), ip4(201)]);
+}
+
+#[test]
+fn reload_lowering_master_priority_advertises_it_at_once() {
+    let (mut sim, r1, r2) = pair(v2("VI_1", 51, 150), v2("VI_1", 51, 100));
+    sim.reload(r1, cfg(vec![v2("VI_1", 51, 50)]), secs(6.0));
+    sim.run_until(secs(12.0));
+    check!(
+        sim,
+        sim.adverts_sent(r1, 51, Some(50)).first() == Some(&at(6_000_000))
+    );
+    // r2 discards the lower adverts and takes over by timeout
+    check!(
+        sim,
+        sim.entered(r2, "VI_1", State::Master, secs(6.0))
+            == Some(at(V2_MDI_150 + 2_000_000 + V2_MDI_100))
+    );
+}
+
+#[test]
+fn reload_matches_by_vrid_not_name_and_deletes_removed_instances() {
+    let (mut sim, n) = lan(
+        1,
+        LinkParams::default(),
+        vec![cfg(vec![v2("VI_1", 51, 150), v2("VI_2", 52, 150)])],
+    );
+    sim.start(n[0], Duration::ZERO);
+    sim.run_until(secs(5.0));
+    // VI_1 renamed to WEB (same VRID): stays MASTER; VI_2 removed
+    sim.reload(n[0], cfg(vec![v2("WEB", 51, 150)]), secs(6.0));
+    sim.run_until(secs(8.0));
+    check!(sim, sim.state(n[0], "WEB") == State::Master);
+    check!(
+        sim,
+        sim.adverts_sent(n[0], 52, Some(0)) == vec![at(6_000_000)]
+    );
+    let deleted = sim.actions(n[0], |a| {
+        matches!(
+            a,
+            Action::Notify {
+                state: NotifyState::Deleted,
+                ..
+            }
+        )
+    });
+    check!(sim, deleted.len() == 1);
+}
+
+#[test]
+fn vip_deleted_externally_while_master() {
+    let mut a = v2("VI_1", 51, 150);
+    a.excluded_vips.push(VipConfig {
+        no_track: true,
+        ..VipConfig::new(ip4(210))
+    });
+    let mut r = keepvip_proto::Router::new(cfg(vec![a]), at(0));
+    let eth0 = r.iface_id("eth0").unwrap();
+    r.start(at(0));
+    r.handle_timeout(at(V2_MDI_150));
+    assert_eq!(r.instance_by_name("VI_1").unwrap().state, State::Master);
+    // a no_track address going away changes nothing
+    r.handle(
+        at(4_000_000),
+        keepvip_proto::Input::Address {
+            iface: eth0,
+            addr: ip4(210),
+            prefix_len: 32,
+            added: false,
+        },
+    );
+    assert_eq!(r.instance_by_name("VI_1").unwrap().state, State::Master);
+    r.handle(
+        at(4_100_000),
+        keepvip_proto::Input::Address {
+            iface: eth0,
+            addr: IpAddr::V4(VIP),
+            prefix_len: 32,
+            added: false,
+        },
+    );
+    assert_eq!(r.instance_by_name("VI_1").unwrap().state, State::Backup);
+    // no other master: it takes the VIP back after its down timer
+    while r.poll_action().is_some() {}
+    assert_eq!(r.poll_timeout(), Some(at(4_100_000 + V2_MDI_150)));
+}
+
+#[test]
+fn ipv6_vrrpv3_pair_uses_link_local_and_fails_over() {
+    let (mut sim, r1, r2) = pair(v6("VI_6", 61, 150, 0.1), v6("VI_6", 61, 100, 0.1));
+    sim.kill(r1, secs(2.05));
+    sim.run_until(secs(4.0));
+    let srcs: Vec<_> = sim
+        .actions(r1, |a| matches!(a, Action::SendAdvert { .. }))
+        .into_iter()
+        .filter_map(|(_, a)| match a {
+            Action::SendAdvert { src, .. } => src,
+            _ => None,
+        })
+        .collect();
+    check!(sim, srcs.iter().all(|s| *s == ll6(11)));
+    let last = *sim.adverts_sent(r1, 61, Some(150)).last().unwrap();
+    let t = sim.entered(r2, "VI_6", State::Master, secs(2.0)).unwrap();
+    check!(sim, t.as_micros() - last.as_micros() == 360_937);
+    check!(sim, sim.vips(r2).len() == 2);
+}
+
+#[test]
+fn three_nodes_kubeadm_style() {
+    let mk = |p| {
+        let mut c = v2("VI_API", 51, p);
+        c.advert_interval = Duration::from_secs(2);
+        c.trackers.push(script("check_apiserver", -2));
+        c
+    };
+    let (mut sim, n) = lan(
+        3,
+        LinkParams::default(),
+        vec![cfg(vec![mk(101)]), cfg(vec![mk(100)]), cfg(vec![mk(100)])],
+    );
+    for i in &n {
+        sim.start(*i, Duration::ZERO);
+    }
+    sim.run_until(secs(10.0));
+    check!(sim, sim.masters("VI_API") == vec![n[0]]);
+    let (k, s) = down("check_apiserver");
+    sim.tracker(n[0], k, s, secs(11.0));
+    sim.run_until(secs(30.0));
+    // 101 - 2 = 99 < 100: one of the two 100s takes over; equal priorities
+    // then keep whoever got there first
+    let m = sim.masters("VI_API");
+    check!(sim, m.len() == 1 && m[0] != n[0]);
+}
+
+#[test]
+fn duplicated_and_delayed_packets_do_not_confuse_the_election() {
+    let link = LinkParams {
+        delay: Duration::from_millis(2),
+        jitter: Duration::from_millis(3),
+        loss: 0.0,
+        duplicate: 1.0,
+    };
+    let (mut sim, n) = lan(
+        9,
+        link,
+        vec![
+            cfg(vec![v2("VI_1", 51, 150)]),
+            cfg(vec![v2("VI_1", 51, 100)]),
+        ],
+    );
+    sim.start(n[0], Duration::ZERO);
+    sim.start(n[1], Duration::ZERO);
+    sim.run_until(secs(30.0));
+    check!(sim, sim.masters("VI_1") == vec![n[0]]);
+    check!(
+        sim,
+        sim.transitions("VI_1")
+            .iter()
+            .filter(|(_, _, _, to)| *to == State::Master)
+            .count()
+            == 1
+    );
+}
+
+#[test]
+fn partition_heal_gives_one_master_within_one_interval() {
+    let (mut sim, r1, r2) = pair(v3("VI_1", 51, 150, 0.1), v3("VI_1", 51, 100, 0.1));
+    sim.partition(r1, 0, secs(2.0), secs(5.0));
+    sim.run_until(secs(4.9));
+    check!(sim, sim.masters("VI_1").len() == 2);
+    sim.run_until(secs(5.1));
+    check!(sim, sim.masters("VI_1") == vec![r1]);
+    let t = sim.entered(r2, "VI_1", State::Backup, secs(5.0)).unwrap();
+    check!(sim, t.as_micros() <= 5_100_000);
+}
+
+#[test]
+fn notify_backup_at_init_and_every_state_with_effective_priority() {
+    let mut a = v2("VI_1", 51, 150);
+    a.trackers.push(script("chk", -60));
+    let (mut sim, r1, _r2) = pair(a, v2("VI_1", 51, 100));
+    let (k, s) = down("chk");
+    sim.tracker(r1, k, s, secs(5.0));
+    sim.run_until(secs(12.0));
+    let n: Vec<_> = sim
+        .actions(r1, |a| matches!(a, Action::Notify { .. }))
+        .into_iter()
+        .map(|(_, a)| match a {
+            Action::Notify {
+                state, priority, ..
+            } => (state, priority),
+            _ => unreachable!(),
+        })
+        .collect();
+    check!(
+        sim,
+        n == vec![
+            (NotifyState::Backup, 150),
+            (NotifyState::Master, 150),
+            (NotifyState::Backup, 90)
+        ],
+        "{n:?}"
+    );
+}
