@@ -426,6 +426,11 @@ impl Sim {
                     }
                 }
                 Action::SendAdvert { .. } => self.transmit(n, &action),
+                Action::StateChange {
+                    instance,
+                    from: State::Backup,
+                    to: State::Master,
+                } => self.check_takeover(n, *instance),
                 _ => {}
             }
             self.trace.push(TraceEntry {
@@ -465,6 +470,44 @@ impl Sim {
                 ));
                 return;
             }
+        }
+    }
+
+    /// A backup never takes over before Master_Down_Interval since the last
+    /// advert it accepted (or Skew_Time after a priority-0 advert). The
+    /// formula is computed here, independently of the router's timers.
+    fn check_takeover(&mut self, n: NodeId, id: crate::InstanceId) {
+        if self.violation.is_some() {
+            return;
+        }
+        let Some(v) = self.nodes[n].router.as_ref().and_then(|r| r.instance(id)) else {
+            return;
+        };
+        if v.sync_group.is_some() {
+            return; // members follow their group at once
+        }
+        let adv = v.master_adver_int.as_micros() as u64;
+        let base = match v.config.version {
+            keepvip_wire::Version::V2 => 1_000_000,
+            keepvip_wire::Version::V3 => adv,
+        };
+        let skew = (256 - u64::from(v.effective_priority)) * base / 256;
+        let mdi = u64::from(v.config.down_timer_adverts) * adv + skew;
+        let now = self.now.as_micros();
+        let earliest = match (v.last_accepted, v.last_prio0) {
+            (Some(a), Some(p)) if p >= a => p.as_micros() + skew,
+            (Some(a), _) => a.as_micros() + mdi,
+            (None, Some(p)) => p.as_micros() + skew,
+            (None, None) => return, // timed out from its start-up wait
+        };
+        if now < earliest {
+            self.violation = Some(format!(
+                "{}: {} {} took over {} µs early",
+                self.fmt_time(self.now),
+                self.nodes[n].name,
+                v.config.name,
+                earliest - now
+            ));
         }
     }
 
