@@ -10,7 +10,14 @@ fn main() {
         None => run(cli.run),
         Some(Command::Run(args)) => run(args),
         Some(Command::Status(args)) => status(&args),
-        Some(Command::Check(_)) | Some(Command::Lab(_)) => {
+        Some(Command::Check(args)) => {
+            keepvip_conf::check::run(&keepvip_conf::check::CheckOptions {
+                path: args.config,
+                config_id: args.config_id,
+                dump: args.dump,
+            })
+        }
+        Some(Command::Lab(_)) => {
             eprintln!("keepvip: not implemented yet");
             1
         }
@@ -22,6 +29,13 @@ fn run(args: keepvip::cli::RunArgs) -> i32 {
     if args.version {
         println!("keepvip v{}", env!("CARGO_PKG_VERSION"));
         return 0;
+    }
+    if args.config_test {
+        return keepvip_conf::check::run(&keepvip_conf::check::CheckOptions {
+            path: args.config_path(),
+            config_id: args.config_id.clone(),
+            dump: false,
+        });
     }
     eprintln!("keepvip: the daemon is not implemented yet");
     1
