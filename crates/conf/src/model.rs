@@ -621,6 +621,7 @@ impl<'d> Builder<'d> {
             }
         }
         self.cross_checks(&cfg, &spans, &track_spans);
+        resolve_weights(&mut cfg);
         cfg
     }
 
@@ -1128,7 +1129,9 @@ impl<'d> Builder<'d> {
     ) {
         for t in c.children() {
             let key = kind(t.key.text.clone());
-            let mut weight = 0i32;
+            // no `weight` here: the tracker block's own weight applies
+            // (resolved in `resolve_weights`)
+            let mut weight = WEIGHT_FROM_TRACKER;
             let mut reverse = false;
             let mut i = 0;
             while i < t.args.len() {
@@ -1690,6 +1693,58 @@ impl<'d> Builder<'d> {
                 }
             }
         }
+    }
+}
+
+/// Marker for a track_* entry without its own `weight`.
+const WEIGHT_FROM_TRACKER: i32 = i32::MIN;
+
+/// keepalived: a `track_script` entry without `weight` takes the
+/// vrrp_script's weight (and `reverse`); likewise for files and processes.
+/// Interfaces without a weight mean FAULT (weight 0).
+fn resolve_weights(cfg: &mut Config) {
+    let lookup = |key: &TrackerKey| -> (i32, bool) {
+        match key {
+            TrackerKey::Script(n) => cfg
+                .scripts
+                .iter()
+                .find(|s| &s.name == n)
+                .map_or((0, false), |s| (s.weight, s.reverse)),
+            TrackerKey::File(n) => cfg
+                .track_files
+                .iter()
+                .find(|s| &s.name == n)
+                .map_or((0, false), |s| (s.weight, s.reverse)),
+            TrackerKey::Process(n) => cfg
+                .track_processes
+                .iter()
+                .find(|s| &s.name == n)
+                .map_or((0, false), |s| (s.weight, s.reverse)),
+            TrackerKey::Interface(_) => (0, false),
+        }
+    };
+    let mut fixes = Vec::new();
+    for (i, inst) in cfg.router.instances.iter().enumerate() {
+        for (j, t) in inst.trackers.iter().enumerate() {
+            if t.weight == WEIGHT_FROM_TRACKER {
+                fixes.push((Some(i), j, lookup(&t.key)));
+            }
+        }
+    }
+    for (i, g) in cfg.router.sync_groups.iter().enumerate() {
+        for (j, t) in g.trackers.iter().enumerate() {
+            if t.weight == WEIGHT_FROM_TRACKER {
+                fixes.push((None, i * 100_000 + j, lookup(&t.key)));
+            }
+        }
+    }
+    for (inst, j, (w, rev)) in fixes {
+        let t = match inst {
+            Some(i) => &mut cfg.router.instances[i].trackers[j],
+            None => &mut cfg.router.sync_groups[j / 100_000].trackers[j % 100_000],
+        };
+        t.weight = w;
+        t.reverse = t.reverse || rev;
     }
 }
 

@@ -99,8 +99,8 @@ fn seed_master_model() {
     assert_eq!(i.vips[0].label.as_deref(), Some("eth0:vip"));
     assert_eq!(i.trackers[0].key, TrackerKey::Script("chk_nginx".into()));
     assert_eq!(
-        i.trackers[0].weight, 0,
-        "the weight lives in the vrrp_script"
+        i.trackers[0].weight, -20,
+        "track_script without weight takes the vrrp_script's"
     );
     let s = &l.config.scripts[0];
     assert_eq!(

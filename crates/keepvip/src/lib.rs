@@ -5,5 +5,6 @@ pub mod control;
 pub mod daemon;
 pub mod lab;
 pub mod logging;
+pub mod net;
 pub mod sys;
 pub mod timer;

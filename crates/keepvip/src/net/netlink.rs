@@ -1,0 +1,305 @@
+//! rtnetlink: list links and addresses, add/remove VIPs and routes, and
+//! follow link and address events (RTMGRP_LINK, RTMGRP_IPV4/6_IFADDR).
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use futures::stream::StreamExt;
+use futures::TryStreamExt;
+use keepvip_proto::{RouteConfig, VipConfig};
+use netlink_packet_core::NetlinkPayload;
+use netlink_packet_route::address::{AddressAttribute, AddressFlags, AddressMessage, AddressScope};
+use netlink_packet_route::link::{LinkAttribute, LinkFlags, LinkMessage};
+use netlink_packet_route::route::{RouteScope, RouteType};
+use netlink_packet_route::RouteNetlinkMessage;
+use netlink_sys::{AsyncSocket, SocketAddr};
+use rtnetlink::{Handle, RouteMessageBuilder};
+use tokio::sync::mpsc;
+
+/// A network interface.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkInfo {
+    /// ifindex
+    pub index: u32,
+    /// name
+    pub name: String,
+    /// MAC address
+    pub mac: Option<[u8; 6]>,
+    /// IFF_UP and IFF_RUNNING
+    pub up: bool,
+}
+
+/// An address on an interface.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddrInfo {
+    /// ifindex
+    pub index: u32,
+    /// the address
+    pub addr: IpAddr,
+    /// prefix length
+    pub prefix_len: u8,
+    /// IFA_LABEL
+    pub label: Option<String>,
+}
+
+/// A change reported by the kernel.
+#[derive(Debug, Clone)]
+pub enum NetEvent {
+    /// link added or changed
+    Link(LinkInfo),
+    /// link removed
+    LinkRemoved {
+        /// ifindex
+        index: u32,
+    },
+    /// address added
+    AddrAdded(AddrInfo),
+    /// address removed
+    AddrRemoved(AddrInfo),
+}
+
+const RTMGRP_LINK: u32 = 1;
+const RTMGRP_IPV4_IFADDR: u32 = 0x10;
+const RTMGRP_IPV6_IFADDR: u32 = 0x100;
+
+/// The daemon's rtnetlink connection.
+pub struct Netlink {
+    handle: Handle,
+}
+
+fn nl_err(e: rtnetlink::Error) -> io::Error {
+    match e {
+        rtnetlink::Error::NetlinkError(m) => m.to_io(),
+        other => io::Error::other(other.to_string()),
+    }
+}
+
+fn errno(e: &io::Error) -> i32 {
+    e.raw_os_error().unwrap_or(0)
+}
+
+fn link_info(m: &LinkMessage) -> Option<LinkInfo> {
+    let mut name = None;
+    let mut mac = None;
+    for a in &m.attributes {
+        match a {
+            LinkAttribute::IfName(n) => name = Some(n.clone()),
+            LinkAttribute::Address(b) if b.len() == 6 => {
+                let mut m = [0u8; 6];
+                m.copy_from_slice(b);
+                mac = Some(m);
+            }
+            _ => {}
+        }
+    }
+    let f = m.header.flags;
+    Some(LinkInfo {
+        index: m.header.index,
+        name: name?,
+        mac,
+        up: f.contains(LinkFlags::Up) && f.contains(LinkFlags::Running),
+    })
+}
+
+fn addr_info(m: &AddressMessage) -> Option<AddrInfo> {
+    let mut local = None;
+    let mut address = None;
+    let mut label = None;
+    for a in &m.attributes {
+        match a {
+            AddressAttribute::Local(ip) => local = Some(*ip),
+            AddressAttribute::Address(ip) => address = Some(*ip),
+            AddressAttribute::Label(l) => label = Some(l.clone()),
+            _ => {}
+        }
+    }
+    Some(AddrInfo {
+        index: m.header.index,
+        addr: local.or(address)?,
+        prefix_len: m.header.prefix_len,
+        label,
+    })
+}
+
+impl Netlink {
+    /// Open the connection and subscribe to link and address events; the
+    /// events arrive on the returned receiver.
+    pub fn connect() -> io::Result<(Netlink, mpsc::UnboundedReceiver<NetEvent>)> {
+        let (mut conn, handle, mut messages) = rtnetlink::new_connection()?;
+        conn.socket_mut().socket_mut().bind(&SocketAddr::new(
+            0,
+            RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR,
+        ))?;
+        tokio::spawn(conn);
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Some((msg, _)) = messages.next().await {
+                let NetlinkPayload::InnerMessage(m) = msg.payload else {
+                    continue;
+                };
+                let ev = match m {
+                    RouteNetlinkMessage::NewLink(l) => link_info(&l).map(NetEvent::Link),
+                    RouteNetlinkMessage::DelLink(l) => Some(NetEvent::LinkRemoved {
+                        index: l.header.index,
+                    }),
+                    RouteNetlinkMessage::NewAddress(a) => addr_info(&a).map(NetEvent::AddrAdded),
+                    RouteNetlinkMessage::DelAddress(a) => addr_info(&a).map(NetEvent::AddrRemoved),
+                    _ => None,
+                };
+                if let Some(ev) = ev {
+                    if tx.send(ev).is_err() {
+                        break;
+                    }
+                }
+            }
+        });
+        Ok((Netlink { handle }, rx))
+    }
+
+    /// Every link.
+    pub async fn links(&self) -> io::Result<Vec<LinkInfo>> {
+        let mut s = self.handle.link().get().execute();
+        let mut out = Vec::new();
+        while let Some(m) = s.try_next().await.map_err(nl_err)? {
+            out.extend(link_info(&m));
+        }
+        Ok(out)
+    }
+
+    /// Every address.
+    pub async fn addresses(&self) -> io::Result<Vec<AddrInfo>> {
+        let mut s = self.handle.address().get().execute();
+        let mut out = Vec::new();
+        while let Some(m) = s.try_next().await.map_err(nl_err)? {
+            out.extend(addr_info(&m));
+        }
+        Ok(out)
+    }
+
+    fn vip_message(ifindex: u32, vip: &VipConfig) -> AddressMessage {
+        let mut m = AddressMessage::default();
+        m.header.index = ifindex;
+        m.header.prefix_len = vip.prefix_len;
+        m.header.family = match vip.addr {
+            IpAddr::V4(_) => netlink_packet_route::AddressFamily::Inet,
+            IpAddr::V6(_) => netlink_packet_route::AddressFamily::Inet6,
+        };
+        if let Some(s) = vip.scope {
+            m.header.scope = AddressScope::from(s);
+        }
+        m.attributes.push(AddressAttribute::Local(vip.addr));
+        m.attributes
+            .push(AddressAttribute::Address(vip.peer.unwrap_or(vip.addr)));
+        if let Some(IpAddr::V4(b)) = vip.broadcast {
+            m.attributes.push(AddressAttribute::Broadcast(b));
+        }
+        if let Some(l) = &vip.label {
+            if vip.addr.is_ipv4() {
+                m.attributes.push(AddressAttribute::Label(l.clone()));
+            }
+        }
+        if vip.addr.is_ipv6() {
+            m.attributes
+                .push(AddressAttribute::Flags(AddressFlags::Nodad));
+        }
+        m
+    }
+
+    /// Add a VIP (already present is fine).
+    pub async fn add_address(&self, ifindex: u32, vip: &VipConfig) -> io::Result<()> {
+        let mut req = self.handle.address().add(ifindex, vip.addr, vip.prefix_len);
+        *req.message_mut() = Self::vip_message(ifindex, vip);
+        match req.execute().await.map_err(nl_err) {
+            Err(e) if errno(&e) == libc::EEXIST => Ok(()),
+            r => r,
+        }
+    }
+
+    /// Remove a VIP (already gone is fine).
+    pub async fn remove_address(&self, ifindex: u32, vip: &VipConfig) -> io::Result<()> {
+        let mut m = Self::vip_message(ifindex, vip);
+        m.attributes.retain(|a| {
+            !matches!(
+                a,
+                AddressAttribute::Label(_)
+                    | AddressAttribute::Flags(_)
+                    | AddressAttribute::Broadcast(_)
+            )
+        });
+        match self.handle.address().del(m).execute().await.map_err(nl_err) {
+            Err(e) if matches!(errno(&e), libc::EADDRNOTAVAIL | libc::ENOENT | libc::ENODEV) => {
+                Ok(())
+            }
+            r => r,
+        }
+    }
+
+    fn route_message(
+        ifindex: Option<u32>,
+        r: &RouteConfig,
+    ) -> netlink_packet_route::route::RouteMessage {
+        match r.dst {
+            IpAddr::V4(d) => {
+                let mut b = RouteMessageBuilder::<Ipv4Addr>::new().destination_prefix(d, r.dst_len);
+                if let Some(IpAddr::V4(g)) = r.gateway {
+                    b = b.gateway(g);
+                }
+                if let Some(IpAddr::V4(s)) = r.src {
+                    b = b.pref_source(s);
+                }
+                Self::route_common(b, ifindex, r).build()
+            }
+            IpAddr::V6(d) => {
+                let mut b = RouteMessageBuilder::<Ipv6Addr>::new().destination_prefix(d, r.dst_len);
+                if let Some(IpAddr::V6(g)) = r.gateway {
+                    b = b.gateway(g);
+                }
+                if let Some(IpAddr::V6(s)) = r.src {
+                    b = b.pref_source(s);
+                }
+                Self::route_common(b, ifindex, r).build()
+            }
+        }
+    }
+
+    fn route_common<T>(
+        mut b: RouteMessageBuilder<T>,
+        ifindex: Option<u32>,
+        r: &RouteConfig,
+    ) -> RouteMessageBuilder<T> {
+        if let Some(i) = ifindex {
+            b = b.output_interface(i);
+        }
+        if let Some(m) = r.metric {
+            b = b.priority(m);
+        }
+        if let Some(t) = r.table {
+            b = b.table_id(t);
+        }
+        if let Some(s) = r.scope {
+            b = b.scope(RouteScope::from(s));
+        }
+        if let Some(k) = r.route_type {
+            b = b.kind(RouteType::from(k));
+        }
+        b
+    }
+
+    /// Add a virtual route (already present is fine).
+    pub async fn add_route(&self, ifindex: Option<u32>, r: &RouteConfig) -> io::Result<()> {
+        let m = Self::route_message(ifindex, r);
+        match self.handle.route().add(m).execute().await.map_err(nl_err) {
+            Err(e) if errno(&e) == libc::EEXIST => Ok(()),
+            r => r,
+        }
+    }
+
+    /// Remove a virtual route (already gone is fine).
+    pub async fn remove_route(&self, ifindex: Option<u32>, r: &RouteConfig) -> io::Result<()> {
+        let m = Self::route_message(ifindex, r);
+        match self.handle.route().del(m).execute().await.map_err(nl_err) {
+            Err(e) if matches!(errno(&e), libc::ESRCH | libc::ENOENT) => Ok(()),
+            r => r,
+        }
+    }
+}

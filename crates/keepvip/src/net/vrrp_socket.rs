@@ -1,0 +1,338 @@
+//! One raw IPPROTO 112 socket per (interface, family), bound to the
+//! interface, shared by every instance on it.
+//!
+//! IPv4: the kernel hands us the IP header, which carries the source,
+//! destination and TTL. IPv6: hop limit and destination come from
+//! IPV6_HOPLIMIT / IPV6_PKTINFO control messages. Sending sets the exact
+//! source address with IP_PKTINFO / IPV6_PKTINFO.
+
+use std::io;
+use std::mem::{size_of, zeroed};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+use keepvip_wire::Family;
+use tokio::io::unix::AsyncFd;
+use tokio::io::Interest;
+
+use super::cvt;
+
+/// A received VRRP packet.
+#[derive(Debug, Clone, Copy)]
+pub struct Received {
+    /// IP source
+    pub src: IpAddr,
+    /// IP destination
+    pub dst: IpAddr,
+    /// TTL / hop limit
+    pub ttl: u8,
+    /// interface
+    pub ifindex: u32,
+    /// VRRP payload length
+    pub len: usize,
+    /// where the VRRP payload starts in the buffer
+    pub offset: usize,
+}
+
+/// The socket.
+pub struct VrrpSocket {
+    fd: AsyncFd<OwnedFd>,
+    family: Family,
+    ifindex: u32,
+}
+
+const IPTOS_PREC_INTERNETCONTROL: libc::c_int = 0xc0;
+
+fn setsockopt<T>(fd: &OwnedFd, level: libc::c_int, name: libc::c_int, value: &T) -> io::Result<()> {
+    // SAFETY: value points to a T of the size given.
+    cvt(unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            level,
+            name,
+            (value as *const T).cast(),
+            size_of::<T>() as libc::socklen_t,
+        )
+    })
+    .map(|_| ())
+}
+
+impl VrrpSocket {
+    /// Open, bind to `ifname`, join `group` (if any).
+    pub fn open(
+        ifname: &str,
+        ifindex: u32,
+        family: Family,
+        group: Option<IpAddr>,
+    ) -> io::Result<VrrpSocket> {
+        let domain = match family {
+            Family::V4 => libc::AF_INET,
+            Family::V6 => libc::AF_INET6,
+        };
+        // SAFETY: plain socket(2).
+        let raw = cvt(unsafe {
+            libc::socket(
+                domain,
+                libc::SOCK_RAW | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
+                i32::from(keepvip_wire::IPPROTO_VRRP),
+            )
+        })?;
+        // SAFETY: raw is a fresh fd owned by nobody else.
+        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+        let name = ifname.as_bytes();
+        // SAFETY: name is valid for its length.
+        cvt(unsafe {
+            libc::setsockopt(
+                fd.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_BINDTODEVICE,
+                name.as_ptr().cast(),
+                name.len() as u32,
+            )
+        })?;
+        let one: libc::c_int = 1;
+        let zero: libc::c_int = 0;
+        let ttl: libc::c_int = 255;
+        match family {
+            Family::V4 => {
+                setsockopt(&fd, libc::IPPROTO_IP, libc::IP_MULTICAST_TTL, &ttl)?;
+                setsockopt(&fd, libc::IPPROTO_IP, libc::IP_TTL, &ttl)?;
+                setsockopt(&fd, libc::IPPROTO_IP, libc::IP_MULTICAST_LOOP, &zero)?;
+                setsockopt(
+                    &fd,
+                    libc::IPPROTO_IP,
+                    libc::IP_TOS,
+                    &IPTOS_PREC_INTERNETCONTROL,
+                )?;
+                // SAFETY: ip_mreqn is plain data.
+                let mut m: libc::ip_mreqn = unsafe { zeroed() };
+                m.imr_ifindex = ifindex as i32;
+                setsockopt(&fd, libc::IPPROTO_IP, libc::IP_MULTICAST_IF, &m)?;
+            }
+            Family::V6 => {
+                setsockopt(&fd, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_HOPS, &ttl)?;
+                setsockopt(&fd, libc::IPPROTO_IPV6, libc::IPV6_UNICAST_HOPS, &ttl)?;
+                setsockopt(&fd, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_LOOP, &zero)?;
+                setsockopt(&fd, libc::IPPROTO_IPV6, libc::IPV6_RECVHOPLIMIT, &one)?;
+                setsockopt(&fd, libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO, &one)?;
+                setsockopt(
+                    &fd,
+                    libc::IPPROTO_IPV6,
+                    libc::IPV6_TCLASS,
+                    &IPTOS_PREC_INTERNETCONTROL,
+                )?;
+                let idx = ifindex as libc::c_int;
+                setsockopt(&fd, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_IF, &idx)?;
+            }
+        }
+        // SAFETY: `fd` is a valid open socket that only this AsyncFd holds.
+        let fd = unsafe { AsyncFd::register_with_interest(fd, Interest::READABLE) }
+            .map_err(io::Error::from)?;
+        let sock = VrrpSocket {
+            fd,
+            family,
+            ifindex,
+        };
+        if let Some(g) = group {
+            sock.join(g)?;
+        }
+        Ok(sock)
+    }
+
+    /// Socket family.
+    pub fn family(&self) -> Family {
+        self.family
+    }
+
+    /// Interface index.
+    pub fn ifindex(&self) -> u32 {
+        self.ifindex
+    }
+
+    /// Join a multicast group on the interface.
+    pub fn join(&self, group: IpAddr) -> io::Result<()> {
+        let fd = self.fd.get_ref();
+        match group {
+            IpAddr::V4(g) => {
+                // SAFETY: plain data.
+                let mut m: libc::ip_mreqn = unsafe { zeroed() };
+                m.imr_multiaddr.s_addr = u32::from(g).to_be();
+                m.imr_ifindex = self.ifindex as i32;
+                setsockopt(fd, libc::IPPROTO_IP, libc::IP_ADD_MEMBERSHIP, &m)
+            }
+            IpAddr::V6(g) => {
+                let m = libc::ipv6_mreq {
+                    ipv6mr_multiaddr: libc::in6_addr {
+                        s6_addr: g.octets(),
+                    },
+                    ipv6mr_interface: self.ifindex,
+                };
+                setsockopt(fd, libc::IPPROTO_IPV6, libc::IPV6_ADD_MEMBERSHIP, &m)
+            }
+        }
+    }
+
+    /// Send one VRRP message to `dst`, from exactly `src` when given.
+    pub fn send_to(&self, payload: &[u8], src: Option<IpAddr>, dst: IpAddr) -> io::Result<()> {
+        let mut iov = libc::iovec {
+            iov_base: payload.as_ptr() as *mut libc::c_void,
+            iov_len: payload.len(),
+        };
+        // control buffer big enough for one in6_pktinfo
+        let mut cbuf = [0u64; 8];
+        // SAFETY: plain data.
+        let mut msg: libc::msghdr = unsafe { zeroed() };
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        let (mut sa4, mut sa6): (libc::sockaddr_in, libc::sockaddr_in6) =
+            (unsafe { zeroed() }, unsafe { zeroed() });
+        match dst {
+            IpAddr::V4(d) => {
+                sa4.sin_family = libc::AF_INET as u16;
+                sa4.sin_addr.s_addr = u32::from(d).to_be();
+                msg.msg_name = (&mut sa4 as *mut libc::sockaddr_in).cast();
+                msg.msg_namelen = size_of::<libc::sockaddr_in>() as u32;
+            }
+            IpAddr::V6(d) => {
+                sa6.sin6_family = libc::AF_INET6 as u16;
+                sa6.sin6_addr.s6_addr = d.octets();
+                sa6.sin6_scope_id = self.ifindex;
+                msg.msg_name = (&mut sa6 as *mut libc::sockaddr_in6).cast();
+                msg.msg_namelen = size_of::<libc::sockaddr_in6>() as u32;
+            }
+        }
+        if let Some(src) = src {
+            msg.msg_control = cbuf.as_mut_ptr().cast();
+            // SAFETY: the CMSG macros walk the buffer we own and sized above.
+            unsafe {
+                match src {
+                    IpAddr::V4(s) => {
+                        msg.msg_controllen =
+                            libc::CMSG_SPACE(size_of::<libc::in_pktinfo>() as u32) as usize;
+                        let c = libc::CMSG_FIRSTHDR(&msg);
+                        (*c).cmsg_level = libc::IPPROTO_IP;
+                        (*c).cmsg_type = libc::IP_PKTINFO;
+                        (*c).cmsg_len =
+                            libc::CMSG_LEN(size_of::<libc::in_pktinfo>() as u32) as usize;
+                        let mut pi: libc::in_pktinfo = zeroed();
+                        pi.ipi_ifindex = self.ifindex as i32;
+                        pi.ipi_spec_dst.s_addr = u32::from(s).to_be();
+                        std::ptr::write_unaligned(libc::CMSG_DATA(c).cast(), pi);
+                    }
+                    IpAddr::V6(s) => {
+                        msg.msg_controllen =
+                            libc::CMSG_SPACE(size_of::<libc::in6_pktinfo>() as u32) as usize;
+                        let c = libc::CMSG_FIRSTHDR(&msg);
+                        (*c).cmsg_level = libc::IPPROTO_IPV6;
+                        (*c).cmsg_type = libc::IPV6_PKTINFO;
+                        (*c).cmsg_len =
+                            libc::CMSG_LEN(size_of::<libc::in6_pktinfo>() as u32) as usize;
+                        let pi = libc::in6_pktinfo {
+                            ipi6_addr: libc::in6_addr {
+                                s6_addr: s.octets(),
+                            },
+                            ipi6_ifindex: self.ifindex,
+                        };
+                        std::ptr::write_unaligned(libc::CMSG_DATA(c).cast(), pi);
+                    }
+                }
+            }
+        }
+        // SAFETY: msg points at buffers that live until the call returns.
+        let rc = unsafe { libc::sendmsg(self.fd.get_ref().as_raw_fd(), &msg, 0) };
+        if rc < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    /// Wait for one packet.
+    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<Received> {
+        loop {
+            let mut guard = self.fd.readable().await?;
+            match guard.try_io(|fd| self.recv_now(fd.get_ref(), buf)) {
+                Ok(r) => return r,
+                Err(_would_block) => continue,
+            }
+        }
+    }
+
+    fn recv_now(&self, fd: &OwnedFd, buf: &mut [u8]) -> io::Result<Received> {
+        let mut iov = libc::iovec {
+            iov_base: buf.as_mut_ptr().cast(),
+            iov_len: buf.len(),
+        };
+        let mut cbuf = [0u64; 16];
+        // SAFETY: plain data.
+        let mut name: libc::sockaddr_in6 = unsafe { zeroed() };
+        let mut msg: libc::msghdr = unsafe { zeroed() };
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        msg.msg_name = (&mut name as *mut libc::sockaddr_in6).cast();
+        msg.msg_namelen = size_of::<libc::sockaddr_in6>() as u32;
+        msg.msg_control = cbuf.as_mut_ptr().cast();
+        msg.msg_controllen = std::mem::size_of_val(&cbuf);
+        // SAFETY: every pointer in msg is valid for the sizes given.
+        let n = unsafe { libc::recvmsg(fd.as_raw_fd(), &mut msg, 0) };
+        if n < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let n = n as usize;
+        match self.family {
+            Family::V4 => {
+                let info = keepvip_wire::Ipv4Info::parse(&buf[..n]).map_err(|e| {
+                    io::Error::new(io::ErrorKind::InvalidData, format!("bad IPv4 header: {e}"))
+                })?;
+                let offset = info.header_len;
+                let len = (info.total_len.min(n)).saturating_sub(offset);
+                Ok(Received {
+                    src: IpAddr::V4(info.src),
+                    dst: IpAddr::V4(info.dst),
+                    ttl: info.ttl,
+                    ifindex: self.ifindex,
+                    len,
+                    offset,
+                })
+            }
+            Family::V6 => {
+                let src = IpAddr::V6(Ipv6Addr::from(name.sin6_addr.s6_addr));
+                let mut dst = IpAddr::V6(Ipv6Addr::UNSPECIFIED);
+                let mut ttl = 0u8;
+                // SAFETY: the CMSG macros walk the control buffer the kernel filled.
+                unsafe {
+                    let mut c = libc::CMSG_FIRSTHDR(&msg);
+                    while !c.is_null() {
+                        if (*c).cmsg_level == libc::IPPROTO_IPV6 {
+                            if (*c).cmsg_type == libc::IPV6_HOPLIMIT {
+                                let v: libc::c_int =
+                                    std::ptr::read_unaligned(libc::CMSG_DATA(c).cast());
+                                ttl = v.clamp(0, 255) as u8;
+                            } else if (*c).cmsg_type == libc::IPV6_PKTINFO {
+                                let pi: libc::in6_pktinfo =
+                                    std::ptr::read_unaligned(libc::CMSG_DATA(c).cast());
+                                dst = IpAddr::V6(Ipv6Addr::from(pi.ipi6_addr.s6_addr));
+                            }
+                        }
+                        c = libc::CMSG_NXTHDR(&msg, c);
+                    }
+                }
+                Ok(Received {
+                    src,
+                    dst,
+                    ttl,
+                    ifindex: self.ifindex,
+                    len: n,
+                    offset: 0,
+                })
+            }
+        }
+    }
+}
+
+/// The unspecified address of a family (for logs).
+pub fn unspecified(family: Family) -> IpAddr {
+    match family {
+        Family::V4 => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        Family::V6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+    }
+}
