@@ -37,8 +37,82 @@ fn run(args: keepvip::cli::RunArgs) -> i32 {
             dump: false,
         });
     }
-    eprintln!("keepvip: the daemon is not implemented yet");
-    1
+    if let Err(e) = keepvip::sys::check_capabilities() {
+        eprintln!("keepvip: {e}");
+        return 4;
+    }
+    // read the config before forking, so errors reach the terminal
+    let config = args.config_path();
+    match keepvip_conf::load(
+        &config,
+        &keepvip_conf::LoadOptions {
+            config_id: args.config_id.clone(),
+        },
+    ) {
+        Ok(l) if l.error_count(false) > 0 => {
+            eprint!("{}", l.render());
+            eprintln!("keepvip: {}: configuration errors", config.display());
+            return keepvip_conf::check::EXIT_CONFIG_ERROR;
+        }
+        Ok(_) => {}
+        Err(e) => {
+            eprintln!("keepvip: {e}");
+            return keepvip_conf::check::EXIT_UNREADABLE;
+        }
+    }
+    if !args.dont_fork {
+        if let Err(e) = keepvip::sys::daemonize() {
+            eprintln!("keepvip: cannot fork: {e}");
+            return 1;
+        }
+    }
+    let log = keepvip::logging::LogConfig {
+        console: args.log_console,
+        detail: args.log_detail,
+        syslog: !args.no_syslog,
+        facility: args.log_facility,
+        file: args.log_file.clone(),
+    };
+    if let Err(e) = keepvip::logging::init(&log) {
+        eprintln!("keepvip: cannot open the log file: {e}");
+        return 1;
+    }
+    let mut pidfiles = Vec::new();
+    for p in [&args.pidfile, &args.vrrp_pidfile].into_iter().flatten() {
+        match keepvip::sys::PidFile::create(p) {
+            Ok(f) => pidfiles.push(f),
+            Err(e) => {
+                tracing::error!("pidfile {}: {e}", p.display());
+                return 1;
+            }
+        }
+    }
+    tracing::info!("Starting keepvip v{}", env!("CARGO_PKG_VERSION"));
+    let opts = keepvip::daemon::run::Options {
+        config,
+        config_id: args.config_id.clone(),
+        control_socket: control::socket_path(args.control_socket.as_deref()),
+        dont_release_vrrp: args.dont_release_vrrp,
+    };
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!("cannot start the event loop: {e}");
+            return 1;
+        }
+    };
+    let code = match rt.block_on(keepvip::daemon::run::run(opts)) {
+        Ok(()) => 0,
+        Err(e) => {
+            tracing::error!("{e}");
+            1
+        }
+    };
+    drop(pidfiles);
+    code
 }
 
 fn status(args: &StatusArgs) -> i32 {

@@ -32,6 +32,15 @@ impl Iface {
             .find(|a| !vips(IpAddr::V4(*a)))
     }
 
+    /// Every address with its prefix length, IPv4 first.
+    pub fn addrs(&self) -> Vec<(IpAddr, u8)> {
+        self.v4
+            .iter()
+            .map(|(a, p)| (IpAddr::V4(*a), *p))
+            .chain(self.v6.iter().map(|(a, p)| (IpAddr::V6(*a), *p)))
+            .collect()
+    }
+
     /// The link-local IPv6 address (the IPv6 advert source).
     pub fn link_local_v6(&self) -> Option<Ipv6Addr> {
         self.v6

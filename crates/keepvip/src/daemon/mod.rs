@@ -7,6 +7,9 @@
 //! netlink, GARP) sits between the deadline and the advert.
 
 pub mod ifaces;
+pub mod render;
+pub mod run;
+pub mod scripts;
 pub mod text;
 
 use std::time::Duration;

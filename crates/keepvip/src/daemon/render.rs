@@ -1,0 +1,127 @@
+//! Protocol log events → keepalived 2.x text, through `tracing` (detail
+//! lines at DEBUG, shown with `-D`). Per-packet drop lines are rate-limited
+//! so a flood of bad packets cannot flood the log.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use keepvip_proto::{DropReason, LogEvent, State};
+
+use super::text;
+
+/// At most this many lines per (instance, reason) per window.
+const DROP_LINES_PER_WINDOW: u32 = 10;
+const DROP_WINDOW: Duration = Duration::from_secs(10);
+
+/// Remembers how many drop lines were printed recently.
+#[derive(Default)]
+pub struct Renderer {
+    drops: HashMap<(String, std::mem::Discriminant<DropReason>), (Instant, u32)>,
+}
+
+fn state_word(s: State) -> &'static str {
+    match s {
+        State::Master => "MASTER",
+        State::Backup => "BACKUP",
+        State::Fault => "FAULT",
+        State::Init => "INIT",
+    }
+}
+
+impl Renderer {
+    /// Log one event.
+    pub fn log(&mut self, ev: &LogEvent) {
+        match ev {
+            LogEvent::EnteringState { instance, state, init } => {
+                tracing::info!("{}", text::entering_state(instance, state_word(*state), *init))
+            }
+            LogEvent::ReceiveTimeout { instance } => tracing::debug!("{}", text::receive_timeout(instance)),
+            LogEvent::MasterRxHigher { instance, from, theirs, ours } => {
+                tracing::info!("{}", text::master_rx_higher(instance, *from, *theirs, *ours))
+            }
+            LogEvent::MasterRxSameHigherIp { instance, from, prio } => {
+                tracing::info!("{}", text::master_rx_same_higher_ip(instance, *from, *prio))
+            }
+            LogEvent::MasterRxLower { instance, from, theirs, ours } => {
+                tracing::info!("{}", text::master_rx_lower(instance, *from, *theirs, *ours))
+            }
+            LogEvent::MasterRxPrio0 { instance } => tracing::info!("{}", text::master_rx_prio0(instance)),
+            LogEvent::BackupRxLower { instance, from, theirs } => {
+                tracing::info!("{}", text::backup_rx_lower(instance, *from, *theirs))
+            }
+            LogEvent::BackupRxPrio0 { instance } => tracing::debug!("{}", text::backup_rx_prio0(instance)),
+            LogEvent::SentPrio0 { instance } => tracing::debug!("{}", text::sent_prio0(instance)),
+            LogEvent::SettingVips { instance } => tracing::info!("{}", text::setting_vips(instance)),
+            LogEvent::RemovingVips { instance } => tracing::info!("{}", text::removing_vips(instance)),
+            LogEvent::PriorityChange { instance, from, to } => {
+                tracing::info!("{}", text::priority_change(instance, *from, *to))
+            }
+            LogEvent::GroupSyncing { group, state } => {
+                tracing::info!("{}", text::group_syncing(group, state_word(*state)))
+            }
+            LogEvent::FaultDueTo { instance, cause } => tracing::info!("{}", text::fault_due_to(instance, cause)),
+            LogEvent::Dropped { instance, from, reason } => {
+                if self.allow(instance, reason) {
+                    tracing::info!("{}", drop_text(instance, *from, reason));
+                }
+            }
+            LogEvent::AddrCountMismatch { instance, got, expected } => {
+                tracing::info!("{}", text::addr_count_mismatch(instance, *got, *expected))
+            }
+            LogEvent::AddrMissing { instance, vrid, addr } => {
+                tracing::info!("{}", text::addr_missing(instance, *vrid, *addr))
+            }
+            LogEvent::IntervalMismatchV3 { instance, ours_cs, theirs_cs } => {
+                tracing::info!("{}", text::interval_mismatch_v3(instance, *ours_cs, *theirs_cs))
+            }
+            LogEvent::PeerChecksumVariant { instance, from, theirs } => tracing::warn!(
+                "({instance}) peer {from} sends VRRPv3 checksums {}: accepted; keepalived 2.2.x peers use the pseudo-header",
+                match theirs {
+                    keepvip_proto::wire::ChecksumMode::V3NoPseudoHeader => "without the IPv4 pseudo-header (RFC 9568)",
+                    _ => "with the IPv4 pseudo-header",
+                }
+            ),
+            LogEvent::UnknownVrid { .. } => {}
+            LogEvent::Other { instance: Some(i), text } => tracing::info!("({i}) {text}"),
+            LogEvent::Other { instance: None, text } => tracing::info!("{text}"),
+        }
+    }
+
+    fn allow(&mut self, instance: &str, reason: &DropReason) -> bool {
+        let now = Instant::now();
+        let e = self
+            .drops
+            .entry((instance.to_string(), std::mem::discriminant(reason)))
+            .or_insert((now, 0));
+        if now.duration_since(e.0) > DROP_WINDOW {
+            *e = (now, 0);
+        }
+        e.1 += 1;
+        e.1 <= DROP_LINES_PER_WINDOW
+    }
+}
+
+fn drop_text(instance: &str, from: std::net::IpAddr, reason: &DropReason) -> String {
+    match reason {
+        DropReason::Ttl { got } => text::invalid_ttl(instance, *got),
+        DropReason::Version { got } => {
+            text::wrong_version(instance, *got, if *got == 2 { 3 } else { 2 })
+        }
+        DropReason::AuthType { got, expected } => {
+            text::auth_type_mismatch(instance, *got, *expected)
+        }
+        DropReason::AuthFailure => text::invalid_passwd(instance),
+        DropReason::Interval { got, ours } => text::interval_mismatch_v2(instance, *ours, *got),
+        DropReason::UnknownPeer => {
+            format!("({instance}) advert from {from} which is not a unicast peer - discarding")
+        }
+        DropReason::CastMismatch => {
+            format!("({instance}) advert from {from}: multicast/unicast mismatch - discarding")
+        }
+        DropReason::Malformed(keepvip_proto::wire::Error::BadChecksum) => {
+            text::bad_checksum(instance, 2)
+        }
+        DropReason::Malformed(e) => format!("({instance}) malformed advert from {from}: {e}"),
+        DropReason::NotRunning => format!("({instance}) advert from {from} while not running"),
+    }
+}

@@ -1,0 +1,838 @@
+//! The event loop (see the module docs of `daemon`).
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use keepvip_conf::{Config, LoadOptions};
+use keepvip_proto::wire::{self, Family, VrrpRepr};
+use keepvip_proto::{
+    Action, Destination, IfaceId, Input, NotifyState, NotifyTarget, Router, State, TrackerKey,
+    TrackerState,
+};
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::mpsc;
+
+use super::ifaces::IfaceTable;
+use super::render::Renderer;
+use super::{scripts, DaemonError};
+use crate::control;
+use crate::net::garp::GarpSender;
+use crate::net::netlink::{NetEvent, Netlink};
+use crate::net::vrrp_socket::VrrpSocket;
+use crate::timer::{self, DeadlineTimer};
+
+/// A packet from a socket task.
+struct Packet {
+    ifindex: u32,
+    family: Family,
+    src: IpAddr,
+    dst: IpAddr,
+    ttl: u8,
+    payload: Vec<u8>,
+}
+
+/// Daemon settings from the command line.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// keepalived.conf
+    pub config: PathBuf,
+    /// `-i`
+    pub config_id: Option<String>,
+    /// control socket path
+    pub control_socket: PathBuf,
+    /// `-V`: leave VIPs in place on stop
+    pub dont_release_vrrp: bool,
+}
+
+struct Daemon {
+    router: Router,
+    config: Config,
+    ifaces: IfaceTable,
+    sockets: HashMap<(u32, Family), Arc<VrrpSocket>>,
+    garp: HashMap<u32, GarpSender>,
+    netlink: Netlink,
+    packets_tx: mpsc::Sender<Packet>,
+    trackers_tx: mpsc::Sender<(TrackerKey, TrackerState)>,
+    script_tasks: Vec<tokio::task::JoinHandle<()>>,
+    renderer: Renderer,
+    send_buf: Vec<u8>,
+    opts: Options,
+    /// addresses we removed ourselves recently: their netlink delete events
+    /// must not look like "someone deleted our VIP"
+    own_removals: Vec<(IpAddr, std::time::Instant)>,
+    garp_queue: Vec<(std::time::Instant, IfaceId, Vec<IpAddr>, u32, Duration)>,
+}
+
+fn load(opts: &Options) -> Result<keepvip_conf::Loaded, DaemonError> {
+    keepvip_conf::load(
+        &opts.config,
+        &LoadOptions {
+            config_id: opts.config_id.clone(),
+        },
+    )
+    .map_err(|e| DaemonError::Config(e.to_string()))
+}
+
+impl Daemon {
+    fn ifindex(&self, id: IfaceId) -> Option<u32> {
+        let name = self.router.iface_name(id)?;
+        self.ifaces.by_name(name).map(|i| i.index)
+    }
+
+    /// Tell the router everything known about its interfaces.
+    fn feed_interfaces(&mut self, now: keepvip_proto::Instant) {
+        let ids: Vec<(IfaceId, String)> = self
+            .router
+            .ifaces()
+            .map(|(i, n)| (i, n.to_string()))
+            .collect();
+        for (id, name) in ids {
+            let Some(ifc) = self.ifaces.by_name(&name).cloned() else {
+                tracing::warn!("interface {name} does not exist (yet): treated as down");
+                self.router.handle(
+                    now,
+                    Input::Link {
+                        iface: id,
+                        up: false,
+                    },
+                );
+                continue;
+            };
+            for (addr, prefix_len) in ifc.addrs() {
+                self.router.handle(
+                    now,
+                    Input::Address {
+                        iface: id,
+                        addr,
+                        prefix_len,
+                        added: true,
+                    },
+                );
+            }
+            self.router.handle(
+                now,
+                Input::Link {
+                    iface: id,
+                    up: ifc.up,
+                },
+            );
+        }
+    }
+
+    fn open_sockets(&mut self) {
+        for (iface, family, groups) in self.router.sockets() {
+            let Some(name) = self.router.iface_name(iface).map(str::to_string) else {
+                continue;
+            };
+            let Some(idx) = self.ifaces.by_name(&name).map(|i| i.index) else {
+                continue;
+            };
+            if let Some(s) = self.sockets.get(&(idx, family)) {
+                for g in groups {
+                    let _ = s.join(g);
+                }
+                continue;
+            }
+            match VrrpSocket::open(&name, idx, family, None) {
+                Ok(sock) => {
+                    for g in &groups {
+                        if let Err(e) = sock.join(*g) {
+                            tracing::warn!("cannot join {g} on {name}: {e}");
+                        }
+                    }
+                    let sock = Arc::new(sock);
+                    self.sockets.insert((idx, family), sock.clone());
+                    let tx = self.packets_tx.clone();
+                    tokio::spawn(async move {
+                        let mut buf = vec![0u8; 2048];
+                        loop {
+                            match sock.recv(&mut buf).await {
+                                Ok(r) => {
+                                    let payload = buf[r.offset..r.offset + r.len].to_vec();
+                                    let p = Packet {
+                                        ifindex: r.ifindex,
+                                        family,
+                                        src: r.src,
+                                        dst: r.dst,
+                                        ttl: r.ttl,
+                                        payload,
+                                    };
+                                    if tx.send(p).await.is_err() {
+                                        return;
+                                    }
+                                }
+                                Err(e) => {
+                                    tracing::debug!("VRRP socket receive: {e}");
+                                    tokio::time::sleep(Duration::from_millis(10)).await;
+                                }
+                            }
+                        }
+                    });
+                }
+                Err(e) => tracing::error!("cannot open VRRP socket on {name}: {e}"),
+            }
+        }
+    }
+
+    fn start_scripts(&mut self) {
+        for t in self.script_tasks.drain(..) {
+            t.abort();
+        }
+        for s in self.config.scripts.clone() {
+            let tx = self.trackers_tx.clone();
+            self.script_tasks
+                .push(tokio::spawn(scripts::run_script(s, tx)));
+        }
+    }
+
+    fn on_packet(&mut self, p: Packet) {
+        let now = timer::now();
+        let Some(name) = self.ifaces.by_index(p.ifindex).map(|i| i.name.clone()) else {
+            return;
+        };
+        let Some(iface) = self.router.iface_id(&name) else {
+            return;
+        };
+        match VrrpRepr::parse(&p.payload, p.src, p.dst) {
+            Ok((advert, checksum)) => self.router.handle(
+                now,
+                Input::Advert {
+                    iface,
+                    src: p.src,
+                    dst: p.dst,
+                    ttl: p.ttl,
+                    advert,
+                    checksum,
+                },
+            ),
+            Err(error) => self.router.handle(
+                now,
+                Input::Malformed {
+                    iface,
+                    family: p.family,
+                    vrid: wire::peek_vrid(&p.payload),
+                    src: p.src,
+                    error,
+                },
+            ),
+        }
+    }
+
+    fn on_net(&mut self, ev: NetEvent) {
+        let now = timer::now();
+        match ev {
+            NetEvent::Link(l) => {
+                let was = self.ifaces.by_index(l.index).map(|i| i.up);
+                self.ifaces.upsert_link(l.index, &l.name, l.mac, l.up);
+                if was != Some(l.up) {
+                    if was.is_some() {
+                        tracing::info!("{}", super::text::netlink_link(&l.name, l.up));
+                    }
+                    if let Some(id) = self.router.iface_id(&l.name) {
+                        self.router.handle(
+                            now,
+                            Input::Link {
+                                iface: id,
+                                up: l.up,
+                            },
+                        );
+                        if was.is_none() {
+                            self.open_sockets();
+                        }
+                    }
+                }
+            }
+            NetEvent::LinkRemoved { index } => {
+                if let Some(name) = self.ifaces.by_index(index).map(|i| i.name.clone()) {
+                    if let Some(id) = self.router.iface_id(&name) {
+                        self.router.handle(
+                            now,
+                            Input::Link {
+                                iface: id,
+                                up: false,
+                            },
+                        );
+                    }
+                }
+                self.ifaces.remove_link(index);
+                self.sockets.retain(|(i, _), _| *i != index);
+                self.garp.remove(&index);
+            }
+            NetEvent::AddrAdded(a) => {
+                self.ifaces.add_addr(a.index, a.addr, a.prefix_len);
+                if let Some(id) = self
+                    .ifaces
+                    .by_index(a.index)
+                    .and_then(|i| self.router.iface_id(&i.name))
+                {
+                    self.router.handle(
+                        now,
+                        Input::Address {
+                            iface: id,
+                            addr: a.addr,
+                            prefix_len: a.prefix_len,
+                            added: true,
+                        },
+                    );
+                }
+            }
+            NetEvent::AddrRemoved(a) => {
+                self.ifaces.remove_addr(a.index, a.addr);
+                let cutoff = std::time::Instant::now() - Duration::from_secs(2);
+                self.own_removals.retain(|(_, t)| *t > cutoff);
+                if self.own_removals.iter().any(|(ip, _)| *ip == a.addr) {
+                    return;
+                }
+                if let Some(id) = self
+                    .ifaces
+                    .by_index(a.index)
+                    .and_then(|i| self.router.iface_id(&i.name))
+                {
+                    self.router.handle(
+                        now,
+                        Input::Address {
+                            iface: id,
+                            addr: a.addr,
+                            prefix_len: a.prefix_len,
+                            added: false,
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    /// Carry out every queued action, in order.
+    async fn drain(&mut self) {
+        while let Some(action) = self.router.poll_action() {
+            self.execute(action).await;
+        }
+    }
+
+    async fn execute(&mut self, action: Action) {
+        match action {
+            Action::SendAdvert { .. } => self.send_advert(&action),
+            Action::AddVips { iface, vips, .. } => {
+                let Some(idx) = self.ifindex(iface) else {
+                    return;
+                };
+                for v in &vips {
+                    let dev = v
+                        .dev
+                        .as_deref()
+                        .and_then(|d| self.ifaces.by_name(d))
+                        .map_or(idx, |i| i.index);
+                    if let Err(e) = self.netlink.add_address(dev, v).await {
+                        tracing::warn!("cannot add VIP {}/{}: {e}", v.addr, v.prefix_len);
+                    }
+                }
+            }
+            Action::RemoveVips { iface, vips, .. } => {
+                let Some(idx) = self.ifindex(iface) else {
+                    return;
+                };
+                for v in &vips {
+                    let dev = v
+                        .dev
+                        .as_deref()
+                        .and_then(|d| self.ifaces.by_name(d))
+                        .map_or(idx, |i| i.index);
+                    self.own_removals.push((v.addr, std::time::Instant::now()));
+                    if let Err(e) = self.netlink.remove_address(dev, v).await {
+                        tracing::warn!("cannot remove VIP {}/{}: {e}", v.addr, v.prefix_len);
+                    }
+                }
+            }
+            Action::AddRoutes { routes, .. } => {
+                for r in &routes {
+                    let dev = r
+                        .dev
+                        .as_deref()
+                        .and_then(|d| self.ifaces.by_name(d))
+                        .map(|i| i.index);
+                    if let Err(e) = self.netlink.add_route(dev, r).await {
+                        tracing::warn!("cannot add route {}/{}: {e}", r.dst, r.dst_len);
+                    }
+                }
+            }
+            Action::RemoveRoutes { routes, .. } => {
+                for r in &routes {
+                    let dev = r
+                        .dev
+                        .as_deref()
+                        .and_then(|d| self.ifaces.by_name(d))
+                        .map(|i| i.index);
+                    if let Err(e) = self.netlink.remove_route(dev, r).await {
+                        tracing::warn!("cannot remove route {}/{}: {e}", r.dst, r.dst_len);
+                    }
+                }
+            }
+            Action::Garp {
+                iface,
+                addrs,
+                repeat,
+                interval,
+                instance,
+            } => {
+                if let (Some(name), Some(ifname)) = (
+                    self.router
+                        .instance(instance)
+                        .map(|v| v.config.name.clone()),
+                    self.router.iface_name(iface).map(str::to_string),
+                ) {
+                    for a in &addrs {
+                        tracing::debug!("{}", super::text::queueing_garps(&name, &ifname, *a));
+                    }
+                }
+                self.garp_burst(iface, &addrs, repeat, interval);
+            }
+            Action::Notify {
+                target,
+                state,
+                priority,
+            } => self.notify(&target, state, priority),
+            Action::StateChange { .. } => {}
+            Action::Log(ev) => self.renderer.log(&ev),
+        }
+    }
+
+    fn send_advert(&mut self, action: &Action) {
+        let Action::SendAdvert {
+            iface,
+            src,
+            dst,
+            version,
+            family,
+            vrid,
+            priority,
+            max_adver_int,
+            auth,
+            checksum,
+            instance,
+            ..
+        } = action
+        else {
+            return;
+        };
+        let Some(idx) = self.ifindex(*iface) else {
+            return;
+        };
+        let Some(sock) = self.sockets.get(&(idx, *family)).cloned() else {
+            return;
+        };
+        let Some(ifc) = self.ifaces.by_index(idx) else {
+            return;
+        };
+        let src = match (src, family) {
+            (Some(s), _) => *s,
+            (None, Family::V4) => {
+                let r = &self.router;
+                match ifc.primary_v4(&|a| r.is_vip(a)) {
+                    Some(a) => IpAddr::V4(a),
+                    None => return,
+                }
+            }
+            (None, Family::V6) => match ifc.link_local_v6() {
+                Some(a) => IpAddr::V6(a),
+                None => return,
+            },
+        };
+        let repr = VrrpRepr {
+            version: *version,
+            vrid: *vrid,
+            priority: *priority,
+            max_adver_int: *max_adver_int,
+            family: *family,
+            addrs: self.router.advert_addrs(*instance),
+            auth: match auth {
+                Some(keepvip_proto::AuthConfig::Pass(p)) => wire::Auth::Pass(*p),
+                None => wire::Auth::None,
+            },
+        };
+        let dsts: &[IpAddr] = match dst {
+            Destination::Multicast(g) => std::slice::from_ref(g),
+            Destination::Unicast(peers) => peers,
+        };
+        let need = repr.buffer_len();
+        if self.send_buf.len() < need {
+            self.send_buf.resize(need, 0);
+        }
+        for d in dsts {
+            let n = repr.emit(&mut self.send_buf, src, *d, *checksum);
+            if let Err(e) = sock.send_to(&self.send_buf[..n], Some(src), *d) {
+                tracing::warn!("cannot send advert to {d}: {e}");
+            }
+        }
+    }
+
+    fn garp_burst(&mut self, iface: IfaceId, addrs: &[IpAddr], repeat: u32, interval: Duration) {
+        if !interval.is_zero() && repeat > 1 {
+            // spread the burst: one round now, the rest from the loop
+            self.garp_queue.push((
+                std::time::Instant::now() + interval,
+                iface,
+                addrs.to_vec(),
+                repeat - 1,
+                interval,
+            ));
+            self.garp_round(iface, addrs);
+            return;
+        }
+        for _ in 0..repeat {
+            self.garp_round(iface, addrs);
+        }
+    }
+
+    fn garp_round(&mut self, iface: IfaceId, addrs: &[IpAddr]) {
+        let Some(idx) = self.ifindex(iface) else {
+            return;
+        };
+        let Some(ifc) = self.ifaces.by_index(idx) else {
+            return;
+        };
+        let mac = ifc.mac;
+        let ifname = ifc.name.clone();
+        if !self.garp.contains_key(&idx) {
+            match GarpSender::open(idx) {
+                Ok(s) => {
+                    self.garp.insert(idx, s);
+                }
+                Err(e) => {
+                    tracing::warn!("cannot open ARP socket on {ifname}: {e}");
+                    return;
+                }
+            }
+        }
+        let Some(sender) = self.garp.get(&idx) else {
+            return;
+        };
+        for a in addrs {
+            let r = match a {
+                IpAddr::V4(v4) => sender.send_garp(mac, *v4),
+                // keepalived sends the NA from the VIP itself
+                IpAddr::V6(v6) => sender.send_na(mac, *v6, *v6),
+            };
+            match r {
+                Ok(()) => tracing::debug!("{}", super::text::sending_garp(&ifname, *a)),
+                Err(e) => tracing::warn!("cannot send gratuitous ARP for {a} on {ifname}: {e}"),
+            }
+        }
+    }
+
+    fn pump_garp_queue(&mut self) -> Option<std::time::Instant> {
+        let now = std::time::Instant::now();
+        let due: Vec<_> = self
+            .garp_queue
+            .iter()
+            .filter(|e| e.0 <= now)
+            .cloned()
+            .collect();
+        self.garp_queue.retain(|e| e.0 > now);
+        for (_, iface, addrs, left, interval) in due {
+            self.garp_round(iface, &addrs);
+            if left > 1 {
+                self.garp_queue
+                    .push((now + interval, iface, addrs, left - 1, interval));
+            }
+        }
+        self.garp_queue.iter().map(|e| e.0).min()
+    }
+
+    fn notify(&mut self, target: &NotifyTarget, state: NotifyState, priority: u8) {
+        let (kind, name, notifies) = match target {
+            NotifyTarget::Instance(n) => (
+                "INSTANCE",
+                n,
+                self.config
+                    .instances
+                    .iter()
+                    .find(|i| &i.name == n)
+                    .map(|i| &i.notify),
+            ),
+            NotifyTarget::Group(n) => (
+                "GROUP",
+                n,
+                self.config
+                    .groups
+                    .iter()
+                    .find(|g| &g.name == n)
+                    .map(|g| &g.notify),
+            ),
+        };
+        let deleted_set = notifies.is_some_and(|n| n.deleted_set);
+        // without notify_deleted, a removed instance reports FAULT (keepalived)
+        let state = if state == NotifyState::Deleted && !deleted_set {
+            NotifyState::Fault
+        } else {
+            state
+        };
+        let word = match state {
+            NotifyState::Master => "MASTER",
+            NotifyState::Backup => "BACKUP",
+            NotifyState::Fault => "FAULT",
+            NotifyState::Stop => "STOP",
+            NotifyState::Deleted => "DELETED",
+            NotifyState::MasterRxLowerPri => "MASTER_RX_LOWER_PRI",
+        };
+        let line = format!("{kind} \"{name}\" {word} {priority}\n");
+        if let Some(f) = &self.config.global.vrrp_notify_fifo {
+            scripts::fifo_write(f, &line);
+        }
+        if let Some(f) = &self.config.global.notify_fifo {
+            scripts::fifo_write(f, &line);
+        }
+        let Some(n) = notifies else { return };
+        let specific = match state {
+            NotifyState::Master => &n.master,
+            NotifyState::Backup => &n.backup,
+            NotifyState::Fault => &n.fault,
+            NotifyState::Stop => &n.stop,
+            NotifyState::Deleted => &n.deleted,
+            NotifyState::MasterRxLowerPri => &n.master_rx_lower_pri,
+        };
+        if let Some(cmd) = specific {
+            scripts::notify(cmd, &[]);
+        }
+        if state != NotifyState::MasterRxLowerPri {
+            if let Some(g) = &n.generic {
+                let prio = if kind == "GROUP" { 0 } else { priority };
+                scripts::notify(
+                    g,
+                    &[
+                        kind.to_string(),
+                        name.clone(),
+                        word.to_string(),
+                        prio.to_string(),
+                    ],
+                );
+            }
+        }
+    }
+
+    fn status(&self) -> control::Status {
+        let mut st = control::Status {
+            pid: std::process::id(),
+            config: self.opts.config.display().to_string(),
+            instances: Vec::new(),
+        };
+        for id in self.router.instance_ids() {
+            let Some(v) = self.router.instance(id) else {
+                continue;
+            };
+            let c = v.counters;
+            st.instances.push(control::InstanceStatus {
+                name: v.config.name.clone(),
+                interface: v.config.interface.clone(),
+                vrid: v.config.vrid,
+                family: if v.config.family == Family::V4 {
+                    "IPv4".into()
+                } else {
+                    "IPv6".into()
+                },
+                version: if v.config.version == keepvip_proto::Version::V2 {
+                    2
+                } else {
+                    3
+                },
+                state: match v.state {
+                    State::Master => "MASTER",
+                    State::Backup => "BACKUP",
+                    State::Fault => "FAULT",
+                    State::Init => "INIT",
+                }
+                .into(),
+                base_priority: v.config.priority,
+                effective_priority: v.effective_priority,
+                master: v.master_ip.map(|m| m.to_string()),
+                vips: v
+                    .config
+                    .vips
+                    .iter()
+                    .map(|x| format!("{}/{}", x.addr, x.prefix_len))
+                    .collect(),
+                counters: vec![
+                    ("adverts_rx".into(), c.adverts_rx),
+                    ("adverts_tx".into(), c.adverts_tx),
+                    ("became_master".into(), c.became_master),
+                    ("released_master".into(), c.released_master),
+                    ("prio0_rx".into(), c.prio0_rx),
+                    ("prio0_tx".into(), c.prio0_tx),
+                    ("drop_ttl".into(), c.drop_ttl),
+                    ("drop_version".into(), c.drop_version),
+                    ("drop_auth_type".into(), c.drop_auth_type),
+                    ("drop_auth_failure".into(), c.drop_auth_failure),
+                    ("drop_interval".into(), c.drop_interval),
+                    ("drop_unknown_peer".into(), c.drop_unknown_peer),
+                    ("drop_checksum".into(), c.drop_checksum),
+                    ("drop_malformed".into(), c.drop_malformed),
+                    ("addr_list_mismatch".into(), c.addr_list_mismatch),
+                ],
+            });
+        }
+        st
+    }
+
+    fn answer(&self, p: control::Pending) {
+        let st = self.status();
+        let text = match p.request {
+            control::Request::Status => serde_json::to_string(&st).unwrap_or_default(),
+            control::Request::Metrics => st.render_metrics(),
+        };
+        let _ = p.reply.send(text);
+    }
+
+    async fn reload(&mut self) {
+        tracing::info!("Reloading");
+        let loaded = match load(&self.opts) {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::error!("reload: {e}; keeping the running configuration");
+                return;
+            }
+        };
+        for d in &loaded.diagnostics {
+            tracing::warn!("{}", d.render(&loaded.sources).trim_end());
+        }
+        if loaded.error_count(false) > 0 {
+            tracing::error!("reload: the new configuration has errors; keeping the running one");
+            return;
+        }
+        self.config = loaded.config.clone();
+        let now = timer::now();
+        self.router.handle(now, Input::Reload(loaded.config.router));
+        self.feed_interfaces(now);
+        self.open_sockets();
+        self.start_scripts();
+        tracing::info!("Reload complete");
+    }
+}
+
+/// Run until SIGTERM/SIGINT: the whole life of the daemon.
+pub async fn run(opts: Options) -> Result<(), DaemonError> {
+    let loaded = load(&opts)?;
+    for d in &loaded.diagnostics {
+        tracing::warn!("{}", d.render(&loaded.sources).trim_end());
+    }
+    if loaded.error_count(false) > 0 {
+        return Err(DaemonError::Config(format!(
+            "{}: configuration errors (see above)",
+            opts.config.display()
+        )));
+    }
+    let (netlink, mut net_rx) =
+        Netlink::connect().map_err(|e| DaemonError::io("cannot open a netlink socket", e))?;
+    let mut ifaces = IfaceTable::default();
+    for link in netlink
+        .links()
+        .await
+        .map_err(|e| DaemonError::io("cannot list interfaces", e))?
+    {
+        ifaces.upsert_link(link.index, &link.name, link.mac, link.up);
+    }
+    for a in netlink
+        .addresses()
+        .await
+        .map_err(|e| DaemonError::io("cannot list addresses", e))?
+    {
+        ifaces.add_addr(a.index, a.addr, a.prefix_len);
+    }
+    let (packets_tx, mut packets_rx) = mpsc::channel::<Packet>(super::EVENT_QUEUE);
+    let (trackers_tx, mut trackers_rx) = mpsc::channel(256);
+    let now = timer::now();
+    let mut d = Daemon {
+        router: Router::new(loaded.config.router.clone(), now),
+        config: loaded.config,
+        ifaces,
+        sockets: HashMap::new(),
+        garp: HashMap::new(),
+        netlink,
+        packets_tx,
+        trackers_tx,
+        script_tasks: Vec::new(),
+        renderer: Renderer::default(),
+        send_buf: vec![0u8; 1500],
+        opts,
+        own_removals: Vec::new(),
+        garp_queue: Vec::new(),
+    };
+    // scripts that start failed (init_fail) are known before the start
+    for s in &d.config.scripts {
+        if s.init_fail {
+            d.router.handle(
+                now,
+                Input::Tracker {
+                    key: TrackerKey::Script(s.name.clone()),
+                    state: TrackerState::Down,
+                },
+            );
+        }
+    }
+    d.feed_interfaces(now);
+    d.open_sockets();
+    d.router.start(timer::now());
+    d.start_scripts();
+    let (ctl_tx, mut ctl_rx) = mpsc::channel::<control::Pending>(16);
+    let ctl_path = d.opts.control_socket.clone();
+    tokio::spawn(async move {
+        if let Err(e) = control::serve(ctl_path.clone(), ctl_tx).await {
+            tracing::warn!("control socket {}: {e}", ctl_path.display());
+        }
+    });
+    let mut sigterm = signal(SignalKind::terminate()).map_err(|e| DaemonError::io("signal", e))?;
+    let mut sigint = signal(SignalKind::interrupt()).map_err(|e| DaemonError::io("signal", e))?;
+    let mut sighup = signal(SignalKind::hangup()).map_err(|e| DaemonError::io("signal", e))?;
+    let mut deadline = DeadlineTimer::new().map_err(|e| DaemonError::io("timerfd", e))?;
+    crate::sys::sd_notify("READY=1");
+    loop {
+        d.drain().await;
+        let garp_next = d.pump_garp_queue();
+        deadline
+            .arm(d.router.poll_timeout())
+            .map_err(|e| DaemonError::io("timerfd", e))?;
+        let garp_sleep = async {
+            match garp_next {
+                Some(t) => tokio::time::sleep_until(t.into()).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            biased;
+            r = deadline.expired() => {
+                r.map_err(|e| DaemonError::io("timerfd", e))?;
+                d.router.handle_timeout(timer::now());
+            }
+            Some(p) = packets_rx.recv() => d.on_packet(p),
+            Some(ev) = net_rx.recv() => d.on_net(ev),
+            Some((key, state)) = trackers_rx.recv() => d.router.handle(timer::now(), Input::Tracker { key, state }),
+            Some(p) = ctl_rx.recv() => d.answer(p),
+            _ = garp_sleep => {}
+            _ = sigterm.recv() => break,
+            _ = sigint.recv() => break,
+            _ = sighup.recv() => d.reload().await,
+        }
+    }
+    tracing::info!("Stopping");
+    for t in d.script_tasks.drain(..) {
+        t.abort();
+    }
+    if d.opts.dont_release_vrrp {
+        // -V: leave the VIPs; still tell peers we are leaving
+        while d.router.poll_action().is_some() {}
+    }
+    d.router.handle(timer::now(), Input::Shutdown);
+    if d.opts.dont_release_vrrp {
+        while let Some(a) = d.router.poll_action() {
+            if !matches!(a, Action::RemoveVips { .. } | Action::RemoveRoutes { .. }) {
+                d.execute(a).await;
+            }
+        }
+    } else {
+        d.drain().await;
+    }
+    let _ = std::fs::remove_file(&d.opts.control_socket);
+    tracing::info!("Stopped");
+    Ok(())
+}

@@ -1,0 +1,188 @@
+//! Health-check scripts (vrrp_script) and notify scripts, run like
+//! keepalived: the line is split into words and executed directly; a line
+//! with shell syntax goes through `/bin/sh -c`. Every child gets its own
+//! process group, so a timeout kills the whole group; nothing here ever
+//! blocks the event loop.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use keepvip_conf::model::{Fifo, NotifyCmd, VrrpScript};
+use keepvip_proto::{TrackerKey, TrackerState};
+use tokio::process::Command;
+use tokio::sync::mpsc;
+
+const SHELL_CHARS: &[char] = &[
+    '|', '&', ';', '<', '>', '(', ')', '$', '`', '\\', '"', '\'', '*', '?', '[', ']', '#', '~',
+    '=', '%', '{', '}',
+];
+
+/// The command for a script line plus extra arguments.
+pub fn command(line: &str, extra: &[String]) -> Command {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let shell = line.contains(SHELL_CHARS)
+        || words
+            .first()
+            .is_none_or(|w| !Path::new(w).is_absolute() && !w.contains('/') && which(w).is_none());
+    let mut c = if shell {
+        let mut full = line.to_string();
+        for a in extra {
+            full.push(' ');
+            full.push('\'');
+            full.push_str(&a.replace('\'', "'\\''"));
+            full.push('\'');
+        }
+        let mut c = Command::new("/bin/sh");
+        c.arg("-c").arg(full);
+        c
+    } else {
+        let path = which(words[0]).unwrap_or_else(|| words[0].into());
+        let mut c = Command::new(path);
+        c.args(&words[1..]).args(extra);
+        c
+    };
+    c.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .kill_on_drop(false);
+    c
+}
+
+fn which(prog: &str) -> Option<std::path::PathBuf> {
+    if prog.contains('/') {
+        return Some(prog.into());
+    }
+    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/sbin:/usr/bin:/sbin:/bin".into());
+    std::env::split_paths(&path)
+        .map(|d| d.join(prog))
+        .find(|p| p.is_file())
+}
+
+/// Run a notify command in the background (never awaited).
+pub fn notify(cmd: &NotifyCmd, extra: &[String]) {
+    let mut c = command(&cmd.command, extra);
+    match c.spawn() {
+        Ok(mut child) => {
+            tokio::spawn(async move {
+                let _ = child.wait().await;
+            });
+        }
+        Err(e) => tracing::warn!("cannot run notify script `{}`: {e}", cmd.command),
+    }
+}
+
+/// Write one line to a notify FIFO (if nobody reads it, the line is lost, as in keepalived).
+pub fn fifo_write(fifo: &Fifo, line: &str) {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(&fifo.path)
+    {
+        Ok(mut f) => {
+            let _ = f.write_all(line.as_bytes());
+        }
+        Err(e) => tracing::debug!("notify FIFO {}: {e}", fifo.path.display()),
+    }
+}
+
+/// Outcome of one run.
+enum Outcome {
+    Ok,
+    Failed(i32),
+    Signalled,
+    TimedOut,
+    CannotRun(String),
+}
+
+async fn run_once(s: &VrrpScript) -> Outcome {
+    let mut c = command(&s.script, &[]);
+    let mut child = match c.spawn() {
+        Ok(ch) => ch,
+        Err(e) => return Outcome::CannotRun(e.to_string()),
+    };
+    let pid = child.id();
+    match tokio::time::timeout(s.timeout, child.wait()).await {
+        Ok(Ok(st)) if st.success() => Outcome::Ok,
+        Ok(Ok(st)) => st.code().map_or(Outcome::Signalled, Outcome::Failed),
+        Ok(Err(e)) => Outcome::CannotRun(e.to_string()),
+        Err(_) => {
+            if let Some(pid) = pid {
+                // the whole process group: a hanging script's children too
+                // SAFETY: kill(2) on a process group we created.
+                unsafe { libc::kill(-(pid as i32), libc::SIGKILL) };
+            }
+            let _ = child.wait().await;
+            Outcome::TimedOut
+        }
+    }
+}
+
+/// Run `s` every interval forever, reporting Up/Down changes after
+/// rise/fall consecutive results.
+pub async fn run_script(s: VrrpScript, tx: mpsc::Sender<(TrackerKey, TrackerState)>) {
+    let key = TrackerKey::Script(s.name.clone());
+    let mut up = !s.init_fail;
+    let mut reported = false;
+    let (mut oks, mut fails) = (0u32, 0u32);
+    let mut last_code: Option<i32> = None;
+    let mut tick = tokio::time::interval(s.interval.max(Duration::from_millis(10)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let out = run_once(&s).await;
+        let code = match &out {
+            Outcome::Ok => 0,
+            Outcome::Failed(c) => *c,
+            _ => -1,
+        };
+        if last_code != Some(code) && code >= 0 {
+            tracing::info!("Script `{}` now returning {code}", s.name);
+        }
+        last_code = Some(code);
+        match out {
+            Outcome::Ok => {
+                oks += 1;
+                fails = 0;
+            }
+            ref bad => {
+                fails += 1;
+                oks = 0;
+                if let Outcome::CannotRun(e) = bad {
+                    tracing::warn!("VRRP_Script({}) cannot run `{}`: {e}", s.name, s.script);
+                }
+            }
+        }
+        let was = up;
+        if !up && oks >= s.rise {
+            up = true;
+        } else if up && fails >= s.fall {
+            up = false;
+        }
+        if was != up || !reported {
+            if up {
+                tracing::info!("VRRP_Script({}) succeeded", s.name);
+            } else {
+                match out {
+                    Outcome::TimedOut => tracing::info!("VRRP_Script({}) timed_out", s.name),
+                    Outcome::Failed(c) => {
+                        tracing::info!("VRRP_Script({}) failed (exited with status {c})", s.name)
+                    }
+                    _ => tracing::info!("VRRP_Script({}) failed", s.name),
+                }
+            }
+            let state = if up {
+                TrackerState::Up
+            } else {
+                TrackerState::Down
+            };
+            if tx.send((key.clone(), state)).await.is_err() {
+                return;
+            }
+            reported = true;
+        }
+    }
+}
