@@ -495,10 +495,10 @@ impl Daemon {
         };
         let mac = ifc.mac;
         let ifname = ifc.name.clone();
-        if !self.garp.contains_key(&idx) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.garp.entry(idx) {
             match GarpSender::open(idx) {
                 Ok(s) => {
-                    self.garp.insert(idx, s);
+                    slot.insert(s);
                 }
                 Err(e) => {
                     tracing::warn!("cannot open ARP socket on {ifname}: {e}");
