@@ -1,0 +1,436 @@
+//! keepvip on real interfaces in network namespaces (root only): election,
+//! kill -9 and SIGTERM failover, stale VIP cleanup, preemption, reload,
+//! IPv6, unicast, and a mixed pair with keepalived 2.2.x.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use netlab::{is_root, Lab, LabSpec, Proc};
+
+const KEEPVIP: &str = env!("CARGO_BIN_EXE_keepvip");
+
+fn vip() -> IpAddr {
+    "192.0.2.200".parse().unwrap()
+}
+
+struct Ctx {
+    lab: Lab,
+    dir: PathBuf,
+}
+
+impl Ctx {
+    fn new(name: &str, routers: usize) -> Option<Ctx> {
+        if !is_root() {
+            eprintln!("SKIPPED: needs root");
+            return None;
+        }
+        let lab = Lab::new(&LabSpec {
+            family: "kvit".into(),
+            routers,
+            client: true,
+        })
+        .unwrap();
+        let dir = std::env::temp_dir().join(format!("{}{name}", lab.prefix()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Some(Ctx { lab, dir })
+    }
+
+    fn write(&self, file: &str, text: &str) -> PathBuf {
+        let p = self.dir.join(file);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    /// Start keepvip on router `i` with `conf`.
+    fn keepvip(&self, i: usize, conf: &Path) -> Proc {
+        let tag = format!("r{}", i + 1);
+        let sock = self.dir.join(format!("{tag}.sock"));
+        let pid = self.dir.join(format!("{tag}.pid"));
+        let log = self.dir.join(format!("{tag}.log"));
+        self.lab
+            .spawn(
+                self.lab.router_ns(i),
+                &[
+                    KEEPVIP,
+                    "-n",
+                    "-l",
+                    "-D",
+                    "-G",
+                    "-f",
+                    conf.to_str().unwrap(),
+                    "-p",
+                    pid.to_str().unwrap(),
+                    "--control-socket",
+                    sock.to_str().unwrap(),
+                ],
+                Some(&log),
+            )
+            .unwrap()
+    }
+
+    /// Start keepalived on router `i` (VRRP only).
+    fn keepalived(&self, i: usize, conf: &Path) -> Proc {
+        let tag = format!("ka{}", i + 1);
+        let p1 = self.dir.join(format!("{tag}.pid"));
+        let p2 = self.dir.join(format!("{tag}.vrrp.pid"));
+        let log = self.dir.join(format!("{tag}.log"));
+        self.lab
+            .spawn(
+                self.lab.router_ns(i),
+                &[
+                    "keepalived",
+                    "-n",
+                    "-l",
+                    "-D",
+                    "-P",
+                    "-f",
+                    conf.to_str().unwrap(),
+                    "-p",
+                    p1.to_str().unwrap(),
+                    "-r",
+                    p2.to_str().unwrap(),
+                ],
+                Some(&log),
+            )
+            .unwrap()
+    }
+
+    fn has(&self, i: usize, addr: IpAddr) -> bool {
+        self.lab.has_addr(self.lab.router_ns(i), "eth0", addr)
+    }
+
+    fn wait_vip(&self, i: usize, addr: IpAddr, present: bool, timeout: Duration) -> Duration {
+        self.lab
+            .wait_for(
+                &format!(
+                    "VIP {addr} {} r{}",
+                    if present { "on" } else { "off" },
+                    i + 1
+                ),
+                timeout,
+                || self.has(i, addr) == present,
+            )
+            .unwrap_or_else(|e| panic!("{e}\n{}", self.logs()))
+    }
+
+    fn logs(&self) -> String {
+        let mut out = String::new();
+        if let Ok(rd) = std::fs::read_dir(&self.dir) {
+            for e in rd.flatten() {
+                if e.path().extension().is_some_and(|x| x == "log") {
+                    out.push_str(&format!(
+                        "--- {}\n{}\n",
+                        e.path().display(),
+                        std::fs::read_to_string(e.path()).unwrap_or_default()
+                    ));
+                }
+            }
+        }
+        out
+    }
+}
+
+impl Drop for Ctx {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A keepalived.conf both daemons read.
+fn conf(prio: u8, version: u8, adv: &str, extra: &str) -> String {
+    format!(
+        "vrrp_instance VI_1 {{\n    state BACKUP\n    interface eth0\n    virtual_router_id 51\n    priority {prio}\n    version {version}\n    advert_int {adv}\n{extra}    virtual_ipaddress {{\n        192.0.2.200/24 dev eth0 label eth0:vip\n    }}\n}}\n"
+    )
+}
+
+#[test]
+fn election_kill9_stale_vip_preemption_and_sigterm() {
+    let Some(t) = Ctx::new("main", 2) else { return };
+    let c1 = t.write("r1.conf", &conf(150, 3, "0.1", ""));
+    let c2 = t.write("r2.conf", &conf(100, 3, "0.1", ""));
+    let mut r1 = t.keepvip(0, &c1);
+    let mut r2 = t.keepvip(1, &c2);
+    // initial election: r1, the VIP only there
+    t.wait_vip(0, vip(), true, Duration::from_secs(5));
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(!t.has(1, vip()), "VIP on both\n{}", t.logs());
+    let client = t.lab.client_ns().unwrap().to_string();
+    t.lab
+        .exec(&client, &["ping", "-c1", "-W1", "192.0.2.200"])
+        .unwrap();
+    assert_eq!(
+        t.lab.neighbour_mac(&client, vip()).unwrap(),
+        Some(t.lab.router_mac(0))
+    );
+    std::thread::sleep(Duration::from_millis(1100)); // past the neighbour locktime
+
+    // kill -9: r2 takes over within Master_Down_Interval (0.361 s) + slack
+    r1.kill9();
+    let took = t.wait_vip(1, vip(), true, Duration::from_secs(3));
+    assert!(
+        took < Duration::from_millis(1500),
+        "takeover {took:?}\n{}",
+        t.logs()
+    );
+    t.lab
+        .wait_for(
+            "client neighbour entry moves to r2",
+            Duration::from_secs(7),
+            || t.lab.neighbour_mac(&client, vip()).ok().flatten() == Some(t.lab.router_mac(1)),
+        )
+        .unwrap_or_else(|e| panic!("{e}\n{}", t.logs()));
+    // kill -9 left the VIP on r1; a restart removes it, then preempts
+    assert!(t.has(0, vip()));
+    let mut r1 = t.keepvip(0, &c1);
+    t.wait_vip(0, vip(), false, Duration::from_secs(2));
+    t.wait_vip(0, vip(), true, Duration::from_secs(5));
+    t.wait_vip(1, vip(), false, Duration::from_secs(2));
+
+    // SIGTERM: priority 0, r2 takes over after its skew (0.061 s) + slack;
+    // r1 removes the VIP and exits 0 within 1 s
+    let t0 = Instant::now();
+    r1.signal(libc::SIGTERM).unwrap();
+    let st = r1
+        .wait_timeout(Duration::from_secs(1))
+        .expect("exit within 1 s");
+    assert!(st.success());
+    assert!(!t.has(0, vip()));
+    t.wait_vip(1, vip(), true, Duration::from_secs(2));
+    assert!(
+        t0.elapsed() < Duration::from_millis(1200),
+        "{:?}",
+        t0.elapsed()
+    );
+    let log = std::fs::read_to_string(t.dir.join("r1.log")).unwrap();
+    for line in [
+        "(VI_1) Entering BACKUP STATE (init)",
+        "(VI_1) Entering MASTER STATE",
+        "(VI_1) removing VIPs.",
+        "(VI_1) sent 0 priority",
+    ] {
+        assert!(log.contains(line), "r1 log lacks `{line}`:\n{log}");
+    }
+    r2.stop();
+}
+
+#[test]
+fn nopreempt_keeps_the_backup_as_master() {
+    let Some(t) = Ctx::new("nopre", 2) else {
+        return;
+    };
+    let c1 = t.write("r1.conf", &conf(150, 3, "0.1", "    nopreempt\n"));
+    let c2 = t.write("r2.conf", &conf(100, 3, "0.1", "    nopreempt\n"));
+    let mut r2 = t.keepvip(1, &c2);
+    t.wait_vip(1, vip(), true, Duration::from_secs(5));
+    let mut r1 = t.keepvip(0, &c1);
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(
+        t.has(1, vip()) && !t.has(0, vip()),
+        "nopreempt failed\n{}",
+        t.logs()
+    );
+    r1.stop();
+    r2.stop();
+}
+
+#[test]
+fn sighup_applies_the_vip_diff_and_survives_a_broken_config() {
+    let Some(t) = Ctx::new("hup", 2) else { return };
+    let c1 = t.write("r1.conf", &conf(150, 3, "0.1", ""));
+    let c2 = t.write("r2.conf", &conf(100, 3, "0.1", ""));
+    let mut r1 = t.keepvip(0, &c1);
+    let mut r2 = t.keepvip(1, &c2);
+    t.wait_vip(0, vip(), true, Duration::from_secs(5));
+    let extra: IpAddr = "192.0.2.201".parse().unwrap();
+    let changed = conf(150, 3, "0.1", "").replace(
+        "        192.0.2.200/24 dev eth0 label eth0:vip\n",
+        "        192.0.2.200/24 dev eth0 label eth0:vip\n        192.0.2.201/24\n",
+    );
+    std::fs::write(&c1, changed).unwrap();
+    r1.signal(libc::SIGHUP).unwrap();
+    t.wait_vip(0, extra, true, Duration::from_secs(2));
+    assert!(t.has(0, vip()) && !t.has(1, vip()));
+    // a broken config: logged, the old one keeps running
+    std::fs::write(
+        &c1,
+        "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 999\n",
+    )
+    .unwrap();
+    r1.signal(libc::SIGHUP).unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    assert!(r1.is_running());
+    assert!(
+        t.has(0, vip()) && t.has(0, extra) && !t.has(1, vip()),
+        "{}",
+        t.logs()
+    );
+    let log = std::fs::read_to_string(t.dir.join("r1.log")).unwrap();
+    assert_eq!(
+        log.matches("Entering MASTER STATE").count(),
+        1,
+        "a reload flapped:\n{log}"
+    );
+    assert!(log.contains("keeping the running one"), "{log}");
+    r1.stop();
+    r2.stop();
+}
+
+#[test]
+fn ipv6_vrrpv3_pair_with_link_local_and_global_vip() {
+    let Some(t) = Ctx::new("v6", 2) else { return };
+    let v6 = |prio: u8| {
+        format!("vrrp_instance VI_6 {{\n interface eth0\n virtual_router_id 61\n priority {prio}\n advert_int 0.1\n virtual_ipaddress {{\n  fe80::200/64\n  2001:db8::200/64\n }}\n}}\n")
+    };
+    let c1 = t.write("r1.conf", &v6(150));
+    let c2 = t.write("r2.conf", &v6(100));
+    let mut r1 = t.keepvip(0, &c1);
+    let mut r2 = t.keepvip(1, &c2);
+    let g: IpAddr = "2001:db8::200".parse().unwrap();
+    let ll: IpAddr = "fe80::200".parse().unwrap();
+    t.wait_vip(0, g, true, Duration::from_secs(5));
+    assert!(t.has(0, ll));
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(!t.has(1, g), "{}", t.logs());
+    r1.kill9();
+    t.wait_vip(1, g, true, Duration::from_secs(3));
+    r2.stop();
+}
+
+#[test]
+fn unicast_pair() {
+    let Some(t) = Ctx::new("uni", 2) else { return };
+    let uc = |prio: u8, peer: &str| {
+        conf(
+            prio,
+            2,
+            "1",
+            &format!("    unicast_peer {{\n        {peer}\n    }}\n"),
+        )
+    };
+    let c1 = t.write("r1.conf", &uc(150, "192.0.2.12"));
+    let c2 = t.write("r2.conf", &uc(100, "192.0.2.11"));
+    let mut r1 = t.keepvip(0, &c1);
+    let mut r2 = t.keepvip(1, &c2);
+    t.wait_vip(0, vip(), true, Duration::from_secs(6));
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(
+        !t.has(1, vip()),
+        "unicast adverts did not reach r2\n{}",
+        t.logs()
+    );
+    r1.stop();
+    t.wait_vip(1, vip(), true, Duration::from_secs(3));
+    r2.stop();
+}
+
+#[test]
+fn pass_auth_mismatch_is_ignored_and_counted() {
+    let Some(t) = Ctx::new("auth", 2) else { return };
+    let a = |prio: u8, pass: &str| {
+        conf(
+            prio,
+            2,
+            "1",
+            &format!(
+                "    authentication {{\n        auth_type PASS\n        auth_pass {pass}\n    }}\n"
+            ),
+        )
+    };
+    let c1 = t.write("r1.conf", &a(150, "right"));
+    let c2 = t.write("r2.conf", &a(100, "wrong"));
+    let mut r1 = t.keepvip(0, &c1);
+    let mut r2 = t.keepvip(1, &c2);
+    // r2 ignores r1's adverts: both end up MASTER (as keepalived does)
+    t.wait_vip(0, vip(), true, Duration::from_secs(6));
+    t.wait_vip(1, vip(), true, Duration::from_secs(6));
+    let sock = t.dir.join("r2.sock");
+    let out = std::process::Command::new(KEEPVIP)
+        .args([
+            "status",
+            "--json",
+            "--control-socket",
+            sock.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let json = String::from_utf8_lossy(&out.stdout);
+    assert!(json.contains("\"drop_auth_failure\""), "{json}");
+    assert!(!json.contains("[\"drop_auth_failure\",0]"), "{json}");
+    r1.stop();
+    r2.stop();
+}
+
+fn keepalived_present() -> bool {
+    std::process::Command::new("keepalived")
+        .arg("-v")
+        .output()
+        .is_ok()
+}
+
+fn interop(version: u8, adv: &str, keepvip_master: bool) {
+    let Some(t) = Ctx::new(&format!("ka{version}{keepvip_master}"), 2) else {
+        return;
+    };
+    if !keepalived_present() {
+        eprintln!("SKIPPED: keepalived not installed (scripts/test installs it)");
+        return;
+    }
+    let (hi, lo) = (conf(150, version, adv, ""), conf(100, version, adv, ""));
+    let c1 = t.write("r1.conf", &hi);
+    let c2 = t.write("r2.conf", &lo);
+    // r1 is the higher priority
+    let (mut m, mut b) = if keepvip_master {
+        (t.keepvip(0, &c1), t.keepalived(1, &c2))
+    } else {
+        (t.keepalived(0, &c1), t.keepvip(1, &c2))
+    };
+    let mdi = if version == 2 { 4.0 } else { 0.5 };
+    t.wait_vip(0, vip(), true, Duration::from_secs_f64(mdi * 3.0 + 2.0));
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        !t.has(1, vip()),
+        "both masters: the daemons do not understand each other\n{}",
+        t.logs()
+    );
+    // graceful: priority 0, the backup takes over after its skew
+    m.stop();
+    t.wait_vip(1, vip(), true, Duration::from_secs(2));
+    assert!(!t.has(0, vip()));
+    // the higher one returns and preempts
+    let mut m = if keepvip_master {
+        t.keepvip(0, &c1)
+    } else {
+        t.keepalived(0, &c1)
+    };
+    t.wait_vip(0, vip(), true, Duration::from_secs_f64(mdi * 2.0 + 3.0));
+    t.wait_vip(1, vip(), false, Duration::from_secs(2));
+    // hard failover of the keepvip side when it is master
+    if keepvip_master {
+        m.kill9();
+        t.wait_vip(1, vip(), true, Duration::from_secs_f64(mdi + 2.0));
+    } else {
+        m.stop();
+    }
+    b.stop();
+}
+
+#[test]
+fn interop_keepalived_v3_keepvip_master() {
+    interop(3, "0.1", true);
+}
+
+#[test]
+fn interop_keepalived_v3_keepalived_master() {
+    interop(3, "0.1", false);
+}
+
+#[test]
+fn interop_keepalived_v2_keepvip_master() {
+    interop(2, "1", true);
+}
+
+#[test]
+fn interop_keepalived_v2_keepalived_master() {
+    interop(2, "1", false);
+}
