@@ -17,10 +17,7 @@ fn main() {
                 dump: args.dump,
             })
         }
-        Some(Command::Lab(_)) => {
-            eprintln!("keepvip: not implemented yet");
-            1
-        }
+        Some(Command::Lab(args)) => keepvip::lab::demo::run(&args),
     };
     std::process::exit(code);
 }

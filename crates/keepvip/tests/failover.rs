@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use netlab::{is_root, Lab, LabSpec, Proc};
+use netlab::{is_root, Lab, LabSpec, Proc, SpawnOpts};
 
 const KEEPVIP: &str = env!("CARGO_BIN_EXE_keepvip");
 
@@ -25,12 +25,7 @@ impl Ctx {
             eprintln!("SKIPPED: needs root");
             return None;
         }
-        let lab = Lab::new(&LabSpec {
-            family: "kvit".into(),
-            routers,
-            client: true,
-        })
-        .unwrap();
+        let lab = Lab::new(LabSpec::new("kvit", routers, 1, true)).unwrap();
         let dir = std::env::temp_dir().join(format!("{}{name}", lab.prefix()));
         std::fs::create_dir_all(&dir).unwrap();
         Some(Ctx { lab, dir })
@@ -64,7 +59,7 @@ impl Ctx {
                     "--control-socket",
                     sock.to_str().unwrap(),
                 ],
-                Some(&log),
+                SpawnOpts::to_log(log),
             )
             .unwrap()
     }
@@ -91,13 +86,15 @@ impl Ctx {
                     "-r",
                     p2.to_str().unwrap(),
                 ],
-                Some(&log),
+                SpawnOpts::to_log(log),
             )
             .unwrap()
     }
 
     fn has(&self, i: usize, addr: IpAddr) -> bool {
-        self.lab.has_addr(self.lab.router_ns(i), "eth0", addr)
+        self.lab
+            .addresses(self.lab.router_ns(i), "eth0")
+            .is_ok_and(|a| a.iter().any(|(x, _)| *x == addr))
     }
 
     fn wait_vip(&self, i: usize, addr: IpAddr, present: bool, timeout: Duration) -> Duration {
@@ -161,7 +158,7 @@ fn election_kill9_stale_vip_preemption_and_sigterm() {
         .unwrap();
     assert_eq!(
         t.lab.neighbour_mac(&client, vip()).unwrap(),
-        Some(t.lab.router_mac(0))
+        Some(t.lab.router_mac(0, 0))
     );
     std::thread::sleep(Duration::from_millis(1100)); // past the neighbour locktime
 
@@ -177,7 +174,7 @@ fn election_kill9_stale_vip_preemption_and_sigterm() {
         .wait_for(
             "client neighbour entry moves to r2",
             Duration::from_secs(7),
-            || t.lab.neighbour_mac(&client, vip()).ok().flatten() == Some(t.lab.router_mac(1)),
+            || t.lab.neighbour_mac(&client, vip()).ok().flatten() == Some(t.lab.router_mac(1, 0)),
         )
         .unwrap_or_else(|e| panic!("{e}\n{}", t.logs()));
     // kill -9 left the VIP on r1; a restart removes it, then preempts
@@ -211,7 +208,7 @@ fn election_kill9_stale_vip_preemption_and_sigterm() {
     ] {
         assert!(log.contains(line), "r1 log lacks `{line}`:\n{log}");
     }
-    r2.stop();
+    r2.terminate(Duration::from_secs(2));
 }
 
 #[test]
@@ -230,8 +227,8 @@ fn nopreempt_keeps_the_backup_as_master() {
         "nopreempt failed\n{}",
         t.logs()
     );
-    r1.stop();
-    r2.stop();
+    r1.terminate(Duration::from_secs(2));
+    r2.terminate(Duration::from_secs(2));
 }
 
 #[test]
@@ -272,8 +269,8 @@ fn sighup_applies_the_vip_diff_and_survives_a_broken_config() {
         "a reload flapped:\n{log}"
     );
     assert!(log.contains("keeping the running one"), "{log}");
-    r1.stop();
-    r2.stop();
+    r1.terminate(Duration::from_secs(2));
+    r2.terminate(Duration::from_secs(2));
 }
 
 #[test]
@@ -294,12 +291,16 @@ fn ipv6_vrrpv3_pair_with_link_local_and_global_vip() {
     assert!(!t.has(1, g), "{}", t.logs());
     r1.kill9();
     t.wait_vip(1, g, true, Duration::from_secs(3));
-    r2.stop();
+    r2.terminate(Duration::from_secs(2));
 }
 
 #[test]
 fn unicast_pair() {
     let Some(t) = Ctx::new("uni", 2) else { return };
+    let (a1, a2) = (
+        t.lab.router_addr_v4(0, 0).to_string(),
+        t.lab.router_addr_v4(1, 0).to_string(),
+    );
     let uc = |prio: u8, peer: &str| {
         conf(
             prio,
@@ -308,8 +309,8 @@ fn unicast_pair() {
             &format!("    unicast_peer {{\n        {peer}\n    }}\n"),
         )
     };
-    let c1 = t.write("r1.conf", &uc(150, "192.0.2.12"));
-    let c2 = t.write("r2.conf", &uc(100, "192.0.2.11"));
+    let c1 = t.write("r1.conf", &uc(150, &a2));
+    let c2 = t.write("r2.conf", &uc(100, &a1));
     let mut r1 = t.keepvip(0, &c1);
     let mut r2 = t.keepvip(1, &c2);
     t.wait_vip(0, vip(), true, Duration::from_secs(6));
@@ -319,9 +320,9 @@ fn unicast_pair() {
         "unicast adverts did not reach r2\n{}",
         t.logs()
     );
-    r1.stop();
+    r1.terminate(Duration::from_secs(2));
     t.wait_vip(1, vip(), true, Duration::from_secs(3));
-    r2.stop();
+    r2.terminate(Duration::from_secs(2));
 }
 
 #[test]
@@ -357,8 +358,8 @@ fn pass_auth_mismatch_is_ignored_and_counted() {
     let json = String::from_utf8_lossy(&out.stdout);
     assert!(json.contains("\"drop_auth_failure\""), "{json}");
     assert!(!json.contains("[\"drop_auth_failure\",0]"), "{json}");
-    r1.stop();
-    r2.stop();
+    r1.terminate(Duration::from_secs(2));
+    r2.terminate(Duration::from_secs(2));
 }
 
 fn keepalived_present() -> bool {
@@ -394,7 +395,7 @@ fn interop(version: u8, adv: &str, keepvip_master: bool) {
         t.logs()
     );
     // graceful: priority 0, the backup takes over after its skew
-    m.stop();
+    m.terminate(Duration::from_secs(2));
     t.wait_vip(1, vip(), true, Duration::from_secs(2));
     assert!(!t.has(0, vip()));
     // the higher one returns and preempts
@@ -410,9 +411,9 @@ fn interop(version: u8, adv: &str, keepvip_master: bool) {
         m.kill9();
         t.wait_vip(1, vip(), true, Duration::from_secs_f64(mdi + 2.0));
     } else {
-        m.stop();
+        m.terminate(Duration::from_secs(2));
     }
-    b.stop();
+    b.terminate(Duration::from_secs(2));
 }
 
 #[test]

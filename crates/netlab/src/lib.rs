@@ -1,460 +1,208 @@
 //! netlab: a LAN of Linux network namespaces for keepvip's integration
 //! tests, benchmarks and demo.
 //!
-//! One bridge namespace holds the L2 segment (`br0`, multicast snooping off
-//! so VRRP floods); N routers and an optional client each have `eth0` on it.
-//! Every name starts with a per-run prefix (`<family><pid>x<n>-`), so runs in
-//! parallel never collide; `Drop` kills what the lab started (by PID) and
-//! deletes its namespaces, also while a test panics. Leftovers of earlier
-//! crashed runs of the same family (their pid is gone) are removed first.
+//! [`Lab::new`] builds, from a [`LabSpec`]:
 //!
-//! Addresses (documentation ranges only): router i has 192.0.2.(11+i)/24 and
-//! 2001:db8::(11+i)/64 (the number in hex: ::b, ::c, ...) with MAC 02:00:5e:10:00:(11+i); the client has
-//! 192.0.2.100 and 2001:db8::100. Nothing touches the root namespace.
+//! * one **bridge namespace** `<prefix>br` holding the bridges
+//!   `br0..br{segments-1}` (STP off, `forward_delay 0`, multicast snooping
+//!   off so VRRP multicast floods, IPv6 disabled so the bridges themselves
+//!   stay silent);
+//! * one namespace per **router**, `<prefix>r<i>`, with interfaces
+//!   `eth0..eth{segments-1}`: `ethK` is a veth whose peer `r<i>k<K>` is a
+//!   port of `brK` in the bridge namespace;
+//! * optionally a **client** namespace `<prefix>c`, with one interface per
+//!   segment too (`ethK`, bridge port `ck<K>`).
+//!
+//! `<prefix>` is `<family><pid>x<n>-`, e.g. `kvt4242x0-`, unique per lab in
+//! this process. Every link is created inside a lab namespace; the root
+//! namespace is never touched. Dropping the [`Lab`] (also while unwinding
+//! from a panic) stops every process it spawned, then deletes its
+//! namespaces. Namespaces of the same family left behind by a process that
+//! no longer exists are deleted by the next [`Lab::new`].
+//!
+//! # Address plan
+//!
+//! Host numbers are the same on every segment: router `i` is host `11 + i`
+//! (at most [`MAX_ROUTERS`] routers), the client is host `100`
+//! ([`CLIENT_HOST`]), and the free host numbers `101..121` are meant for
+//! virtual addresses ([`vip_v4`], [`vip_v6`]).
+//!
+//! | segment | IPv4 subnet | router i | client | IPv6 subnet |
+//! |---|---|---|---|---|
+//! | 0 | 192.0.2.0/24 | 192.0.2.(11+i) | 192.0.2.100 | 2001:db8::/64 |
+//! | 1 | 198.51.100.0/24 | 198.51.100.(11+i) | 198.51.100.100 | 2001:db8:1::/64 |
+//! | 2 | 203.0.113.0/25 | 203.0.113.(11+i) | 203.0.113.100 | 2001:db8:2::/64 |
+//! | 3 | 203.0.113.128/25 | 203.0.113.(139+i) | 203.0.113.228 | 2001:db8:3::/64 |
+//!
+//! Only three IPv4 documentation /24s exist, so segments 2 and 3 split
+//! 203.0.113.0/24 in two /25s (host `h` is `base + h` in each).
+//!
+//! IPv6 addresses are `2001:db8:<seg>::<h>/64` where the last group is the
+//! host number *written* in decimal and read as hex, so that
+//! 192.0.2.11 pairs with 2001:db8::11 and 192.0.2.100 with 2001:db8::100.
+//! They are added with `nodad`; inside router and client namespaces
+//! `accept_dad` is 0 (link-local addresses are usable at once) and
+//! `keep_addr_on_down` is 1 (addresses survive [`Lab::set_link`] down/up).
+//!
+//! MACs are fixed: router `i` on segment `s` is `02:00:00:<s>:<i>:01`
+//! ([`router_mac`]), the client `02:00:00:<s>:64:01` ([`client_mac`]); the
+//! bridge-side peers end in `:02`.
+//!
+//! # Tools used
+//!
+//! `ip` (iproute2) for everything, `sysctl` inside lab namespaces, `tcpdump`
+//! for [`Lab::capture`]. The `ping` binary is *not* needed: [`Lab::ping`]
+//! sends ICMP echo from a thread that has `setns(2)`ed into the namespace.
 
-use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Output, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Mutex;
+mod addr;
+mod cmd;
+mod lab;
+mod nsthread;
+pub mod pcap;
+mod proc;
+
 use std::time::{Duration, Instant};
 
-/// What went wrong while building or using the lab.
+pub use addr::*;
+pub use cmd::DEFAULT_TIMEOUT;
+pub use lab::{Capture, Lab, LabSpec};
+pub use pcap::Packet;
+pub use proc::{Proc, Sink, SpawnOpts};
+
+/// Errors of this crate.
 #[derive(Debug, thiserror::Error)]
 pub enum LabError {
-    /// a command could not run or failed
-    #[error("{cmd}: {msg}")]
-    Command {
-        /// the command line
-        cmd: String,
-        /// stderr or the OS error
-        msg: String,
+    /// The [`LabSpec`] or an argument is out of range.
+    #[error("invalid lab spec or argument: {0}")]
+    Spec(String),
+    /// An I/O error, with what was being done.
+    #[error("{what}: {source}")]
+    Io {
+        /// What failed.
+        what: String,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
     },
-    /// a wait ran out of time
-    #[error("timed out after {0:?} waiting for {1}")]
-    Timeout(Duration, String),
+    /// A command exited with a non-zero status.
+    #[error("command `{cmd}` failed ({status}): {stderr}")]
+    Command {
+        /// The argv, space-joined.
+        cmd: String,
+        /// Its exit status.
+        status: String,
+        /// Its stderr, trimmed.
+        stderr: String,
+    },
+    /// A bounded wait ran out.
+    #[error("timed out after {after:?} waiting for {what}")]
+    Timeout {
+        /// What was waited for.
+        what: String,
+        /// How long it waited.
+        after: Duration,
+    },
+    /// A namespace that is not part of this lab was named.
+    #[error("namespace `{0}` is not part of this lab")]
+    UnknownNs(String),
+    /// Unexpected output (JSON from `ip -j`, a pcap file).
+    #[error("parse error: {0}")]
+    Parse(String),
 }
 
-/// The lab's shape.
-#[derive(Debug, Clone)]
-pub struct LabSpec {
-    /// name family, e.g. "kvt" (namespaces are `kvt<pid>x<n>-r1` ...)
-    pub family: String,
-    /// number of routers
-    pub routers: usize,
-    /// add a client namespace
-    pub client: bool,
+impl LabError {
+    pub(crate) fn io(what: impl Into<String>, source: std::io::Error) -> Self {
+        LabError::Io {
+            what: what.into(),
+            source,
+        }
+    }
 }
 
-static COUNTER: AtomicU32 = AtomicU32::new(0);
+/// Polls `f` every 5 ms until it returns true or `timeout` passes. Returns
+/// how long it took; the error names `what`.
+pub fn wait_for(
+    what: &str,
+    timeout: Duration,
+    mut f: impl FnMut() -> bool,
+) -> Result<Duration, LabError> {
+    let start = Instant::now();
+    // Bounded by `timeout`.
+    loop {
+        if f() {
+            return Ok(start.elapsed());
+        }
+        if start.elapsed() >= timeout {
+            return Err(LabError::Timeout {
+                what: what.to_string(),
+                after: start.elapsed(),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
 
-/// True when running as root (the lab needs it).
+/// True when running as root (euid 0), which building a lab needs.
 pub fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions.
     unsafe { libc::geteuid() == 0 }
 }
 
-/// A process started in a namespace; stopped by PID.
-#[derive(Debug)]
-pub struct Proc {
-    child: Child,
+/// True when the programs a lab needs are installed (`ip`).
+pub fn have_ip() -> bool {
+    have_program("ip")
 }
 
-impl Proc {
-    /// Its PID.
-    pub fn pid(&self) -> i32 {
-        self.child.id() as i32
-    }
-
-    /// Send a signal.
-    pub fn signal(&self, sig: i32) -> io::Result<()> {
-        // SAFETY: kill(2) on our own child.
-        if unsafe { libc::kill(self.pid(), sig) } != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(())
-    }
-
-    /// kill -9 and reap.
-    pub fn kill9(&mut self) {
-        let _ = self.signal(libc::SIGKILL);
-        let _ = self.child.wait();
-    }
-
-    /// Wait up to `d` for it to exit.
-    pub fn wait_timeout(&mut self, d: Duration) -> Option<ExitStatus> {
-        let until = Instant::now() + d;
-        loop {
-            if let Ok(Some(st)) = self.child.try_wait() {
-                return Some(st);
-            }
-            if Instant::now() >= until {
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-    }
-
-    /// Still running?
-    pub fn is_running(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
-    }
-
-    /// SIGTERM, wait up to 2 s, then SIGKILL.
-    pub fn stop(&mut self) -> Option<ExitStatus> {
-        if !self.is_running() {
-            return self.child.try_wait().ok().flatten();
-        }
-        let _ = self.signal(libc::SIGTERM);
-        if let Some(st) = self.wait_timeout(Duration::from_secs(2)) {
-            return Some(st);
-        }
-        self.kill9();
-        None
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        if self.is_running() {
-            self.kill9();
-        }
-    }
-}
-
-/// The lab. Dropping it tears everything down.
-#[derive(Debug)]
-pub struct Lab {
-    prefix: String,
-    routers: Vec<String>,
-    client: Option<String>,
-    bridge: String,
-    namespaces: Vec<String>,
-    /// PIDs of helper processes started with `spawn_detached`
-    detached: Mutex<Vec<i32>>,
-}
-
-fn run(cmd: &mut Command) -> Result<Output, LabError> {
-    let text = format!("{cmd:?}");
-    let out = cmd.output().map_err(|e| LabError::Command {
-        cmd: text.clone(),
-        msg: e.to_string(),
-    })?;
-    if !out.status.success() {
-        return Err(LabError::Command {
-            cmd: text,
-            msg: String::from_utf8_lossy(&out.stderr).trim().to_string(),
-        });
-    }
-    Ok(out)
-}
-
-fn ip(args: &[&str]) -> Result<Output, LabError> {
-    run(Command::new("ip").args(args))
-}
-
-fn pid_alive(pid: u32) -> bool {
-    Path::new(&format!("/proc/{pid}")).exists()
-}
-
-/// Delete namespaces of `family` left by runs whose process is gone.
-pub fn remove_leftovers(family: &str) {
-    let Ok(out) = ip(&["netns", "list"]) else {
-        return;
-    };
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let name = line.split_whitespace().next().unwrap_or("");
-        let Some(rest) = name.strip_prefix(family) else {
-            continue;
-        };
-        let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
-        let Ok(pid) = digits.parse::<u32>() else {
-            continue;
-        };
-        if !rest[digits.len()..].starts_with('x') {
-            continue;
-        }
-        if !pid_alive(pid) {
-            let _ = ip(&["netns", "del", name]);
-        }
-    }
-}
-
-impl Lab {
-    /// Build the lab.
-    pub fn new(spec: &LabSpec) -> Result<Lab, LabError> {
-        remove_leftovers(&spec.family);
-        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-        let prefix = format!("{}{}x{}-", spec.family, std::process::id(), n);
-        let mut lab = Lab {
-            bridge: format!("{prefix}br"),
-            routers: (0..spec.routers)
-                .map(|i| format!("{prefix}r{}", i + 1))
-                .collect(),
-            client: spec.client.then(|| format!("{prefix}c")),
-            prefix,
-            namespaces: Vec::new(),
-            detached: Mutex::new(Vec::new()),
-        };
-        lab.build()?;
-        Ok(lab)
-    }
-
-    fn add_ns(&mut self, name: &str) -> Result<(), LabError> {
-        ip(&["netns", "add", name])?;
-        self.namespaces.push(name.to_string());
-        ip(&["-n", name, "link", "set", "lo", "up"])?;
-        // IPv6 addresses usable at once (no DAD) inside the lab only
-        for k in [
-            "net.ipv6.conf.all.accept_dad=0",
-            "net.ipv6.conf.default.accept_dad=0",
-        ] {
-            let _ = run(Command::new("ip").args(["netns", "exec", name, "sysctl", "-qw", k]));
-        }
-        Ok(())
-    }
-
-    fn build(&mut self) -> Result<(), LabError> {
-        let br = self.bridge.clone();
-        self.add_ns(&br)?;
-        ip(&[
-            "-n",
-            &br,
-            "link",
-            "add",
-            "br0",
-            "type",
-            "bridge",
-            "forward_delay",
-            "0",
-            "mcast_snooping",
-            "0",
-        ])?;
-        ip(&["-n", &br, "link", "set", "br0", "up"])?;
-        let mut hosts: Vec<(String, u8)> = self
-            .routers
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.clone(), 11 + i as u8))
-            .collect();
-        if let Some(c) = &self.client {
-            hosts.push((c.clone(), 100));
-        }
-        for (k, (ns, host)) in hosts.iter().enumerate() {
-            self.add_ns(ns)?;
-            let port = format!("p{k}");
-            ip(&[
-                "-n", &br, "link", "add", &port, "type", "veth", "peer", "name", "eth0", "netns",
-                ns,
-            ])?;
-            ip(&["-n", &br, "link", "set", &port, "master", "br0", "up"])?;
-            let mac = format!("02:00:5e:10:00:{host:02x}");
-            ip(&["-n", ns, "link", "set", "eth0", "address", &mac])?;
-            ip(&[
-                "-n",
-                ns,
-                "addr",
-                "add",
-                &format!("192.0.2.{host}/24"),
-                "dev",
-                "eth0",
-            ])?;
-            ip(&[
-                "-n",
-                ns,
-                "addr",
-                "add",
-                &format!("2001:db8::{host:x}/64"),
-                "dev",
-                "eth0",
-                "nodad",
-            ])?;
-            ip(&["-n", ns, "link", "set", "eth0", "up"])?;
-        }
-        // wait for the link-local addresses (IPv6 adverts come from them)
-        for (ns, _) in &hosts {
-            let ns = ns.clone();
-            self.wait_for("link-local address", Duration::from_secs(5), || {
-                ip(&[
-                    "-n", &ns, "-6", "addr", "show", "dev", "eth0", "scope", "link",
-                ])
-                .map(|o| String::from_utf8_lossy(&o.stdout).contains("fe80"))
+/// True when `name` is an executable in `$PATH` (or the sbin dirs).
+pub fn have_program(name: &str) -> bool {
+    let path = std::env::var("PATH").unwrap_or_default();
+    let found = path
+        .split(':')
+        .chain(["/usr/sbin", "/sbin", "/usr/bin", "/bin"])
+        .any(|d| {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::metadata(std::path::Path::new(d).join(name))
+                .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
                 .unwrap_or(false)
-            })?;
-        }
-        Ok(())
-    }
-
-    /// The name prefix of this lab.
-    pub fn prefix(&self) -> &str {
-        &self.prefix
-    }
-
-    /// Namespace of router `i` (0-based).
-    pub fn router_ns(&self, i: usize) -> &str {
-        &self.routers[i]
-    }
-
-    /// Namespace of the client.
-    pub fn client_ns(&self) -> Option<&str> {
-        self.client.as_deref()
-    }
-
-    /// Namespace of the bridge.
-    pub fn bridge_ns(&self) -> &str {
-        &self.bridge
-    }
-
-    /// IPv4 address of router `i`.
-    pub fn router_v4(&self, i: usize) -> Ipv4Addr {
-        Ipv4Addr::new(192, 0, 2, 11 + i as u8)
-    }
-
-    /// IPv6 global address of router `i`.
-    pub fn router_v6(&self, i: usize) -> Ipv6Addr {
-        Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 11 + i as u16)
-    }
-
-    /// MAC of router `i`.
-    pub fn router_mac(&self, i: usize) -> [u8; 6] {
-        [0x02, 0x00, 0x5e, 0x10, 0x00, 11 + i as u8]
-    }
-
-    /// Run a command in a namespace and wait for it.
-    pub fn exec(&self, ns: &str, argv: &[&str]) -> Result<Output, LabError> {
-        run(Command::new("ip").args(["netns", "exec", ns]).args(argv))
-    }
-
-    /// Start a process in a namespace, stdout and stderr to `log` (or null).
-    pub fn spawn(&self, ns: &str, argv: &[&str], log: Option<&Path>) -> Result<Proc, LabError> {
-        let mut c = Command::new("ip");
-        c.args(["netns", "exec", ns])
-            .args(argv)
-            .stdin(Stdio::null());
-        match log {
-            Some(p) => {
-                let f = std::fs::File::create(p).map_err(|e| LabError::Command {
-                    cmd: p.display().to_string(),
-                    msg: e.to_string(),
-                })?;
-                let f2 = f.try_clone().map_err(|e| LabError::Command {
-                    cmd: p.display().to_string(),
-                    msg: e.to_string(),
-                })?;
-                c.stdout(f).stderr(f2);
-            }
-            None => {
-                c.stdout(Stdio::null()).stderr(Stdio::null());
-            }
-        }
-        let child = c.spawn().map_err(|e| LabError::Command {
-            cmd: format!("{argv:?}"),
-            msg: e.to_string(),
-        })?;
-        Ok(Proc { child })
-    }
-
-    /// Remember a PID the lab must kill on drop (e.g. nginx's master).
-    pub fn adopt_pid(&self, pid: i32) {
-        if let Ok(mut v) = self.detached.lock() {
-            v.push(pid);
-        }
-    }
-
-    /// Addresses on `ifname` in `ns`.
-    pub fn addresses(&self, ns: &str, ifname: &str) -> Result<Vec<IpAddr>, LabError> {
-        let out = ip(&["-n", ns, "-o", "addr", "show", "dev", ifname])?;
-        Ok(String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|l| {
-                let mut w = l.split_whitespace();
-                w.find(|x| *x == "inet" || *x == "inet6")?;
-                w.next()?.split('/').next()?.parse().ok()
-            })
-            .collect())
-    }
-
-    /// True if `addr` is on `ns`'s `ifname`.
-    pub fn has_addr(&self, ns: &str, ifname: &str, addr: IpAddr) -> bool {
-        self.addresses(ns, ifname).is_ok_and(|a| a.contains(&addr))
-    }
-
-    /// Poll `f` every 5 ms until it is true or `timeout` passes.
-    pub fn wait_for(
-        &self,
-        what: &str,
-        timeout: Duration,
-        mut f: impl FnMut() -> bool,
-    ) -> Result<Duration, LabError> {
-        let start = Instant::now();
-        loop {
-            if f() {
-                return Ok(start.elapsed());
-            }
-            if start.elapsed() >= timeout {
-                return Err(LabError::Timeout(timeout, what.to_string()));
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-    }
-
-    /// The MAC `ns` has in its neighbour table for `addr`.
-    pub fn neighbour_mac(&self, ns: &str, addr: IpAddr) -> Result<Option<[u8; 6]>, LabError> {
-        let a = addr.to_string();
-        let out = ip(&["-n", ns, "neigh", "show", &a])?;
-        let text = String::from_utf8_lossy(&out.stdout);
-        let Some(pos) = text.find("lladdr ") else {
-            return Ok(None);
-        };
-        let mac: Vec<u8> = text[pos + 7..]
-            .split_whitespace()
-            .next()
-            .unwrap_or("")
-            .split(':')
-            .filter_map(|h| u8::from_str_radix(h, 16).ok())
-            .collect();
-        Ok(mac.try_into().ok())
-    }
-
-    /// Bring a router's port on the bridge down or up (a partition the
-    /// router's own link state does not show).
-    pub fn set_port(&self, router: usize, up: bool) -> Result<(), LabError> {
-        ip(&[
-            "-n",
-            &self.bridge,
-            "link",
-            "set",
-            &format!("p{router}"),
-            if up { "up" } else { "down" },
-        ])?;
-        Ok(())
-    }
-
-    /// Set a namespace's interface up or down.
-    pub fn set_link(&self, ns: &str, ifname: &str, up: bool) -> Result<(), LabError> {
-        ip(&[
-            "-n",
-            ns,
-            "link",
-            "set",
-            ifname,
-            if up { "up" } else { "down" },
-        ])?;
-        Ok(())
-    }
+        });
+    found
 }
 
-impl Drop for Lab {
-    fn drop(&mut self) {
-        if let Ok(pids) = self.detached.lock() {
-            for pid in pids.iter() {
-                // SAFETY: kill(2) on processes this lab started.
-                unsafe { libc::kill(*pid, libc::SIGKILL) };
-            }
-        }
-        for ns in self.namespaces.iter().rev() {
-            let _ = ip(&["netns", "del", ns]);
-        }
+/// Why a lab cannot be built here (not root, no `ip`), or `None` if it
+/// can. Tests print `SKIPPED: <reason>` and return when this is `Some`.
+pub fn skip_reason() -> Option<String> {
+    if !is_root() {
+        return Some("needs root".into());
+    }
+    if !have_ip() {
+        return Some("needs the `ip` program (iproute2)".into());
+    }
+    if !std::path::Path::new("/proc/self/ns/net").exists() {
+        return Some("needs network namespaces".into());
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wait_for_succeeds_and_times_out() {
+        let mut n = 0;
+        let d = wait_for("three calls", Duration::from_secs(1), || {
+            n += 1;
+            n >= 3
+        })
+        .unwrap();
+        assert!(d < Duration::from_secs(1));
+        let e = wait_for("never", Duration::from_millis(20), || false).unwrap_err();
+        assert!(e.to_string().contains("never"), "{e}");
+    }
+
+    #[test]
+    fn finds_sh() {
+        assert!(have_program("sh"));
+        assert!(!have_program("no-such-program-netlab"));
     }
 }

@@ -209,7 +209,10 @@ mod tests {
     #[test]
     fn rfc1071_checksum() {
         // Example from RFC 1071 section 3: sum of 0001 f203 f4f5 f6f7 = ddf2.
-        assert_eq!(checksum(&[0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7]), !0xddf2);
+        assert_eq!(
+            checksum(&[0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7]),
+            !0xddf2
+        );
         assert_eq!(checksum(&[0xff]), !0xff00);
     }
 }

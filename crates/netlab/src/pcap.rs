@@ -44,7 +44,9 @@ impl Packet {
 
     /// EtherType (0x0800 IPv4, 0x86dd IPv6, 0x0806 ARP).
     pub fn ethertype(&self) -> Option<u16> {
-        self.data.get(12..14).map(|s| u16::from_be_bytes([s[0], s[1]]))
+        self.data
+            .get(12..14)
+            .map(|s| u16::from_be_bytes([s[0], s[1]]))
     }
 
     /// The bytes after the 14-byte Ethernet header.
@@ -143,8 +145,16 @@ mod tests {
         let f = |v: u32| if le { v.to_le_bytes() } else { v.to_be_bytes() };
         let mut h = Vec::new();
         h.extend(f(magic));
-        h.extend(if le { 2u16.to_le_bytes() } else { 2u16.to_be_bytes() });
-        h.extend(if le { 4u16.to_le_bytes() } else { 4u16.to_be_bytes() });
+        h.extend(if le {
+            2u16.to_le_bytes()
+        } else {
+            2u16.to_be_bytes()
+        });
+        h.extend(if le {
+            4u16.to_le_bytes()
+        } else {
+            4u16.to_be_bytes()
+        });
         h.extend(f(0));
         h.extend(f(0));
         h.extend(f(256));

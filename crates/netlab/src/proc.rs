@@ -103,6 +103,14 @@ impl ProcInner {
         }))
     }
 
+    pub(crate) fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    pub(crate) fn is_running(&mut self) -> bool {
+        self.poll().is_none()
+    }
+
     /// Reaps if exited; returns the status if it has exited.
     fn poll(&mut self) -> Option<ExitStatus> {
         if self.status.is_none() {
@@ -219,6 +227,11 @@ impl Proc {
         self.try_status()
     }
 
+    /// SIGTERM, wait up to 2 s, then SIGKILL; the exit status if reaped.
+    pub fn stop(&mut self) -> Option<ExitStatus> {
+        self.terminate(Duration::from_secs(2))
+    }
+
     /// Waits (polling every 5 ms) up to `d` for the process to exit.
     pub fn wait_timeout(&mut self, d: Duration) -> Option<ExitStatus> {
         wait_shared(&self.inner, d)
@@ -232,9 +245,5 @@ impl Proc {
     /// The exit status, if it has exited (non-blocking).
     pub fn try_status(&mut self) -> Option<ExitStatus> {
         lock(&self.inner).poll()
-    }
-
-    pub(crate) fn shared(&self) -> &Shared {
-        &self.inner
     }
 }

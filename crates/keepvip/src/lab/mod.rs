@@ -1,4 +1,5 @@
 //! `keepvip lab`: the two-node nginx failover demo in network namespaces.
 
+pub mod demo;
 pub mod probe;
 pub mod seed;
