@@ -16,8 +16,10 @@
 //! `<prefix>` is `<family><pid>x<n>-`, e.g. `kvt4242x0-`, unique per lab in
 //! this process. Every link is created inside a lab namespace; the root
 //! namespace is never touched. Dropping the [`Lab`] (also while unwinding
-//! from a panic) stops every process it spawned, then deletes its
-//! namespaces. Namespaces of the same family left behind by a process that
+//! from a panic) stops every process it spawned (SIGTERM, 1 s, SIGKILL, by
+//! PID), then every process still inside its namespaces (daemons that
+//! forked away, found with `ip netns pids`), then deletes its namespaces
+//! and its scratch directory [`Lab::dir`] (kept if `NETLAB_KEEP` is set). Namespaces of the same family left behind by a process that
 //! no longer exists are deleted by the next [`Lab::new`].
 //!
 //! # Address plan

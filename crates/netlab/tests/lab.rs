@@ -390,3 +390,45 @@ fn daemonised_processes_are_stopped_on_drop() {
     assert!(gone(adopted), "adopted {adopted}");
     assert!(gone(stray), "stray {stray}");
 }
+
+#[test]
+fn vrrp_multicast_group_floods_to_every_router() {
+    if skip("vrrp_multicast_group_floods_to_every_router") {
+        return;
+    }
+    if !netlab::have_program("tcpdump") {
+        eprintln!("SKIPPED: vrrp_multicast_group_floods_to_every_router: needs tcpdump");
+        return;
+    }
+    let lab = Lab::new(LabSpec::new("kvt", 3, 1, false)).unwrap();
+    let r0 = lab.router_ns(0);
+    // A route for the multicast range, inside router 0 only.
+    lab.ip(r0, &["route", "add", "224.0.0.0/4", "dev", "eth0"])
+        .unwrap();
+    let caps: Vec<_> = (1..3)
+        .map(|i| {
+            lab.capture(lab.router_ns(i), "eth0", "dst host 224.0.0.18")
+                .unwrap()
+        })
+        .collect();
+    // With router 2 partitioned away, only router 1 hears it.
+    lab.partition(2, 0).unwrap();
+    let src = std::net::SocketAddr::new(IpAddr::V4(lab.router_addr_v4(0, 0)), 0);
+    let sock = lab
+        .in_ns(r0, || std::net::UdpSocket::bind(src))
+        .unwrap()
+        .unwrap();
+    sock.send_to(b"vrrp-ish", "224.0.0.18:9").unwrap();
+    lab.heal(2, 0).unwrap();
+    sock.send_to(b"vrrp-ish", "224.0.0.18:9").unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let mut it = caps.into_iter();
+    let seen1 = it.next().unwrap().stop().unwrap();
+    let seen2 = it.next().unwrap().stop().unwrap();
+    assert_eq!(seen1.len(), 2, "router 1 hears both");
+    assert_eq!(seen2.len(), 1, "router 2 hears only the one after heal");
+    for p in seen1.iter().chain(&seen2) {
+        assert_eq!(p.eth_dst(), Some([0x01, 0x00, 0x5e, 0x00, 0x00, 0x12]));
+        assert_eq!(p.eth_src(), Some(lab.router_mac(0, 0)));
+    }
+}

@@ -1,0 +1,532 @@
+//! The seed articles' setup as tests (root, network namespaces, nginx):
+//! two nginx nodes behind one VIP, `chk_nginx` against priorities 100/90,
+//! a client fetching http://VIP/. Plus script timeouts and notify argv/FIFO.
+
+use std::io::BufRead;
+use std::net::{IpAddr, SocketAddr};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use keepvip::lab::probe;
+use keepvip::lab::seed::{self, CheckStyle, Node, Options, VIP};
+use netlab::{is_root, Lab, LabSpec, Proc, SpawnOpts};
+
+const KEEPVIP: &str = env!("CARGO_BIN_EXE_keepvip");
+
+struct Seed {
+    lab: Lab,
+    nodes: Vec<Node>,
+    daemons: Vec<Option<Proc>>,
+}
+
+fn have_nginx() -> bool {
+    std::process::Command::new("nginx")
+        .arg("-v")
+        .output()
+        .is_ok()
+}
+
+impl Seed {
+    fn new(name: &str, opts: &Options) -> Option<Seed> {
+        if !is_root() || !have_nginx() {
+            eprintln!("SKIPPED: needs root and nginx (scripts/test installs nginx-light)");
+            return None;
+        }
+        let lab = Lab::new(LabSpec::new("kvsd", 2, 1, true)).unwrap();
+        let mut nodes = Vec::new();
+        for (i, prio) in [(0usize, 100u8), (1, 90)] {
+            let n = Node {
+                name: format!("r{}", i + 1),
+                addr: lab.router_addr_v4(i, 0),
+                priority: prio,
+                master_hint: i == 0,
+                dir: lab.path(&format!("{name}-r{}", i + 1)),
+            };
+            std::fs::create_dir_all(&n.dir).unwrap();
+            std::fs::write(n.nginx_conf(), seed::nginx_conf(&n)).unwrap();
+            std::fs::write(
+                n.check_script(),
+                seed::check_script(&n, opts, &n.daemon_pid()),
+            )
+            .unwrap();
+            std::fs::set_permissions(n.check_script(), std::fs::Permissions::from_mode(0o755))
+                .unwrap();
+            std::fs::write(n.vrrp_conf(), seed::vrrp_conf(&n, opts)).unwrap();
+            nodes.push(n);
+        }
+        let s = Seed {
+            lab,
+            nodes,
+            daemons: vec![None, None],
+        };
+        for i in 0..2 {
+            s.nginx_start(i);
+        }
+        Some(s)
+    }
+
+    fn nginx_start(&self, i: usize) {
+        let conf = self.nodes[i].nginx_conf();
+        self.lab
+            .exec(
+                self.lab.router_ns(i),
+                &["nginx", "-c", conf.to_str().unwrap()],
+            )
+            .unwrap();
+    }
+
+    fn nginx_stop(&self, i: usize) {
+        if let Ok(pid) = std::fs::read_to_string(self.nodes[i].nginx_pid()) {
+            if let Ok(pid) = pid.trim().parse::<i32>() {
+                // SAFETY: kill(2) on the nginx this test started.
+                unsafe { libc::kill(pid, libc::SIGTERM) };
+            }
+        }
+        let pidf = self.nodes[i].nginx_pid();
+        let _ = self
+            .lab
+            .wait_for("nginx stopped", Duration::from_secs(3), || !pidf.exists());
+    }
+
+    fn start(&mut self, i: usize) {
+        let n = &self.nodes[i];
+        let log = n.dir.join("keepvip.log");
+        let p = self
+            .lab
+            .spawn(
+                self.lab.router_ns(i),
+                &[
+                    KEEPVIP,
+                    "-n",
+                    "-l",
+                    "-D",
+                    "-G",
+                    "-f",
+                    n.vrrp_conf().to_str().unwrap(),
+                    "-p",
+                    n.daemon_pid().to_str().unwrap(),
+                    "--control-socket",
+                    n.control_socket().to_str().unwrap(),
+                ],
+                SpawnOpts::to_log(log),
+            )
+            .unwrap();
+        self.daemons[i] = Some(p);
+    }
+
+    fn has_vip(&self, i: usize) -> bool {
+        self.lab
+            .addresses(self.lab.router_ns(i), "eth0")
+            .is_ok_and(|a| a.iter().any(|(x, _)| *x == IpAddr::V4(VIP)))
+    }
+
+    fn wait_master(&self, i: usize, timeout: Duration) -> Duration {
+        self.lab
+            .wait_for(&format!("r{} MASTER alone", i + 1), timeout, || {
+                self.has_vip(i) && !self.has_vip(1 - i)
+            })
+            .unwrap_or_else(|e| panic!("{e}\n{}", self.logs()))
+    }
+
+    fn page(&self) -> Option<String> {
+        let c = self.lab.client_ns().unwrap().to_string();
+        self.lab
+            .in_ns(&c, || {
+                probe::fetch(
+                    SocketAddr::new(IpAddr::V4(VIP), 80),
+                    Duration::from_millis(500),
+                )
+            })
+            .ok()
+            .flatten()
+    }
+
+    fn log(&self, i: usize) -> String {
+        std::fs::read_to_string(self.nodes[i].dir.join("keepvip.log")).unwrap_or_default()
+    }
+
+    fn logs(&self) -> String {
+        format!("--- r1\n{}\n--- r2\n{}", self.log(0), self.log(1))
+    }
+}
+
+impl Drop for Seed {
+    fn drop(&mut self) {
+        for d in self.daemons.iter_mut().flatten() {
+            d.terminate(Duration::from_secs(2));
+        }
+        for i in 0..2 {
+            self.nginx_stop(i);
+        }
+    }
+}
+
+fn start_both(s: &mut Seed) {
+    s.start(0);
+    s.start(1);
+    s.wait_master(0, Duration::from_secs(5));
+    assert_eq!(s.page().as_deref(), Some("node r1"));
+}
+
+#[test]
+fn nginx_dies_vip_moves_and_comes_back() {
+    let Some(mut s) = Seed::new("preempt", &Options::default()) else {
+        return;
+    };
+    start_both(&mut s);
+    let c = s.lab.client_ns().unwrap().to_string();
+    let p = probe::Probe::start(
+        SocketAddr::new(IpAddr::V4(VIP), 80),
+        Duration::from_millis(10),
+        Duration::from_millis(200),
+        Duration::from_secs(60),
+        {
+            let f = format!("/run/netns/{c}");
+            move || {
+                let fd = std::fs::File::open(f)?;
+                nix::sched::setns(fd, nix::sched::CloneFlags::CLONE_NEWNET)
+                    .map_err(std::io::Error::from)
+            }
+        },
+    )
+    .unwrap();
+    let t0 = p.elapsed();
+    s.nginx_stop(0);
+    s.wait_master(1, Duration::from_secs(5));
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(s.page().as_deref(), Some("node r2"));
+    let o = probe::outage(&p.samples(), t0, p.elapsed());
+    assert_eq!(o.page_after.as_deref(), Some("node r2"));
+    eprintln!(
+        "outage on nginx failure: {:?} ({} failed requests)",
+        o.gap(),
+        o.failed
+    );
+    assert!(
+        s.log(0)
+            .contains("(VI_1) Changing effective priority from 100 to 80"),
+        "{}",
+        s.logs()
+    );
+    assert!(
+        s.log(0)
+            .contains("VRRP_Script(chk_nginx) failed (exited with status 1)"),
+        "{}",
+        s.logs()
+    );
+    // nginx back: failback (preempt)
+    s.nginx_start(0);
+    s.wait_master(0, Duration::from_secs(5));
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(s.page().as_deref(), Some("node r1"));
+    assert!(s.log(0).contains("VRRP_Script(chk_nginx) succeeded"));
+    p.finish();
+}
+
+#[test]
+fn nopreempt_no_failback() {
+    // the seed's sticky-master pattern: both `state BACKUP` (state MASTER
+    // would clear nopreempt), nopreempt, a weight-0 check. (With a weighted
+    // check, nopreempt makes the backup accept the lowered master's adverts
+    // and nothing moves, as in keepalived.)
+    let opts = Options {
+        nopreempt: true,
+        check: CheckStyle::Fault,
+        ..Options::default()
+    };
+    let Some(mut s) = Seed::new("nopre", &opts) else {
+        return;
+    };
+    let c = std::fs::read_to_string(s.nodes[0].vrrp_conf())
+        .unwrap()
+        .replace("state MASTER", "state BACKUP");
+    std::fs::write(s.nodes[0].vrrp_conf(), c).unwrap();
+    s.start(0);
+    s.wait_master(0, Duration::from_secs(5));
+    s.start(1);
+    std::thread::sleep(Duration::from_millis(500));
+    s.nginx_stop(0);
+    s.wait_master(1, Duration::from_secs(5));
+    s.nginx_start(0);
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(
+        s.has_vip(1) && !s.has_vip(0),
+        "r1 took the VIP back despite nopreempt\n{}",
+        s.logs()
+    );
+}
+
+#[test]
+fn weight_0_check_means_fault() {
+    let Some(mut s) = Seed::new(
+        "fault",
+        &Options {
+            check: CheckStyle::Fault,
+            ..Options::default()
+        },
+    ) else {
+        return;
+    };
+    start_both(&mut s);
+    s.nginx_stop(0);
+    s.wait_master(1, Duration::from_secs(5));
+    assert!(
+        s.log(0).contains("(VI_1) Entering FAULT STATE"),
+        "{}",
+        s.logs()
+    );
+    s.nginx_start(0);
+    s.wait_master(0, Duration::from_secs(5));
+}
+
+#[test]
+fn weight_too_small_does_not_fail_over_and_says_so() {
+    let Some(mut s) = Seed::new(
+        "small",
+        &Options {
+            check: CheckStyle::Weight(-5),
+            ..Options::default()
+        },
+    ) else {
+        return;
+    };
+    start_both(&mut s);
+    s.nginx_stop(0);
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(s.has_vip(0) && !s.has_vip(1), "{}", s.logs());
+    // the classic mistake is visible in the log: 95 is still above 90
+    assert!(
+        s.log(0)
+            .contains("(VI_1) Changing effective priority from 100 to 95"),
+        "{}",
+        s.logs()
+    );
+    assert_eq!(
+        s.page(),
+        None,
+        "nginx is down on the master: the client gets nothing"
+    );
+}
+
+#[test]
+fn restart_or_stop_check_restarts_nginx() {
+    let Some(mut s) = Seed::new(
+        "restart",
+        &Options {
+            check: CheckStyle::RestartOrStop,
+            ..Options::default()
+        },
+    ) else {
+        return;
+    };
+    start_both(&mut s);
+    s.nginx_stop(0);
+    let pidf = s.nodes[0].nginx_pid();
+    s.lab
+        .wait_for(
+            "nginx restarted by the check",
+            Duration::from_secs(5),
+            || pidf.exists(),
+        )
+        .unwrap_or_else(|e| panic!("{e}\n{}", s.logs()));
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(s.has_vip(0) && !s.has_vip(1), "{}", s.logs());
+    assert_eq!(s.page().as_deref(), Some("node r1"));
+}
+
+/// A keepalived.conf with a hanging and a timing-out script on one instance
+/// and a healthy second instance: the hang must not delay anything.
+#[test]
+fn hanging_scripts_are_killed_at_their_timeout() {
+    if !is_root() {
+        eprintln!("SKIPPED: needs root");
+        return;
+    }
+    let lab = Lab::new(LabSpec::new("kvsh", 1, 1, false)).unwrap();
+    let dir = lab.path("hang");
+    std::fs::create_dir_all(&dir).unwrap();
+    let hang = dir.join("hang.sh");
+    std::fs::write(&hang, "#!/bin/sh\nsleep 97.25\n").unwrap();
+    std::fs::set_permissions(&hang, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let conf = dir.join("k.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "vrrp_script chk_hang {{\n script \"{}\"\n interval 1\n timeout 0.3\n weight -50\n}}\n\
+             vrrp_instance VI_1 {{\n interface eth0\n virtual_router_id 1\n priority 100\n advert_int 0.1\n version 3\n track_script {{\n  chk_hang\n }}\n virtual_ipaddress {{\n  192.0.2.201\n }}\n}}\n\
+             vrrp_instance VI_2 {{\n interface eth0\n virtual_router_id 2\n priority 100\n advert_int 0.1\n version 3\n virtual_ipaddress {{\n  192.0.2.202\n }}\n}}\n",
+            hang.display()
+        ),
+    )
+    .unwrap();
+    let log = dir.join("k.log");
+    let sock = dir.join("k.sock");
+    let mut d = lab
+        .spawn(
+            lab.router_ns(0),
+            &[
+                KEEPVIP,
+                "-n",
+                "-l",
+                "-G",
+                "-f",
+                conf.to_str().unwrap(),
+                "--control-socket",
+                sock.to_str().unwrap(),
+            ],
+            SpawnOpts::to_log(log.clone()),
+        )
+        .unwrap();
+    let t0 = Instant::now();
+    lab.wait_for("VI_2 master", Duration::from_secs(3), || {
+        lab.addresses(lab.router_ns(0), "eth0")
+            .is_ok_and(|a| a.iter().any(|(x, _)| x.to_string() == "192.0.2.202"))
+    })
+    .unwrap();
+    // VI_2 was not held up by the hanging script
+    assert!(t0.elapsed() < Duration::from_secs(2));
+    lab.wait_for("timed_out logged", Duration::from_secs(5), || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .contains("VRRP_Script(chk_hang) timed_out")
+    })
+    .unwrap_or_else(|e| panic!("{e}\n{}", std::fs::read_to_string(&log).unwrap_or_default()));
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.contains("(VI_1) Changing effective priority from 100 to 50"),
+        "{text}"
+    );
+    // the hung processes were killed with their process group
+    std::thread::sleep(Duration::from_millis(400));
+    let hung = count_procs("97.25");
+    assert!(hung <= 1, "{hung} hanging scripts still alive");
+    d.terminate(Duration::from_secs(2));
+}
+
+fn count_procs(needle: &str) -> usize {
+    std::fs::read_dir("/proc")
+        .map(|rd| {
+            rd.flatten()
+                .filter(|e| {
+                    std::fs::read(e.path().join("cmdline"))
+                        .is_ok_and(|c| String::from_utf8_lossy(&c).contains(needle))
+                })
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn notify_argv_and_fifo_lines_are_exact() {
+    if !is_root() {
+        eprintln!("SKIPPED: needs root");
+        return;
+    }
+    let lab = Lab::new(LabSpec::new("kvnf", 1, 1, false)).unwrap();
+    let dir = lab.path("notify");
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("argv.log");
+    let script = dir.join("notify.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nprintf '%s|' \"$@\" >> {}\necho >> {}\n",
+            out.display(),
+            out.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let fifo = dir.join("events.fifo");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    // a reader that keeps the FIFO open and collects lines
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let fifo2 = fifo.clone();
+    std::thread::spawn(move || {
+        let Ok(f) = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&fifo2)
+        else {
+            return;
+        };
+        for line in std::io::BufReader::new(f)
+            .lines()
+            .map_while(Result::ok)
+            .take(10)
+        {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let conf = dir.join("k.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "global_defs {{\n vrrp_notify_fifo {}\n}}\nvrrp_instance VI_1 {{\n interface eth0\n virtual_router_id 1\n priority 100\n advert_int 0.1\n version 3\n virtual_ipaddress {{\n  192.0.2.201\n }}\n notify_master \"{} notify_master\"\n notify \"{}\"\n}}\n",
+            fifo.display(),
+            script.display(),
+            script.display()
+        ),
+    )
+    .unwrap();
+    let mut d = lab
+        .spawn(
+            lab.router_ns(0),
+            &[
+                KEEPVIP,
+                "-n",
+                "-l",
+                "-G",
+                "-f",
+                conf.to_str().unwrap(),
+                "--control-socket",
+                dir.join("k.sock").to_str().unwrap(),
+            ],
+            SpawnOpts::to_log(dir.join("k.log")),
+        )
+        .unwrap();
+    let mut lines = Vec::new();
+    let until = Instant::now() + Duration::from_secs(5);
+    while lines.len() < 2 && Instant::now() < until {
+        if let Ok(l) = rx.recv_timeout(Duration::from_millis(100)) {
+            lines.push(l);
+        }
+    }
+    assert_eq!(
+        lines,
+        vec![
+            "INSTANCE \"VI_1\" BACKUP 100",
+            "INSTANCE \"VI_1\" MASTER 100"
+        ]
+    );
+    d.terminate(Duration::from_secs(2));
+    let until = Instant::now() + Duration::from_secs(3);
+    while lines.len() < 3 && Instant::now() < until {
+        if let Ok(l) = rx.recv_timeout(Duration::from_millis(100)) {
+            lines.push(l);
+        }
+    }
+    assert_eq!(
+        lines.get(2).map(String::as_str),
+        Some("INSTANCE \"VI_1\" STOP 100")
+    );
+    // notify scripts run asynchronously: wait for their lines
+    let want = [
+        "notify_master|",
+        "INSTANCE|VI_1|BACKUP|100|",
+        "INSTANCE|VI_1|MASTER|100|",
+        "INSTANCE|VI_1|STOP|100|",
+    ];
+    let got = lab
+        .wait_for("notify argv lines", Duration::from_secs(3), || {
+            let t = std::fs::read_to_string(&out).unwrap_or_default();
+            want.iter().all(|w| t.lines().any(|l| l == *w))
+        })
+        .map(|_| ());
+    let text = std::fs::read_to_string(&out).unwrap_or_default();
+    assert!(got.is_ok(), "argv log:\n{text}");
+    let _ = (Path::new("/"), PathBuf::new());
+}
