@@ -530,3 +530,73 @@ fn notify_argv_and_fifo_lines_are_exact() {
     assert!(got.is_ok(), "argv log:\n{text}");
     let _ = (Path::new("/"), PathBuf::new());
 }
+
+#[test]
+fn track_file_process_and_interface_change_the_priority() {
+    if !is_root() {
+        eprintln!("SKIPPED: needs root");
+        return;
+    }
+    let lab = Lab::new(LabSpec::new("kvtr", 1, 2, false)).unwrap();
+    let dir = lab.path("trk");
+    std::fs::create_dir_all(&dir).unwrap();
+    let flag = dir.join("maint");
+    let mut sleeper = lab
+        .spawn(lab.router_ns(0), &["sleep", "93.5"], SpawnOpts::default())
+        .unwrap();
+    let conf = dir.join("k.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "track_file maint {{\n file \"{}\"\n weight -100\n init_file 0\n}}\n\
+             vrrp_track_process sleeper {{\n process sleep\n param_match partial\n weight -30\n}}\n\
+             vrrp_instance VI_1 {{\n interface eth0\n virtual_router_id 1\n priority 200\n advert_int 0.1\n version 3\n\
+             track_file {{\n  maint\n }}\n track_interface {{\n  eth1 weight -20\n }}\n virtual_ipaddress {{\n  192.0.2.201\n }}\n}}\n",
+            flag.display()
+        )
+        .replace("process sleep\n", "process sleep 93.5\n"),
+    )
+    .unwrap();
+    // the process tracker belongs to a second instance so each change is visible alone
+    let mut text = std::fs::read_to_string(&conf).unwrap();
+    text.push_str("vrrp_instance VI_2 {\n interface eth0\n virtual_router_id 2\n priority 200\n advert_int 0.1\n version 3\n track_process {\n  sleeper\n }\n virtual_ipaddress {\n  192.0.2.202\n }\n}\n");
+    std::fs::write(&conf, text).unwrap();
+    let log = dir.join("k.log");
+    let mut d = lab
+        .spawn(
+            lab.router_ns(0),
+            &[
+                KEEPVIP,
+                "-n",
+                "-l",
+                "-G",
+                "-f",
+                conf.to_str().unwrap(),
+                "--control-socket",
+                dir.join("k.sock").to_str().unwrap(),
+            ],
+            SpawnOpts::to_log(log.clone()),
+        )
+        .unwrap();
+    let logged = |needle: &str| {
+        lab.wait_for(needle, Duration::from_secs(5), || {
+            std::fs::read_to_string(&log)
+                .unwrap_or_default()
+                .contains(needle)
+        })
+        .unwrap_or_else(|e| panic!("{e}\n{}", std::fs::read_to_string(&log).unwrap_or_default()));
+    };
+    logged("(VI_1) Entering MASTER STATE");
+    assert!(
+        flag.exists(),
+        "init_file creates the file\n{}",
+        std::fs::read_to_string(&log).unwrap_or_default()
+    );
+    std::fs::write(&flag, "1\n").unwrap();
+    logged("(VI_1) Changing effective priority from 200 to 100");
+    lab.set_link(lab.router_ns(0), "eth1", false).unwrap();
+    logged("(VI_1) Changing effective priority from 100 to 80");
+    sleeper.kill9();
+    logged("(VI_2) Changing effective priority from 200 to 170");
+    d.terminate(Duration::from_secs(2));
+}

@@ -11,6 +11,7 @@ pub mod render;
 pub mod run;
 pub mod scripts;
 pub mod text;
+pub mod trackers;
 
 use std::time::Duration;
 

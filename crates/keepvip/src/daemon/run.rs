@@ -186,6 +186,16 @@ impl Daemon {
             self.script_tasks
                 .push(tokio::spawn(scripts::run_script(s, tx)));
         }
+        for f in self.config.track_files.clone() {
+            let tx = self.trackers_tx.clone();
+            self.script_tasks
+                .push(tokio::spawn(super::trackers::run_track_file(f, tx)));
+        }
+        for p in self.config.track_processes.clone() {
+            let tx = self.trackers_tx.clone();
+            self.script_tasks
+                .push(tokio::spawn(super::trackers::run_track_process(p, tx)));
+        }
     }
 
     fn on_packet(&mut self, p: Packet) {
@@ -769,6 +779,36 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
                 },
             );
         }
+    }
+    // files and processes are read before the start, so instances start in
+    // the right state (keepalived does the same)
+    for f in &d.config.track_files {
+        let v = if f.file.exists() {
+            super::trackers::read_value(&f.file)
+        } else {
+            f.init_file.unwrap_or(0)
+        };
+        d.router.handle(
+            now,
+            Input::Tracker {
+                key: TrackerKey::File(f.name.clone()),
+                state: TrackerState::Value(v),
+            },
+        );
+    }
+    for p in &d.config.track_processes {
+        let up = super::trackers::process_in_quorum(p);
+        d.router.handle(
+            now,
+            Input::Tracker {
+                key: TrackerKey::Process(p.name.clone()),
+                state: if up {
+                    TrackerState::Up
+                } else {
+                    TrackerState::Down
+                },
+            },
+        );
     }
     d.feed_interfaces(now);
     d.open_sockets();
