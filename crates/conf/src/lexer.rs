@@ -135,6 +135,13 @@ impl<'a> Lexer<'a> {
             }
         }
         let expanded = self.expand(text);
+        // a multi-line definition expands into several lines
+        if expanded.contains('\n') {
+            for part in expanded.split('\n') {
+                self.tokenize(file, line_no, part, offset, dir);
+            }
+            return;
+        }
         // ~SEQ(name, start, [step,] end) repeats the line
         if let Some(pos) = expanded.find("~SEQ(") {
             if let Some(end) = expanded[pos..].find(')') {

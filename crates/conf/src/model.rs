@@ -622,7 +622,64 @@ impl<'d> Builder<'d> {
         }
         self.cross_checks(&cfg, &spans, &track_spans);
         resolve_weights(&mut cfg);
+        self.script_warnings(&cfg, nodes);
         cfg
+    }
+
+    /// keepalived's script checks, as warnings (keepalived -t fails on them;
+    /// a config is often checked on another machine than it runs on).
+    fn script_warnings(&mut self, cfg: &Config, nodes: &[Node]) {
+        let has_notify = cfg
+            .instances
+            .iter()
+            .map(|i| &i.notify)
+            .chain(cfg.groups.iter().map(|g| &g.notify))
+            .any(|n| {
+                n.master.is_some()
+                    || n.backup.is_some()
+                    || n.fault.is_some()
+                    || n.stop.is_some()
+                    || n.generic.is_some()
+            });
+        if (!cfg.scripts.is_empty() || has_notify) && !cfg.global.script_security {
+            self.diags.push(Diagnostic::warning(
+                None,
+                "scripts are configured but enable_script_security is not set: they run as the daemon's user (keepalived logs SECURITY VIOLATION)",
+            ));
+        }
+        for n in nodes.iter().filter(|n| n.key.text == "vrrp_script") {
+            let Some(s) = cfg
+                .scripts
+                .iter()
+                .find(|s| Some(&s.name) == n.args.first().map(|w| &w.text))
+            else {
+                continue;
+            };
+            let Some(prog) = s.script.split_whitespace().next() else {
+                continue;
+            };
+            if prog.starts_with('/') && !std::path::Path::new(prog).exists() {
+                let span = n
+                    .children()
+                    .iter()
+                    .find(|c| c.key.text == "script")
+                    .map_or(n.key.span, |c| c.arg_span(0));
+                self.warn(span, format!("vrrp_script {}: {prog} does not exist here; the check will fail until it does", s.name));
+            }
+        }
+        for i in &cfg.router.instances {
+            for r in &i.routes {
+                if r.dev.is_none() && r.gateway.is_none() {
+                    self.diags.push(Diagnostic::warning(
+                        None,
+                        format!(
+                            "({}) virtual route {}/{} has no dev: it is installed but not tracked",
+                            i.name, r.dst, r.dst_len
+                        ),
+                    ));
+                }
+            }
+        }
     }
 
     fn global_defs(&mut self, n: &Node, g: &mut GlobalDefs, d: &mut Defaults) {

@@ -42,12 +42,42 @@ fn valid(name: &str) -> Loaded {
 #[test]
 fn every_valid_config_loads_without_errors() {
     let files = corpus("valid");
-    assert!(files.len() >= 13, "{}", files.len());
+    assert!(files.len() >= 30, "{}", files.len());
     for f in files {
         let l = load_id(&f, "lb1");
         assert_eq!(l.error_count(true), 0, "{}:\n{}", f.display(), l.render());
         assert!(!l.config.router.instances.is_empty(), "{}", f.display());
     }
+}
+
+/// Each valid file's resolved model is a reviewed snapshot next to it
+/// (`UPDATE_SNAPSHOTS=1 cargo test -p keepvip-conf` rewrites them).
+#[test]
+fn valid_configs_match_their_snapshots() {
+    let update = std::env::var_os("UPDATE_SNAPSHOTS").is_some();
+    let mut failures = Vec::new();
+    for f in corpus("valid") {
+        let l = load_id(&f, "lb1");
+        let json = serde_json::to_string_pretty(&l.config).unwrap() + "\n";
+        let snap = f.with_extension("json");
+        if update {
+            std::fs::write(&snap, &json).unwrap();
+            continue;
+        }
+        match std::fs::read_to_string(&snap) {
+            Ok(want) if want == json => {}
+            Ok(_) => failures.push(format!(
+                "{}: model differs from {}",
+                f.display(),
+                snap.display()
+            )),
+            Err(_) => failures.push(format!(
+                "{}: no snapshot (run with UPDATE_SNAPSHOTS=1)",
+                f.display()
+            )),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]
