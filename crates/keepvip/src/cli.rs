@@ -149,6 +149,12 @@ pub struct LabArgs {
     /// Use keepalived instead of keepvip on the backup node (interop demo).
     #[arg(long)]
     pub keepalived_peer: bool,
+    /// Run the failover benchmark (keepvip and keepalived side by side) instead of the demo.
+    #[arg(long)]
+    pub bench: bool,
+    /// Repetitions per benchmark case.
+    #[arg(long, default_value_t = 5)]
+    pub reps: usize,
 }
 
 #[cfg(test)]

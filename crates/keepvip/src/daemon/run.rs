@@ -26,6 +26,8 @@ use crate::timer::{self, DeadlineTimer};
 
 /// A packet from a socket task.
 struct Packet {
+    /// kernel receive time (CLOCK_REALTIME), if the kernel gave one
+    arrival: Option<Duration>,
     ifindex: u32,
     family: Family,
     src: IpAddr,
@@ -153,6 +155,7 @@ impl Daemon {
                                 Ok(r) => {
                                     let payload = buf[r.offset..r.offset + r.len].to_vec();
                                     let p = Packet {
+                                        arrival: r.arrival,
                                         ifindex: r.ifindex,
                                         family,
                                         src: r.src,
@@ -199,7 +202,20 @@ impl Daemon {
     }
 
     fn on_packet(&mut self, p: Packet) {
-        let now = timer::now();
+        // date the advert by its arrival: the down timer then counts from
+        // when the packet reached us, not from when the loop got to it
+        let mut now = timer::now();
+        if let (Some(arrived), Ok(real)) = (
+            p.arrival,
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH),
+        ) {
+            let queued = real.saturating_sub(arrived);
+            if queued < Duration::from_millis(100) {
+                now = keepvip_proto::Instant::from_micros(
+                    now.as_micros().saturating_sub(queued.as_micros() as u64),
+                );
+            }
+        }
         let Some(name) = self.ifaces.by_index(p.ifindex).map(|i| i.name.clone()) else {
             return;
         };

@@ -32,6 +32,9 @@ pub struct Received {
     pub len: usize,
     /// where the VRRP payload starts in the buffer
     pub offset: usize,
+    /// kernel receive time (CLOCK_REALTIME, SO_TIMESTAMPNS), to date the
+    /// advert by its arrival rather than by when the loop got to it
+    pub arrival: Option<std::time::Duration>,
 }
 
 /// The socket.
@@ -92,6 +95,7 @@ impl VrrpSocket {
         })?;
         let one: libc::c_int = 1;
         let zero: libc::c_int = 0;
+        setsockopt(&fd, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, &one)?;
         let ttl: libc::c_int = 255;
         match family {
             Family::V4 => {
@@ -278,6 +282,36 @@ impl VrrpSocket {
             return Err(io::Error::last_os_error());
         }
         let n = n as usize;
+        let mut arrival = None;
+        let mut dst6 = IpAddr::V6(Ipv6Addr::UNSPECIFIED);
+        let mut hoplimit = 0u8;
+        // SAFETY: the CMSG macros walk the control buffer the kernel filled.
+        unsafe {
+            let mut c = libc::CMSG_FIRSTHDR(&msg);
+            while !c.is_null() {
+                match ((*c).cmsg_level, (*c).cmsg_type) {
+                    (libc::SOL_SOCKET, libc::SCM_TIMESTAMPNS) => {
+                        let ts: libc::timespec =
+                            std::ptr::read_unaligned(libc::CMSG_DATA(c).cast());
+                        arrival = Some(std::time::Duration::new(
+                            ts.tv_sec as u64,
+                            ts.tv_nsec as u32,
+                        ));
+                    }
+                    (libc::IPPROTO_IPV6, libc::IPV6_HOPLIMIT) => {
+                        let v: libc::c_int = std::ptr::read_unaligned(libc::CMSG_DATA(c).cast());
+                        hoplimit = v.clamp(0, 255) as u8;
+                    }
+                    (libc::IPPROTO_IPV6, libc::IPV6_PKTINFO) => {
+                        let pi: libc::in6_pktinfo =
+                            std::ptr::read_unaligned(libc::CMSG_DATA(c).cast());
+                        dst6 = IpAddr::V6(Ipv6Addr::from(pi.ipi6_addr.s6_addr));
+                    }
+                    _ => {}
+                }
+                c = libc::CMSG_NXTHDR(&msg, c);
+            }
+        }
         match self.family {
             Family::V4 => {
                 let info = keepvip_wire::Ipv4Info::parse(&buf[..n]).map_err(|e| {
@@ -292,39 +326,18 @@ impl VrrpSocket {
                     ifindex: self.ifindex,
                     len,
                     offset,
+                    arrival,
                 })
             }
-            Family::V6 => {
-                let src = IpAddr::V6(Ipv6Addr::from(name.sin6_addr.s6_addr));
-                let mut dst = IpAddr::V6(Ipv6Addr::UNSPECIFIED);
-                let mut ttl = 0u8;
-                // SAFETY: the CMSG macros walk the control buffer the kernel filled.
-                unsafe {
-                    let mut c = libc::CMSG_FIRSTHDR(&msg);
-                    while !c.is_null() {
-                        if (*c).cmsg_level == libc::IPPROTO_IPV6 {
-                            if (*c).cmsg_type == libc::IPV6_HOPLIMIT {
-                                let v: libc::c_int =
-                                    std::ptr::read_unaligned(libc::CMSG_DATA(c).cast());
-                                ttl = v.clamp(0, 255) as u8;
-                            } else if (*c).cmsg_type == libc::IPV6_PKTINFO {
-                                let pi: libc::in6_pktinfo =
-                                    std::ptr::read_unaligned(libc::CMSG_DATA(c).cast());
-                                dst = IpAddr::V6(Ipv6Addr::from(pi.ipi6_addr.s6_addr));
-                            }
-                        }
-                        c = libc::CMSG_NXTHDR(&msg, c);
-                    }
-                }
-                Ok(Received {
-                    src,
-                    dst,
-                    ttl,
-                    ifindex: self.ifindex,
-                    len: n,
-                    offset: 0,
-                })
-            }
+            Family::V6 => Ok(Received {
+                src: IpAddr::V6(Ipv6Addr::from(name.sin6_addr.s6_addr)),
+                dst: dst6,
+                ttl: hoplimit,
+                ifindex: self.ifindex,
+                len: n,
+                offset: 0,
+                arrival,
+            }),
         }
     }
 }

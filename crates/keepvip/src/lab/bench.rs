@@ -1,0 +1,454 @@
+//! `keepvip lab --bench`: keepvip and keepalived side by side on the same
+//! namespace LAN, K repetitions each of kill -9 and SIGTERM of the master,
+//! measured from a packet capture on the client:
+//!
+//! - takeover lateness: the new master's first advert minus the protocol
+//!   deadline (old master's last advert + Master_Down_Interval for kill -9,
+//!   its priority-0 advert + Skew_Time for SIGTERM);
+//! - first gratuitous ARP after that advert;
+//! - first successful HTTP response through the VIP after the failure;
+//! - RSS and CPU of the master daemon (one instance, VRRPv3 0.1 s).
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use netlab::{Lab, LabSpec, Packet, Proc, SpawnOpts};
+
+use super::probe::{self, Probe};
+use super::seed::{self, CheckStyle, Node, Options, VIP};
+
+/// Which daemon runs on both routers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Daemon {
+    /// this project
+    Keepvip,
+    /// keepalived 2.2.x
+    Keepalived,
+}
+
+/// How the master fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// kill -9
+    Kill9,
+    /// SIGTERM (priority 0)
+    Term,
+}
+
+/// One repetition's numbers (milliseconds).
+#[derive(Debug, Clone, Default)]
+pub struct Sample {
+    /// new master's first advert minus the protocol deadline
+    pub lateness_ms: Option<f64>,
+    /// first GARP minus the new master's first advert
+    pub garp_ms: Option<f64>,
+    /// first HTTP 200 from the new master after the failure
+    pub http_ms: Option<f64>,
+}
+
+const ADVERT: f64 = 0.1;
+const R1: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 11);
+const R2: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 12);
+
+/// Master_Down_Interval and Skew_Time of the backup (priority 90, v3 0.1 s), seconds.
+fn mdi_skew() -> (f64, f64) {
+    let skew = ((256 - 90) as f64 * ADVERT * 1e6 / 256.0).floor() / 1e6;
+    (3.0 * ADVERT + skew, skew)
+}
+
+struct Bed {
+    lab: Lab,
+    nodes: Vec<Node>,
+    daemon: Daemon,
+    procs: Vec<Option<Proc>>,
+    keepvip: PathBuf,
+}
+
+fn err<E: std::fmt::Display>(what: &'static str) -> impl FnOnce(E) -> String {
+    move |e| format!("{what}: {e}")
+}
+
+impl Bed {
+    fn new(daemon: Daemon, keepvip: &Path, base: &Path) -> Result<Bed, String> {
+        let lab = Lab::new(LabSpec::new("kvbn", 2, 1, true)).map_err(err("lab"))?;
+        let opts = Options {
+            version: 3,
+            advert_int: ADVERT,
+            check: CheckStyle::Weight(-20),
+            check_interval: 1.0,
+            ..Options::default()
+        };
+        let mut nodes = Vec::new();
+        for (i, prio) in [(0usize, 100u8), (1, 90)] {
+            let n = Node {
+                name: format!("r{}", i + 1),
+                addr: lab.router_addr_v4(i, 0),
+                priority: prio,
+                master_hint: false,
+                dir: base.join(format!(
+                    "{}-r{}",
+                    if daemon == Daemon::Keepvip {
+                        "kv"
+                    } else {
+                        "ka"
+                    },
+                    i + 1
+                )),
+            };
+            std::fs::create_dir_all(&n.dir).map_err(err("dir"))?;
+            std::fs::write(n.nginx_conf(), seed::nginx_conf(&n)).map_err(err("nginx.conf"))?;
+            std::fs::write(
+                n.check_script(),
+                seed::check_script(&n, &opts, &n.daemon_pid()),
+            )
+            .map_err(err("check"))?;
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let _ = std::fs::set_permissions(
+                    n.check_script(),
+                    std::fs::Permissions::from_mode(0o755),
+                );
+            }
+            std::fs::write(n.vrrp_conf(), seed::vrrp_conf(&n, &opts)).map_err(err("conf"))?;
+            lab.exec(
+                lab.router_ns(i),
+                &["nginx", "-c", &n.nginx_conf().to_string_lossy()],
+            )
+            .map_err(err("nginx"))?;
+            nodes.push(n);
+        }
+        Ok(Bed {
+            lab,
+            nodes,
+            daemon,
+            procs: vec![None, None],
+            keepvip: keepvip.to_path_buf(),
+        })
+    }
+
+    fn start(&mut self, i: usize) -> Result<(), String> {
+        let n = &self.nodes[i];
+        let conf = n.vrrp_conf().to_string_lossy().into_owned();
+        let pid = n.daemon_pid().to_string_lossy().into_owned();
+        let log = n.dir.join("daemon.log");
+        let argv: Vec<String> = match self.daemon {
+            Daemon::Keepvip => vec![
+                self.keepvip.to_string_lossy().into_owned(),
+                "-n".into(),
+                "-G".into(),
+                "-f".into(),
+                conf,
+                "-p".into(),
+                pid,
+                "--control-socket".into(),
+                n.control_socket().to_string_lossy().into_owned(),
+            ],
+            Daemon::Keepalived => vec![
+                "keepalived".into(),
+                "-n".into(),
+                "-P".into(),
+                "-f".into(),
+                conf,
+                "-p".into(),
+                n.dir.join("ka.pid").to_string_lossy().into_owned(),
+                "-r".into(),
+                pid,
+            ],
+        };
+        let refs: Vec<&str> = argv.iter().map(String::as_str).collect();
+        self.procs[i] = Some(
+            self.lab
+                .spawn(self.lab.router_ns(i), &refs, SpawnOpts::to_log(log))
+                .map_err(err("spawn"))?,
+        );
+        Ok(())
+    }
+
+    fn has_vip(&self, i: usize) -> bool {
+        self.lab
+            .addresses(self.lab.router_ns(i), "eth0")
+            .is_ok_and(|a| a.iter().any(|(x, _)| *x == IpAddr::V4(VIP)))
+    }
+
+    fn wait_master(&self, i: usize) -> Result<(), String> {
+        self.lab
+            .wait_for("master", Duration::from_secs(15), || {
+                self.has_vip(i) && !self.has_vip(1 - i)
+            })
+            .map(|_| ())
+            .map_err(|e| format!("{e} (logs in {})", self.nodes[i].dir.display()))
+    }
+
+    /// Every PID of the daemon on router `i` (keepalived: parent and VRRP child).
+    fn pids(&self, i: usize) -> Vec<i32> {
+        let mut v: Vec<i32> = self.procs[i]
+            .as_ref()
+            .map(|p| p.pid())
+            .into_iter()
+            .collect();
+        for f in [self.nodes[i].daemon_pid(), self.nodes[i].dir.join("ka.pid")] {
+            if let Ok(t) = std::fs::read_to_string(f) {
+                if let Ok(p) = t.trim().parse() {
+                    if !v.contains(&p) {
+                        v.push(p);
+                    }
+                }
+            }
+        }
+        v
+    }
+
+    fn fail(&mut self, i: usize, how: Failure) {
+        match how {
+            Failure::Kill9 => {
+                for p in self.pids(i) {
+                    // SAFETY: kill(2) on daemons this bench started.
+                    unsafe { libc::kill(p, libc::SIGKILL) };
+                }
+                if let Some(p) = self.procs[i].as_mut() {
+                    p.kill9();
+                }
+            }
+            Failure::Term => {
+                if let Some(p) = self.procs[i].as_ref() {
+                    let _ = p.signal(libc::SIGTERM);
+                }
+            }
+        }
+    }
+
+    fn reap(&mut self, i: usize) {
+        if let Some(mut p) = self.procs[i].take() {
+            p.terminate(Duration::from_secs(3));
+        }
+        // kill -9 left the VIP: remove it so the next round starts clean
+        let _ = self.lab.ip(
+            self.lab.router_ns(i),
+            &["addr", "del", "192.0.2.200/24", "dev", "eth0"],
+        );
+    }
+
+    /// RSS (kB) and CPU seconds of the daemon's processes on router `i`.
+    fn usage(&self, i: usize) -> (u64, f64) {
+        let mut rss = 0;
+        let mut cpu = 0.0;
+        for p in self.pids(i) {
+            if let Ok(s) = std::fs::read_to_string(format!("/proc/{p}/status")) {
+                rss += s
+                    .lines()
+                    .find(|l| l.starts_with("VmRSS:"))
+                    .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+                    .unwrap_or(0);
+            }
+            if let Ok(s) = std::fs::read_to_string(format!("/proc/{p}/stat")) {
+                let after = s.rsplit(')').next().unwrap_or("");
+                let f: Vec<&str> = after.split_whitespace().collect();
+                let ticks: f64 = f.get(11).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0)
+                    + f.get(12).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
+                // SAFETY: sysconf has no preconditions.
+                let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+                cpu += ticks / hz.max(1.0);
+            }
+        }
+        (rss, cpu)
+    }
+}
+
+impl Drop for Bed {
+    fn drop(&mut self) {
+        for i in 0..2 {
+            self.reap(i);
+            if let Ok(p) = std::fs::read_to_string(self.nodes[i].nginx_pid()) {
+                if let Ok(p) = p.trim().parse::<i32>() {
+                    // SAFETY: kill(2) on the nginx this bench started.
+                    unsafe { libc::kill(p, libc::SIGTERM) };
+                }
+            }
+        }
+    }
+}
+
+fn vrrp(p: &Packet) -> Option<(Ipv4Addr, u8)> {
+    if p.ethertype()? != 0x0800 || p.ip_proto()? != 112 {
+        return None;
+    }
+    let ip = p.eth_payload();
+    let ihl = usize::from(ip.first()? & 0x0f) * 4;
+    let src = Ipv4Addr::new(*ip.get(12)?, *ip.get(13)?, *ip.get(14)?, *ip.get(15)?);
+    Some((src, *ip.get(ihl + 2)?))
+}
+
+fn is_garp(p: &Packet) -> bool {
+    p.ethertype() == Some(0x0806)
+        && keepvip_wire::ArpFrame::parse(&p.data).is_some_and(|a| a.is_gratuitous())
+}
+
+fn enter(ns: String) -> impl FnOnce() -> std::io::Result<()> + Send + 'static {
+    move || {
+        let f = std::fs::File::open(format!("/run/netns/{ns}"))?;
+        nix::sched::setns(f, nix::sched::CloneFlags::CLONE_NEWNET).map_err(std::io::Error::from)
+    }
+}
+
+fn one(bed: &mut Bed, how: Failure) -> Result<Sample, String> {
+    bed.start(0)?;
+    bed.wait_master(0)?;
+    std::thread::sleep(Duration::from_millis(700));
+    let client = bed.lab.client_ns().unwrap_or_default().to_string();
+    let cap = bed
+        .lab
+        .capture(&client, "eth0", "vrrp or arp")
+        .map_err(err("capture"))?;
+    let probe = Probe::start(
+        SocketAddr::new(IpAddr::V4(VIP), 80),
+        Duration::from_millis(5),
+        Duration::from_millis(100),
+        Duration::from_secs(20),
+        enter(client),
+    )
+    .map_err(err("probe"))?;
+    std::thread::sleep(Duration::from_millis(400));
+    let failed_at = probe.elapsed();
+    bed.fail(0, how);
+    // after kill -9 the old master keeps its (stale) VIP: wait for r2 only
+    bed.lab
+        .wait_for("r2 takes the VIP", Duration::from_secs(15), || {
+            bed.has_vip(1)
+        })
+        .map_err(err("failover"))?;
+    std::thread::sleep(Duration::from_millis(300));
+    let samples = probe.finish();
+    let packets = cap.stop().map_err(err("capture"))?;
+    bed.reap(0);
+    let (mdi, skew) = mdi_skew();
+    let t = |p: &Packet| p.ts.as_secs_f64();
+    let old: Vec<&Packet> = packets
+        .iter()
+        .filter(|p| vrrp(p).is_some_and(|(s, _)| s == R1))
+        .collect();
+    let deadline = match how {
+        Failure::Kill9 => old
+            .iter()
+            .rev()
+            .find(|p| vrrp(p).is_some_and(|(_, pr)| pr > 0))
+            .map(|p| t(p) + mdi),
+        Failure::Term => old
+            .iter()
+            .find(|p| vrrp(p).is_some_and(|(_, pr)| pr == 0))
+            .map(|p| t(p) + skew),
+    };
+    let first_new = packets
+        .iter()
+        .find(|p| vrrp(p).is_some_and(|(s, pr)| s == R2 && pr > 0));
+    let lateness_ms = match (deadline, first_new) {
+        (Some(d), Some(f)) => Some((t(f) - d) * 1000.0),
+        _ => None,
+    };
+    let garp_ms = first_new.and_then(|f| {
+        packets
+            .iter()
+            .find(|p| t(p) >= t(f) && is_garp(p))
+            .map(|g| (t(g) - t(f)) * 1000.0)
+    });
+    let http_ms = samples
+        .iter()
+        .find(|s| s.at >= failed_at && s.page.as_deref() == Some("node r2"))
+        .map(|s| (s.at - failed_at).as_secs_f64() * 1000.0);
+    Ok(Sample {
+        lateness_ms,
+        garp_ms,
+        http_ms,
+    })
+}
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(|a, b| a.total_cmp(b));
+    Some(v[v.len() / 2])
+}
+
+fn fmt(v: Vec<f64>) -> String {
+    let n = v.len();
+    let max = v.iter().cloned().fold(f64::NAN, f64::max);
+    match median(v) {
+        Some(m) => format!("{m:7.2} ms (max {max:.2}, n={n})"),
+        None => "      -".into(),
+    }
+}
+
+/// Run the benchmark and print the table; the exit code.
+pub fn run(reps: usize) -> i32 {
+    if !netlab::is_root() {
+        eprintln!("keepvip lab --bench: needs root");
+        return 1;
+    }
+    for prog in ["nginx", "keepalived", "tcpdump"] {
+        if !netlab::have_program(prog) {
+            eprintln!("keepvip lab --bench: {prog} is not installed (apt-get install nginx-light keepalived tcpdump)");
+            return 1;
+        }
+    }
+    let Ok(exe) = std::env::current_exe() else {
+        return 1;
+    };
+    let base = std::env::temp_dir().join(format!("kvbench-{}", std::process::id()));
+    println!("failover benchmark: VRRPv3 advert_int {ADVERT} s, priorities 100/90, {reps} repetitions per case; client captures on its eth0");
+    let mut rows = Vec::new();
+    for daemon in [Daemon::Keepvip, Daemon::Keepalived] {
+        let mut bed = match Bed::new(daemon, &exe, &base) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("keepvip lab --bench: {e}");
+                return 1;
+            }
+        };
+        if let Err(e) = bed.start(1) {
+            eprintln!("{e}");
+            return 1;
+        }
+        for how in [Failure::Kill9, Failure::Term] {
+            let mut s = Vec::new();
+            for _ in 0..reps {
+                match one(&mut bed, how) {
+                    Ok(x) => s.push(x),
+                    Err(e) => eprintln!("  {daemon:?} {how:?}: {e}"),
+                }
+            }
+            rows.push((daemon, how, s));
+        }
+        // steady state: r1 master for 10 s
+        if bed.start(0).is_ok() && bed.wait_master(0).is_ok() {
+            std::thread::sleep(Duration::from_secs(1));
+            let (_, c0) = bed.usage(0);
+            let t0 = Instant::now();
+            std::thread::sleep(Duration::from_secs(10));
+            let (rss, c1) = bed.usage(0);
+            let pct = (c1 - c0) / t0.elapsed().as_secs_f64() * 100.0;
+            println!("{daemon:?}: master steady state, 1 instance at 0.1 s: RSS {:.1} MB, CPU {pct:.2} % of one core", rss as f64 / 1024.0);
+        }
+    }
+    println!(
+        "\n{:<11} {:<6} {:<34} {:<34} {:<34}",
+        "daemon",
+        "fail",
+        "takeover lateness (median)",
+        "first GARP after advert",
+        "first HTTP 200 from new master"
+    );
+    for (d, how, s) in rows {
+        println!(
+            "{:<11} {:<6} {:<34} {:<34} {:<34}",
+            format!("{d:?}"),
+            format!("{how:?}"),
+            fmt(s.iter().filter_map(|x| x.lateness_ms).collect()),
+            fmt(s.iter().filter_map(|x| x.garp_ms).collect()),
+            fmt(s.iter().filter_map(|x| x.http_ms).collect()),
+        );
+    }
+    let _ = std::fs::remove_dir_all(&base);
+    let _ = probe::fetch;
+    0
+}
