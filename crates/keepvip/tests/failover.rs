@@ -407,13 +407,21 @@ fn interop(version: u8, adv: &str, keepvip_master: bool) {
     };
     t.wait_vip(0, vip(), true, Duration::from_secs_f64(mdi * 2.0 + 3.0));
     t.wait_vip(1, vip(), false, Duration::from_secs(2));
-    // hard failover of the keepvip side when it is master
-    if keepvip_master {
-        m.kill9();
-        t.wait_vip(1, vip(), true, Duration::from_secs_f64(mdi + 2.0));
-    } else {
-        m.terminate(Duration::from_secs(2));
+    // hard failover of the master, whichever daemon it is (keepalived: its
+    // parent and VRRP child both get kill -9)
+    if !keepvip_master {
+        for f in ["ka1.pid", "ka1.vrrp.pid"] {
+            if let Some(pid) = std::fs::read_to_string(t.dir.join(f))
+                .ok()
+                .and_then(|p| p.trim().parse::<i32>().ok())
+            {
+                // SAFETY: kill(2) on the keepalived this test started.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+        }
     }
+    m.kill9();
+    t.wait_vip(1, vip(), true, Duration::from_secs_f64(mdi + 2.0));
     b.terminate(Duration::from_secs(2));
 }
 
@@ -435,4 +443,32 @@ fn interop_keepalived_v2_keepvip_master() {
 #[test]
 fn interop_keepalived_v2_keepalived_master() {
     interop(2, "1", false);
+}
+
+#[test]
+fn equal_priorities_the_higher_primary_ip_wins() {
+    let Some(t) = Ctx::new("equal", 2) else {
+        return;
+    };
+    let c = conf(100, 3, "0.1", "");
+    let c1 = t.write("r1.conf", &c);
+    let c2 = t.write("r2.conf", &c);
+    // r2 (192.0.2.12) is cut off the LAN: both become MASTER
+    t.lab.partition(1, 0).unwrap();
+    let mut r1 = t.keepvip(0, &c1);
+    let mut r2 = t.keepvip(1, &c2);
+    t.wait_vip(0, vip(), true, Duration::from_secs(5));
+    t.wait_vip(1, vip(), true, Duration::from_secs(5));
+    // the LAN heals: the equal-priority tie-break keeps the higher IP
+    t.lab.heal(1, 0).unwrap();
+    t.wait_vip(0, vip(), false, Duration::from_secs(2));
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(t.has(1, vip()) && !t.has(0, vip()), "{}", t.logs());
+    let log = std::fs::read_to_string(t.dir.join("r1.log")).unwrap();
+    assert!(
+        log.contains("with same priority 100 but higher IP address than ours"),
+        "{log}"
+    );
+    r1.terminate(Duration::from_secs(2));
+    r2.terminate(Duration::from_secs(2));
 }
