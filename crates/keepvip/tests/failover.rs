@@ -472,3 +472,31 @@ fn equal_priorities_the_higher_primary_ip_wins() {
     r1.terminate(Duration::from_secs(2));
     r2.terminate(Duration::from_secs(2));
 }
+
+#[test]
+fn virtual_routes_and_excluded_vips_follow_the_master() {
+    let Some(t) = Ctx::new("routes", 1) else {
+        return;
+    };
+    let extra = "    virtual_ipaddress_excluded {\n        2001:db8::77/64\n    }\n    virtual_routes {\n        203.0.113.0/24 via 192.0.2.1 dev eth0\n    }\n";
+    let c1 = t.write("r1.conf", &conf(150, 3, "0.1", extra));
+    let mut r1 = t.keepvip(0, &c1);
+    t.wait_vip(0, vip(), true, Duration::from_secs(5));
+    let ns = t.lab.router_ns(0).to_string();
+    let route = || {
+        t.lab
+            .ip(&ns, &["route", "show", "203.0.113.0/24"])
+            .map(|o| String::from_utf8_lossy(&o.stdout).contains("via 192.0.2.1"))
+            .unwrap_or(false)
+    };
+    t.lab
+        .wait_for("virtual route", Duration::from_secs(2), route)
+        .unwrap_or_else(|e| panic!("{e}\n{}", t.logs()));
+    assert!(t.has(0, "2001:db8::77".parse().unwrap()));
+    r1.terminate(Duration::from_secs(2));
+    assert!(!route(), "route left behind");
+    assert!(
+        !t.has(0, "2001:db8::77".parse().unwrap()),
+        "excluded VIP left behind"
+    );
+}
