@@ -600,3 +600,81 @@ fn track_file_process_and_interface_change_the_priority() {
     logged("(VI_2) Changing effective priority from 200 to 170");
     d.terminate(Duration::from_secs(2));
 }
+
+#[test]
+fn script_security_refuses_writable_scripts_and_user_is_applied() {
+    if !is_root() {
+        eprintln!("SKIPPED: needs root");
+        return;
+    }
+    let lab = Lab::new(LabSpec::new("kvss", 1, 1, false)).unwrap();
+    let dir = lab.path("sec");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // a world-writable script: refused with enable_script_security
+    let unsafe_script = dir.join("unsafe.sh");
+    std::fs::write(&unsafe_script, "#!/bin/sh\nexit 0\n").unwrap();
+    std::fs::set_permissions(&unsafe_script, std::fs::Permissions::from_mode(0o777)).unwrap();
+    // a safe one that records who runs it
+    let who = dir.join("who.txt");
+    let safe = dir.join("safe.sh");
+    std::fs::write(
+        &safe,
+        format!("#!/bin/sh\nid -u > {}\nexit 0\n", who.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&safe, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // world-writable so `nobody` can record its uid
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let conf = dir.join("k.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "global_defs {{\n enable_script_security\n}}\n\
+             vrrp_script chk_unsafe {{\n script \"{}\"\n interval 1\n weight -10\n}}\n\
+             vrrp_script chk_who {{\n script \"{}\"\n interval 1\n user nobody\n}}\n\
+             vrrp_instance VI_1 {{\n interface eth0\n virtual_router_id 1\n priority 100\n advert_int 0.1\n version 3\n track_script {{\n  chk_unsafe\n  chk_who\n }}\n virtual_ipaddress {{\n  192.0.2.201\n }}\n}}\n",
+            unsafe_script.display(),
+            safe.display()
+        ),
+    )
+    .unwrap();
+    let log = dir.join("k.log");
+    let mut d = lab
+        .spawn(
+            lab.router_ns(0),
+            &[
+                KEEPVIP,
+                "-n",
+                "-l",
+                "-G",
+                "-f",
+                conf.to_str().unwrap(),
+                "--control-socket",
+                dir.join("k.sock").to_str().unwrap(),
+            ],
+            SpawnOpts::to_log(log.clone()),
+        )
+        .unwrap();
+    lab.wait_for("unsafe script refused", Duration::from_secs(5), || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .contains("Unsafe permissions found for script")
+    })
+    .unwrap_or_else(|e| panic!("{e}\n{}", std::fs::read_to_string(&log).unwrap_or_default()));
+    // chk_who runs as `nobody`: the security check only guards root scripts
+    lab.wait_for("chk_who ran", Duration::from_secs(5), || {
+        std::fs::read_to_string(&who).is_ok_and(|t| !t.trim().is_empty())
+    })
+    .unwrap_or_else(|e| panic!("{e}\n{}", std::fs::read_to_string(&log).unwrap_or_default()));
+    let nobody = nix::unistd::User::from_name("nobody")
+        .unwrap()
+        .unwrap()
+        .uid
+        .as_raw();
+    assert_eq!(
+        std::fs::read_to_string(&who).unwrap().trim(),
+        nobody.to_string()
+    );
+    d.terminate(Duration::from_secs(2));
+}

@@ -66,6 +66,8 @@ struct Daemon {
     /// must not look like "someone deleted our VIP"
     own_removals: Vec<(IpAddr, std::time::Instant)>,
     garp_queue: Vec<(std::time::Instant, IfaceId, Vec<IpAddr>, u32, Duration)>,
+    /// `*_fifo_script` processes, sent SIGTERM on exit
+    fifo_children: Vec<tokio::process::Child>,
 }
 
 fn load(opts: &Options) -> Result<keepvip_conf::Loaded, DaemonError> {
@@ -186,8 +188,9 @@ impl Daemon {
         }
         for s in self.config.scripts.clone() {
             let tx = self.trackers_tx.clone();
+            let policy = self.policy();
             self.script_tasks
-                .push(tokio::spawn(scripts::run_script(s, tx)));
+                .push(tokio::spawn(scripts::run_script(s, policy, tx)));
         }
         for f in self.config.track_files.clone() {
             let tx = self.trackers_tx.clone();
@@ -198,6 +201,39 @@ impl Daemon {
             let tx = self.trackers_tx.clone();
             self.script_tasks
                 .push(tokio::spawn(super::trackers::run_track_process(p, tx)));
+        }
+    }
+
+    fn policy(&self) -> scripts::ScriptPolicy {
+        scripts::ScriptPolicy {
+            default_user: self.config.global.script_user.clone(),
+            security: self.config.global.script_security,
+        }
+    }
+
+    /// Start the FIFO reader scripts (they get the FIFO path as last argument).
+    fn start_fifo_scripts(&mut self) {
+        let policy = self.policy();
+        for fifo in [
+            &self.config.global.vrrp_notify_fifo,
+            &self.config.global.notify_fifo,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            // keepalived creates a missing FIFO
+            if !fifo.path.exists() {
+                if let Err(e) =
+                    nix::unistd::mkfifo(&fifo.path, nix::sys::stat::Mode::from_bits_truncate(0o600))
+                {
+                    tracing::warn!("cannot create notify FIFO {}: {e}", fifo.path.display());
+                }
+            }
+            if let Some(cmd) = &fifo.script {
+                if let Some(ch) = scripts::start_fifo_script(&policy, cmd, &fifo.path) {
+                    self.fifo_children.push(ch);
+                }
+            }
         }
     }
 
@@ -619,13 +655,15 @@ impl Daemon {
             NotifyState::Deleted => &n.deleted,
             NotifyState::MasterRxLowerPri => &n.master_rx_lower_pri,
         };
+        let policy = self.policy();
         if let Some(cmd) = specific {
-            scripts::notify(cmd, &[]);
+            scripts::notify(&policy, cmd, &[]);
         }
         if state != NotifyState::MasterRxLowerPri {
             if let Some(g) = &n.generic {
                 let prio = if kind == "GROUP" { 0 } else { priority };
                 scripts::notify(
+                    &policy,
                     g,
                     &[
                         kind.to_string(),
@@ -783,6 +821,7 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
         opts,
         own_removals: Vec::new(),
         garp_queue: Vec::new(),
+        fifo_children: Vec::new(),
     };
     // scripts that start failed (init_fail) are known before the start
     for s in &d.config.scripts {
@@ -828,6 +867,7 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
     }
     d.feed_interfaces(now);
     d.open_sockets();
+    d.start_fifo_scripts();
     d.router.start(timer::now());
     d.start_scripts();
     let (ctl_tx, mut ctl_rx) = mpsc::channel::<control::Pending>(16);
@@ -887,6 +927,12 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
         }
     } else {
         d.drain().await;
+    }
+    for ch in &d.fifo_children {
+        if let Some(pid) = ch.id() {
+            // SAFETY: kill(2) on the FIFO script this daemon started.
+            unsafe { libc::kill(pid as i32, libc::SIGTERM) };
+        }
     }
     let _ = std::fs::remove_file(&d.opts.control_socket);
     tracing::info!("Stopped");

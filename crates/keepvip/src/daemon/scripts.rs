@@ -60,9 +60,120 @@ fn which(prog: &str) -> Option<std::path::PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// Who scripts run as: `user USER [GROUP]` on the script or notify line,
+/// else global `script_user`, else keepalived's default: the user
+/// `keepalived_script` if it exists, else root.
+#[derive(Debug, Clone, Default)]
+pub struct ScriptPolicy {
+    /// global_defs script_user
+    pub default_user: Option<(String, Option<String>)>,
+    /// enable_script_security
+    pub security: bool,
+}
+
+/// uid and gid for a user (and optional group) name.
+pub fn resolve_user(user: &str, group: Option<&str>) -> Result<(u32, u32), String> {
+    let u = nix::unistd::User::from_name(user)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("user `{user}` does not exist"))?;
+    let gid = match group {
+        Some(g) => nix::unistd::Group::from_name(g)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("group `{g}` does not exist"))?
+            .gid
+            .as_raw(),
+        None => u.gid.as_raw(),
+    };
+    Ok((u.uid.as_raw(), gid))
+}
+
+impl ScriptPolicy {
+    /// The (uid, gid) a script runs as; None = the daemon's own user.
+    pub fn identity(
+        &self,
+        user: Option<&str>,
+        group: Option<&str>,
+    ) -> Result<Option<(u32, u32)>, String> {
+        if let Some(u) = user {
+            return resolve_user(u, group).map(Some);
+        }
+        if let Some((u, g)) = &self.default_user {
+            return resolve_user(u, g.as_deref()).map(Some);
+        }
+        Ok(resolve_user("keepalived_script", None).ok())
+    }
+
+    /// keepalived's check with enable_script_security: a script run as
+    /// root must not be replaceable by anyone else (the file and every
+    /// directory above it owned by root and not group/other-writable).
+    pub fn insecure(&self, line: &str, runs_as_root: bool) -> Option<String> {
+        if !runs_as_root {
+            return None;
+        }
+        let prog = line.split_whitespace().next()?;
+        let path = if prog.contains('/') {
+            std::path::PathBuf::from(prog)
+        } else {
+            which(prog)?
+        };
+        use std::os::unix::fs::MetadataExt;
+        let mut p = Some(path.as_path());
+        while let Some(cur) = p {
+            if let Ok(m) = std::fs::metadata(cur) {
+                // a sticky directory (/tmp) stops others replacing root's entries
+                let sticky_dir = m.is_dir() && m.mode() & 0o1000 != 0;
+                if m.uid() != 0 || (m.mode() & 0o022 != 0 && !sticky_dir) {
+                    return Some(format!("{} is writable by a non-root user", cur.display()));
+                }
+            }
+            p = cur.parent();
+        }
+        None
+    }
+
+    /// Apply identity and security to a command; Err = must not run.
+    pub fn prepare(
+        &self,
+        c: &mut Command,
+        line: &str,
+        user: Option<&str>,
+        group: Option<&str>,
+    ) -> Result<(), String> {
+        let id = self.identity(user, group)?;
+        // SAFETY: geteuid has no preconditions.
+        let daemon_root = unsafe { libc::geteuid() } == 0;
+        let as_root = match id {
+            Some((uid, _)) => uid == 0,
+            None => daemon_root,
+        };
+        if self.security {
+            if let Some(why) = self.insecure(line, as_root) {
+                return Err(format!(
+                    "Unsafe permissions found for script '{line}': {why} - disabling"
+                ));
+            }
+        }
+        if let Some((uid, gid)) = id {
+            if daemon_root {
+                c.uid(uid).gid(gid);
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Run a notify command in the background (never awaited).
-pub fn notify(cmd: &NotifyCmd, extra: &[String]) {
+pub fn notify(policy: &ScriptPolicy, cmd: &NotifyCmd, extra: &[String]) {
     let mut c = command(&cmd.command, extra);
+    if let Err(e) = policy.prepare(
+        &mut c,
+        &cmd.command,
+        cmd.user.as_deref(),
+        cmd.group.as_deref(),
+    ) {
+        tracing::warn!("{e}");
+        return;
+    }
     match c.spawn() {
         Ok(mut child) => {
             tokio::spawn(async move {
@@ -98,8 +209,11 @@ enum Outcome {
     CannotRun(String),
 }
 
-async fn run_once(s: &VrrpScript) -> Outcome {
+async fn run_once(s: &VrrpScript, policy: &ScriptPolicy) -> Outcome {
     let mut c = command(&s.script, &[]);
+    if let Err(e) = policy.prepare(&mut c, &s.script, s.user.as_deref(), s.group.as_deref()) {
+        return Outcome::CannotRun(e);
+    }
     let mut child = match c.spawn() {
         Ok(ch) => ch,
         Err(e) => return Outcome::CannotRun(e.to_string()),
@@ -123,7 +237,11 @@ async fn run_once(s: &VrrpScript) -> Outcome {
 
 /// Run `s` every interval forever, reporting Up/Down changes after
 /// rise/fall consecutive results.
-pub async fn run_script(s: VrrpScript, tx: mpsc::Sender<(TrackerKey, TrackerState)>) {
+pub async fn run_script(
+    s: VrrpScript,
+    policy: ScriptPolicy,
+    tx: mpsc::Sender<(TrackerKey, TrackerState)>,
+) {
     let key = TrackerKey::Script(s.name.clone());
     let mut up = !s.init_fail;
     let mut reported = false;
@@ -133,7 +251,7 @@ pub async fn run_script(s: VrrpScript, tx: mpsc::Sender<(TrackerKey, TrackerStat
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        let out = run_once(&s).await;
+        let out = run_once(&s, &policy).await;
         let code = match &out {
             Outcome::Ok => 0,
             Outcome::Failed(c) => *c,
@@ -183,6 +301,32 @@ pub async fn run_script(s: VrrpScript, tx: mpsc::Sender<(TrackerKey, TrackerStat
                 return;
             }
             reported = true;
+        }
+    }
+}
+
+/// Start a `*_fifo_script`: it gets the FIFO path as its last argument and
+/// is sent SIGTERM when the daemon stops.
+pub fn start_fifo_script(
+    policy: &ScriptPolicy,
+    cmd: &NotifyCmd,
+    fifo: &std::path::Path,
+) -> Option<tokio::process::Child> {
+    let mut c = command(&cmd.command, &[fifo.display().to_string()]);
+    if let Err(e) = policy.prepare(
+        &mut c,
+        &cmd.command,
+        cmd.user.as_deref(),
+        cmd.group.as_deref(),
+    ) {
+        tracing::warn!("{e}");
+        return None;
+    }
+    match c.spawn() {
+        Ok(ch) => Some(ch),
+        Err(e) => {
+            tracing::warn!("cannot run notify FIFO script `{}`: {e}", cmd.command);
+            None
         }
     }
 }
