@@ -1,54 +1,28 @@
-//! Source files, spans and diagnostics (`file:line:col: error: message`,
-//! the source line and a caret under the offending token).
+//! Diagnostics: `file:line:col: error: message`, the source line and a
+//! caret under the offending token, optional `= note:` / `= help:` lines.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
 
-/// Where a token came from. Lines and columns are 1-based.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
-pub struct Span {
-    /// index into [`Sources`]
-    pub file: u32,
-    /// line
-    pub line: u32,
-    /// column (characters)
-    pub col: u32,
-    /// length in characters (at least 1 when rendered)
-    pub len: u32,
-}
-
-/// Every file read, so diagnostics can quote their lines.
-#[derive(Debug, Clone, Default)]
-pub struct Sources {
-    files: Vec<(PathBuf, String)>,
-}
-
-impl Sources {
-    /// Register a file's text; returns its index.
-    pub fn add(&mut self, path: PathBuf, text: String) -> u32 {
-        self.files.push((path, text));
-        self.files.len() as u32 - 1
-    }
-
-    /// Path of file `i`.
-    pub fn path(&self, i: u32) -> Option<&std::path::Path> {
-        self.files.get(i as usize).map(|(p, _)| p.as_path())
-    }
-
-    /// A line of a file.
-    pub fn line(&self, file: u32, line: u32) -> Option<&str> {
-        let (_, text) = self.files.get(file as usize)?;
-        text.lines().nth(line.checked_sub(1)? as usize)
-    }
-}
+pub use crate::source::Sources;
+pub use crate::span::Span;
 
 /// Error or warning.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub enum Severity {
     /// the configuration is invalid
     Error,
     /// accepted, but something was changed or ignored
     Warning,
+}
+
+impl Severity {
+    /// `error` / `warning`
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
 }
 
 /// One message about the configuration.
@@ -60,8 +34,12 @@ pub struct Diagnostic {
     pub message: String,
     /// where (None: not tied to a token)
     pub span: Option<Span>,
+    /// `note:` line (background, e.g. what keepalived does)
+    pub note: Option<String>,
     /// `help:` line (e.g. "did you mean `virtual_ipaddress`?")
     pub help: Option<String>,
+    /// the suggested replacement keyword, when there is one
+    pub suggestion: Option<String>,
     /// an unknown keyword: an error for `check`, a warning at run time
     pub unknown_keyword: bool,
 }
@@ -73,7 +51,9 @@ impl Diagnostic {
             severity: Severity::Error,
             message: message.into(),
             span,
+            note: None,
             help: None,
+            suggestion: None,
             unknown_keyword: false,
         }
     }
@@ -86,19 +66,48 @@ impl Diagnostic {
         }
     }
 
+    /// An unknown keyword, with a "did you mean" when one is close.
+    pub fn unknown_keyword(span: Span, word: &str, context: &str, known: &[&str]) -> Self {
+        let mut d = Diagnostic::error(Some(span), format!("unknown keyword `{word}` in {context}"));
+        d.unknown_keyword = true;
+        if let Some(s) = suggest(word, known) {
+            d.help = Some(format!("did you mean `{s}`?"));
+            d.suggestion = Some(s.to_string());
+        }
+        d
+    }
+
     /// Add a help line.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
 
-    /// `file:line:col: error: message` with the source line and a caret.
+    /// Add a note line.
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.note = Some(note.into());
+        self
+    }
+
+    /// Is this an error for `keepvip check` (`strict`) or at run time?
+    pub fn is_error(&self, strict: bool) -> bool {
+        if self.unknown_keyword {
+            strict
+        } else {
+            self.severity == Severity::Error
+        }
+    }
+
+    /// Render with the severity this diagnostic has.
     pub fn render(&self, sources: &Sources) -> String {
+        self.render_as(self.severity, sources)
+    }
+
+    /// `file:line:col: error: message`, the source line with a caret under
+    /// the span, then the note and help lines.
+    pub fn render_as(&self, severity: Severity, sources: &Sources) -> String {
         let mut out = String::new();
-        let sev = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
+        let sev = severity.as_str();
         match self.span.and_then(|s| sources.path(s.file).map(|p| (s, p))) {
             Some((s, path)) => {
                 let _ = writeln!(
@@ -111,24 +120,25 @@ impl Diagnostic {
                 );
                 if let Some(text) = sources.line(s.file, s.line) {
                     let gutter = s.line.to_string();
-                    let _ = writeln!(out, "{} |", " ".repeat(gutter.len()));
+                    let blank = " ".repeat(gutter.len());
+                    let _ = writeln!(out, "{blank} |");
                     let _ = writeln!(out, "{gutter} | {text}");
                     let pad: String = text
                         .chars()
                         .take(s.col.saturating_sub(1) as usize)
                         .map(|c| if c == '\t' { '\t' } else { ' ' })
                         .collect();
-                    let _ = writeln!(
-                        out,
-                        "{} | {pad}{}",
-                        " ".repeat(gutter.len()),
-                        "^".repeat(s.len.max(1) as usize)
-                    );
+                    let avail = text.chars().count().saturating_sub(pad.chars().count());
+                    let carets = (s.len as usize).min(avail.max(1)).max(1);
+                    let _ = writeln!(out, "{blank} | {pad}{}", "^".repeat(carets));
                 }
             }
             None => {
                 let _ = writeln!(out, "{sev}: {}", self.message);
             }
+        }
+        if let Some(n) = &self.note {
+            let _ = writeln!(out, "  = note: {n}");
         }
         if let Some(h) = &self.help {
             let _ = writeln!(out, "  = help: {h}");
@@ -152,12 +162,54 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-/// The closest known keyword, if close enough to be a typo.
+/// The closest known keyword, if close enough to be a typo: an edit
+/// distance of at most 2 (or a fifth of the keyword's length), compared
+/// case-insensitively.
 pub fn suggest<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
+    if word.is_empty() || word.chars().count() > 64 {
+        return None;
+    }
+    let lower = word.to_ascii_lowercase();
     known
         .iter()
-        .map(|k| (edit_distance(word, k), *k))
+        .map(|k| (edit_distance(&lower, k), *k))
+        .filter(|(d, k)| *d > 0 || lower != word && lower == *k)
         .filter(|(d, k)| *d <= 2.max(k.len() / 5))
         .min_by_key(|(d, _)| *d)
         .map(|(_, k)| k)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions() {
+        let known = ["virtual_ipaddress", "virtual_router_id", "priority"];
+        assert_eq!(
+            suggest("virtual_ipadress", &known),
+            Some("virtual_ipaddress")
+        );
+        assert_eq!(suggest("priorty", &known), Some("priority"));
+        assert_eq!(suggest("PRIORITY", &known), Some("priority"));
+        assert_eq!(suggest("banana", &known), None);
+        assert_eq!(suggest("", &known), None);
+    }
+
+    #[test]
+    fn render_with_caret() {
+        let mut s = Sources::default();
+        let f = s.add("k.conf".into(), "a\n  priorty 5\n".into());
+        let d = Diagnostic::unknown_keyword(
+            Span::new(f, 2, 3, 7),
+            "priorty",
+            "vrrp_instance",
+            &["priority"],
+        );
+        let r = d.render(&s);
+        assert_eq!(
+            r,
+            "k.conf:2:3: error: unknown keyword `priorty` in vrrp_instance\n  |\n2 |   priorty 5\n  |   ^^^^^^^\n  = help: did you mean `priority`?\n"
+        );
+    }
 }

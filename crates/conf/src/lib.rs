@@ -1,19 +1,48 @@
-//! keepvip-conf: reads keepalived.conf (the VRRP side).
+//! keepvip-conf: reads keepalived.conf (the VRRP side) the way keepalived
+//! 2.2.x does, and tells what is wrong with it the way rustc does.
 //!
-//! preprocess + lex (`lexer`) → statement tree (`tree`) → typed model with
-//! keepalived's defaults and checks (`model`) → proto's `RouterConfig`.
-//! Every diagnostic carries file, line and column (`diag`).
+//! ```text
+//! files ──preprocess──▶ logical lines ──lexer──▶ tokens ──tree──▶ statements
+//!   ──parse──▶ Model ──validate──▶ Model (defaults, fix-ups) ──lower──▶ Config
+//!                                                          (RouterConfig + daemon side)
+//! ```
+//!
+//! - [`preprocess`]: comments, `include` with globs, `@ID` / `@^ID`,
+//!   `$NAME=value` (multi-line), `$NAME` / `${NAME}`, `~SEQ`, `~LST`;
+//!   every character remembers its file, line and column ([`Span`]).
+//! - [`lexer`] / [`tree`]: words, quotes, escapes, `{ }` blocks.
+//! - [`parse`]: the typed [`Model`] with per-keyword checks.
+//! - [`validate`]: keepalived's rules (defaults from `state`, advert_int
+//!   rounding, strict mode, families, duplicate VRIDs, undefined trackers).
+//! - [`lower`]: proto's `RouterConfig` and the daemon's [`Config`].
+//! - [`check`]: `keepvip check` / `-t` output and exit codes.
+//!
+//! Unknown keywords are errors for `keepvip check` ([`load_for_check`]) and
+//! warnings at run time ([`load`]), as in keepalived. Nothing here panics
+//! on any input.
 
 pub mod check;
 pub mod diag;
+pub mod keywords;
 pub mod lexer;
+pub mod lower;
 pub mod model;
+pub mod parse;
+pub mod preprocess;
+pub mod source;
+pub mod span;
 pub mod tree;
+pub mod validate;
 
 use std::path::{Path, PathBuf};
 
-pub use diag::{Diagnostic, Severity, Sources, Span};
-pub use model::Config;
+pub use diag::{Diagnostic, Severity};
+pub use lower::{Config, DaemonConfig};
+pub use model::Model;
+pub use source::Sources;
+pub use span::Span;
+
+use keepvip_proto::RouterConfig;
 
 /// How to read.
 #[derive(Debug, Clone, Default)]
@@ -25,12 +54,18 @@ pub struct LoadOptions {
 /// The result of reading a configuration.
 #[derive(Debug, Clone)]
 pub struct Loaded {
-    /// the model (also when there are errors, as far as it goes)
+    /// the resolved configuration: `config.router` is proto's
+    /// `RouterConfig`, the rest is for the daemon (also when there are
+    /// errors, as far as it goes)
     pub config: Config,
-    /// every message
+    /// the model as written (after validation)
+    pub model: Model,
+    /// every message, in file order
     pub diagnostics: Vec<Diagnostic>,
     /// the files read, for rendering
     pub sources: Sources,
+    /// read for `keepvip check`: unknown keywords are errors
+    pub strict: bool,
 }
 
 impl Loaded {
@@ -39,15 +74,44 @@ impl Loaded {
     pub fn error_count(&self, strict: bool) -> usize {
         self.diagnostics
             .iter()
-            .filter(|d| d.severity == Severity::Error && (strict || !d.unknown_keyword))
+            .filter(|d| d.is_error(strict))
             .count()
     }
 
-    /// Render every diagnostic.
+    /// Warnings (the complement of [`Loaded::error_count`]).
+    pub fn warning_count(&self, strict: bool) -> usize {
+        self.diagnostics.len() - self.error_count(strict)
+    }
+
+    /// Is the configuration usable at run time (no errors other than
+    /// unknown keywords)?
+    pub fn is_ok(&self) -> bool {
+        self.error_count(false) == 0
+    }
+
+    /// What the protocol core runs.
+    pub fn router(&self) -> &RouterConfig {
+        &self.config.router
+    }
+
+    /// The daemon-side configuration.
+    pub fn daemon(&self) -> &DaemonConfig {
+        &self.config
+    }
+
+    /// Render every diagnostic (unknown keywords as errors when read for
+    /// check, as warnings otherwise), without a summary line.
     pub fn render(&self) -> String {
         self.diagnostics
             .iter()
-            .map(|d| d.render(&self.sources))
+            .map(|d| {
+                let sev = if d.is_error(self.strict) {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                };
+                d.render_as(sev, &self.sources)
+            })
             .collect()
     }
 }
@@ -56,7 +120,7 @@ impl Loaded {
 #[derive(Debug, thiserror::Error)]
 pub enum Fatal {
     /// the main file could not be read
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {}: {source}", path.display())]
     Read {
         /// the file
         path: PathBuf,
@@ -79,38 +143,83 @@ pub fn short_hostname() -> String {
     name.split('.').next().unwrap_or("").to_string()
 }
 
-/// Read and check `path` (with its includes).
-pub fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, Fatal> {
-    let text = std::fs::read_to_string(path).map_err(|source| Fatal::Read {
+fn read_main(path: &Path) -> Result<String, Fatal> {
+    let bytes = std::fs::read(path).map_err(|source| Fatal::Read {
         path: path.to_path_buf(),
         source,
     })?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Read and check `path` with its includes, for the daemon: unknown
+/// keywords are warnings (keepalived runs with them too).
+pub fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, Fatal> {
+    let text = read_main(path)?;
     let id = opts.config_id.clone().unwrap_or_else(short_hostname);
-    Ok(build(path.to_path_buf(), text, &id, true))
+    Ok(build(path.to_path_buf(), text, &id, true, false))
 }
 
-/// Parse text without touching the filesystem (`include` is ignored):
-/// for tests and fuzzing.
+/// Read and check `path` with its includes, for `keepvip check`: unknown
+/// keywords are errors.
+pub fn load_for_check(path: &Path, opts: &LoadOptions) -> Result<Loaded, Fatal> {
+    let text = read_main(path)?;
+    let id = opts.config_id.clone().unwrap_or_else(short_hostname);
+    Ok(build(path.to_path_buf(), text, &id, true, true))
+}
+
+/// Parse text without touching the filesystem (`include` lines are
+/// ignored, the config id is empty): for tests and fuzzing. Unknown
+/// keywords count as errors (check semantics).
 pub fn parse_str(text: &str) -> Loaded {
-    build(PathBuf::from("<input>"), text.to_string(), "", false)
+    build(PathBuf::from("<input>"), text.to_string(), "", false, true)
 }
 
-fn build(path: PathBuf, text: String, id: &str, includes: bool) -> Loaded {
+/// [`parse_str`] with a config id for `@ID` lines.
+pub fn parse_str_with_id(text: &str, config_id: &str) -> Loaded {
+    build(
+        PathBuf::from("<input>"),
+        text.to_string(),
+        config_id,
+        false,
+        true,
+    )
+}
+
+fn build(path: PathBuf, text: String, id: &str, includes: bool, strict: bool) -> Loaded {
     let mut sources = Sources::default();
-    let (tokens, mut diagnostics) = {
-        let mut lx = lexer::Lexer::new(&mut sources, id);
-        lx.allow_includes = includes;
-        lx.text(path, text);
-        (
-            std::mem::take(&mut lx.tokens),
-            std::mem::take(&mut lx.diags),
-        )
+    let mut diagnostics = Vec::new();
+    let lines = {
+        let mut pp = preprocess::Preprocessor::new(&mut sources, &mut diagnostics, id);
+        if !includes {
+            pp = pp.without_includes();
+        }
+        pp.text(path, text);
+        std::mem::take(&mut pp.lines)
     };
+    let tokens = lexer::lex(&lines, &mut diagnostics);
     let nodes = tree::parse(&tokens, &mut diagnostics);
-    let config = model::Builder::new(&mut diagnostics).build(&nodes);
+    let mut model = parse::build(&nodes, &mut diagnostics);
+    validate::validate(&mut model, &mut diagnostics);
+    let config = lower::lower(&model);
+    for d in &mut diagnostics {
+        if d.unknown_keyword {
+            d.severity = if strict {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+        }
+    }
+    // file order; messages without a place last
+    diagnostics.sort_by_key(|d| match d.span {
+        Some(s) => (0, s.file, s.line, s.col),
+        None => (1, 0, 0, 0),
+    });
     Loaded {
         config,
+        model,
         diagnostics,
         sources,
+        strict,
     }
 }

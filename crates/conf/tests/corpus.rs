@@ -1,12 +1,19 @@
-//! The config corpus: every valid file loads with no error (unknown
-//! keywords count as errors, as in `keepvip check`), and every broken file
-//! reports its expected diagnostic at its expected place.
+//! The config corpus.
+//!
+//! - `corpus/valid/*.conf` load with no error under `keepvip check` rules
+//!   (unknown keywords are errors), read with config id `lb1`, and their
+//!   resolved configuration equals the reviewed snapshot next to them
+//!   (`*.json`; `UPDATE_SNAPSHOTS=1 cargo test -p keepvip-conf --test corpus`
+//!   rewrites them).
+//! - `corpus/invalid/*.conf` each report the diagnostics listed in their
+//!   `*.expect` (one per line: `LINE:COL: error: SUBSTRING`) at exactly
+//!   that place.
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use keepvip_conf::{load, LoadOptions, Loaded, Severity};
+use keepvip_conf::{load, load_for_check, LoadOptions, Loaded};
 use keepvip_proto::{AuthConfig, Family, StateHint, TrackerKey, Version};
 
 fn corpus(kind: &str) -> Vec<PathBuf> {
@@ -22,21 +29,21 @@ fn corpus(kind: &str) -> Vec<PathBuf> {
     v
 }
 
-fn load_id(p: &Path, id: &str) -> Loaded {
-    load(
-        p,
-        &LoadOptions {
-            config_id: Some(id.into()),
-        },
-    )
-    .unwrap()
+fn opts(id: &str) -> LoadOptions {
+    LoadOptions {
+        config_id: Some(id.into()),
+    }
+}
+
+fn check_id(p: &Path, id: &str) -> Loaded {
+    load_for_check(p, &opts(id)).unwrap()
 }
 
 fn valid(name: &str) -> Loaded {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/corpus/valid")
         .join(name);
-    load_id(&p, "lb1")
+    check_id(&p, "lb1")
 }
 
 #[test]
@@ -44,20 +51,19 @@ fn every_valid_config_loads_without_errors() {
     let files = corpus("valid");
     assert!(files.len() >= 30, "{}", files.len());
     for f in files {
-        let l = load_id(&f, "lb1");
+        let l = check_id(&f, "lb1");
         assert_eq!(l.error_count(true), 0, "{}:\n{}", f.display(), l.render());
         assert!(!l.config.router.instances.is_empty(), "{}", f.display());
     }
 }
 
-/// Each valid file's resolved model is a reviewed snapshot next to it
-/// (`UPDATE_SNAPSHOTS=1 cargo test -p keepvip-conf` rewrites them).
+/// Each valid file's resolved configuration is a reviewed snapshot.
 #[test]
 fn valid_configs_match_their_snapshots() {
     let update = std::env::var_os("UPDATE_SNAPSHOTS").is_some();
     let mut failures = Vec::new();
     for f in corpus("valid") {
-        let l = load_id(&f, "lb1");
+        let l = check_id(&f, "lb1");
         let json = serde_json::to_string_pretty(&l.config).unwrap() + "\n";
         let snap = f.with_extension("json");
         if update {
@@ -66,11 +72,20 @@ fn valid_configs_match_their_snapshots() {
         }
         match std::fs::read_to_string(&snap) {
             Ok(want) if want == json => {}
-            Ok(_) => failures.push(format!(
-                "{}: model differs from {}",
-                f.display(),
-                snap.display()
-            )),
+            Ok(want) => {
+                let first = want
+                    .lines()
+                    .zip(json.lines())
+                    .enumerate()
+                    .find(|(_, (a, b))| a != b)
+                    .map(|(n, (a, b))| format!("line {}: want `{a}`, got `{b}`", n + 1))
+                    .unwrap_or_else(|| "lengths differ".into());
+                failures.push(format!(
+                    "{}: resolved configuration differs from {} ({first})",
+                    f.display(),
+                    snap.display()
+                ));
+            }
             Err(_) => failures.push(format!(
                 "{}: no snapshot (run with UPDATE_SNAPSHOTS=1)",
                 f.display()
@@ -80,39 +95,48 @@ fn valid_configs_match_their_snapshots() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// `LINE:COL: error: TEXT`
+fn parse_expect(line: &str) -> Option<(u32, u32, &str)> {
+    let (l, rest) = line.split_once(':')?;
+    let (c, rest) = rest.split_once(':')?;
+    let text = rest.trim_start().strip_prefix("error:")?.trim();
+    Some((l.trim().parse().ok()?, c.trim().parse().ok()?, text))
+}
+
 #[test]
 fn every_invalid_config_reports_its_diagnostic_where_expected() {
     let files = corpus("invalid");
     assert!(files.len() >= 20, "{}", files.len());
+    let mut failures = Vec::new();
     for f in files {
-        let expect = std::fs::read_to_string(f.with_extension("expect")).unwrap();
-        let expect = expect.trim();
-        let l = load_id(&f, "lb1");
-        assert!(l.error_count(true) > 0, "{} should fail", f.display());
-        let (loc, text) = match expect.split_once(": ") {
-            Some((loc, t))
-                if loc.contains(':') && loc.chars().all(|c| c.is_ascii_digit() || c == ':') =>
-            {
-                (Some(loc), t)
+        let expect = std::fs::read_to_string(f.with_extension("expect"))
+            .unwrap_or_else(|_| panic!("{}: no .expect file", f.display()));
+        let l = check_id(&f, "lb1");
+        if l.error_count(true) == 0 {
+            failures.push(format!("{}: no error reported", f.display()));
+            continue;
+        }
+        for line in expect.lines().filter(|l| !l.trim().is_empty()) {
+            let Some((ln, col, text)) = parse_expect(line) else {
+                failures.push(format!("{}: bad expect line `{line}`", f.display()));
+                continue;
+            };
+            let found = l.diagnostics.iter().any(|d| {
+                d.is_error(true)
+                    && (d.message.contains(text)
+                        || d.help.as_deref().is_some_and(|h| h.contains(text)))
+                    && d.span.is_some_and(|s| s.line == ln && s.col == col)
+            });
+            if !found {
+                failures.push(format!(
+                    "{}: expected `{line}`, got:\n{}",
+                    f.display(),
+                    l.render()
+                ));
             }
-            _ => (None, expect),
-        };
-        let found = l.diagnostics.iter().any(|d| {
-            let r = d.render(&l.sources);
-            d.severity == Severity::Error
-                && r.contains(text)
-                && loc.is_none_or(|loc| {
-                    d.span
-                        .is_some_and(|s| format!("{}:{}", s.line, s.col) == loc)
-                })
-        });
-        assert!(
-            found,
-            "{}: expected `{expect}`, got:\n{}",
-            f.display(),
-            l.render()
-        );
+        }
     }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
 #[test]
@@ -140,6 +164,18 @@ fn seed_master_model() {
 }
 
 #[test]
+fn seed_backup_differs_only_in_priority_state_and_router_id() {
+    let a = valid("seed-nginx-r1.conf");
+    let b = valid("seed-nginx-r2.conf");
+    let (ia, ib) = (&a.config.router.instances[0], &b.config.router.instances[0]);
+    assert_eq!((ib.priority, ib.state_hint), (90, StateHint::Backup));
+    let mut ib2 = ib.clone();
+    ib2.priority = ia.priority;
+    ib2.state_hint = ia.state_hint;
+    assert_eq!(&ib2, ia);
+}
+
+#[test]
 fn conditionals_and_definitions() {
     let a = valid("one-file-all-nodes.conf");
     let i = &a.config.router.instances[0];
@@ -151,8 +187,14 @@ fn conditionals_and_definitions() {
     assert_eq!(i.vips[0].addr, "192.0.2.200".parse::<IpAddr>().unwrap());
     let p =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/valid/one-file-all-nodes.conf");
-    let b = load_id(&p, "lb2");
-    assert_eq!(b.config.router.instances[0].priority, 100);
+    let b = check_id(&p, "lb2");
+    assert_eq!(b.error_count(true), 0, "{}", b.render());
+    let ib = &b.config.router.instances[0];
+    assert_eq!(ib.priority, 100);
+    assert_eq!(
+        ib.unicast_peers.iter().map(|p| p.addr).collect::<Vec<_>>(),
+        vec!["192.0.2.11".parse::<IpAddr>().unwrap()]
+    );
 }
 
 #[test]
@@ -166,6 +208,8 @@ fn includes_seq_and_ipv6() {
         .map(|i| i.name.as_str())
         .collect();
     assert_eq!(names, vec!["VI_A", "VI_B"]);
+    // diagnostics in included files name them
+    assert!(l.sources.len() >= 3);
     let s = valid("seq-many.conf");
     assert_eq!(s.config.router.instances[0].vips.len(), 5);
     let v6 = valid("ipv6-v3.conf");
@@ -181,6 +225,11 @@ fn strict_and_other_parts() {
     let l = valid("stock-strict.conf");
     let i = &l.config.router.instances[0];
     assert!(i.strict && i.auth.is_none() && i.lower_prio_no_advert);
+    assert_eq!(
+        i.state_hint,
+        StateHint::Backup,
+        "strict: MASTER only for the owner"
+    );
     let warnings: Vec<_> = l
         .diagnostics
         .iter()
@@ -192,19 +241,27 @@ fn strict_and_other_parts() {
         "one warning per skipped block:\n{}",
         l.render()
     );
+    assert_eq!(l.model.skipped, vec!["virtual_server"]);
 }
 
 #[test]
 fn fractional_v2_interval_is_rounded_with_a_warning() {
     let l = keepvip_conf::parse_str(
-        "vrrp_instance V {\n interface eth0\n virtual_router_id 1\n advert_int 1.5\n}\n",
+        "vrrp_instance V {\n interface eth0\n virtual_router_id 1\n advert_int 1.5\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
     );
     assert_eq!(
         l.config.router.instances[0].advert_interval,
         Duration::from_secs(2)
     );
-    assert_eq!(l.error_count(true), 0);
+    assert_eq!(l.error_count(true), 0, "{}", l.render());
     assert!(l.render().contains("rounded to 2"));
+    let w = l
+        .diagnostics
+        .iter()
+        .find(|d| d.message.contains("rounded"))
+        .unwrap();
+    let s = w.span.unwrap();
+    assert_eq!((s.line, s.col, s.len), (4, 13, 3), "points at the value");
 }
 
 #[test]
@@ -212,16 +269,74 @@ fn state_master_without_priority_is_255_and_clears_nopreempt() {
     let l = keepvip_conf::parse_str("vrrp_instance V {\n state MASTER\n interface eth0\n virtual_router_id 1\n}\nvrrp_instance W {\n state MASTER\n priority 100\n nopreempt\n interface eth0\n virtual_router_id 2\n}\n");
     assert_eq!(l.config.router.instances[0].priority, 255);
     assert!(!l.config.router.instances[1].nopreempt);
-    assert!(l
-        .render()
-        .contains("nopreempt and preempt_delay are cleared"));
+    assert!(l.render().contains("state MASTER: nopreempt is cleared"));
 }
 
 #[test]
 fn unknown_keywords_are_warnings_at_run_time() {
-    let l = keepvip_conf::parse_str(
-        "vrrp_instance V {\n interface eth0\n virtual_router_id 1\n priorty 5\n}\n",
-    );
+    let text = "vrrp_instance V {\n interface eth0\n virtual_router_id 1\n priorty 5\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n";
+    let l = keepvip_conf::parse_str(text);
     assert_eq!(l.error_count(false), 0);
     assert_eq!(l.error_count(true), 1);
+    let dir = tempdir("unknown");
+    let p = dir.join("k.conf");
+    std::fs::write(&p, text).unwrap();
+    let run = load(&p, &opts("lb1")).unwrap();
+    assert!(run.is_ok());
+    assert!(run.render().contains("warning: unknown keyword `priorty`"));
+    let chk = load_for_check(&p, &opts("lb1")).unwrap();
+    assert!(!chk.is_ok() || chk.error_count(true) == 1);
+    assert!(chk.render().contains("error: unknown keyword `priorty`"));
+    assert!(chk.render().contains("did you mean `priority`?"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn check_output_and_exit_codes() {
+    let dir = tempdir("check");
+    let bad = dir.join("bad.conf");
+    std::fs::write(
+        &bad,
+        "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 51\n    virtual_ipadress {\n        192.0.2.200\n    }\n}\n",
+    )
+    .unwrap();
+    let l = load_for_check(&bad, &opts("lb1")).unwrap();
+    let out = keepvip_conf::check::render(&l.diagnostics, &l.sources);
+    let want = format!(
+        "{0}:4:5: error: unknown keyword `virtual_ipadress` in vrrp_instance\n  |\n4 |     virtual_ipadress {{\n  |     ^^^^^^^^^^^^^^^^\n  = help: did you mean `virtual_ipaddress`?\n",
+        bad.display()
+    );
+    assert!(out.contains(&want), "{out}");
+    assert!(
+        out.ends_with("keepvip check: 1 error, 1 warning\n"),
+        "{out}"
+    );
+    let run = |path: &Path| {
+        keepvip_conf::check::run(&keepvip_conf::check::CheckOptions {
+            path: path.to_path_buf(),
+            config_id: Some("lb1".into()),
+            dump: false,
+        })
+    };
+    assert_eq!(run(&bad), keepvip_conf::check::EXIT_CONFIG_ERROR);
+    assert_eq!(keepvip_conf::check::EXIT_CONFIG_ERROR, 5);
+    let good = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/valid/active-active.conf");
+    assert_eq!(run(&good), 0);
+    assert_eq!(
+        run(&dir.join("missing.conf")),
+        keepvip_conf::check::EXIT_UNREADABLE
+    );
+    let ok = load_for_check(&good, &opts("lb1")).unwrap();
+    assert_eq!(
+        keepvip_conf::check::render(&ok.diagnostics, &ok.sources),
+        "keepvip check: configuration OK\n"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+fn tempdir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("kvconf-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
 }

@@ -1,17 +1,71 @@
-//! The lexer and parser never panic, and spans stay inside the input.
+//! Property tests: the preprocessor, lexer and parser never panic, and
+//! every token's span lies inside the text it came from.
 
+use keepvip_conf::lexer::lex;
+use keepvip_conf::preprocess::Preprocessor;
+use keepvip_conf::{Diagnostic, Sources};
 use proptest::prelude::*;
 
+/// Tokens and diagnostics of `text` with config id `id`.
+fn tokens(text: &str, id: &str) -> (Sources, Vec<keepvip_conf::lexer::Token>, Vec<Diagnostic>) {
+    let mut sources = Sources::default();
+    let mut diags = Vec::new();
+    let lines = {
+        let mut pp = Preprocessor::new(&mut sources, &mut diags, id).without_includes();
+        pp.text("p.conf".into(), text.to_string());
+        std::mem::take(&mut pp.lines)
+    };
+    let toks = lex(&lines, &mut diags);
+    (sources, toks, diags)
+}
+
+fn in_range(sources: &Sources, s: keepvip_conf::Span) -> Result<(), String> {
+    let Some(line) = sources.line(s.file, s.line) else {
+        return Err(format!("{s:?}: no such line"));
+    };
+    let n = line.chars().count() as u32;
+    if s.col == 0 || s.col > n.max(1) || s.col + s.len.max(1) - 1 > n.max(1) {
+        return Err(format!("{s:?} outside line `{line}` ({n} chars)"));
+    }
+    Ok(())
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 800, ..ProptestConfig::default() })]
 
     #[test]
-    fn random_text_never_panics(s in "[ -~\\n\\t{}\"'#!@$~]{0,400}") {
+    fn random_text_never_panics(s in "[ -~\\n\\t{}\"'#!@$~\\\\]{0,400}") {
         let l = keepvip_conf::parse_str(&s);
-        let lines = s.lines().count() as u32;
+        let _ = keepvip_conf::check::render(&l.diagnostics, &l.sources);
         for d in &l.diagnostics {
             if let Some(span) = d.span {
-                prop_assert!(span.line >= 1 && span.line <= lines.max(1), "{d:?}");
+                prop_assert!(in_range(&l.sources, span).is_ok() || span.len == 0, "{d:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn token_spans_are_inside_their_lines(s in "[ -~\\n\\t\\r{}\"'#!@$~\\\\äé€]{0,300}") {
+        let (sources, toks, _) = tokens(&s, "lb1");
+        for t in &toks {
+            if let Err(e) = in_range(&sources, t.span) {
+                prop_assert!(false, "{e} in {s:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn spans_stay_in_range_through_expansions(
+        name in "[A-Z][A-Z0-9_]{0,5}",
+        value in "[a-z0-9. {}\"]{0,12}",
+        n in 1i64..5,
+        body in "[a-z0-9 ${}]{0,30}",
+    ) {
+        let text = format!("${name}={value}\n@lb1 x ${name} ${{{name}}}\n~SEQ(i, {n}) y $i {body}\n$M=a \\\n b \\\n c\nm $M\n");
+        let (sources, toks, _) = tokens(&text, "lb1");
+        for t in &toks {
+            if let Err(e) = in_range(&sources, t.span) {
+                prop_assert!(false, "{e} in {text:?}");
             }
         }
     }
@@ -24,8 +78,16 @@ proptest! {
         Just("\"x\""), Just("~SEQ(a,1,3)"), Just("$A=1"), Just("${A}"), Just("@x"), Just("@^x"),
         Just("authentication"), Just("auth_type"), Just("PASS"), Just("advert_int"), Just("0.5"),
         Just("version"), Just("3"), Just("vrrp_sync_group"), Just("group"), Just("unicast_peer"),
-    ], 0..80)) {
+        Just("2001:db8::1"), Just("fe80::1"), Just("priority"), Just("255"), Just("state"),
+        Just("MASTER"), Just("nopreempt"), Just("preempt_delay"), Just("virtual_routes"),
+        Just("blackhole"), Just("via"), Just("dev"), Just("global_defs"), Just("vrrp_strict"),
+        Just("track_interface"), Just("track_file"), Just("track_process"), Just("reverse"),
+        Just("notify_master"), Just("~LST(v,a,b)"), Just("$M=a \\"), Just("include"),
+        Just("virtual_server"), Just("static_routes"), Just("1e9"), Just("-1"), Just("nan"),
+    ], 0..120)) {
         let text = words.join(" ");
-        let _ = keepvip_conf::parse_str(&text);
+        let l = keepvip_conf::parse_str(&text);
+        let _ = serde_json::to_string(&l.config);
+        let _ = keepvip_conf::check::render(&l.diagnostics, &l.sources);
     }
 }

@@ -152,6 +152,9 @@ pub struct LabArgs {
     /// Run the failover benchmark (keepvip and keepalived side by side) instead of the demo.
     #[arg(long)]
     pub bench: bool,
+    /// With --bench: the 1,000-instance scale run instead of the failover cases.
+    #[arg(long)]
+    pub scale: bool,
     /// Repetitions per benchmark case.
     #[arg(long, default_value_t = 5)]
     pub reps: usize,

@@ -17,6 +17,7 @@ fn main() {
                 dump: args.dump,
             })
         }
+        Some(Command::Lab(args)) if args.bench && args.scale => keepvip::lab::bench::scale(),
         Some(Command::Lab(args)) if args.bench => keepvip::lab::bench::run(args.reps),
         Some(Command::Lab(args)) => keepvip::lab::demo::run(&args),
     };

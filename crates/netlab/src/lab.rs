@@ -775,6 +775,9 @@ impl Lab {
                 stderr: msg().trim().to_string(),
             });
         }
+        // "listening on" is printed just before the capture is live; under
+        // load the first frames can still be missed without a short pause
+        std::thread::sleep(Duration::from_millis(150));
         Ok(Capture {
             proc: Some(p),
             file,

@@ -452,3 +452,207 @@ pub fn run(reps: usize) -> i32 {
     let _ = probe::fetch;
     0
 }
+
+/// 1,000 instances: 250 VRIDs on each of four L2 segments (eth0, eth1
+/// IPv4 VRRPv2; eth2, eth3 IPv6 VRRPv3 — the documentation ranges hold
+/// too few IPv4 addresses for 1,000 VIPs), advert_int 1, r1 priority 150
+/// and r2 100 on every instance.
+fn scale_conf(prio: u8) -> (String, Vec<IpAddr>) {
+    let mut s = String::new();
+    let mut vips = Vec::new();
+    let reserved = [11u8, 12, 100];
+    for seg in 0..4usize {
+        let mut hosts = (1u8..=254).filter(|h| !reserved.contains(h));
+        for vrid in 1..=250u32 {
+            let vip: IpAddr = match seg {
+                0 => IpAddr::V4(Ipv4Addr::new(192, 0, 2, hosts.next().unwrap_or(1))),
+                1 => IpAddr::V4(Ipv4Addr::new(198, 51, 100, hosts.next().unwrap_or(1))),
+                _ => IpAddr::V6(std::net::Ipv6Addr::new(
+                    0x2001,
+                    0xdb8,
+                    seg as u16,
+                    0,
+                    0,
+                    0,
+                    0xf,
+                    vrid as u16,
+                )),
+            };
+            let len = if vip.is_ipv4() { 32 } else { 128 };
+            s.push_str(&format!(
+                "vrrp_instance VI_{seg}_{vrid} {{\n    state BACKUP\n    interface eth{seg}\n    virtual_router_id {vrid}\n    priority {prio}\n    advert_int 1\n    virtual_ipaddress {{\n        {vip}/{len}\n    }}\n}}\n"
+            ));
+            vips.push(vip);
+        }
+    }
+    (s, vips)
+}
+
+fn count_vips(lab: &Lab, i: usize, vips: &std::collections::HashSet<IpAddr>) -> usize {
+    let ns = lab.router_ns(i);
+    let Ok(out) = lab.ip(ns, &["-o", "addr", "show"]) else {
+        return 0;
+    };
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            w.find(|x| *x == "inet" || *x == "inet6")?;
+            w.next()?.split('/').next()?.parse::<IpAddr>().ok()
+        })
+        .filter(|a| vips.contains(a))
+        .count()
+}
+
+/// The scale run for one daemon: convergence time after a simultaneous
+/// start, spurious MASTER entries on the lower node, steady RSS/CPU on the
+/// master, and how long SIGTERM takes.
+fn scale_one(daemon: Daemon, keepvip: &Path, base: &Path) -> Result<String, String> {
+    let lab = Lab::new(LabSpec::new("kvsc", 2, 4, false)).map_err(err("lab"))?;
+    let (c1, vips) = scale_conf(150);
+    let (c2, _) = scale_conf(100);
+    let dir = base.join(format!("scale-{daemon:?}"));
+    std::fs::create_dir_all(&dir).map_err(err("dir"))?;
+    let set: std::collections::HashSet<IpAddr> = vips.iter().copied().collect();
+    let mut procs = Vec::new();
+    let t0 = Instant::now();
+    for (i, text) in [(0usize, &c1), (1, &c2)] {
+        let conf = dir.join(format!("r{}.conf", i + 1));
+        std::fs::write(&conf, text).map_err(err("conf"))?;
+        let log = dir.join(format!("r{}.log", i + 1));
+        let pid = dir.join(format!("r{}.pid", i + 1));
+        let c = conf.to_string_lossy().into_owned();
+        let p = pid.to_string_lossy().into_owned();
+        let argv: Vec<String> = match daemon {
+            Daemon::Keepvip => vec![
+                keepvip.to_string_lossy().into_owned(),
+                "-n".into(),
+                "-l".into(),
+                "-G".into(),
+                "-f".into(),
+                c,
+                "-p".into(),
+                p,
+                "--control-socket".into(),
+                dir.join(format!("r{}.sock", i + 1))
+                    .to_string_lossy()
+                    .into_owned(),
+            ],
+            Daemon::Keepalived => vec![
+                "keepalived".into(),
+                "-n".into(),
+                "-l".into(),
+                "-P".into(),
+                "-f".into(),
+                c,
+                "-p".into(),
+                dir.join(format!("r{}.ka.pid", i + 1))
+                    .to_string_lossy()
+                    .into_owned(),
+                "-r".into(),
+                p,
+            ],
+        };
+        let refs: Vec<&str> = argv.iter().map(String::as_str).collect();
+        procs.push(
+            lab.spawn(lab.router_ns(i), &refs, SpawnOpts::to_log(log))
+                .map_err(err("spawn"))?,
+        );
+    }
+    let total = set.len();
+    if total != vips.len() {
+        return Err(format!(
+            "scale config has duplicate VIPs ({total} unique of {})",
+            vips.len()
+        ));
+    }
+    let converged = lab
+        .wait_for("convergence", Duration::from_secs(120), || {
+            count_vips(&lab, 0, &set) == total && count_vips(&lab, 1, &set) == 0
+        })
+        .map_err(err("converge"));
+    let converge_s = t0.elapsed().as_secs_f64();
+    let spurious = std::fs::read_to_string(dir.join("r2.log"))
+        .unwrap_or_default()
+        .matches("Entering MASTER STATE")
+        .count();
+    let conv_text = match converged {
+        Ok(_) => format!("{converge_s:.2} s"),
+        Err(e) => format!("not converged ({e})"),
+    };
+    // steady state on the master
+    std::thread::sleep(Duration::from_secs(6));
+    let pids: Vec<i32> = [dir.join("r1.pid"), dir.join("r1.ka.pid")]
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(f).ok()?.trim().parse().ok())
+        .chain(std::iter::once(procs[0].pid()))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let usage = |pids: &[i32]| -> (u64, f64) {
+        let mut rss = 0;
+        let mut cpu = 0.0;
+        for p in pids {
+            if let Ok(s) = std::fs::read_to_string(format!("/proc/{p}/status")) {
+                rss += s
+                    .lines()
+                    .find(|l| l.starts_with("VmRSS:"))
+                    .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+                    .unwrap_or(0);
+            }
+            if let Ok(s) = std::fs::read_to_string(format!("/proc/{p}/stat")) {
+                let f: Vec<&str> = s
+                    .rsplit(')')
+                    .next()
+                    .unwrap_or("")
+                    .split_whitespace()
+                    .collect();
+                let ticks: f64 = f.get(11).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0)
+                    + f.get(12).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
+                // SAFETY: sysconf has no preconditions.
+                cpu += ticks / (unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64).max(1.0);
+            }
+        }
+        (rss, cpu)
+    };
+    let (_, cpu0) = usage(&pids);
+    let w = Instant::now();
+    std::thread::sleep(Duration::from_secs(10));
+    let (rss, cpu1) = usage(&pids);
+    let pct = (cpu1 - cpu0) / w.elapsed().as_secs_f64() * 100.0;
+    // SIGTERM to the master: time until the process has exited
+    let s0 = Instant::now();
+    let _ = procs[0].signal(libc::SIGTERM);
+    let stopped = procs[0].wait_timeout(Duration::from_secs(30));
+    let stop_s = s0.elapsed().as_secs_f64();
+    for p in procs.iter_mut() {
+        p.terminate(Duration::from_secs(5));
+    }
+    Ok(format!(
+        "{:<11} converged {conv_text:<10} spurious MASTER on r2: {spurious:<5} master RSS {:.1} MB, CPU {pct:.2} %; SIGTERM {}",
+        format!("{daemon:?}"),
+        rss as f64 / 1024.0,
+        if stopped.is_some() { format!("{stop_s:.2} s") } else { "did not stop within 30 s".into() }
+    ))
+}
+
+/// `keepvip lab --bench --scale`.
+pub fn scale() -> i32 {
+    if !netlab::is_root() || !netlab::have_program("keepalived") {
+        eprintln!("keepvip lab --bench --scale: needs root and keepalived");
+        return 1;
+    }
+    let Ok(exe) = std::env::current_exe() else {
+        return 1;
+    };
+    let base = std::env::temp_dir().join(format!("kvscale-{}", std::process::id()));
+    println!("scale: 1,000 instances (4 segments × 250 VRIDs), advert_int 1, both nodes started together");
+    for d in [Daemon::Keepvip, Daemon::Keepalived] {
+        match scale_one(d, &exe, &base) {
+            Ok(line) => println!("{line}"),
+            Err(e) => println!("{d:?}: {e}"),
+        }
+    }
+    let _ = std::fs::remove_dir_all(&base);
+    0
+}

@@ -1,0 +1,375 @@
+//! The validated model → what runs: proto's [`RouterConfig`] (instances,
+//! trackers with their weights, sync groups) plus the daemon-side
+//! settings proto does not carry (scripts, notify commands, FIFOs,
+//! track_file / track_process definitions, script security), together the
+//! resolved [`Config`] that `keepvip check --dump` prints.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use keepvip_proto::{
+    AuthConfig, Family, GarpConfig, InstanceConfig, RouteConfig, RouterConfig, StateHint,
+    SyncGroupConfig, TrackRef, TrackerKey, Version, VipConfig,
+};
+use serde::Serialize;
+
+use crate::model::{
+    Fifo, Global, Model, Notifies, TrackEntry, TrackFile, TrackProcess, UseVmac, VrrpInstance,
+    VrrpScript,
+};
+
+/// global_defs as the daemon uses them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GlobalDefs {
+    /// router_id (defaults to the hostname)
+    pub router_id: Option<String>,
+    /// enable_script_security
+    pub script_security: bool,
+    /// script_user USER [GROUP]
+    pub script_user: Option<(String, Option<String>)>,
+    /// notification_email
+    pub notification_email: Vec<String>,
+    /// notification_email_from
+    pub notification_email_from: Option<String>,
+    /// smtp_server
+    pub smtp_server: Option<String>,
+    /// smtp_connect_timeout (seconds)
+    pub smtp_connect_timeout: Option<u32>,
+    /// vrrp_notify_fifo
+    pub vrrp_notify_fifo: Option<Fifo>,
+    /// notify_fifo
+    pub notify_fifo: Option<Fifo>,
+    /// vrrp_notify_priority_changes
+    pub notify_priority_changes: bool,
+    /// fifo_write_vrrp_states_on_reload
+    pub fifo_write_states_on_reload: bool,
+    /// vrrp_check_unicast_src (keepvip always checks)
+    pub check_unicast_src: bool,
+    /// vrrp_startup_delay
+    pub startup_delay: Option<Duration>,
+    /// dynamic_interfaces
+    pub dynamic_interfaces: bool,
+    /// keywords accepted without effect
+    pub accepted: Vec<String>,
+}
+
+/// An instance's daemon-side settings (what proto does not carry).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InstanceExtra {
+    /// instance name
+    pub name: String,
+    /// notify scripts
+    pub notify: Notifies,
+    /// notify_priority_changes, resolved (instance, group, global_defs)
+    pub notify_priority_changes: bool,
+    /// the sync group it belongs to
+    pub sync_group: Option<String>,
+    /// virtual_rules (ip-rule text; not installed yet)
+    pub rules: Vec<String>,
+    /// use_vmac (parsed; not acted on)
+    pub use_vmac: Option<UseVmac>,
+    /// track_src_ip (parsed; not acted on)
+    pub track_src_ip: bool,
+    /// unicast_fault_no_peer (parsed; not acted on)
+    pub unicast_fault_no_peer: bool,
+    /// check_unicast_src (keepvip always checks)
+    pub check_unicast_src: bool,
+    /// track_bfd names (parsed; not acted on)
+    pub track_bfd: Vec<String>,
+    /// debug level
+    pub debug: Option<u32>,
+}
+
+/// A sync group's daemon-side settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupExtra {
+    /// group name
+    pub name: String,
+    /// notify scripts
+    pub notify: Notifies,
+}
+
+/// The whole resolved configuration.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Config {
+    /// global_defs
+    pub global: GlobalDefs,
+    /// vrrp_script blocks
+    pub scripts: Vec<VrrpScript>,
+    /// track_file blocks
+    pub track_files: Vec<TrackFile>,
+    /// vrrp_track_process blocks
+    pub track_processes: Vec<TrackProcess>,
+    /// daemon-side settings per instance (same order as `router.instances`)
+    pub instances: Vec<InstanceExtra>,
+    /// daemon-side settings per sync group
+    pub groups: Vec<GroupExtra>,
+    /// static_ipaddress
+    pub static_addresses: Vec<VipConfig>,
+    /// static_routes
+    pub static_routes: Vec<RouteConfig>,
+    /// static_rules
+    pub static_rules: Vec<String>,
+    /// what the protocol core runs
+    pub router: RouterConfig,
+}
+
+/// The daemon-side configuration (an alias: it carries `router` too).
+pub type DaemonConfig = Config;
+
+/// Convert a validated model. Instances that lack an interface or a VRID
+/// (already reported as errors) are left out.
+pub fn lower(m: &Model) -> Config {
+    let g = &m.global;
+    let mut router = RouterConfig::default();
+    let mut instances = Vec::new();
+    for i in &m.instances {
+        let group = m
+            .sync_groups
+            .iter()
+            .find(|s| s.group.iter().any(|n| n == &i.name));
+        if let Some(ic) = instance(m, i) {
+            router.instances.push(ic);
+            instances.push(InstanceExtra {
+                name: i.name.clone(),
+                notify: i.notify.clone(),
+                notify_priority_changes: i
+                    .notify
+                    .priority_changes
+                    .or(group.and_then(|s| s.notify.priority_changes))
+                    .unwrap_or(g.vrrp_notify_priority_changes),
+                sync_group: group.map(|s| s.name.clone()),
+                rules: i.virtual_rules.clone(),
+                use_vmac: i.use_vmac.clone(),
+                track_src_ip: i.track_src_ip,
+                unicast_fault_no_peer: i.unicast_fault_no_peer,
+                check_unicast_src: i.check_unicast_src || g.vrrp_check_unicast_src,
+                track_bfd: i.track_bfd.clone(),
+                debug: i.debug,
+            });
+        }
+    }
+    let mut groups = Vec::new();
+    for s in &m.sync_groups {
+        let members: Vec<String> = s
+            .group
+            .iter()
+            .filter(|n| router.instances.iter().any(|i| &i.name == *n))
+            .cloned()
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        let mut trackers = Vec::new();
+        trackers_of(
+            m,
+            &s.track_interface,
+            &s.track_script,
+            &s.track_file,
+            &s.track_process,
+            &mut trackers,
+        );
+        router.sync_groups.push(SyncGroupConfig {
+            name: s.name.clone(),
+            members,
+            trackers,
+            tracking_weight: s.sync_group_tracking_weight,
+        });
+        groups.push(GroupExtra {
+            name: s.name.clone(),
+            notify: s.notify.clone(),
+        });
+    }
+    Config {
+        global: global_defs(g),
+        scripts: m.scripts.clone(),
+        track_files: m.track_files.clone(),
+        track_processes: m.track_processes.clone(),
+        instances,
+        groups,
+        static_addresses: m.static_ipaddress.clone(),
+        static_routes: m.static_routes.clone(),
+        static_rules: m.static_rules.clone(),
+        router,
+    }
+}
+
+fn global_defs(g: &Global) -> GlobalDefs {
+    GlobalDefs {
+        router_id: g.router_id.clone(),
+        script_security: g.enable_script_security,
+        script_user: g.script_user.clone(),
+        notification_email: g.notification_email.clone(),
+        notification_email_from: g.notification_email_from.clone(),
+        smtp_server: g.smtp_server.clone(),
+        smtp_connect_timeout: g.smtp_connect_timeout,
+        vrrp_notify_fifo: g.vrrp_notify_fifo.clone(),
+        notify_fifo: g.notify_fifo.clone(),
+        notify_priority_changes: g.vrrp_notify_priority_changes,
+        fifo_write_states_on_reload: g.fifo_write_vrrp_states_on_reload,
+        check_unicast_src: g.vrrp_check_unicast_src,
+        startup_delay: g.vrrp_startup_delay,
+        dynamic_interfaces: g.dynamic_interfaces,
+        accepted: g.accepted.clone(),
+    }
+}
+
+/// The effective GARP settings: instance, then global_defs, then
+/// keepalived's defaults. The burst spacing is `vrrp_garp_interval` for
+/// IPv4 and `vrrp_gna_interval` for IPv6.
+fn garp(g: &Global, i: &VrrpInstance, family: Family) -> GarpConfig {
+    let d = GarpConfig::default();
+    let master_repeat = i
+        .garp
+        .master_repeat
+        .or(g.vrrp_garp_master_repeat)
+        .unwrap_or(d.master_repeat);
+    GarpConfig {
+        master_repeat,
+        master_delay: i
+            .garp
+            .master_delay
+            .or(g.vrrp_garp_master_delay)
+            .unwrap_or(d.master_delay),
+        master_refresh: i
+            .garp
+            .master_refresh
+            .or(g.vrrp_garp_master_refresh)
+            .unwrap_or(d.master_refresh),
+        master_refresh_repeat: i
+            .garp
+            .master_refresh_repeat
+            .or(g.vrrp_garp_master_refresh_repeat)
+            .unwrap_or(d.master_refresh_repeat),
+        lower_prio_repeat: i
+            .garp
+            .lower_prio_repeat
+            .or(g.vrrp_garp_lower_prio_repeat)
+            .unwrap_or(master_repeat),
+        lower_prio_delay: i
+            .garp
+            .lower_prio_delay
+            .or(g.vrrp_garp_lower_prio_delay)
+            .unwrap_or(d.lower_prio_delay),
+        interval: match family {
+            Family::V4 => g.vrrp_garp_interval,
+            Family::V6 => g.vrrp_gna_interval,
+        }
+        .unwrap_or(d.interval),
+    }
+}
+
+fn instance(m: &Model, i: &VrrpInstance) -> Option<InstanceConfig> {
+    let g = &m.global;
+    let interface = i.interface.clone()?;
+    let vrid = i.virtual_router_id?;
+    let family = i.family.unwrap_or(Family::V4);
+    let mut c = InstanceConfig::new(i.name.clone(), interface, vrid);
+    c.family = family;
+    c.version = if i.version == Some(3) {
+        Version::V3
+    } else {
+        Version::V2
+    };
+    c.priority = i.priority.unwrap_or(100);
+    let adv = i.advert_int.unwrap_or(1.0);
+    c.advert_interval = match c.version {
+        Version::V2 => Duration::from_secs((adv.round() as u64).clamp(1, 255)),
+        Version::V3 => Duration::from_millis(((adv * 100.0).round() as u64).clamp(1, 4095) * 10),
+    };
+    c.state_hint = i.state.unwrap_or(StateHint::Backup);
+    c.nopreempt = i.nopreempt;
+    c.preempt_delay = Duration::from_secs_f64(i.preempt_delay.unwrap_or(0.0).clamp(0.0, 1000.0));
+    c.accept = i.accept.unwrap_or(true);
+    c.vips = i.virtual_ipaddress.clone();
+    c.excluded_vips = i.virtual_ipaddress_excluded.clone();
+    c.routes = i.virtual_routes.clone();
+    c.unicast_peers = i.unicast_peers.clone();
+    let unicast = !c.unicast_peers.is_empty();
+    c.src_ip = if unicast {
+        i.unicast_src_ip.or(i.mcast_src_ip)
+    } else {
+        i.mcast_src_ip.or(i.unicast_src_ip)
+    }
+    .filter(|a: &IpAddr| a.is_ipv4() == (family == Family::V4));
+    c.mcast_dst = if unicast { None } else { i.mcast_dst_ip };
+    c.unicast_ttl = i.unicast_ttl.unwrap_or(255);
+    c.auth = match &i.authentication {
+        Some(a) if a.auth_type.as_deref() == Some("PASS") && c.version == Version::V2 => {
+            let mut pass = [0u8; 8];
+            for (d, s) in pass
+                .iter_mut()
+                .zip(a.auth_pass.as_deref().unwrap_or("").bytes())
+            {
+                *d = s;
+            }
+            Some(AuthConfig::Pass(pass))
+        }
+        _ => None,
+    };
+    trackers_of(
+        m,
+        &i.track_interface,
+        &i.track_script,
+        &i.track_file,
+        &i.track_process,
+        &mut c.trackers,
+    );
+    c.track_primary = !i.dont_track_primary;
+    c.garp = garp(g, i, family);
+    c.v3_checksum_pseudo_header = true;
+    c.strict = i.strict_mode.unwrap_or(false);
+    c.skip_check_adv_addr = i.skip_check_adv_addr.unwrap_or(false);
+    c.lower_prio_no_advert = i.lower_prio_no_advert.unwrap_or(false);
+    c.higher_prio_send_advert = i.higher_prio_send_advert.unwrap_or(false);
+    c.down_timer_adverts = i.down_timer_adverts.unwrap_or(3);
+    Some(c)
+}
+
+/// track_* entries → proto's tracker references. An entry without its
+/// own `weight` takes the tracker's weight (and `reverse`); an interface
+/// without a weight means FAULT (weight 0). Undefined trackers (already
+/// reported) are left out.
+fn trackers_of(
+    m: &Model,
+    ifaces: &[TrackEntry],
+    scripts: &[TrackEntry],
+    files: &[TrackEntry],
+    processes: &[TrackEntry],
+    out: &mut Vec<TrackRef>,
+) {
+    for e in ifaces {
+        out.push(TrackRef {
+            key: TrackerKey::Interface(e.name.clone()),
+            weight: e.weight.unwrap_or(0),
+            reverse: e.reverse.unwrap_or(false),
+        });
+    }
+    for e in scripts {
+        if let Some(s) = m.scripts.iter().find(|s| s.name == e.name) {
+            out.push(TrackRef {
+                key: TrackerKey::Script(e.name.clone()),
+                weight: e.weight.unwrap_or(s.weight),
+                reverse: e.reverse.unwrap_or(s.reverse),
+            });
+        }
+    }
+    for e in files {
+        if let Some(f) = m.track_files.iter().find(|f| f.name == e.name) {
+            out.push(TrackRef {
+                key: TrackerKey::File(e.name.clone()),
+                weight: e.weight.unwrap_or(f.weight),
+                reverse: e.reverse.unwrap_or(f.reverse),
+            });
+        }
+    }
+    for e in processes {
+        if let Some(p) = m.track_processes.iter().find(|p| p.name == e.name) {
+            out.push(TrackRef {
+                key: TrackerKey::Process(e.name.clone()),
+                weight: e.weight.unwrap_or(p.weight),
+                reverse: e.reverse.unwrap_or(p.reverse),
+            });
+        }
+    }
+}

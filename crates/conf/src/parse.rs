@@ -1,0 +1,1787 @@
+//! Statement tree → typed [`Model`]: one function per block, per-keyword
+//! syntax checks (numbers and their ranges, addresses, known keywords).
+//! Rules that look at several keywords together are in `validate`.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use keepvip_proto::{RouteConfig, StateHint, UnicastPeer, VipConfig};
+
+use crate::diag::{Diagnostic, Span};
+use crate::keywords;
+use crate::model::{
+    Authentication, Fifo, Global, Model, NotifyCmd, SyncGroup, TrackEntry, TrackFile, TrackProcess,
+    UseVmac, VrrpInstance, VrrpScript,
+};
+use crate::tree::{Node, Word};
+
+/// Longest interface name (IFNAMSIZ - 1).
+const IFNAMSIZ: usize = 15;
+
+/// Build the model from the statement tree.
+pub fn build(nodes: &[Node], diags: &mut Vec<Diagnostic>) -> Model {
+    let mut p = Parser { diags };
+    let mut m = Model::default();
+    for n in nodes {
+        p.top(n, &mut m);
+    }
+    m
+}
+
+struct Parser<'d> {
+    diags: &'d mut Vec<Diagnostic>,
+}
+
+/// Join script words back into a command line, quoting words that need it
+/// (a quoted argument with blanks stays one argument).
+pub fn join_words(words: &[Word]) -> String {
+    // one (usually quoted) word is the whole command line
+    if let [one] = words {
+        return one.text.clone();
+    }
+    words
+        .iter()
+        .map(|w| {
+            let t = &w.text;
+            if t.is_empty() || t.contains(char::is_whitespace) {
+                format!("'{}'", t.replace('\'', "'\\''"))
+            } else {
+                t.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn words_text(words: &[Word]) -> String {
+    words
+        .iter()
+        .map(|w| w.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl Parser<'_> {
+    fn err(&mut self, span: Span, msg: impl Into<String>) {
+        self.diags.push(Diagnostic::error(Some(span), msg));
+    }
+
+    fn warn(&mut self, span: Span, msg: impl Into<String>) {
+        self.diags.push(Diagnostic::warning(Some(span), msg));
+    }
+
+    fn unknown(&mut self, w: &Word, known: &[&str], context: &str) {
+        self.diags
+            .push(Diagnostic::unknown_keyword(w.span, &w.text, context, known));
+    }
+
+    fn not_acted_on(&mut self, n: &Node, why: &str) {
+        self.warn(
+            n.key.span,
+            format!(
+                "`{}` is parsed but not acted on by keepvip yet ({why})",
+                n.key.text
+            ),
+        );
+    }
+
+    /// The block of a keyword that needs one.
+    fn block<'n>(&mut self, n: &'n Node) -> &'n [Node] {
+        if n.block.is_none() {
+            self.err(
+                n.key.span,
+                format!("`{}` needs a block: `{} {{ ... }}`", n.key.text, n.key.text),
+            );
+        }
+        n.children()
+    }
+
+    /// A keyword that takes no block.
+    fn no_block(&mut self, n: &Node) {
+        if let Some(open) = n.open {
+            self.err(
+                open,
+                format!("`{}` does not take a `{{ }}` block", n.key.text),
+            );
+        }
+    }
+
+    fn arg<'n>(&mut self, n: &'n Node, i: usize) -> Option<&'n Word> {
+        let a = n.args.get(i);
+        if a.is_none() {
+            let what = if i == 0 {
+                format!("`{}` needs a value", n.key.text)
+            } else {
+                format!("`{}` needs more values", n.key.text)
+            };
+            self.err(
+                n.key.span.to(n.arg_span(n.args.len().saturating_sub(1))),
+                what,
+            );
+        }
+        a
+    }
+
+    fn num(&mut self, n: &Node, i: usize, min: i64, max: i64) -> Option<i64> {
+        let w = self.arg(n, i)?;
+        match parse_int(&w.text) {
+            None => {
+                self.err(w.span, format!("`{}` is not a whole number", w.text));
+                None
+            }
+            Some(v) if (min..=max).contains(&v) => Some(v),
+            Some(v) => {
+                self.err(
+                    w.span,
+                    format!("{} {v} is outside the range {min}..={max}", n.key.text),
+                );
+                None
+            }
+        }
+    }
+
+    fn float(&mut self, n: &Node, i: usize, min: f64, max: f64) -> Option<f64> {
+        let w = self.arg(n, i)?;
+        match parse_decimal(&w.text) {
+            Some(v) if v >= min && v <= max => Some(v),
+            Some(_) => {
+                self.err(
+                    w.span,
+                    format!(
+                        "{} {} is outside the range {min}..={max}",
+                        n.key.text, w.text
+                    ),
+                );
+                None
+            }
+            None => {
+                self.err(w.span, format!("`{}` is not a number", w.text));
+                None
+            }
+        }
+    }
+
+    fn secs(&mut self, n: &Node, i: usize, min: f64, max: f64) -> Option<Duration> {
+        self.float(n, i, min, max).map(Duration::from_secs_f64)
+    }
+
+    /// keepalived's optional `true|on|yes|false|off|no` (absent: true).
+    fn flag(&mut self, n: &Node) -> Option<bool> {
+        match n.args.first().map(|w| w.text.as_str()) {
+            None | Some("true" | "on" | "yes") => Some(true),
+            Some("false" | "off" | "no") => Some(false),
+            Some(other) => {
+                self.err(
+                    n.arg_span(0),
+                    format!(
+                        "invalid {} `{other}` (true/on/yes or false/off/no)",
+                        n.key.text
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn ip(&mut self, w: &Word) -> Option<IpAddr> {
+        match parse_ip(&w.text) {
+            Some(a) => Some(a),
+            None => {
+                self.err(w.span, format!("`{}` is not an IP address", w.text));
+                None
+            }
+        }
+    }
+
+    fn name(&mut self, n: &Node) -> Option<String> {
+        match n.args.first() {
+            Some(w) => Some(w.text.clone()),
+            None => {
+                self.err(n.key.span, format!("`{}` needs a name", n.key.text));
+                None
+            }
+        }
+    }
+
+    fn notify_cmd(&mut self, n: &Node) -> Option<NotifyCmd> {
+        self.no_block(n);
+        let cmd = self.arg(n, 0)?.text.clone();
+        if n.args.len() > 3 {
+            self.diags.push(
+                Diagnostic::warning(
+                    Some(n.arg_span(3)),
+                    format!("`{}`: words after the user and group are ignored", n.key.text),
+                )
+                .with_help("quote the command with its arguments: notify_master \"/path/script arg1 arg2\""),
+            );
+        }
+        let user = n.args.get(1).map(|w| w.text.clone());
+        if user.as_deref().is_some_and(|u| u != "root") {
+            self.warn(
+                n.arg_span(1),
+                format!(
+                    "`{}`: the user is parsed but not acted on by keepvip yet (scripts run as the daemon's user)",
+                    n.key.text
+                ),
+            );
+        }
+        Some(NotifyCmd {
+            command: cmd,
+            user,
+            group: n.args.get(2).map(|w| w.text.clone()),
+        })
+    }
+
+    fn set_notify(&mut self, slot: &mut Option<NotifyCmd>, n: &Node, owner: &str) {
+        if slot.is_some() {
+            self.err(
+                n.key.span,
+                format!("({owner}) {} already specified", n.key.text),
+            );
+            return;
+        }
+        *slot = self.notify_cmd(n);
+    }
+
+    fn top(&mut self, n: &Node, m: &mut Model) {
+        let k = n.key.text.as_str();
+        match k {
+            "global_defs" => {
+                let children = self.block(n);
+                self.global_defs(children, &mut m.global);
+            }
+            "vrrp_script" => {
+                if let Some(s) = self.script(n) {
+                    if m.scripts.iter().any(|o| o.name == s.name) {
+                        self.err(
+                            n.arg_span(0),
+                            format!("vrrp_script {} is defined twice", s.name),
+                        );
+                    } else {
+                        m.tracker_spans
+                            .insert(format!("script:{}", s.name), n.arg_span(0));
+                        if let Some(c) = n.children().iter().find(|c| c.key.text == "script") {
+                            m.tracker_spans
+                                .insert(format!("script-command:{}", s.name), c.arg_span(0));
+                        }
+                        m.scripts.push(s);
+                    }
+                }
+            }
+            "track_file" | "vrrp_track_file" => {
+                if k == "vrrp_track_file" {
+                    self.warn(
+                        n.key.span,
+                        "`vrrp_track_file` is deprecated: write `track_file`",
+                    );
+                }
+                if let Some(f) = self.track_file(n) {
+                    if m.track_files.iter().any(|o| o.name == f.name) {
+                        self.err(
+                            n.arg_span(0),
+                            format!("track_file {} is defined twice", f.name),
+                        );
+                    } else {
+                        m.tracker_spans
+                            .insert(format!("file:{}", f.name), n.arg_span(0));
+                        m.track_files.push(f);
+                    }
+                }
+            }
+            "vrrp_track_process" => {
+                if let Some(p) = self.track_process(n) {
+                    if m.track_processes.iter().any(|o| o.name == p.name) {
+                        self.err(
+                            n.arg_span(0),
+                            format!("vrrp_track_process {} is defined twice", p.name),
+                        );
+                    } else {
+                        m.tracker_spans
+                            .insert(format!("process:{}", p.name), n.arg_span(0));
+                        m.track_processes.push(p);
+                    }
+                }
+            }
+            "vrrp_instance" => {
+                if let Some(i) = self.instance(n) {
+                    if m.instances.iter().any(|o| o.name == i.name) {
+                        self.err(
+                            n.arg_span(0),
+                            format!("vrrp instance {} is defined twice", i.name),
+                        );
+                    } else {
+                        m.instances.push(i);
+                    }
+                }
+            }
+            "vrrp_sync_group" => {
+                if let Some(g) = self.sync_group(n) {
+                    if m.sync_groups.iter().any(|o| o.name == g.name) {
+                        self.err(
+                            n.arg_span(0),
+                            format!("vrrp sync group {} is defined twice", g.name),
+                        );
+                    } else {
+                        m.sync_groups.push(g);
+                    }
+                }
+            }
+            "static_ipaddress" => {
+                for c in self.block(n) {
+                    if let Some(v) = self.vip(c) {
+                        if v.dev.is_none() {
+                            self.err(
+                                c.key.span,
+                                format!("static address {} needs `dev IF`", v.addr),
+                            );
+                        }
+                        m.static_ipaddress.push(v);
+                    }
+                }
+                self.not_acted_on(n, "static addresses are not installed");
+            }
+            "static_routes" => {
+                for c in self.block(n) {
+                    if let Some(r) = self.route(c) {
+                        m.static_routes.push(r);
+                    }
+                }
+                self.not_acted_on(n, "static routes are not installed");
+            }
+            "static_rules" => {
+                for c in self.block(n) {
+                    m.static_rules.push(words_text(
+                        &std::iter::once(c.key.clone())
+                            .chain(c.args.iter().cloned())
+                            .collect::<Vec<_>>(),
+                    ));
+                }
+                self.not_acted_on(n, "static rules are not installed");
+            }
+            _ => {
+                if let Some((_, why)) = keywords::TOP_LEVEL_ACCEPTED.iter().find(|(kw, _)| *kw == k)
+                {
+                    self.warn(
+                        n.key.span,
+                        format!("`{k}` is accepted but not acted on by keepvip: {why}"),
+                    );
+                } else if keywords::OTHER_PARTS.contains(&k) {
+                    self.warn(
+                        n.key.span,
+                        format!("keepvip implements the VRRP side only; `{k}` block ignored"),
+                    );
+                    m.skipped.push(k.to_string());
+                } else {
+                    self.unknown(&n.key, &keywords::all_top_level(), "the top level");
+                }
+            }
+        }
+    }
+
+    fn fifo(&mut self, c: &Node) -> Option<Fifo> {
+        self.no_block(c);
+        let w = self.arg(c, 0)?;
+        Some(Fifo {
+            path: PathBuf::from(&w.text),
+            script: None,
+            user: c.args.get(1).map(|w| w.text.clone()),
+            group: c.args.get(2).map(|w| w.text.clone()),
+        })
+    }
+
+    fn global_defs(&mut self, children: &[Node], g: &mut Global) {
+        for c in children {
+            let k = c.key.text.as_str();
+            g.spans.entry(k.to_string()).or_insert(c.key.span);
+            if k != "notification_email" && keywords::all_global().contains(&k) {
+                self.no_block(c);
+            }
+            match k {
+                "router_id" => g.router_id = self.arg(c, 0).map(|w| w.text.clone()),
+                "enable_script_security" => g.enable_script_security = true,
+                "script_user" => {
+                    if let Some(u) = self.arg(c, 0) {
+                        g.script_user =
+                            Some((u.text.clone(), c.args.get(1).map(|w| w.text.clone())));
+                        if u.text != "root" {
+                            let s = u.span;
+                            self.warn(s, "`script_user` is parsed but not acted on by keepvip yet (scripts run as the daemon's user)");
+                        }
+                    }
+                }
+                "notification_email" => {
+                    g.notification_email
+                        .extend(c.args.iter().map(|w| w.text.clone()));
+                    for e in c.children() {
+                        g.notification_email.push(e.key.text.clone());
+                        g.notification_email
+                            .extend(e.args.iter().map(|w| w.text.clone()));
+                    }
+                }
+                "notification_email_from" => {
+                    g.notification_email_from = self.arg(c, 0).map(|w| w.text.clone())
+                }
+                "smtp_server" => {
+                    g.smtp_server = self.arg(c, 0).map(|w| w.text.clone());
+                    if c.args.len() > 1 {
+                        g.smtp_port = self.num(c, 1, 1, 65535).map(|v| v as u16);
+                    }
+                    self.warn(
+                        c.key.span,
+                        "`smtp_server`: keepvip does not send email (smtp_alert is ignored)",
+                    );
+                }
+                "smtp_helo_name" => g.smtp_helo_name = self.arg(c, 0).map(|w| w.text.clone()),
+                "smtp_connect_timeout" => {
+                    g.smtp_connect_timeout = self.num(c, 0, 1, 1_000_000).map(|v| v as u32)
+                }
+                "smtp_alert" | "smtp_alert_vrrp" => {
+                    let v = self.flag(c);
+                    if k == "smtp_alert" {
+                        g.smtp_alert = v;
+                    } else {
+                        g.smtp_alert_vrrp = v;
+                    }
+                    if v == Some(true) {
+                        self.warn(c.key.span, format!("`{k}`: keepvip does not send email"));
+                    }
+                }
+                "vrrp_version" => g.vrrp_version = self.num(c, 0, 2, 3).map(|v| v as u8),
+                "vrrp_strict" => g.vrrp_strict = true,
+                "vrrp_skip_check_adv_addr" => {
+                    g.vrrp_skip_check_adv_addr = self.flag(c).unwrap_or(true)
+                }
+                "vrrp_check_unicast_src" => g.vrrp_check_unicast_src = true,
+                "vrrp_garp_master_repeat" => {
+                    g.vrrp_garp_master_repeat = self.num(c, 0, 0, 255).map(|v| v as u32)
+                }
+                "vrrp_garp_master_delay" => g.vrrp_garp_master_delay = self.secs(c, 0, 0.0, 255.0),
+                "vrrp_garp_master_refresh" => {
+                    g.vrrp_garp_master_refresh = self.secs(c, 0, 0.0, 4_294.0)
+                }
+                "vrrp_garp_master_refresh_repeat" => {
+                    g.vrrp_garp_master_refresh_repeat = self.num(c, 0, 1, 255).map(|v| v as u32)
+                }
+                "vrrp_garp_interval" => g.vrrp_garp_interval = self.secs(c, 0, 0.0, 4_294.0),
+                "vrrp_gna_interval" => g.vrrp_gna_interval = self.secs(c, 0, 0.0, 4_294.0),
+                "vrrp_garp_lower_prio_repeat" => {
+                    g.vrrp_garp_lower_prio_repeat = self.num(c, 0, 0, 255).map(|v| v as u32)
+                }
+                "vrrp_garp_lower_prio_delay" => {
+                    g.vrrp_garp_lower_prio_delay = self.secs(c, 0, 0.0, 255.0)
+                }
+                "vrrp_min_garp" => {
+                    g.vrrp_min_garp = self.flag(c).unwrap_or(true);
+                    if g.vrrp_min_garp {
+                        // keepalived: 1 GARP, no second burst
+                        g.vrrp_garp_master_repeat.get_or_insert(1);
+                        g.vrrp_garp_master_delay.get_or_insert(Duration::ZERO);
+                    }
+                }
+                "vrrp_lower_prio_no_advert" => g.vrrp_lower_prio_no_advert = self.flag(c),
+                "vrrp_higher_prio_send_advert" => g.vrrp_higher_prio_send_advert = self.flag(c),
+                "vrrp_down_timer_adverts" => {
+                    g.vrrp_down_timer_adverts = self.num(c, 0, 1, 100).map(|v| v as u32)
+                }
+                "vrrp_mcast_group4" | "vrrp_mcast_group6" => {
+                    if let Some(w) = self.arg(c, 0).cloned() {
+                        if let Some(a) = self.ip(&w) {
+                            let v4 = k.ends_with('4');
+                            if a.is_ipv4() != v4 || !a.is_multicast() {
+                                self.err(
+                                    w.span,
+                                    format!(
+                                        "{k} {a} is not an IPv{} multicast address",
+                                        if v4 { 4 } else { 6 }
+                                    ),
+                                );
+                            } else if v4 {
+                                g.vrrp_mcast_group4 = Some(a);
+                            } else {
+                                g.vrrp_mcast_group6 = Some(a);
+                            }
+                        }
+                    }
+                }
+                "vrrp_notify_fifo" => g.vrrp_notify_fifo = self.fifo(c),
+                "notify_fifo" => g.notify_fifo = self.fifo(c),
+                "vrrp_notify_fifo_script" | "notify_fifo_script" => {
+                    let cmd = self.notify_cmd(c);
+                    let fifo = if k == "notify_fifo_script" {
+                        &mut g.notify_fifo
+                    } else {
+                        &mut g.vrrp_notify_fifo
+                    };
+                    match fifo {
+                        Some(f) => {
+                            f.script = cmd;
+                            self.warn(
+                                c.key.span,
+                                format!("`{k}` is parsed but not acted on by keepvip yet (the FIFO is written, the script is not started)"),
+                            );
+                        }
+                        None => self.err(
+                            c.key.span,
+                            format!(
+                                "`{k}` without its FIFO: set `{}` first",
+                                k.trim_end_matches("_script")
+                            ),
+                        ),
+                    }
+                }
+                "vrrp_notify_priority_changes" => {
+                    g.vrrp_notify_priority_changes = self.flag(c).unwrap_or(false);
+                    if g.vrrp_notify_priority_changes {
+                        self.not_acted_on(
+                            c,
+                            "no MASTER_PRIORITY / BACKUP_PRIORITY events are written",
+                        );
+                    }
+                }
+                "fifo_write_vrrp_states_on_reload" => {
+                    g.fifo_write_vrrp_states_on_reload = true;
+                    self.not_acted_on(c, "states are not re-sent to the FIFO on reload");
+                }
+                "max_auto_priority" => {
+                    g.max_auto_priority = if c.args.is_empty() {
+                        Some(-1)
+                    } else {
+                        self.num(c, 0, -1, 99).map(|v| v as i32)
+                    };
+                    self.warn(
+                        c.key.span,
+                        "`max_auto_priority` is accepted but not acted on: keepvip does not change its scheduling priority",
+                    );
+                }
+                "vrrp_owner_ignore_adverts" => {
+                    g.vrrp_owner_ignore_adverts = true;
+                    self.warn(
+                        c.key.span,
+                        "`vrrp_owner_ignore_adverts` is parsed but not acted on by keepvip yet",
+                    );
+                }
+                "vrrp_startup_delay" => {
+                    g.vrrp_startup_delay = self.secs(c, 0, 0.0, 3600.0);
+                    self.warn(
+                        c.key.span,
+                        "`vrrp_startup_delay` is parsed but not acted on by keepvip yet",
+                    );
+                }
+                "dynamic_interfaces" => g.dynamic_interfaces = true,
+                k if keywords::GLOBAL_OTHER_PARTS.contains(&k) => {
+                    self.warn(
+                        c.key.span,
+                        format!("keepvip implements the VRRP side only; `{k}` ignored"),
+                    );
+                }
+                k if keywords::GLOBAL_ACCEPTED.contains(&k) => {
+                    g.accepted.push(k.to_string());
+                    self.warn(
+                        c.key.span,
+                        format!("global_defs `{k}` is accepted but not acted on by keepvip"),
+                    );
+                }
+                k if keywords::GLOBAL_NEWER.contains(&k) => {
+                    g.accepted.push(k.to_string());
+                    self.diags.push(
+                        Diagnostic::warning(
+                            Some(c.key.span),
+                            format!("global_defs `{k}` is accepted but not acted on by keepvip"),
+                        )
+                        .with_note(
+                            "keepalived 2.2.7 does not know this keyword (later versions do)",
+                        ),
+                    );
+                }
+                _ => self.unknown(&c.key, &keywords::all_global(), "global_defs"),
+            }
+        }
+    }
+
+    fn script(&mut self, n: &Node) -> Option<VrrpScript> {
+        let name = self.name(n)?;
+        let mut s = VrrpScript {
+            name,
+            script: String::new(),
+            interval: Duration::from_secs(1),
+            timeout: Duration::ZERO,
+            weight: 0,
+            reverse: false,
+            rise: 1,
+            fall: 1,
+            user: None,
+            group: None,
+            init_fail: false,
+        };
+        for c in self.block(n) {
+            if keywords::SCRIPT.contains(&c.key.text.as_str()) {
+                self.no_block(c);
+            }
+            match c.key.text.as_str() {
+                "script" => {
+                    s.script = join_words(&c.args);
+                    if s.script.is_empty() {
+                        self.err(c.key.span, "`script` needs a command");
+                    }
+                }
+                "interval" => {
+                    if let Some(v) = self.secs(c, 0, 0.0, 4_294.0) {
+                        if v.is_zero() {
+                            self.err(c.arg_span(0), "vrrp_script interval must be greater than 0");
+                        } else {
+                            s.interval = v;
+                        }
+                    }
+                }
+                "timeout" => {
+                    if let Some(v) = self.secs(c, 0, 0.0, 4_294.0) {
+                        if v.is_zero() {
+                            self.err(c.arg_span(0), "vrrp_script timeout must be greater than 0");
+                        } else {
+                            s.timeout = v;
+                        }
+                    }
+                }
+                "weight" => {
+                    s.weight = self.num(c, 0, -253, 253).unwrap_or(0) as i32;
+                    s.reverse = self.weight_option(c, 1);
+                }
+                "rise" => s.rise = self.num(c, 0, 1, 1_000_000).unwrap_or(1) as u32,
+                "fall" => s.fall = self.num(c, 0, 1, 1_000_000).unwrap_or(1) as u32,
+                "user" => {
+                    s.user = self.arg(c, 0).map(|w| w.text.clone());
+                    s.group = c.args.get(1).map(|w| w.text.clone());
+                    if s.user.as_deref().is_some_and(|u| u != "root") {
+                        self.not_acted_on(c, "scripts run as the daemon's user");
+                    }
+                }
+                "init_fail" => s.init_fail = true,
+                _ => self.unknown(&c.key, keywords::SCRIPT, "vrrp_script"),
+            }
+        }
+        if s.script.is_empty() {
+            self.err(
+                n.key.span,
+                format!("vrrp_script {} has no `script`", s.name),
+            );
+            return None;
+        }
+        if s.timeout.is_zero() {
+            s.timeout = s.interval;
+        }
+        Some(s)
+    }
+
+    /// `reverse` after a weight (at arg `i`).
+    fn weight_option(&mut self, c: &Node, i: usize) -> bool {
+        match c.args.get(i).map(|w| w.text.as_str()) {
+            None => false,
+            Some("reverse") => true,
+            Some("noreverse") => false,
+            Some(other) => {
+                self.err(
+                    c.arg_span(i),
+                    format!("unknown weight option `{other}` (reverse)"),
+                );
+                false
+            }
+        }
+    }
+
+    fn track_file(&mut self, n: &Node) -> Option<TrackFile> {
+        let name = self.name(n)?;
+        let mut f = TrackFile {
+            name,
+            file: PathBuf::new(),
+            weight: 1,
+            reverse: false,
+            init_file: None,
+            overwrite: false,
+        };
+        for c in self.block(n) {
+            if keywords::TRACK_FILE.contains(&c.key.text.as_str()) {
+                self.no_block(c);
+            }
+            match c.key.text.as_str() {
+                "file" => {
+                    if let Some(w) = self.arg(c, 0) {
+                        f.file = PathBuf::from(&w.text);
+                    }
+                }
+                "weight" => {
+                    f.weight = self.num(c, 0, -254, 254).unwrap_or(1) as i32;
+                    f.reverse = self.weight_option(c, 1);
+                }
+                "init_file" => {
+                    let mut value = 0;
+                    for (i, w) in c.args.iter().enumerate() {
+                        if w.text == "overwrite" {
+                            f.overwrite = true;
+                        } else if i == 0 {
+                            match parse_int(&w.text) {
+                                Some(v) => value = v,
+                                None => self.err(
+                                    w.span,
+                                    format!("track_file init value `{}` is not a number", w.text),
+                                ),
+                            }
+                        } else {
+                            self.err(
+                                w.span,
+                                format!("unknown init_file option `{}` (overwrite)", w.text),
+                            );
+                        }
+                    }
+                    f.init_file = Some(value);
+                }
+                _ => self.unknown(&c.key, keywords::TRACK_FILE, "track_file"),
+            }
+        }
+        if f.file.as_os_str().is_empty() {
+            self.err(n.key.span, format!("track_file {} has no `file`", f.name));
+            return None;
+        }
+        Some(f)
+    }
+
+    fn track_process(&mut self, n: &Node) -> Option<TrackProcess> {
+        let name = self.name(n)?;
+        let mut p = TrackProcess {
+            name,
+            process: String::new(),
+            params: Vec::new(),
+            param_match: None,
+            weight: 0,
+            reverse: false,
+            quorum: 1,
+            quorum_max: None,
+            delay: Duration::ZERO,
+            fork_delay: Duration::ZERO,
+            terminate_delay: Duration::ZERO,
+            full_command: false,
+        };
+        let mut delay = None;
+        let mut fork = None;
+        let mut term = None;
+        for c in self.block(n) {
+            if keywords::TRACK_PROCESS.contains(&c.key.text.as_str()) {
+                self.no_block(c);
+            }
+            match c.key.text.as_str() {
+                "process" => {
+                    p.process = self.arg(c, 0).map(|w| w.text.clone()).unwrap_or_default();
+                    p.params = c.args.iter().skip(1).map(|w| w.text.clone()).collect();
+                }
+                "param_match" => match c.args.first().map(|w| w.text.as_str()) {
+                    Some(m @ ("initial" | "partial" | "exact")) => {
+                        p.param_match = Some(m.to_string())
+                    }
+                    _ => self.err(
+                        c.arg_span(0),
+                        "param_match must be initial, partial or exact",
+                    ),
+                },
+                "weight" => {
+                    p.weight = self.num(c, 0, -254, 254).unwrap_or(0) as i32;
+                    p.reverse = self.weight_option(c, 1);
+                }
+                "quorum" => p.quorum = self.num(c, 0, 1, 65535).unwrap_or(1) as u32,
+                "quorum_max" => p.quorum_max = self.num(c, 0, 1, 65535).map(|v| v as u32),
+                "delay" => delay = self.secs(c, 0, 0.0, 3600.0),
+                "fork_delay" => fork = self.secs(c, 0, 0.0, 3600.0),
+                "terminate_delay" => term = self.secs(c, 0, 0.0, 3600.0),
+                "full_command" => p.full_command = true,
+                _ => self.unknown(&c.key, keywords::TRACK_PROCESS, "vrrp_track_process"),
+            }
+        }
+        p.fork_delay = fork.or(delay).unwrap_or_default();
+        p.terminate_delay = term.or(delay).unwrap_or_default();
+        p.delay = delay
+            .unwrap_or_default()
+            .max(p.fork_delay)
+            .max(p.terminate_delay);
+        if let Some(max) = p.quorum_max {
+            if max < p.quorum {
+                self.err(
+                    n.key.span,
+                    format!(
+                        "vrrp_track_process {}: quorum_max {max} is less than quorum {}",
+                        p.name, p.quorum
+                    ),
+                );
+            }
+        }
+        if p.process.is_empty() {
+            self.err(
+                n.key.span,
+                format!("vrrp_track_process {} has no `process`", p.name),
+            );
+            return None;
+        }
+        Some(p)
+    }
+
+    /// `IP[/len] [brd X] [dev IF] [scope S] [label L] [peer IP] [no_track] ...`
+    pub fn vip(&mut self, c: &Node) -> Option<VipConfig> {
+        if let Some(open) = c.open {
+            self.err(open, "an address does not take a `{ }` block");
+        }
+        let first = &c.key;
+        let (addr_s, len_s) = match first.text.split_once('/') {
+            Some((a, l)) => (a, Some(l)),
+            None => (first.text.as_str(), None),
+        };
+        let Some(addr) = parse_ip(addr_s) else {
+            self.err(first.span, format!("`{}` is not an IP address", first.text));
+            return None;
+        };
+        let mut v = VipConfig::new(addr);
+        if let Some(l) = len_s {
+            let max = if addr.is_ipv4() { 32 } else { 128 };
+            match l.parse::<u8>() {
+                Ok(p) if p <= max => v.prefix_len = p,
+                _ => {
+                    self.err(
+                        first.span,
+                        format!("bad prefix length `/{l}` for {addr} (at most /{max})"),
+                    );
+                    return None;
+                }
+            }
+        }
+        let rest = &c.args;
+        let mut brd_plus = false;
+        let mut i = 0;
+        while i < rest.len() {
+            let k = rest[i].text.as_str();
+            let val = rest.get(i + 1);
+            let needs_value = matches!(
+                k,
+                "brd"
+                    | "broadcast"
+                    | "dev"
+                    | "scope"
+                    | "label"
+                    | "peer"
+                    | "preferred_lft"
+                    | "valid_lft"
+                    | "track_group"
+            );
+            if needs_value && val.is_none() {
+                self.err(
+                    rest[i].span,
+                    format!("no `{k}` value given for {}", first.text),
+                );
+                break;
+            }
+            match (k, val) {
+                ("brd" | "broadcast", Some(w)) => {
+                    if addr.is_ipv6() {
+                        self.err(
+                            w.span,
+                            format!("a broadcast address for the IPv6 address {addr}"),
+                        );
+                    } else if w.text == "+" {
+                        brd_plus = true;
+                    } else if w.text == "-" {
+                        v.broadcast = None;
+                    } else {
+                        v.broadcast = self.ip(w);
+                    }
+                    i += 2;
+                }
+                ("dev", Some(w)) => {
+                    if v.dev.is_some() {
+                        self.err(w.span, "`dev` given twice");
+                    }
+                    if w.text.len() > IFNAMSIZ {
+                        self.err(
+                            w.span,
+                            format!(
+                                "interface name `{}` is too long (at most {IFNAMSIZ} characters)",
+                                w.text
+                            ),
+                        );
+                    }
+                    v.dev = Some(w.text.clone());
+                    i += 2;
+                }
+                ("scope", Some(w)) => {
+                    let s = match w.text.as_str() {
+                        "global" | "universe" => Some(0),
+                        "site" => Some(200),
+                        "link" => Some(253),
+                        "host" => Some(254),
+                        "nowhere" => Some(255),
+                        n => n.parse().ok(),
+                    };
+                    match s {
+                        None => self.err(w.span, format!("invalid scope `{}`", w.text)),
+                        Some(_) if addr.is_ipv6() => self.warn(
+                            w.span,
+                            format!("a scope cannot be set for the IPv6 address {addr}: ignored"),
+                        ),
+                        Some(s) => v.scope = Some(s),
+                    }
+                    i += 2;
+                }
+                ("label", Some(w)) => {
+                    if addr.is_ipv6() {
+                        self.warn(
+                            w.span,
+                            format!("a label cannot be set for the IPv6 address {addr}: ignored"),
+                        );
+                    } else if w.text.len() > IFNAMSIZ {
+                        self.err(
+                            w.span,
+                            format!("label `{}` is longer than {IFNAMSIZ} characters", w.text),
+                        );
+                    } else {
+                        v.label = Some(w.text.clone());
+                    }
+                    i += 2;
+                }
+                ("peer", Some(w)) => {
+                    let t = w.text.split('/').next().unwrap_or("");
+                    match parse_ip(t) {
+                        Some(p) if p.is_ipv4() == addr.is_ipv4() => v.peer = Some(p),
+                        Some(_) => self.err(
+                            w.span,
+                            format!("peer {} is not of the address family of {addr}", w.text),
+                        ),
+                        None => self.err(w.span, format!("`{}` is not an IP address", w.text)),
+                    }
+                    i += 2;
+                }
+                ("no_track", _) => {
+                    v.no_track = true;
+                    i += 1;
+                }
+                ("preferred_lft" | "valid_lft", Some(_)) => i += 2,
+                ("home" | "-nodad" | "nodad" | "noprefixroute" | "autojoin" | "mngtmpaddr", _) => {
+                    i += 1
+                }
+                ("use_vmac", _) => {
+                    self.warn(
+                        rest[i].span,
+                        "`use_vmac` on an address is not supported by keepvip: ignored",
+                    );
+                    i += 1;
+                }
+                ("track_group", Some(_)) => {
+                    self.warn(
+                        rest[i].span,
+                        "`track_group` on an address is not supported by keepvip: ignored",
+                    );
+                    i += 2;
+                }
+                _ => {
+                    let mut d = Diagnostic::error(
+                        Some(rest[i].span),
+                        format!(
+                            "unknown option `{k}` for an address (brd, dev, scope, label, peer, no_track, ...)"
+                        ),
+                    );
+                    if parse_ip(k.split('/').next().unwrap_or(k)).is_some() {
+                        d = d.with_help("write one address per line");
+                    } else if let Some(s) = crate::diag::suggest(
+                        k,
+                        &[
+                            "brd",
+                            "broadcast",
+                            "dev",
+                            "scope",
+                            "label",
+                            "peer",
+                            "no_track",
+                            "home",
+                            "noprefixroute",
+                            "autojoin",
+                            "preferred_lft",
+                        ],
+                    ) {
+                        d = d.with_help(format!("did you mean `{s}`?"));
+                    }
+                    self.diags.push(d);
+                    i += 1;
+                }
+            }
+        }
+        if v.peer.is_some() && v.broadcast.is_some() {
+            self.warn(
+                first.span,
+                "both `brd` and `peer`: the broadcast address is ignored",
+            );
+            v.broadcast = None;
+        }
+        if brd_plus {
+            if let IpAddr::V4(a) = addr {
+                if v.prefix_len >= 31 {
+                    self.warn(
+                        first.span,
+                        format!(
+                            "prefix length /{} is too long for `brd +`: ignored",
+                            v.prefix_len
+                        ),
+                    );
+                } else {
+                    let mask = u32::MAX.checked_shr(u32::from(v.prefix_len)).unwrap_or(0);
+                    v.broadcast = Some(IpAddr::V4((u32::from(a) | mask).into()));
+                }
+            }
+        }
+        Some(v)
+    }
+
+    /// ip-route style: `[src IP] [to] DST[/len] [via GW] [dev IF] [src IP]
+    /// [metric N] [table N] [scope S] [no_track]`, or
+    /// `blackhole|unreachable|prohibit|throw DST`.
+    pub fn route(&mut self, c: &Node) -> Option<RouteConfig> {
+        if let Some(open) = c.open {
+            self.err(open, "a route does not take a `{ }` block");
+        }
+        let words: Vec<&Word> = std::iter::once(&c.key).chain(c.args.iter()).collect();
+        let mut i = 0;
+        let mut route_type = None;
+        let mut src = None;
+        // a leading `src IP`
+        if words[0].text == "src" {
+            let w = words.get(1).copied();
+            match w {
+                Some(w) => src = self.ip(w),
+                None => self.err(words[0].span, "`src` needs an address"),
+            }
+            i = 2;
+        }
+        if let Some(t) = words.get(i).and_then(|w| match w.text.as_str() {
+            "unicast" => Some(1u8),
+            "blackhole" => Some(6),
+            "unreachable" => Some(7),
+            "prohibit" => Some(8),
+            "throw" => Some(9),
+            _ => None,
+        }) {
+            route_type = Some(t).filter(|t| *t != 1);
+            i += 1;
+        }
+        if words.get(i).is_some_and(|w| w.text == "to") {
+            i += 1;
+        }
+        let Some(w) = words.get(i) else {
+            self.err(c.key.span, "a route needs a destination");
+            return None;
+        };
+        let (dst, dst_len) = match w.text.as_str() {
+            "default" | "any" | "all" => {
+                // the family follows the gateway when there is one
+                let v6 = words
+                    .iter()
+                    .skip(i + 1)
+                    .any(|w| parse_ip(&w.text).is_some_and(|a| a.is_ipv6()));
+                (
+                    if v6 {
+                        IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED)
+                    } else {
+                        IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)
+                    },
+                    0,
+                )
+            }
+            t => {
+                let (a, l) = t.split_once('/').unwrap_or((t, ""));
+                let Some(addr) = parse_ip(a) else {
+                    self.err(w.span, format!("`{t}` is not a route destination"));
+                    return None;
+                };
+                let max = if addr.is_ipv4() { 32 } else { 128 };
+                let len = if l.is_empty() {
+                    Some(max)
+                } else {
+                    l.parse::<u8>().ok().filter(|l| *l <= max)
+                };
+                let Some(len) = len else {
+                    self.err(
+                        w.span,
+                        format!("bad prefix length in `{t}` (at most /{max})"),
+                    );
+                    return None;
+                };
+                (addr, len)
+            }
+        };
+        let mut r = RouteConfig {
+            dst,
+            dst_len,
+            gateway: None,
+            dev: None,
+            src,
+            metric: None,
+            table: None,
+            scope: None,
+            route_type,
+            no_track: false,
+        };
+        i += 1;
+        while i < words.len() {
+            let k = words[i].text.as_str();
+            let v = words.get(i + 1).copied();
+            let flag = matches!(k, "no_track" | "onlink" | "pervasive");
+            if !flag && v.is_none() {
+                self.err(words[i].span, format!("route option `{k}` needs a value"));
+                break;
+            }
+            match (k, v) {
+                ("no_track", _) => r.no_track = true,
+                ("onlink" | "pervasive", _) => {}
+                ("via" | "gw", Some(w)) => {
+                    // `via inet6 ADDR`
+                    let (w, skip) = if matches!(w.text.as_str(), "inet" | "inet6") {
+                        match words.get(i + 2) {
+                            Some(a) => (*a, 1),
+                            None => (w, 0),
+                        }
+                    } else {
+                        (w, 0)
+                    };
+                    r.gateway = self.ip(w);
+                    i += skip;
+                }
+                ("dev" | "oif", Some(w)) => r.dev = Some(w.text.clone()),
+                ("src", Some(w)) => r.src = self.ip(w),
+                ("metric" | "preference" | "priority", Some(w)) => match w.text.parse() {
+                    Ok(m) => r.metric = Some(m),
+                    Err(_) => self.err(w.span, format!("bad metric `{}`", w.text)),
+                },
+                ("table", Some(w)) => {
+                    r.table = match w.text.as_str() {
+                        "main" => Some(254),
+                        "local" => Some(255),
+                        "default" => Some(253),
+                        t => match t.parse() {
+                            Ok(t) => Some(t),
+                            Err(_) => {
+                                self.err(w.span, format!("bad table `{t}`"));
+                                None
+                            }
+                        },
+                    }
+                }
+                ("scope", Some(w)) => {
+                    r.scope = match w.text.as_str() {
+                        "global" | "universe" => Some(0),
+                        "site" => Some(200),
+                        "link" => Some(253),
+                        "host" => Some(254),
+                        "nowhere" => Some(255),
+                        n => match n.parse() {
+                            Ok(s) => Some(s),
+                            Err(_) => {
+                                self.err(w.span, format!("invalid scope `{n}`"));
+                                None
+                            }
+                        },
+                    }
+                }
+                (_, _) => self.warn(
+                    words[i].span,
+                    format!("route option `{k}` is not supported by keepvip: ignored"),
+                ),
+            }
+            i += if flag { 1 } else { 2 };
+        }
+        if let Some(gw) = r.gateway {
+            if gw.is_ipv4() != r.dst.is_ipv4() {
+                self.err(
+                    c.key.span,
+                    format!(
+                        "route to {}/{} via {gw}: mixed address families",
+                        r.dst, r.dst_len
+                    ),
+                );
+            }
+        }
+        Some(r)
+    }
+
+    fn tracks(&mut self, c: &Node, max: i32, out: &mut Vec<TrackEntry>) {
+        for t in self.block(c) {
+            if let Some(open) = t.open {
+                self.err(open, "a tracked name does not take a `{ }` block");
+            }
+            let mut e = TrackEntry {
+                name: t.key.text.clone(),
+                weight: None,
+                reverse: None,
+                span: t.key.span,
+            };
+            let mut i = 0;
+            while i < t.args.len() {
+                match t.args[i].text.as_str() {
+                    "weight" => {
+                        e.weight = self
+                            .num(t, i + 1, i64::from(-max), i64::from(max))
+                            .map(|v| v as i32)
+                            .or(Some(0));
+                        i += 2;
+                    }
+                    r @ ("reverse" | "noreverse") => {
+                        if e.weight.is_none() {
+                            let s = t.args[i].span;
+                            self.err(s, format!("`{r}` must follow `weight N`"));
+                        }
+                        e.reverse = Some(r == "reverse");
+                        i += 1;
+                    }
+                    other => {
+                        let s = t.args[i].span;
+                        self.err(
+                            s,
+                            format!("unexpected `{other}` (weight N [reverse|noreverse])"),
+                        );
+                        i += 1;
+                    }
+                }
+            }
+            if out.iter().any(|o| o.name == e.name) {
+                self.warn(
+                    e.span,
+                    format!(
+                        "`{}` is tracked twice in `{}`: the first wins",
+                        e.name, c.key.text
+                    ),
+                );
+                continue;
+            }
+            out.push(e);
+        }
+    }
+
+    fn instance(&mut self, n: &Node) -> Option<VrrpInstance> {
+        let name = self.name(n)?;
+        let mut i = VrrpInstance {
+            name: name.clone(),
+            span: n.key.span.to(n.arg_span(0)),
+            ..VrrpInstance::default()
+        };
+        for c in self.block(n) {
+            let k = c.key.text.as_str();
+            let takes_block = matches!(
+                k,
+                "unicast_peer"
+                    | "virtual_ipaddress"
+                    | "virtual_ipaddress_excluded"
+                    | "virtual_routes"
+                    | "virtual_rules"
+                    | "track_interface"
+                    | "track_script"
+                    | "track_file"
+                    | "track_process"
+                    | "track_bfd"
+                    | "authentication"
+            );
+            if keywords::INSTANCE.contains(&k) {
+                if !takes_block {
+                    self.no_block(c);
+                }
+                // where the value is, for the keywords whose value validate judges
+                let span = if matches!(k, "advert_int" | "state" | "version" | "priority") {
+                    c.arg_span(0)
+                } else {
+                    c.key.span
+                };
+                i.spans.insert(k.to_string(), span);
+            }
+            match k {
+                "state" => match c.args.first().map(|w| w.text.as_str()) {
+                    Some("MASTER") => i.state = Some(StateHint::Master),
+                    Some("BACKUP") => {
+                        if i.state == Some(StateHint::Master) {
+                            self.err(c.arg_span(0), format!("({name}) state previously set as MASTER"));
+                        } else {
+                            i.state = Some(StateHint::Backup);
+                        }
+                    }
+                    _ => self.err(c.arg_span(0), "state must be MASTER or BACKUP"),
+                },
+                "interface" => {
+                    if let Some(w) = self.arg(c, 0) {
+                        if w.text.len() > IFNAMSIZ {
+                            self.err(
+                                w.span,
+                                format!("interface name `{}` is too long (at most {IFNAMSIZ} characters)", w.text),
+                            );
+                        } else {
+                            i.interface = Some(w.text.clone());
+                        }
+                    }
+                }
+                "virtual_router_id" => i.virtual_router_id = self.num(c, 0, 1, 255).map(|v| v as u8),
+                "priority" => i.priority = self.num(c, 0, 1, 255).map(|v| v as u8),
+                "advert_int" => {
+                    if let Some(v) = self.float(c, 0, 0.0, 255.0) {
+                        if v < 0.01 {
+                            self.err(c.arg_span(0), format!("({name}) advert_int must be at least 0.01 s"));
+                        } else {
+                            i.advert_int = Some(v);
+                        }
+                    }
+                }
+                "version" => i.version = self.num(c, 0, 2, 3).map(|v| v as u8),
+                "nopreempt" => i.nopreempt = true,
+                "preempt" => i.nopreempt = false,
+                "preempt_delay" => i.preempt_delay = self.float(c, 0, 0.0, 1000.0),
+                "accept" => i.accept = Some(true),
+                "no_accept" => i.accept = Some(false),
+                "mcast_src_ip" | "unicast_src_ip" => {
+                    if let Some(w) = self.arg(c, 0).cloned() {
+                        let a = self.ip(&w);
+                        if k == "mcast_src_ip" {
+                            i.mcast_src_ip = a;
+                        } else {
+                            i.unicast_src_ip = a;
+                        }
+                    }
+                }
+                "mcast_dst_ip" => {
+                    if let Some(w) = self.arg(c, 0).cloned() {
+                        if let Some(a) = self.ip(&w) {
+                            if a.is_multicast() {
+                                i.mcast_dst_ip = Some(a);
+                            } else {
+                                self.err(w.span, format!("mcast_dst_ip {a} is not a multicast address"));
+                            }
+                        }
+                    }
+                }
+                "unicast_peer" => {
+                    for p in self.block(c) {
+                        if let Some(open) = p.open {
+                            self.err(open, "a unicast peer does not take a `{ }` block");
+                        }
+                        let Some(addr) = self.ip(&p.key) else {
+                            continue;
+                        };
+                        let mut peer = UnicastPeer {
+                            addr,
+                            min_ttl: None,
+                            max_ttl: None,
+                        };
+                        let mut j = 0;
+                        while j < p.args.len() {
+                            match p.args[j].text.as_str() {
+                                "min_ttl" => {
+                                    peer.min_ttl = self.num(p, j + 1, 0, 255).map(|v| v as u8)
+                                }
+                                "max_ttl" => {
+                                    peer.max_ttl = self.num(p, j + 1, 0, 255).map(|v| v as u8)
+                                }
+                                other => {
+                                    let s = p.args[j].span;
+                                    self.err(
+                                        s,
+                                        format!("unknown unicast_peer option `{other}` (min_ttl N, max_ttl N)"),
+                                    );
+                                }
+                            }
+                            j += 2;
+                        }
+                        if let (Some(lo), Some(hi)) = (peer.min_ttl, peer.max_ttl) {
+                            if lo > hi {
+                                self.err(p.key.span, format!("({name}) min_ttl {lo} > max_ttl {hi}: every advert would be dropped"));
+                            }
+                        }
+                        if i.unicast_peers.iter().any(|q| q.addr == addr) {
+                            self.warn(p.key.span, format!("({name}) unicast_peer {addr} is listed twice"));
+                            continue;
+                        }
+                        i.unicast_peers.push(peer);
+                        i.peer_spans.push(p.key.span);
+                    }
+                }
+                "unicast_ttl" => i.unicast_ttl = self.num(c, 0, 0, 255).map(|v| v as u8),
+                "track_src_ip" => {
+                    i.track_src_ip = true;
+                    self.not_acted_on(c, "a vanished source address does not cause FAULT");
+                }
+                "check_unicast_src" => i.check_unicast_src = true,
+                "unicast_fault_no_peer" => {
+                    i.unicast_fault_no_peer = true;
+                    self.not_acted_on(c, "an instance without peers does not go to FAULT");
+                }
+                "old_unicast_checksum" => {
+                    i.old_unicast_checksum = true;
+                    self.not_acted_on(c, "unicast adverts use the current checksum");
+                }
+                "native_ipv6" => i.native_ipv6 = true,
+                "virtual_ipaddress" | "virtual_ipaddress_excluded" => {
+                    for v in self.block(c) {
+                        if let Some(vip) = self.vip(v) {
+                            if k == "virtual_ipaddress" {
+                                i.virtual_ipaddress.push(vip);
+                                i.vip_spans.push(v.key.span);
+                            } else {
+                                i.virtual_ipaddress_excluded.push(vip);
+                            }
+                        }
+                    }
+                }
+                "no_virtual_ipaddress" => i.no_virtual_ipaddress = true,
+                "promote_secondaries" => i.promote_secondaries = true,
+                "linkbeat_use_polling" => self.warn(
+                    c.key.span,
+                    "`linkbeat_use_polling` in vrrp_instance is deprecated (and keepvip follows link state by netlink)",
+                ),
+                "virtual_routes" => {
+                    for r in self.block(c) {
+                        if let Some(route) = self.route(r) {
+                            i.virtual_routes.push(route);
+                            i.route_spans.push(r.key.span);
+                        }
+                    }
+                }
+                "virtual_rules" => {
+                    for r in self.block(c) {
+                        let words: Vec<Word> = std::iter::once(r.key.clone())
+                            .chain(r.args.iter().cloned())
+                            .collect();
+                        if !words
+                            .iter()
+                            .any(|w| matches!(w.text.as_str(), "priority" | "preference" | "pref"))
+                        {
+                            self.warn(
+                                r.key.span,
+                                format!("({name}) rule has no `priority`: keepalived gives it 16384, probably not what you want"),
+                            );
+                        }
+                        i.virtual_rules.push(words_text(&words));
+                    }
+                    self.not_acted_on(c, "rules are not installed");
+                }
+                "track_interface" => self.tracks(c, 254, &mut i.track_interface),
+                "track_script" => self.tracks(c, 253, &mut i.track_script),
+                "track_file" => self.tracks(c, 254, &mut i.track_file),
+                "track_process" => self.tracks(c, 254, &mut i.track_process),
+                "track_bfd" => {
+                    for t in self.block(c) {
+                        i.track_bfd.push(t.key.text.clone());
+                    }
+                    self.not_acted_on(c, "BFD is not part of keepvip");
+                }
+                "dont_track_primary" => i.dont_track_primary = true,
+                "authentication" => {
+                    let mut a = Authentication::default();
+                    for x in self.block(c) {
+                        if keywords::AUTH.contains(&x.key.text.as_str()) {
+                            self.no_block(x);
+                        }
+                        match x.key.text.as_str() {
+                            "auth_type" => {
+                                if let Some(w) = self.arg(x, 0) {
+                                    match w.text.as_str() {
+                                        "PASS" => a.auth_type = Some("PASS".into()),
+                                        "AH" => {
+                                            let s = w.span;
+                                            self.diags.push(
+                                                Diagnostic::error(Some(s), "auth_type AH is not supported by keepvip")
+                                                    .with_note("IPSEC-AH authentication is deprecated in keepalived too (RFC 3768 removed it)")
+                                                    .with_help("use auth_type PASS, or no authentication"),
+                                            );
+                                            a.auth_type = Some("AH".into());
+                                        }
+                                        other => {
+                                            let s = w.span;
+                                            self.err(s, format!("({name}) unknown authentication type `{other}` (PASS or AH)"));
+                                        }
+                                    }
+                                }
+                            }
+                            "auth_pass" => a.auth_pass = self.arg(x, 0).map(|w| w.text.clone()),
+                            _ => self.unknown(&x.key, keywords::AUTH, "authentication"),
+                        }
+                    }
+                    if let Some(p) = &a.auth_pass {
+                        if p.len() > 8 {
+                            let s = c
+                                .children()
+                                .iter()
+                                .find(|x| x.key.text == "auth_pass")
+                                .map_or(c.key.span, |x| x.arg_span(0));
+                            let cut: String = p.bytes().take(8).map(char::from).collect();
+                            self.diags.push(
+                                Diagnostic::warning(
+                                    Some(s),
+                                    format!("({name}) auth_pass is longer than 8 characters: truncated to `{cut}`"),
+                                )
+                                .with_note("VRRPv2 carries 8 bytes of password; peers compare only those"),
+                            );
+                        }
+                    }
+                    i.authentication = Some(a);
+                }
+                "notify_master" => self.set_notify(&mut i.notify.master, c, &name),
+                "notify_backup" => self.set_notify(&mut i.notify.backup, c, &name),
+                "notify_fault" => self.set_notify(&mut i.notify.fault, c, &name),
+                "notify_stop" => self.set_notify(&mut i.notify.stop, c, &name),
+                "notify" => self.set_notify(&mut i.notify.generic, c, &name),
+                "notify_master_rx_lower_pri" => {
+                    self.set_notify(&mut i.notify.master_rx_lower_pri, c, &name)
+                }
+                "notify_deleted" => {
+                    if i.notify.deleted_set {
+                        self.err(c.key.span, format!("({name}) notify_deleted already specified"));
+                    } else {
+                        i.notify.deleted_set = true;
+                        if !c.args.is_empty() {
+                            i.notify.deleted = self.notify_cmd(c);
+                        }
+                    }
+                }
+                "smtp_alert" => {
+                    i.notify.smtp_alert = self.flag(c).unwrap_or(false);
+                    if i.notify.smtp_alert {
+                        self.warn(c.key.span, "`smtp_alert`: keepvip does not send email");
+                    }
+                }
+                "notify_priority_changes" => {
+                    i.notify.priority_changes = self.flag(c);
+                    if i.notify.priority_changes == Some(true) {
+                        self.not_acted_on(c, "no MASTER_PRIORITY / BACKUP_PRIORITY events are written");
+                    }
+                }
+                "lvs_sync_daemon_interface" => self.warn(
+                    c.key.span,
+                    "keepvip implements the VRRP side only; `lvs_sync_daemon_interface` ignored",
+                ),
+                "garp_master_delay" => i.garp.master_delay = self.secs(c, 0, 0.0, 255.0),
+                "garp_master_refresh" => i.garp.master_refresh = self.secs(c, 0, 0.0, 4_294.0),
+                "garp_master_repeat" => {
+                    i.garp.master_repeat = self.num(c, 0, 0, 255).map(|v| v as u32)
+                }
+                "garp_master_refresh_repeat" => {
+                    i.garp.master_refresh_repeat = self.num(c, 0, 0, 255).map(|v| v as u32)
+                }
+                "garp_lower_prio_delay" => i.garp.lower_prio_delay = self.secs(c, 0, 0.0, 255.0),
+                "garp_lower_prio_repeat" => {
+                    i.garp.lower_prio_repeat = self.num(c, 0, 0, 255).map(|v| v as u32)
+                }
+                "down_timer_adverts" => {
+                    i.down_timer_adverts = self.num(c, 0, 1, 100).map(|v| v as u32)
+                }
+                "garp_extra_if" | "vmac_garp_intvl" => {
+                    self.not_acted_on(c, "extra GARPs on the base interface of a VMAC")
+                }
+                "strict_mode" => i.strict_mode = self.flag(c),
+                "skip_check_adv_addr" => i.skip_check_adv_addr = self.flag(c),
+                "lower_prio_no_advert" => i.lower_prio_no_advert = self.flag(c),
+                "higher_prio_send_advert" => i.higher_prio_send_advert = self.flag(c),
+                "use_vmac" => {
+                    i.use_vmac = Some(UseVmac {
+                        name: c.args.first().map(|w| w.text.clone()),
+                        mac: c.args.get(1).map(|w| w.text.clone()),
+                    });
+                    self.not_acted_on(c, "no macvlan interface is created; adverts and GARPs use the interface's own MAC");
+                }
+                "vmac_xmit_base" => {
+                    i.vmac_xmit_base = true;
+                    self.not_acted_on(c, "VMAC is not implemented");
+                }
+                "use_vmac_addr" => {
+                    i.use_vmac_addr = true;
+                    self.not_acted_on(c, "VMAC is not implemented");
+                }
+                "use_ipvlan" => {
+                    i.use_ipvlan = Some(c.args.iter().map(|w| w.text.clone()).collect());
+                    self.not_acted_on(c, "ipvlan is not implemented");
+                }
+                "vrf" => self.not_acted_on(c, "VRF binding is not implemented"),
+                "debug" => {
+                    i.debug = if c.args.is_empty() {
+                        Some(0)
+                    } else {
+                        self.num(c, 0, 0, 4).map(|v| v as u32)
+                    }
+                }
+                "kernel_rx_buf_size" => {
+                    i.kernel_rx_buf_size = self.num(c, 0, 0, i64::MAX).map(|v| v as u64)
+                }
+                _ => self.unknown(&c.key, keywords::INSTANCE, "vrrp_instance"),
+            }
+        }
+        Some(i)
+    }
+
+    fn sync_group(&mut self, n: &Node) -> Option<SyncGroup> {
+        let name = self.name(n)?;
+        let mut g = SyncGroup {
+            name: name.clone(),
+            span: n.key.span.to(n.arg_span(0)),
+            ..SyncGroup::default()
+        };
+        let mut had_group = false;
+        for c in self.block(n) {
+            let k = c.key.text.as_str();
+            if keywords::SYNC_GROUP.contains(&k)
+                && !matches!(
+                    k,
+                    "group"
+                        | "track_interface"
+                        | "track_script"
+                        | "track_file"
+                        | "track_process"
+                        | "track_bfd"
+                )
+            {
+                self.no_block(c);
+            }
+            match k {
+                "group" => {
+                    if had_group {
+                        self.err(
+                            c.key.span,
+                            format!("group list already given for sync group {name}"),
+                        );
+                    }
+                    had_group = true;
+                    let children = self.block(c);
+                    for w in c.args.iter() {
+                        g.group.push(w.text.clone());
+                        g.member_spans.push(w.span);
+                    }
+                    for m in children {
+                        for w in std::iter::once(&m.key).chain(m.args.iter()) {
+                            g.group.push(w.text.clone());
+                            g.member_spans.push(w.span);
+                        }
+                    }
+                    if g.group.is_empty() {
+                        self.err(
+                            c.key.span,
+                            format!("sync group {name} has an empty group block"),
+                        );
+                    }
+                }
+                "notify_master" => self.set_notify(&mut g.notify.master, c, &name),
+                "notify_backup" => self.set_notify(&mut g.notify.backup, c, &name),
+                "notify_fault" => self.set_notify(&mut g.notify.fault, c, &name),
+                "notify_stop" => self.set_notify(&mut g.notify.stop, c, &name),
+                "notify" => self.set_notify(&mut g.notify.generic, c, &name),
+                "smtp_alert" => {
+                    g.notify.smtp_alert = self.flag(c).unwrap_or(false);
+                    if g.notify.smtp_alert {
+                        self.warn(c.key.span, "`smtp_alert`: keepvip does not send email");
+                    }
+                }
+                "notify_priority_changes" => {
+                    g.notify.priority_changes = self.flag(c);
+                    if g.notify.priority_changes == Some(true) {
+                        self.not_acted_on(
+                            c,
+                            "no MASTER_PRIORITY / BACKUP_PRIORITY events are written",
+                        );
+                    }
+                }
+                "sync_group_tracking_weight" => g.sync_group_tracking_weight = true,
+                "global_tracking" => {
+                    g.sync_group_tracking_weight = true;
+                    self.warn(
+                        c.key.span,
+                        "`global_tracking` is deprecated: track_* on the sync group, or sync_group_tracking_weight",
+                    );
+                }
+                "track_interface" => self.tracks(c, 254, &mut g.track_interface),
+                "track_script" => self.tracks(c, 253, &mut g.track_script),
+                "track_file" => self.tracks(c, 254, &mut g.track_file),
+                "track_process" => self.tracks(c, 254, &mut g.track_process),
+                "track_bfd" => {
+                    for t in self.block(c) {
+                        g.track_bfd.push(t.key.text.clone());
+                    }
+                    self.not_acted_on(c, "BFD is not part of keepvip");
+                }
+                _ => self.unknown(&c.key, keywords::SYNC_GROUP, "vrrp_sync_group"),
+            }
+        }
+        if g.group.is_empty() && !had_group {
+            self.err(
+                n.key.span,
+                format!("vrrp_sync_group {name} has no `group {{ ... }}` members"),
+            );
+        }
+        Some(g)
+    }
+}
+
+/// An integer as keepalived reads it (decimal, optional sign).
+pub fn parse_int(s: &str) -> Option<i64> {
+    let t = s.strip_prefix('+').unwrap_or(s);
+    if t.is_empty()
+        || !t
+            .trim_start_matches('-')
+            .chars()
+            .all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    t.parse().ok()
+}
+
+/// A decimal number (`1`, `0.5`, `.5`), as keepalived's timers: no
+/// exponent, no `inf`/`nan`, at most 6 decimals are significant.
+pub fn parse_decimal(s: &str) -> Option<f64> {
+    let t = s.strip_prefix('+').unwrap_or(s);
+    let body = t.strip_prefix('-').unwrap_or(t);
+    if body.is_empty()
+        || body == "."
+        || !body.chars().all(|c| c.is_ascii_digit() || c == '.')
+        || body.matches('.').count() > 1
+        || body.len() > 24
+    {
+        return None;
+    }
+    t.parse().ok()
+}
+
+/// An IP address; IPv6 may carry a `%zone` (ignored).
+pub fn parse_ip(s: &str) -> Option<IpAddr> {
+    let s = s.split('%').next().unwrap_or(s);
+    s.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers() {
+        assert_eq!(parse_int("42"), Some(42));
+        assert_eq!(parse_int("-20"), Some(-20));
+        assert_eq!(parse_int("+3"), Some(3));
+        assert_eq!(parse_int("1e3"), None);
+        assert_eq!(parse_int(""), None);
+        assert_eq!(parse_decimal("0.5"), Some(0.5));
+        assert_eq!(parse_decimal(".5"), Some(0.5));
+        assert_eq!(parse_decimal("1e3"), None);
+        assert_eq!(parse_decimal("nan"), None);
+        assert_eq!(parse_decimal("inf"), None);
+        assert_eq!(parse_decimal("."), None);
+        assert_eq!(parse_ip("fe80::1%eth0"), "fe80::1".parse().ok());
+    }
+
+    #[test]
+    fn join() {
+        let w = |t: &str| Word {
+            text: t.into(),
+            span: Span::default(),
+        };
+        assert_eq!(
+            join_words(&[w("/bin/sh"), w("-c"), w("pidof nginx")]),
+            "/bin/sh -c 'pidof nginx'"
+        );
+        assert_eq!(
+            join_words(&[w("killall"), w("-0"), w("nginx")]),
+            "killall -0 nginx"
+        );
+        assert_eq!(join_words(&[w("killall -0 nginx")]), "killall -0 nginx");
+    }
+}

@@ -1,0 +1,805 @@
+//! keepalived's rules (`vrrp_complete_instance`, `vrrp_complete_init`,
+//! `check_vrid_conflicts`, `vrrp_sync_set_group`): defaults that depend on
+//! other keywords, fix-ups with warnings, and errors. After `validate`,
+//! every instance option that has a default is `Some` and the model is
+//! ready for `lower`.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use keepvip_proto::{Family, StateHint};
+
+use crate::diag::{Diagnostic, Span};
+use crate::model::{Model, TrackEntry, VrrpInstance};
+
+/// The most VIPs one advert carries on a 1500-byte link (keepalived moves
+/// the rest to the excluded list): 255 for IPv4, 89 for IPv6.
+const MAX_VIPS_V4: usize = 255;
+const MAX_VIPS_V6: usize = 89;
+
+/// Apply keepalived's defaults and checks.
+pub fn validate(m: &mut Model, diags: &mut Vec<Diagnostic>) {
+    let mut v = Validator { diags };
+    let script_names: Vec<String> = m.scripts.iter().map(|s| s.name.clone()).collect();
+    let mut member_of: BTreeMap<String, String> = BTreeMap::new();
+    for g in &m.sync_groups {
+        for name in &g.group {
+            member_of
+                .entry(name.clone())
+                .or_insert_with(|| g.name.clone());
+        }
+    }
+    let global = m.global.clone();
+    for i in &mut m.instances {
+        let tracking_weight = member_of.get(&i.name).and_then(|g| {
+            m.sync_groups
+                .iter()
+                .find(|x| &x.name == g)
+                .map(|x| (g.clone(), x.sync_group_tracking_weight))
+        });
+        v.instance(i, &global, tracking_weight);
+    }
+    v.trackers(m);
+    v.vrid_conflicts(m);
+    v.sync_groups(m);
+    v.scripts(m, &script_names);
+}
+
+struct Validator<'d> {
+    diags: &'d mut Vec<Diagnostic>,
+}
+
+fn family_of(a: IpAddr) -> Family {
+    if a.is_ipv4() {
+        Family::V4
+    } else {
+        Family::V6
+    }
+}
+
+fn family_name(f: Family) -> &'static str {
+    if f == Family::V4 {
+        "IPv4"
+    } else {
+        "IPv6"
+    }
+}
+
+fn is_link_local(a: IpAddr) -> bool {
+    match a {
+        IpAddr::V6(v6) => (v6.segments()[0] & 0xffc0) == 0xfe80,
+        IpAddr::V4(v4) => v4.is_link_local(),
+    }
+}
+
+impl Validator<'_> {
+    fn err(&mut self, span: Span, msg: impl Into<String>) {
+        self.diags.push(Diagnostic::error(Some(span), msg));
+    }
+
+    fn warn(&mut self, span: Span, msg: impl Into<String>) {
+        self.diags.push(Diagnostic::warning(Some(span), msg));
+    }
+
+    fn span(i: &VrrpInstance, key: &str) -> Span {
+        i.spans.get(key).copied().unwrap_or(i.span)
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn instance(
+        &mut self,
+        i: &mut VrrpInstance,
+        g: &crate::model::Global,
+        group: Option<(String, bool)>,
+    ) {
+        let name = i.name.clone();
+        if i.interface.is_none() {
+            self.diags.push(
+                Diagnostic::error(
+                    Some(i.span),
+                    format!("vrrp_instance {name} has no `interface`"),
+                )
+                .with_help("add `interface eth0` (the interface the adverts are sent on)"),
+            );
+        }
+        if i.virtual_router_id.is_none() {
+            self.err(
+                i.span,
+                format!("vrrp_instance {name} has no `virtual_router_id` (1..255)"),
+            );
+        }
+
+        // the address family: the first VIP, or native_ipv6, or the
+        // source / peer addresses
+        let family = i
+            .virtual_ipaddress
+            .first()
+            .map(|v| family_of(v.addr))
+            .or(i.native_ipv6.then_some(Family::V6))
+            .or(i.unicast_src_ip.map(family_of))
+            .or(i.mcast_src_ip.map(family_of))
+            .or(i.unicast_peers.first().map(|p| family_of(p.addr)))
+            .unwrap_or(Family::V4);
+        i.family = Some(family);
+        if i.native_ipv6 && family == Family::V4 {
+            self.err(
+                Self::span(i, "native_ipv6"),
+                format!("({name}) native_ipv6 with IPv4 addresses"),
+            );
+        }
+        let mut keep = Vec::new();
+        let mut keep_spans = Vec::new();
+        for (k, vip) in i.virtual_ipaddress.iter().enumerate() {
+            let span = i.vip_spans.get(k).copied().unwrap_or(i.span);
+            if family_of(vip.addr) != family {
+                self.diags.push(
+                    Diagnostic::error(
+                        Some(span),
+                        format!(
+                            "({name}) virtual_ipaddress mixes IPv4 and IPv6: {} is {} but the instance is {}",
+                            vip.addr,
+                            family_name(family_of(vip.addr)),
+                            family_name(family)
+                        ),
+                    )
+                    .with_note("one address family per instance (the adverts carry one)")
+                    .with_help("put addresses of the other family in virtual_ipaddress_excluded, or in an instance of their own"),
+                );
+            } else {
+                keep.push(vip.clone());
+                keep_spans.push(span);
+            }
+        }
+        i.virtual_ipaddress = keep;
+        i.vip_spans = keep_spans;
+
+        // version: IPv6 is always VRRPv3
+        let mut version = i.version.or(g.vrrp_version).unwrap_or(2);
+        if family == Family::V6 && version == 2 {
+            if i.version == Some(2) {
+                self.warn(
+                    Self::span(i, "version"),
+                    format!("({name}) IPv6 needs VRRPv3: using version 3"),
+                );
+            }
+            version = 3;
+        }
+        i.version = Some(version);
+        let strict = i.strict_mode.unwrap_or(g.vrrp_strict);
+        i.strict_mode = Some(strict);
+
+        // priority from the state, and the state from the priority
+        let priority = i.priority.unwrap_or(if i.state == Some(StateHint::Master) {
+            255
+        } else {
+            100
+        });
+        i.priority = Some(priority);
+        let state = match i.state {
+            None => {
+                if priority == 255 {
+                    StateHint::Master
+                } else {
+                    StateHint::Backup
+                }
+            }
+            Some(s) => {
+                if strict && (s == StateHint::Master) != (priority == 255) {
+                    self.diags.push(
+                        Diagnostic::warning(
+                            Some(Self::span(i, "state")),
+                            format!("({name}) strict mode: state MASTER must match being the address owner (priority 255): using {}", if priority == 255 { "MASTER" } else { "BACKUP" }),
+                        ),
+                    );
+                    if priority == 255 {
+                        StateHint::Master
+                    } else {
+                        StateHint::Backup
+                    }
+                } else {
+                    s
+                }
+            }
+        };
+        i.state = Some(state);
+
+        // addresses in the advert
+        let vips_required = version == 3 || family == Family::V6 || strict;
+        if i.virtual_ipaddress.is_empty() && !i.no_virtual_ipaddress {
+            if vips_required {
+                let why = if strict { "strict mode" } else { "VRRPv3" };
+                self.diags.push(
+                    Diagnostic::error(
+                        Some(i.span),
+                        format!("({name}) has no virtual_ipaddress: {why} needs at least one"),
+                    )
+                    .with_help("add a virtual_ipaddress block (or `no_virtual_ipaddress` if that is really wanted)"),
+                );
+            } else {
+                self.warn(
+                    i.span,
+                    format!("({name}) has no virtual_ipaddress; at least one is sensible"),
+                );
+            }
+        }
+        let unicast = !i.unicast_peers.is_empty();
+        if family == Family::V6 && !unicast {
+            if let Some(first) = i.virtual_ipaddress.first() {
+                if !is_link_local(first.addr) {
+                    let span = i.vip_spans.first().copied().unwrap_or(i.span);
+                    let msg = format!(
+                        "({name}) the first IPv6 VIP should be link-local (fe80::/10), not {}",
+                        first.addr
+                    );
+                    let d = if strict {
+                        Diagnostic::error(Some(span), msg)
+                    } else {
+                        Diagnostic::warning(Some(span), msg)
+                    };
+                    self.diags.push(d.with_note("RFC 5798 §5.2.9: the first address of an IPv6 advert is the link-local one; keepalived requires it in strict mode"));
+                }
+            }
+        }
+        let max = if family == Family::V4 {
+            MAX_VIPS_V4
+        } else {
+            MAX_VIPS_V6
+        };
+        if i.virtual_ipaddress.len() > max {
+            let span = i.vip_spans.get(max).copied().unwrap_or(i.span);
+            self.warn(
+                span,
+                format!(
+                    "({name}) {} VIPs do not fit in one advert (at most {max}): the rest are moved to virtual_ipaddress_excluded",
+                    i.virtual_ipaddress.len()
+                ),
+            );
+            let rest = i.virtual_ipaddress.split_off(max);
+            i.vip_spans.truncate(max);
+            i.virtual_ipaddress_excluded.splice(0..0, rest);
+        }
+
+        // advertisement interval
+        let adv = i.advert_int.unwrap_or(1.0);
+        let adv_span = Self::span(i, "advert_int");
+        let micros = (adv * 1e6).round() as u64;
+        let adv = if version == 2 {
+            if micros % 1_000_000 != 0 {
+                let rounded = ((micros + 500_000) / 1_000_000).max(1) as f64;
+                self.warn(
+                    adv_span,
+                    format!("({name}) VRRPv2 advertisement interval {adv}s must be an integer: rounded to {rounded}"),
+                );
+                rounded
+            } else {
+                adv
+            }
+        } else if micros >= 4096 * 10_000 {
+            self.diags.push(
+                Diagnostic::error(
+                    Some(adv_span),
+                    format!(
+                        "({name}) VRRPv3 advertisement interval must be 0.01..40.95 s (not {adv})"
+                    ),
+                )
+                .with_note("VRRPv3 carries the interval in 12 bits of centiseconds"),
+            );
+            40.95
+        } else if micros % 10_000 != 0 {
+            let rounded = ((micros + 5_000) / 10_000).max(1) as f64 / 100.0;
+            self.warn(
+                adv_span,
+                format!("({name}) VRRPv3 advertisement interval {adv}s must be in units of 10 ms: rounded to {rounded}"),
+            );
+            rounded
+        } else {
+            adv
+        };
+        i.advert_int = Some(adv);
+
+        // preemption
+        if priority == 255 && i.nopreempt {
+            self.warn(
+                Self::span(i, "nopreempt"),
+                format!("({name}) nopreempt is incompatible with priority 255 (the address owner always preempts): cleared"),
+            );
+            i.nopreempt = false;
+        }
+        let delay_set = i.preempt_delay.is_some_and(|d| d > 0.0);
+        if state == StateHint::Master && (i.nopreempt || delay_set) {
+            let what = match (i.nopreempt, delay_set) {
+                (true, true) => "nopreempt and preempt_delay are cleared (they work",
+                (true, false) => "nopreempt is cleared (it works",
+                _ => "preempt_delay is cleared (it works",
+            };
+            let span = if i.nopreempt {
+                Self::span(i, "nopreempt")
+            } else {
+                Self::span(i, "preempt_delay")
+            };
+            self.diags.push(
+                Diagnostic::warning(
+                    Some(span),
+                    format!("({name}) state MASTER: {what} only with state BACKUP)"),
+                )
+                .with_help("for a sticky master, set `state BACKUP` on every node"),
+            );
+            i.nopreempt = false;
+            i.preempt_delay = None;
+        }
+        if i.preempt_delay.is_some_and(|d| d > 0.0) {
+            if strict {
+                self.warn(
+                    Self::span(i, "preempt_delay"),
+                    format!("({name}) preempt_delay is incompatible with strict mode: cleared"),
+                );
+                i.preempt_delay = None;
+            } else if i.nopreempt {
+                self.warn(
+                    Self::span(i, "preempt_delay"),
+                    format!("({name}) preempt_delay is incompatible with nopreempt: cleared"),
+                );
+                i.preempt_delay = None;
+            }
+        }
+
+        // authentication
+        if let Some(a) = i.authentication.clone() {
+            let span = Self::span(i, "authentication");
+            let drop_reason = if strict && a.auth_type.is_some() {
+                Some("strict mode does not support authentication")
+            } else if version == 3 && a.auth_type.is_some() {
+                Some("VRRPv3 has no authentication")
+            } else if a.auth_type.is_some() && a.auth_pass.as_deref().is_none_or(str::is_empty) {
+                Some("authentication without auth_pass")
+            } else if a.auth_type.is_none() && a.auth_pass.is_some() {
+                Some("auth_pass without auth_type")
+            } else {
+                None
+            };
+            if let Some(why) = drop_reason {
+                self.warn(span, format!("({name}) {why}: authentication ignored"));
+                i.authentication = None;
+            }
+        }
+
+        // unicast
+        if unicast && strict {
+            self.diags.push(
+                Diagnostic::warning(
+                    Some(Self::span(i, "unicast_peer")),
+                    format!("({name}) unicast peers are not RFC-compliant in strict mode"),
+                )
+                .with_note("keepalived 2.2.7 accepts them (its check runs before unicast is known); later versions refuse them on multicast-capable interfaces"),
+            );
+        }
+        for (k, p) in i.unicast_peers.iter().enumerate() {
+            if family_of(p.addr) != family {
+                let span = i
+                    .peer_spans
+                    .get(k)
+                    .copied()
+                    .unwrap_or_else(|| Self::span(i, "unicast_peer"));
+                self.diags.push(Diagnostic::error(
+                    Some(span),
+                    format!(
+                        "({name}) unicast_peer {} is not of the instance's address family ({})",
+                        p.addr,
+                        family_name(family)
+                    ),
+                ));
+            }
+        }
+        for key in ["unicast_src_ip", "mcast_src_ip"] {
+            let src = if key == "unicast_src_ip" {
+                i.unicast_src_ip
+            } else {
+                i.mcast_src_ip
+            };
+            if let Some(src) = src {
+                if family_of(src) != family {
+                    self.err(
+                        Self::span(i, key),
+                        format!(
+                            "({name}) {key} {src} is not of the instance's address family ({})",
+                            family_name(family)
+                        ),
+                    );
+                }
+            }
+        }
+        if !unicast {
+            if i.unicast_src_ip.is_some() {
+                self.warn(
+                    Self::span(i, "unicast_src_ip"),
+                    format!("({name}) unicast_src_ip without unicast_peer: multicast is used (keepalived deprecates this)"),
+                );
+            }
+            if i.unicast_ttl.is_some() {
+                self.warn(
+                    Self::span(i, "unicast_ttl"),
+                    format!("({name}) unicast_ttl without unicast_peer: ignored"),
+                );
+                i.unicast_ttl = None;
+            }
+        }
+        if let Some(dst) = i.mcast_dst_ip {
+            if unicast {
+                self.warn(
+                    Self::span(i, "mcast_dst_ip"),
+                    format!("({name}) mcast_dst_ip with unicast peers: ignored"),
+                );
+                i.mcast_dst_ip = None;
+            } else if family_of(dst) != family {
+                self.err(
+                    Self::span(i, "mcast_dst_ip"),
+                    format!(
+                        "({name}) mcast_dst_ip {dst} is not of the instance's address family ({})",
+                        family_name(family)
+                    ),
+                );
+                i.mcast_dst_ip = None;
+            }
+        }
+        if i.mcast_dst_ip.is_none() && !unicast {
+            i.mcast_dst_ip = if family == Family::V4 {
+                g.vrrp_mcast_group4
+            } else {
+                g.vrrp_mcast_group6
+            };
+        }
+
+        // strict-mode resets
+        let owner = priority == 255;
+        if strict {
+            if i.down_timer_adverts.is_some_and(|d| d != 3) {
+                self.warn(
+                    Self::span(i, "down_timer_adverts"),
+                    format!(
+                        "({name}) down_timer_adverts is incompatible with strict mode: reset to 3"
+                    ),
+                );
+                i.down_timer_adverts = Some(3);
+            }
+            if i.garp.lower_prio_repeat.is_some_and(|r| r != 0) {
+                self.warn(
+                    Self::span(i, "garp_lower_prio_repeat"),
+                    format!("({name}) strict mode requires no lower-priority GARP repeats: reset"),
+                );
+            }
+            i.garp.lower_prio_repeat = Some(0);
+            if i.garp.lower_prio_delay.is_some_and(|d| !d.is_zero()) {
+                self.warn(
+                    Self::span(i, "garp_lower_prio_delay"),
+                    format!("({name}) strict mode requires no lower-priority GARP delay: reset"),
+                );
+            }
+            i.garp.lower_prio_delay = Some(std::time::Duration::ZERO);
+            if i.lower_prio_no_advert == Some(false) {
+                self.warn(
+                    Self::span(i, "lower_prio_no_advert"),
+                    format!("({name}) strict mode requires lower_prio_no_advert: set"),
+                );
+            }
+            i.lower_prio_no_advert = Some(true);
+            if i.higher_prio_send_advert == Some(true) {
+                self.warn(
+                    Self::span(i, "higher_prio_send_advert"),
+                    format!("({name}) strict mode requires higher_prio_send_advert to be clear: cleared"),
+                );
+            }
+            i.higher_prio_send_advert = Some(false);
+        }
+        i.down_timer_adverts = Some(
+            i.down_timer_adverts
+                .or(g.vrrp_down_timer_adverts)
+                .unwrap_or(3),
+        );
+        i.lower_prio_no_advert = Some(
+            i.lower_prio_no_advert
+                .or(g.vrrp_lower_prio_no_advert)
+                .unwrap_or(false),
+        );
+        i.higher_prio_send_advert = Some(
+            i.higher_prio_send_advert
+                .or(g.vrrp_higher_prio_send_advert)
+                .unwrap_or(false),
+        );
+        i.skip_check_adv_addr = Some(i.skip_check_adv_addr.unwrap_or(g.vrrp_skip_check_adv_addr));
+
+        // accept mode: keepalived defaults to accept unless strict
+        let mut accept = i.accept.unwrap_or(owner || !strict);
+        if accept && !owner && strict && version == 2 && i.accept == Some(true) {
+            self.warn(
+                Self::span(i, "accept"),
+                format!("({name}) accept mode with VRRPv2 does not comply with RFC 3768 in strict mode: reset"),
+            );
+            accept = false;
+        }
+        if !accept {
+            let span = i.spans.get("no_accept").copied().unwrap_or(i.span);
+            self.diags.push(
+                Diagnostic::warning(
+                    Some(span),
+                    format!("({name}) accept mode is off (no_accept or strict mode), but keepvip installs no firewall rules: traffic to the VIPs is accepted"),
+                )
+                .with_note("keepalived adds nftables/iptables DROP rules here, a common cause of \"cannot ping the VIP\""),
+            );
+        }
+        i.accept = Some(accept);
+
+        // trackers on the owner, and on sync group members
+        let weighted = |v: &[TrackEntry]| v.iter().any(|t| t.weight.is_some_and(|w| w != 0));
+        if owner && (weighted(&i.track_interface) || weighted(&i.track_script)) {
+            self.warn(
+                i.span,
+                format!("({name}) priority 255 (address owner): tracker weights are ignored (only weight-0 trackers, meaning FAULT, have an effect)"),
+            );
+        }
+        if let Some((gname, false)) = &group {
+            if weighted(&i.track_interface)
+                || weighted(&i.track_script)
+                || weighted(&i.track_file)
+                || weighted(&i.track_process)
+            {
+                self.diags.push(
+                    Diagnostic::warning(
+                        Some(i.span),
+                        format!("({name}) member of sync group {gname}: tracker weights are ignored, a failing tracker means FAULT"),
+                    )
+                    .with_help(format!("add `sync_group_tracking_weight` to vrrp_sync_group {gname} to use the weights")),
+                );
+            }
+        }
+
+        // routes that cannot be tracked
+        for (k, r) in i.virtual_routes.iter().enumerate() {
+            if r.dev.is_none() && !r.no_track {
+                let span = i.route_spans.get(k).copied().unwrap_or(i.span);
+                self.diags.push(
+                    Diagnostic::warning(
+                        Some(span),
+                        format!(
+                            "({name}) virtual route {}/{} has no `dev`: it is installed but not tracked",
+                            r.dst, r.dst_len
+                        ),
+                    )
+                    .with_help("add `dev IF`, or `no_track`"),
+                );
+            }
+        }
+
+        // notify commands whose "user" looks like an argument
+        for (key, cmd) in [
+            ("notify_master", &i.notify.master),
+            ("notify_backup", &i.notify.backup),
+            ("notify_fault", &i.notify.fault),
+            ("notify_stop", &i.notify.stop),
+            ("notify", &i.notify.generic),
+        ] {
+            if let Some(c) = cmd {
+                if let Some(u) = &c.user {
+                    if matches!(
+                        u.to_ascii_uppercase().as_str(),
+                        "MASTER" | "BACKUP" | "FAULT" | "STOP"
+                    ) || u.starts_with('-')
+                        || u.contains('/')
+                    {
+                        self.diags.push(
+                            Diagnostic::warning(
+                                Some(Self::span(i, key)),
+                                format!(
+                                    "({name}) {key}: `{u}` is taken as the user to run `{}` as",
+                                    c.command
+                                ),
+                            )
+                            .with_help(format!(
+                                "quote the command with its arguments: {key} \"{} {u}\"",
+                                c.command
+                            )),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// track_* entries name defined trackers.
+    fn trackers(&mut self, m: &Model) {
+        let check = |me: &mut Self,
+                     owner: &str,
+                     entries: &[TrackEntry],
+                     what: &str,
+                     defined: &dyn Fn(&str) -> bool| {
+            for e in entries {
+                if !defined(&e.name) {
+                    me.diags.push(
+                        Diagnostic::error(
+                            Some(e.span),
+                            format!("({owner}) tracks {what} `{}`, which is not defined", e.name),
+                        )
+                        .with_help(format!("define it: {what} {} {{ ... }}", e.name)),
+                    );
+                }
+            }
+        };
+        let script = |n: &str| m.scripts.iter().any(|s| s.name == n);
+        let file = |n: &str| m.track_files.iter().any(|s| s.name == n);
+        let process = |n: &str| m.track_processes.iter().any(|s| s.name == n);
+        for i in &m.instances {
+            check(self, &i.name, &i.track_script, "vrrp_script", &script);
+            check(self, &i.name, &i.track_file, "track_file", &file);
+            check(
+                self,
+                &i.name,
+                &i.track_process,
+                "vrrp_track_process",
+                &process,
+            );
+        }
+        for g in &m.sync_groups {
+            check(self, &g.name, &g.track_script, "vrrp_script", &script);
+            check(self, &g.name, &g.track_file, "track_file", &file);
+            check(
+                self,
+                &g.name,
+                &g.track_process,
+                "vrrp_track_process",
+                &process,
+            );
+        }
+    }
+
+    /// keepalived's `check_vrid_conflicts`.
+    fn vrid_conflicts(&mut self, m: &Model) {
+        let is = &m.instances;
+        for (k, a) in is.iter().enumerate() {
+            for b in &is[..k] {
+                let (Some(va), Some(vb)) = (a.virtual_router_id, b.virtual_router_id) else {
+                    continue;
+                };
+                if va != vb || a.family != b.family || a.interface != b.interface {
+                    continue;
+                }
+                let (ua, ub) = (!a.unicast_peers.is_empty(), !b.unicast_peers.is_empty());
+                if ua != ub {
+                    continue; // unicast and multicast are separate VRID spaces
+                }
+                let conflict = if ua {
+                    let src = |i: &VrrpInstance| i.unicast_src_ip.or(i.mcast_src_ip);
+                    src(a) == src(b)
+                        && a.unicast_peers
+                            .iter()
+                            .any(|p| b.unicast_peers.iter().any(|q| q.addr == p.addr))
+                } else {
+                    a.mcast_dst_ip == b.mcast_dst_ip
+                };
+                if conflict {
+                    self.diags.push(
+                        Diagnostic::error(
+                            Some(a.span),
+                            format!(
+                                "{} and {} both use VRID {va} with {} on interface {}",
+                                b.name,
+                                a.name,
+                                family_name(a.family.unwrap_or(Family::V4)),
+                                a.interface.as_deref().unwrap_or("?")
+                            ),
+                        )
+                        .with_note(
+                            "one VRID per interface and address family (their adverts would mix)",
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    /// keepalived's `vrrp_sync_set_group`.
+    fn sync_groups(&mut self, m: &Model) {
+        let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+        for g in &m.sync_groups {
+            let mut found = 0;
+            let mut owners = (0, 0);
+            for (k, member) in g.group.iter().enumerate() {
+                let span = g.member_spans.get(k).copied().unwrap_or(g.span);
+                let Some(i) = m.instance(member) else {
+                    self.err(
+                        span,
+                        format!(
+                            "vrrp_sync_group {}: member {member} is not a vrrp_instance",
+                            g.name
+                        ),
+                    );
+                    continue;
+                };
+                if let Some(other) = seen.get(member.as_str()) {
+                    self.err(
+                        span,
+                        format!(
+                            "vrrp_instance {member} cannot be in two sync groups ({other} and {})",
+                            g.name
+                        ),
+                    );
+                    continue;
+                }
+                seen.insert(member, &g.name);
+                found += 1;
+                if i.priority == Some(255) && i.state == Some(StateHint::Master) {
+                    owners.0 += 1;
+                } else {
+                    owners.1 += 1;
+                }
+            }
+            if found == 1 {
+                self.warn(
+                    g.span,
+                    format!("vrrp_sync_group {} has only one member: this is probably not what you want", g.name),
+                );
+            }
+            if owners.0 > 0 && owners.1 > 0 {
+                self.warn(
+                    g.span,
+                    format!("vrrp_sync_group {} mixes address owners (priority 255) and other members: this will not work", g.name),
+                );
+            }
+        }
+    }
+
+    /// Scripts: unused ones, and script security.
+    fn scripts(&mut self, m: &Model, names: &[String]) {
+        for s in names {
+            let used = m
+                .instances
+                .iter()
+                .flat_map(|i| i.track_script.iter())
+                .chain(m.sync_groups.iter().flat_map(|g| g.track_script.iter()))
+                .any(|t| &t.name == s);
+            if !used {
+                let span = m.tracker_spans.get(&format!("script:{s}")).copied();
+                self.diags.push(Diagnostic::warning(
+                    span,
+                    format!("vrrp_script {s} is not used by any track_script"),
+                ));
+            }
+        }
+        let has_notify = m.instances.iter().any(|i| i.notify.any_script())
+            || m.sync_groups.iter().any(|g| g.notify.any_script())
+            || m.global
+                .vrrp_notify_fifo
+                .as_ref()
+                .is_some_and(|f| f.script.is_some())
+            || m.global
+                .notify_fifo
+                .as_ref()
+                .is_some_and(|f| f.script.is_some());
+        if (!m.scripts.is_empty() || has_notify) && !m.global.enable_script_security {
+            self.diags.push(
+                Diagnostic::warning(
+                    None,
+                    "scripts are configured but enable_script_security is not set: keepalived refuses to run them (SECURITY VIOLATION); keepvip runs them as the daemon's user",
+                )
+                .with_help("add `enable_script_security` (and `script_user USER`) to global_defs"),
+            );
+        }
+        for s in &m.scripts {
+            let Some(prog) = s.script.split_whitespace().next() else {
+                continue;
+            };
+            if prog.starts_with('/') && !std::path::Path::new(prog).exists() {
+                let span = m
+                    .tracker_spans
+                    .get(&format!("script-command:{}", s.name))
+                    .or_else(|| m.tracker_spans.get(&format!("script:{}", s.name)))
+                    .copied();
+                self.diags.push(Diagnostic::warning(
+                    span,
+                    format!(
+                        "vrrp_script {}: {prog} does not exist here; the check will fail until it does",
+                        s.name
+                    ),
+                ));
+            }
+        }
+    }
+}
