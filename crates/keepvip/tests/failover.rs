@@ -500,3 +500,35 @@ fn virtual_routes_and_excluded_vips_follow_the_master() {
         "excluded VIP left behind"
     );
 }
+
+#[test]
+fn own_interface_down_is_fault_and_up_again_preempts() {
+    let Some(t) = Ctx::new("ifdown", 2) else {
+        return;
+    };
+    let c1 = t.write("r1.conf", &conf(150, 3, "0.1", ""));
+    let c2 = t.write("r2.conf", &conf(100, 3, "0.1", ""));
+    let mut r1 = t.keepvip(0, &c1);
+    let mut r2 = t.keepvip(1, &c2);
+    t.wait_vip(0, vip(), true, Duration::from_secs(5));
+    let ns = t.lab.router_ns(0).to_string();
+    t.lab.set_link(&ns, "eth0", false).unwrap();
+    t.wait_vip(1, vip(), true, Duration::from_secs(3));
+    t.wait_vip(0, vip(), false, Duration::from_secs(2));
+    let log = || std::fs::read_to_string(t.dir.join("r1.log")).unwrap_or_default();
+    t.lab
+        .wait_for("FAULT logged", Duration::from_secs(2), || {
+            log().contains("(VI_1) Entering FAULT STATE")
+        })
+        .unwrap_or_else(|e| panic!("{e}\n{}", t.logs()));
+    t.lab.set_link(&ns, "eth0", true).unwrap();
+    t.wait_vip(0, vip(), true, Duration::from_secs(5));
+    t.wait_vip(1, vip(), false, Duration::from_secs(2));
+    assert!(
+        log().contains("Netlink reports eth0 down") && log().contains("Netlink reports eth0 up"),
+        "{}",
+        log()
+    );
+    r1.terminate(Duration::from_secs(2));
+    r2.terminate(Duration::from_secs(2));
+}

@@ -465,8 +465,9 @@ fn notify_argv_and_fifo_lines_are_exact() {
     std::fs::write(
         &conf,
         format!(
-            "global_defs {{\n vrrp_notify_fifo {}\n}}\nvrrp_instance VI_1 {{\n interface eth0\n virtual_router_id 1\n priority 100\n advert_int 0.1\n version 3\n virtual_ipaddress {{\n  192.0.2.201\n }}\n notify_master \"{} notify_master\"\n notify \"{}\"\n}}\n",
+            "global_defs {{\n vrrp_notify_fifo {}\n vrrp_notify_fifo_script \"{} fifo_script\"\n}}\nvrrp_instance VI_1 {{\n interface eth0\n virtual_router_id 1\n priority 100\n advert_int 0.1\n version 3\n virtual_ipaddress {{\n  192.0.2.201\n }}\n notify_master \"{} notify_master\"\n notify \"{}\"\n}}\n",
             fifo.display(),
+            script.display(),
             script.display(),
             script.display()
         ),
@@ -514,11 +515,13 @@ fn notify_argv_and_fifo_lines_are_exact() {
         Some("INSTANCE \"VI_1\" STOP 100")
     );
     // notify scripts run asynchronously: wait for their lines
+    let fifo_line = format!("fifo_script|{}|", fifo.display());
     let want = [
         "notify_master|",
         "INSTANCE|VI_1|BACKUP|100|",
         "INSTANCE|VI_1|MASTER|100|",
         "INSTANCE|VI_1|STOP|100|",
+        fifo_line.as_str(),
     ];
     let got = lab
         .wait_for("notify argv lines", Duration::from_secs(3), || {

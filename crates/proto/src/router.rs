@@ -736,14 +736,19 @@ impl Router {
                 to: prio,
             });
             self.inst_mut(idx).effective = prio;
-            // A BACKUP recomputes its down timer from the last accepted
-            // advert with the new skew.
+            // A BACKUP recomputes its down timer with the new skew, from
+            // the event that set it: the last accepted advert (+ MDI) or a
+            // later priority-0 advert (+ Skew_Time). The start-up wait is
+            // left alone.
             let inst = self.inst(idx);
             if inst.state == State::Backup && inst.deadlines[TimerKind::Main as usize].is_some() {
-                let from = inst.last_accepted.unwrap_or(now);
-                let at = (from + inst.mdi()).max(now);
-                if inst.last_prio0.is_none_or(|p| p < from) {
-                    self.set_timer(idx, TimerKind::Main, at);
+                let at = match (inst.last_accepted, inst.last_prio0) {
+                    (a, Some(p)) if a.is_none_or(|a| p >= a) => Some(p + inst.skew()),
+                    (Some(a), _) => Some(a + inst.mdi()),
+                    (None, _) => None,
+                };
+                if let Some(at) = at {
+                    self.set_timer(idx, TimerKind::Main, at.max(now));
                 }
             }
         }

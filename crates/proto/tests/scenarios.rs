@@ -1365,3 +1365,22 @@ fn notify_backup_at_init_and_every_state_with_effective_priority() {
         "{n:?}"
     );
 }
+
+/// Found by the property test: a priority change after a priority-0
+/// advert moves the takeover to that advert + the new Skew_Time.
+#[test]
+fn priority_change_after_priority_0_uses_the_new_skew() {
+    let mut a = v2("VI_1", 51, 85);
+    a.trackers.push(script("chk", -20));
+    let (mut sim, r1, r2) = pair(a, v2("VI_1", 51, 251));
+    sim.stop(r2, secs(6.0));
+    let (k, s) = down("chk");
+    sim.tracker(r1, k, s, secs(6.2));
+    sim.run_until(secs(8.0));
+    // priority 65: skew = 191/256 s
+    check!(
+        sim,
+        sim.entered(r1, "VI_1", State::Master, secs(6.0))
+            == Some(at(6_000_000 + 191 * 1_000_000 / 256))
+    );
+}
