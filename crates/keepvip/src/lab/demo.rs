@@ -268,7 +268,7 @@ fn story(args: &LabArgs) -> Result<()> {
     }
     println!("keepvip lab: two nginx nodes behind VIP {VIP} (VRRPv{}, priorities 100 and 90, chk_nginx weight -20)", opts.version);
     println!(
-        "  namespaces: {} {} (routers), {} (client), {} (bridge); files in {}",
+        "  namespaces: r1 = {}, r2 = {}, client = {}, bridge = {}; files in {}",
         lab.router_ns(0),
         lab.router_ns(1),
         lab.client_ns().unwrap_or("-"),
