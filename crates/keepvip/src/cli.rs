@@ -65,7 +65,10 @@ pub struct RunArgs {
     /// Don't log through syslog.
     #[arg(short = 'G', long = "no-syslog")]
     pub no_syslog: bool,
-    /// Drop VIPs on transition from signal.
+    /// Drop VIPs on a transition caused by a signal (keepalived's fix for
+    /// a reload that lowers priority leaving duplicate VIPs). keepvip always
+    /// removes the VIPs when an instance leaves MASTER, so this is the
+    /// default behaviour; the flag is accepted for compatibility.
     #[arg(short = 'X', long = "release-vips")]
     pub release_vips: bool,
     /// Don't remove VRRP VIPs and routes on daemon stop.

@@ -36,6 +36,10 @@ fn run(args: keepvip::cli::RunArgs) -> i32 {
             dump: false,
         });
     }
+    if args.checkers_only {
+        eprintln!("keepvip: -C/--check (health checkers only) is not supported: keepvip implements the VRRP side only");
+        return 1;
+    }
     if let Err(e) = keepvip::sys::check_capabilities() {
         eprintln!("keepvip: {e}");
         return 4;

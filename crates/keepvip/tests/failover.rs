@@ -532,3 +532,28 @@ fn own_interface_down_is_fault_and_up_again_preempts() {
     r1.terminate(Duration::from_secs(2));
     r2.terminate(Duration::from_secs(2));
 }
+
+/// keepalived needs `-X/--release-vips` for this: a SIGHUP that lowers the
+/// master's priority below the backup's moves it to BACKUP, and without -X
+/// keepalived left the VIPs on both nodes. keepvip always releases them.
+#[test]
+fn reload_lowering_priority_releases_the_vips_without_flags() {
+    let Some(t) = Ctx::new("relx", 2) else { return };
+    let c1 = t.write("r1.conf", &conf(150, 3, "0.1", ""));
+    let c2 = t.write("r2.conf", &conf(100, 3, "0.1", ""));
+    let mut r1 = t.keepvip(0, &c1);
+    let mut r2 = t.keepvip(1, &c2);
+    t.wait_vip(0, vip(), true, Duration::from_secs(5));
+    std::fs::write(&c1, conf(50, 3, "0.1", "")).unwrap();
+    r1.signal(libc::SIGHUP).unwrap();
+    t.wait_vip(1, vip(), true, Duration::from_secs(3));
+    t.wait_vip(0, vip(), false, Duration::from_secs(2));
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        t.has(1, vip()) && !t.has(0, vip()),
+        "duplicate VIP after a priority-lowering reload\n{}",
+        t.logs()
+    );
+    r1.terminate(Duration::from_secs(2));
+    r2.terminate(Duration::from_secs(2));
+}
