@@ -557,3 +557,78 @@ fn reload_lowering_priority_releases_the_vips_without_flags() {
     r1.terminate(Duration::from_secs(2));
     r2.terminate(Duration::from_secs(2));
 }
+
+/// Crafted packets on the wire (garbage, a bad checksum, wrong TTL, an
+/// unknown VRID): counted, never a crash or a state change.
+#[test]
+fn crafted_packets_are_dropped_and_counted() {
+    let Some(t) = Ctx::new("craft", 1) else {
+        return;
+    };
+    let c1 = t.write("r1.conf", &conf(100, 2, "1", ""));
+    let mut r1 = t.keepvip(0, &c1);
+    t.wait_vip(0, vip(), true, Duration::from_secs(6));
+    let client = t.lab.client_ns().unwrap().to_string();
+    let client_ip = t.lab.client_addr_v4(0);
+    let sent = t
+        .lab
+        .in_ns(&client, || -> std::io::Result<()> {
+            use socket2::{Domain, Protocol, Socket, Type};
+            let s = Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::from(112)))?;
+            s.set_multicast_ttl_v4(255)?;
+            s.set_multicast_if_v4(&client_ip)?;
+            let dst: std::net::SocketAddr = "224.0.0.18:0".parse().unwrap();
+            // a valid-looking v2 advert, priority 200, for VRID 51 with a broken checksum
+            let mut adv = [
+                0x21u8, 51, 200, 1, 0, 1, 0, 0, 192, 0, 2, 200, 0, 0, 0, 0, 0, 0, 0, 0,
+            ];
+            adv[6] = 0xde;
+            adv[7] = 0xad;
+            for _ in 0..3 {
+                s.send_to(&adv, &dst.into())?;
+                s.send_to(&[0xff, 51, 1], &dst.into())?; // truncated garbage
+                s.send_to(
+                    &[
+                        0x21, 99, 200, 1, 0, 1, 0, 0, 192, 0, 2, 9, 0, 0, 0, 0, 0, 0, 0, 0,
+                    ],
+                    &dst.into(),
+                )?; // unknown VRID
+            }
+            // and once with TTL 64
+            s.set_multicast_ttl_v4(64)?;
+            s.send_to(&adv, &dst.into())?;
+            Ok(())
+        })
+        .unwrap();
+    sent.unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(r1.is_running(), "{}", t.logs());
+    assert!(
+        t.has(0, vip()),
+        "a crafted packet changed the state\n{}",
+        t.logs()
+    );
+    let sock = t.dir.join("r1.sock");
+    let out = std::process::Command::new(KEEPVIP)
+        .args([
+            "status",
+            "--json",
+            "--control-socket",
+            sock.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let json = String::from_utf8_lossy(&out.stdout).into_owned();
+    let count = |name: &str| -> u64 {
+        let key = format!("[\"{name}\",");
+        json.find(&key)
+            .and_then(|i| json[i + key.len()..].split(']').next()?.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    assert!(count("drop_checksum") >= 3, "{json}");
+    assert!(count("drop_malformed") >= 3, "{json}");
+    let log = std::fs::read_to_string(t.dir.join("r1.log")).unwrap();
+    assert!(log.contains("(VI_1) Invalid VRRPv2 checksum"), "{log}");
+    assert_eq!(log.matches("Entering MASTER STATE").count(), 1, "{log}");
+    r1.terminate(Duration::from_secs(2));
+}
