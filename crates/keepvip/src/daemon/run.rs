@@ -764,9 +764,15 @@ impl Daemon {
             tracing::error!("reload: the new configuration has errors; keeping the running one");
             return;
         }
-        self.config = loaded.config.clone();
+        // the router keeps the instance descriptions; the daemon keeps the rest
+        let mut config = loaded.config;
+        let router_config = std::mem::take(&mut config.router);
+        self.config = config;
         let now = timer::now();
-        self.router.handle(now, Input::Reload(loaded.config.router));
+        self.router.handle(now, Input::Reload(router_config));
+        // a reload allocates a whole new model: give the old one back
+        // SAFETY: malloc_trim only returns free heap pages to the OS.
+        unsafe { libc::malloc_trim(0) };
         self.feed_interfaces(now);
         self.open_sockets();
         self.start_scripts();
@@ -776,7 +782,7 @@ impl Daemon {
 
 /// Run until SIGTERM/SIGINT: the whole life of the daemon.
 pub async fn run(opts: Options) -> Result<(), DaemonError> {
-    let loaded = load(&opts)?;
+    let mut loaded = load(&opts)?;
     for d in &loaded.diagnostics {
         tracing::warn!("{}", d.render(&loaded.sources).trim_end());
     }
@@ -807,7 +813,7 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
     let (trackers_tx, mut trackers_rx) = mpsc::channel(256);
     let now = timer::now();
     let mut d = Daemon {
-        router: Router::new(loaded.config.router.clone(), now),
+        router: Router::new(std::mem::take(&mut loaded.config.router), now),
         config: loaded.config,
         ifaces,
         sockets: HashMap::new(),
@@ -882,6 +888,10 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
     let mut sighup = signal(SignalKind::hangup()).map_err(|e| DaemonError::io("signal", e))?;
     let mut deadline = DeadlineTimer::new().map_err(|e| DaemonError::io("timerfd", e))?;
     crate::sys::sd_notify("READY=1");
+    // start-up (config text, tokens, the first netlink round-trips) leaves
+    // freed heap behind; hand it back once the instances have settled
+    let mut trimmed = false;
+    let trim_at = tokio::time::Instant::now() + Duration::from_secs(5);
     loop {
         d.drain().await;
         let garp_next = d.pump_garp_queue();
@@ -905,6 +915,11 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
             Some((key, state)) = trackers_rx.recv() => d.router.handle(timer::now(), Input::Tracker { key, state }),
             Some(p) = ctl_rx.recv() => d.answer(p),
             _ = garp_sleep => {}
+            _ = tokio::time::sleep_until(trim_at), if !trimmed => {
+                trimmed = true;
+                // SAFETY: malloc_trim only returns free heap pages to the OS.
+                unsafe { libc::malloc_trim(0) };
+            }
             _ = sigterm.recv() => break,
             _ = sigint.recv() => break,
             _ = sighup.recv() => d.reload().await,
