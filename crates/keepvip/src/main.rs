@@ -46,7 +46,7 @@ fn run(args: keepvip::cli::RunArgs) -> i32 {
     }
     // read the config before forking, so errors reach the terminal
     let config = args.config_path();
-    match keepvip_conf::load(
+    let loaded = match keepvip_conf::load(
         &config,
         &keepvip_conf::LoadOptions {
             config_id: args.config_id.clone(),
@@ -57,12 +57,12 @@ fn run(args: keepvip::cli::RunArgs) -> i32 {
             eprintln!("keepvip: {}: configuration errors", config.display());
             return keepvip_conf::check::EXIT_CONFIG_ERROR;
         }
-        Ok(_) => {}
+        Ok(l) => l,
         Err(e) => {
             eprintln!("keepvip: {e}");
             return keepvip_conf::check::EXIT_UNREADABLE;
         }
-    }
+    };
     if !args.dont_fork {
         if let Err(e) = keepvip::sys::daemonize() {
             eprintln!("keepvip: cannot fork: {e}");
@@ -107,7 +107,7 @@ fn run(args: keepvip::cli::RunArgs) -> i32 {
             return 1;
         }
     };
-    let code = match rt.block_on(keepvip::daemon::run::run(opts)) {
+    let code = match rt.block_on(keepvip::daemon::run::run(opts, loaded)) {
         Ok(()) => 0,
         Err(e) => {
             tracing::error!("{e}");

@@ -20,6 +20,27 @@ struct Seed {
     daemons: Vec<Option<Proc>>,
 }
 
+/// keepvip on router 0 of `lab` with `conf`, logging to `dir/k.log`,
+/// control socket `dir/k.sock`.
+fn keepvip_in(lab: &Lab, conf: &Path, dir: &Path) -> Proc {
+    let sock = dir.join("k.sock");
+    lab.spawn(
+        lab.router_ns(0),
+        &[
+            KEEPVIP,
+            "-n",
+            "-l",
+            "-G",
+            "-f",
+            conf.to_str().unwrap(),
+            "--control-socket",
+            sock.to_str().unwrap(),
+        ],
+        SpawnOpts::to_log(dir.join("k.log")),
+    )
+    .unwrap()
+}
+
 fn have_nginx() -> bool {
     std::process::Command::new("nginx")
         .arg("-v")
@@ -361,23 +382,7 @@ fn hanging_scripts_are_killed_at_their_timeout() {
     )
     .unwrap();
     let log = dir.join("k.log");
-    let sock = dir.join("k.sock");
-    let mut d = lab
-        .spawn(
-            lab.router_ns(0),
-            &[
-                KEEPVIP,
-                "-n",
-                "-l",
-                "-G",
-                "-f",
-                conf.to_str().unwrap(),
-                "--control-socket",
-                sock.to_str().unwrap(),
-            ],
-            SpawnOpts::to_log(log.clone()),
-        )
-        .unwrap();
+    let mut d = keepvip_in(&lab, &conf, &dir);
     let t0 = Instant::now();
     lab.wait_for("VI_2 master", Duration::from_secs(3), || {
         lab.addresses(lab.router_ns(0), "eth0")
@@ -473,22 +478,7 @@ fn notify_argv_and_fifo_lines_are_exact() {
         ),
     )
     .unwrap();
-    let mut d = lab
-        .spawn(
-            lab.router_ns(0),
-            &[
-                KEEPVIP,
-                "-n",
-                "-l",
-                "-G",
-                "-f",
-                conf.to_str().unwrap(),
-                "--control-socket",
-                dir.join("k.sock").to_str().unwrap(),
-            ],
-            SpawnOpts::to_log(dir.join("k.log")),
-        )
-        .unwrap();
+    let mut d = keepvip_in(&lab, &conf, &dir);
     let mut lines = Vec::new();
     let until = Instant::now() + Duration::from_secs(5);
     while lines.len() < 2 && Instant::now() < until {
@@ -565,22 +555,7 @@ fn track_file_process_and_interface_change_the_priority() {
     text.push_str("vrrp_instance VI_2 {\n interface eth0\n virtual_router_id 2\n priority 200\n advert_int 0.1\n version 3\n track_process {\n  sleeper\n }\n virtual_ipaddress {\n  192.0.2.202\n }\n}\n");
     std::fs::write(&conf, text).unwrap();
     let log = dir.join("k.log");
-    let mut d = lab
-        .spawn(
-            lab.router_ns(0),
-            &[
-                KEEPVIP,
-                "-n",
-                "-l",
-                "-G",
-                "-f",
-                conf.to_str().unwrap(),
-                "--control-socket",
-                dir.join("k.sock").to_str().unwrap(),
-            ],
-            SpawnOpts::to_log(log.clone()),
-        )
-        .unwrap();
+    let mut d = keepvip_in(&lab, &conf, &dir);
     let logged = |needle: &str| {
         lab.wait_for(needle, Duration::from_secs(5), || {
             std::fs::read_to_string(&log)
@@ -643,22 +618,7 @@ fn script_security_refuses_writable_scripts_and_user_is_applied() {
     )
     .unwrap();
     let log = dir.join("k.log");
-    let mut d = lab
-        .spawn(
-            lab.router_ns(0),
-            &[
-                KEEPVIP,
-                "-n",
-                "-l",
-                "-G",
-                "-f",
-                conf.to_str().unwrap(),
-                "--control-socket",
-                dir.join("k.sock").to_str().unwrap(),
-            ],
-            SpawnOpts::to_log(log.clone()),
-        )
-        .unwrap();
+    let mut d = keepvip_in(&lab, &conf, &dir);
     lab.wait_for("unsafe script refused", Duration::from_secs(5), || {
         std::fs::read_to_string(&log)
             .unwrap_or_default()

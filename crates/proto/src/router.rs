@@ -293,6 +293,37 @@ impl Router {
         }
     }
 
+    /// The advert a `SendAdvert` action asks for, with the instance's VIP
+    /// list (None for any other action or a removed instance).
+    pub fn advert_repr(&self, action: &Action) -> Option<VrrpRepr<'_>> {
+        let Action::SendAdvert {
+            instance,
+            version,
+            family,
+            vrid,
+            priority,
+            max_adver_int,
+            auth,
+            ..
+        } = action
+        else {
+            return None;
+        };
+        let inst = self.get(*instance)?;
+        Some(VrrpRepr {
+            version: *version,
+            vrid: *vrid,
+            priority: *priority,
+            max_adver_int: *max_adver_int,
+            family: *family,
+            addrs: AddrList::Raw(*family, &inst.advert_addrs),
+            auth: match auth {
+                Some(AuthConfig::Pass(p)) => Auth::Pass(*p),
+                None => Auth::None,
+            },
+        })
+    }
+
     /// Ids of the running instances, in configuration order.
     pub fn instance_ids(&self) -> Vec<InstanceId> {
         self.instances.iter().flatten().map(|i| i.id).collect()

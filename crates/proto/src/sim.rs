@@ -11,11 +11,10 @@ use std::fmt::Write as _;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use keepvip_wire::{AddrList, Auth, Family, VrrpRepr};
+use keepvip_wire::{Family, VrrpRepr};
 
 use crate::{
-    Action, AuthConfig, Destination, Input, Instant, Router, RouterConfig, State, TrackerKey,
-    TrackerState,
+    Action, Destination, Input, Instant, Router, RouterConfig, State, TrackerKey, TrackerState,
 };
 
 /// Index of a router in the simulation.
@@ -516,14 +515,8 @@ impl Sim {
             iface,
             src,
             dst,
-            version,
             family,
-            vrid,
-            priority,
-            max_adver_int,
-            auth,
             checksum,
-            instance,
             ..
         } = action
         else {
@@ -555,32 +548,25 @@ impl Sim {
                 .find(|a| (a.is_ipv4()) == (*family == Family::V4))
         });
         let Some(src) = src else { return };
-        let addrs = r.advert_addrs(*instance);
-        let raw: Vec<u8> = match addrs {
-            AddrList::Raw(_, b) => b.to_vec(),
-            _ => Vec::new(),
+        let Some(repr) = r.advert_repr(action) else {
+            return;
         };
-        let repr = VrrpRepr {
-            version: *version,
-            vrid: *vrid,
-            priority: *priority,
-            max_adver_int: *max_adver_int,
-            family: *family,
-            addrs: AddrList::Raw(*family, &raw),
-            auth: match auth {
-                Some(AuthConfig::Pass(p)) => Auth::Pass(*p),
-                None => Auth::None,
-            },
+        let dsts: &[IpAddr] = match dst {
+            Destination::Multicast(g) => std::slice::from_ref(g),
+            Destination::Unicast(p) => p,
         };
-        let dsts: Vec<IpAddr> = match dst {
-            Destination::Multicast(g) => vec![*g],
-            Destination::Unicast(p) => p.clone(),
-        };
+        // the bytes on the wire, one packet per destination
+        let packets: Vec<(IpAddr, Vec<u8>)> = dsts
+            .iter()
+            .map(|d| {
+                let mut bytes = vec![0u8; repr.buffer_len()];
+                let len = repr.emit(&mut bytes, src, *d, *checksum);
+                bytes.truncate(len);
+                (*d, bytes)
+            })
+            .collect();
         let params = self.segments[port.segment].clone();
-        for d in dsts {
-            let mut bytes = vec![0u8; repr.buffer_len()];
-            let len = repr.emit(&mut bytes, src, d, *checksum);
-            bytes.truncate(len);
+        for (d, bytes) in packets {
             for m in 0..self.nodes.len() {
                 if m == n {
                     continue;

@@ -9,8 +9,8 @@ use std::time::Duration;
 use keepvip_conf::{Config, LoadOptions};
 use keepvip_proto::wire::{self, Family, VrrpRepr};
 use keepvip_proto::{
-    Action, Destination, IfaceId, Input, NotifyState, NotifyTarget, Router, State, TrackerKey,
-    TrackerState,
+    Action, Destination, IfaceId, Input, NotifyState, NotifyTarget, RouteConfig, Router, State,
+    TrackerKey, TrackerState, VipConfig,
 };
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
@@ -377,61 +377,10 @@ impl Daemon {
     async fn execute(&mut self, action: Action) {
         match action {
             Action::SendAdvert { .. } => self.send_advert(&action),
-            Action::AddVips { iface, vips, .. } => {
-                let Some(idx) = self.ifindex(iface) else {
-                    return;
-                };
-                for v in &vips {
-                    let dev = v
-                        .dev
-                        .as_deref()
-                        .and_then(|d| self.ifaces.by_name(d))
-                        .map_or(idx, |i| i.index);
-                    if let Err(e) = self.netlink.add_address(dev, v).await {
-                        tracing::warn!("cannot add VIP {}/{}: {e}", v.addr, v.prefix_len);
-                    }
-                }
-            }
-            Action::RemoveVips { iface, vips, .. } => {
-                let Some(idx) = self.ifindex(iface) else {
-                    return;
-                };
-                for v in &vips {
-                    let dev = v
-                        .dev
-                        .as_deref()
-                        .and_then(|d| self.ifaces.by_name(d))
-                        .map_or(idx, |i| i.index);
-                    self.own_removals.push((v.addr, std::time::Instant::now()));
-                    if let Err(e) = self.netlink.remove_address(dev, v).await {
-                        tracing::warn!("cannot remove VIP {}/{}: {e}", v.addr, v.prefix_len);
-                    }
-                }
-            }
-            Action::AddRoutes { routes, .. } => {
-                for r in &routes {
-                    let dev = r
-                        .dev
-                        .as_deref()
-                        .and_then(|d| self.ifaces.by_name(d))
-                        .map(|i| i.index);
-                    if let Err(e) = self.netlink.add_route(dev, r).await {
-                        tracing::warn!("cannot add route {}/{}: {e}", r.dst, r.dst_len);
-                    }
-                }
-            }
-            Action::RemoveRoutes { routes, .. } => {
-                for r in &routes {
-                    let dev = r
-                        .dev
-                        .as_deref()
-                        .and_then(|d| self.ifaces.by_name(d))
-                        .map(|i| i.index);
-                    if let Err(e) = self.netlink.remove_route(dev, r).await {
-                        tracing::warn!("cannot remove route {}/{}: {e}", r.dst, r.dst_len);
-                    }
-                }
-            }
+            Action::AddVips { iface, vips, .. } => self.apply_vips(iface, &vips, true).await,
+            Action::RemoveVips { iface, vips, .. } => self.apply_vips(iface, &vips, false).await,
+            Action::AddRoutes { routes, .. } => self.apply_routes(&routes, true).await,
+            Action::RemoveRoutes { routes, .. } => self.apply_routes(&routes, false).await,
             Action::Garp {
                 iface,
                 addrs,
@@ -461,19 +410,55 @@ impl Daemon {
         }
     }
 
+    /// The kernel index of a `dev` named in the config (None: not present).
+    fn dev_index(&self, dev: Option<&str>) -> Option<u32> {
+        dev.and_then(|d| self.ifaces.by_name(d)).map(|i| i.index)
+    }
+
+    /// Add or remove VIPs: on their own `dev`, else the instance's interface.
+    async fn apply_vips(&mut self, iface: IfaceId, vips: &[VipConfig], add: bool) {
+        let Some(idx) = self.ifindex(iface) else {
+            return;
+        };
+        for v in vips {
+            let dev = self.dev_index(v.dev.as_deref()).unwrap_or(idx);
+            let r = if add {
+                self.netlink.add_address(dev, v).await
+            } else {
+                // our own removal must not look like "someone deleted our VIP"
+                self.own_removals.push((v.addr, std::time::Instant::now()));
+                self.netlink.remove_address(dev, v).await
+            };
+            if let Err(e) = r {
+                let verb = if add { "add" } else { "remove" };
+                tracing::warn!("cannot {verb} VIP {}/{}: {e}", v.addr, v.prefix_len);
+            }
+        }
+    }
+
+    /// Add or remove virtual routes.
+    async fn apply_routes(&mut self, routes: &[RouteConfig], add: bool) {
+        for r in routes {
+            let dev = self.dev_index(r.dev.as_deref());
+            let res = if add {
+                self.netlink.add_route(dev, r).await
+            } else {
+                self.netlink.remove_route(dev, r).await
+            };
+            if let Err(e) = res {
+                let verb = if add { "add" } else { "remove" };
+                tracing::warn!("cannot {verb} route {}/{}: {e}", r.dst, r.dst_len);
+            }
+        }
+    }
+
     fn send_advert(&mut self, action: &Action) {
         let Action::SendAdvert {
             iface,
             src,
             dst,
-            version,
             family,
-            vrid,
-            priority,
-            max_adver_int,
-            auth,
             checksum,
-            instance,
             ..
         } = action
         else {
@@ -502,17 +487,8 @@ impl Daemon {
                 None => return,
             },
         };
-        let repr = VrrpRepr {
-            version: *version,
-            vrid: *vrid,
-            priority: *priority,
-            max_adver_int: *max_adver_int,
-            family: *family,
-            addrs: self.router.advert_addrs(*instance),
-            auth: match auth {
-                Some(keepvip_proto::AuthConfig::Pass(p)) => wire::Auth::Pass(*p),
-                None => wire::Auth::None,
-            },
+        let Some(repr) = self.router.advert_repr(action) else {
+            return;
         };
         let dsts: &[IpAddr] = match dst {
             Destination::Multicast(g) => std::slice::from_ref(g),
@@ -781,8 +757,9 @@ impl Daemon {
 }
 
 /// Run until SIGTERM/SIGINT: the whole life of the daemon.
-pub async fn run(opts: Options) -> Result<(), DaemonError> {
-    let mut loaded = load(&opts)?;
+/// `loaded` is the configuration `main` read (and checked) before forking;
+/// it is not read a second time.
+pub async fn run(opts: Options, mut loaded: keepvip_conf::Loaded) -> Result<(), DaemonError> {
     for d in &loaded.diagnostics {
         tracing::warn!("{}", d.render(&loaded.sources).trim_end());
     }

@@ -184,36 +184,33 @@ pub fn process_in_quorum(p: &TrackProcess) -> bool {
 /// VRRP and needs no extra privileges). `delay` debounces a change.
 pub async fn run_track_process(p: TrackProcess, tx: mpsc::Sender<(TrackerKey, TrackerState)>) {
     let key = TrackerKey::Process(p.name.clone());
-    let in_quorum = |n: u32| n >= p.quorum && p.quorum_max.is_none_or(|m| n <= m);
-    let mut state = in_quorum(count_processes(&p));
-    tracing::info!(
-        "Track process {} {}",
-        p.name,
-        if state {
-            "is in quorum"
-        } else {
-            "has lost quorum"
-        }
-    );
-    if tx
-        .send((
-            key.clone(),
-            if state {
-                TrackerState::Up
+    // log and report a quorum state; false once the daemon has gone
+    let report = |up: bool| {
+        tracing::info!(
+            "Track process {} {}",
+            p.name,
+            if up {
+                "is in quorum"
             } else {
-                TrackerState::Down
-            },
-        ))
-        .await
-        .is_err()
-    {
+                "has lost quorum"
+            }
+        );
+        let state = if up {
+            TrackerState::Up
+        } else {
+            TrackerState::Down
+        };
+        tx.send((key.clone(), state))
+    };
+    let mut state = process_in_quorum(&p);
+    if report(state).await.is_err() {
         return;
     }
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     let mut pending_since: Option<tokio::time::Instant> = None;
     loop {
         tick.tick().await;
-        let now_ok = in_quorum(count_processes(&p));
+        let now_ok = process_in_quorum(&p);
         if now_ok == state {
             pending_since = None;
             continue;
@@ -224,27 +221,7 @@ pub async fn run_track_process(p: TrackProcess, tx: mpsc::Sender<(TrackerKey, Tr
         }
         pending_since = None;
         state = now_ok;
-        tracing::info!(
-            "Track process {} {}",
-            p.name,
-            if state {
-                "is in quorum"
-            } else {
-                "has lost quorum"
-            }
-        );
-        if tx
-            .send((
-                key.clone(),
-                if state {
-                    TrackerState::Up
-                } else {
-                    TrackerState::Down
-                },
-            ))
-            .await
-            .is_err()
-        {
+        if report(state).await.is_err() {
             return;
         }
     }

@@ -231,27 +231,7 @@ impl Bed {
 
     /// RSS (kB) and CPU seconds of the daemon's processes on router `i`.
     fn usage(&self, i: usize) -> (u64, f64) {
-        let mut rss = 0;
-        let mut cpu = 0.0;
-        for p in self.pids(i) {
-            if let Ok(s) = std::fs::read_to_string(format!("/proc/{p}/status")) {
-                rss += s
-                    .lines()
-                    .find(|l| l.starts_with("VmRSS:"))
-                    .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-                    .unwrap_or(0);
-            }
-            if let Ok(s) = std::fs::read_to_string(format!("/proc/{p}/stat")) {
-                let after = s.rsplit(')').next().unwrap_or("");
-                let f: Vec<&str> = after.split_whitespace().collect();
-                let ticks: f64 = f.get(11).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0)
-                    + f.get(12).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
-                // SAFETY: sysconf has no preconditions.
-                let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
-                cpu += ticks / hz.max(1.0);
-            }
-        }
-        (rss, cpu)
+        usage(&self.pids(i))
     }
 }
 
@@ -267,6 +247,35 @@ impl Drop for Bed {
             }
         }
     }
+}
+
+/// Summed RSS (kB) and CPU seconds (user + system) of `pids`, from /proc.
+fn usage(pids: &[i32]) -> (u64, f64) {
+    // SAFETY: sysconf has no preconditions.
+    let hz = (unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64).max(1.0);
+    let mut rss = 0;
+    let mut cpu = 0.0;
+    for p in pids {
+        if let Ok(s) = std::fs::read_to_string(format!("/proc/{p}/status")) {
+            rss += s
+                .lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+                .unwrap_or(0);
+        }
+        if let Ok(s) = std::fs::read_to_string(format!("/proc/{p}/stat")) {
+            // fields after the command name: utime and stime are the 12th and 13th
+            let f: Vec<&str> = s
+                .rsplit(')')
+                .next()
+                .unwrap_or("")
+                .split_whitespace()
+                .collect();
+            let field = |k: usize| f.get(k).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
+            cpu += (field(11) + field(12)) / hz;
+        }
+    }
+    (rss, cpu)
 }
 
 fn vrrp(p: &Packet) -> Option<(Ipv4Addr, u8)> {
@@ -589,32 +598,6 @@ fn scale_one(daemon: Daemon, keepvip: &Path, base: &Path) -> Result<String, Stri
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
-    let usage = |pids: &[i32]| -> (u64, f64) {
-        let mut rss = 0;
-        let mut cpu = 0.0;
-        for p in pids {
-            if let Ok(s) = std::fs::read_to_string(format!("/proc/{p}/status")) {
-                rss += s
-                    .lines()
-                    .find(|l| l.starts_with("VmRSS:"))
-                    .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-                    .unwrap_or(0);
-            }
-            if let Ok(s) = std::fs::read_to_string(format!("/proc/{p}/stat")) {
-                let f: Vec<&str> = s
-                    .rsplit(')')
-                    .next()
-                    .unwrap_or("")
-                    .split_whitespace()
-                    .collect();
-                let ticks: f64 = f.get(11).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0)
-                    + f.get(12).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
-                // SAFETY: sysconf has no preconditions.
-                cpu += ticks / (unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64).max(1.0);
-            }
-        }
-        (rss, cpu)
-    };
     let (_, cpu0) = usage(&pids);
     let w = Instant::now();
     std::thread::sleep(Duration::from_secs(10));
