@@ -21,7 +21,7 @@ use super::{scripts, DaemonError};
 use crate::control;
 use crate::net::garp::GarpSender;
 use crate::net::netlink::{NetEvent, Netlink};
-use crate::net::vrrp_socket::VrrpSocket;
+use crate::net::vrrp_socket::{SendBatch, VrrpSocket};
 use crate::timer::{self, DeadlineTimer};
 
 /// A packet from a socket task.
@@ -60,7 +60,9 @@ struct Daemon {
     trackers_tx: mpsc::Sender<(TrackerKey, TrackerState)>,
     script_tasks: Vec<tokio::task::JoinHandle<()>>,
     renderer: Renderer,
-    send_buf: Vec<u8>,
+    /// adverts waiting to go out, per socket: sent together when the
+    /// router's run of SendAdvert actions ends
+    outbox: HashMap<(u32, Family), SendBatch>,
     opts: Options,
     /// addresses we removed ourselves recently: their netlink delete events
     /// must not look like "someone deleted our VIP"
@@ -367,16 +369,39 @@ impl Daemon {
         }
     }
 
-    /// Carry out every queued action, in order.
+    /// Carry out every queued action, in order, except that adverts go
+    /// first: a run of adverts is sent as one batch per socket before the
+    /// next action with an effect (VIPs, GARPs, notifies), and log lines
+    /// queued before or among them are written after it. So a takeover's
+    /// advert leaves right at the deadline even when `-D` logs "Receive
+    /// advertisement timeout" ahead of it, and log lines keep their order.
     async fn drain(&mut self) {
+        let mut logs = Vec::new();
         while let Some(action) = self.router.poll_action() {
-            self.execute(action).await;
+            match action {
+                Action::SendAdvert { .. } => self.queue_advert(&action),
+                Action::Log(ev) => logs.push(ev),
+                other => {
+                    self.flush_adverts();
+                    for ev in logs.drain(..) {
+                        self.renderer.log(&ev);
+                    }
+                    self.execute(other).await;
+                }
+            }
+        }
+        self.flush_adverts();
+        for ev in logs {
+            self.renderer.log(&ev);
         }
     }
 
     async fn execute(&mut self, action: Action) {
         match action {
-            Action::SendAdvert { .. } => self.send_advert(&action),
+            Action::SendAdvert { .. } => {
+                self.queue_advert(&action);
+                self.flush_adverts();
+            }
             Action::AddVips { iface, vips, .. } => self.apply_vips(iface, &vips, true).await,
             Action::RemoveVips { iface, vips, .. } => self.apply_vips(iface, &vips, false).await,
             Action::AddRoutes { routes, .. } => self.apply_routes(&routes, true).await,
@@ -452,7 +477,8 @@ impl Daemon {
         }
     }
 
-    fn send_advert(&mut self, action: &Action) {
+    /// Build the advert of a SendAdvert action into its socket's outbox.
+    fn queue_advert(&mut self, action: &Action) {
         let Action::SendAdvert {
             iface,
             src,
@@ -467,9 +493,9 @@ impl Daemon {
         let Some(idx) = self.ifindex(*iface) else {
             return;
         };
-        let Some(sock) = self.sockets.get(&(idx, *family)).cloned() else {
+        if !self.sockets.contains_key(&(idx, *family)) {
             return;
-        };
+        }
         let Some(ifc) = self.ifaces.by_index(idx) else {
             return;
         };
@@ -494,13 +520,25 @@ impl Daemon {
             Destination::Multicast(g) => std::slice::from_ref(g),
             Destination::Unicast(peers) => peers,
         };
-        let need = repr.buffer_len();
-        if self.send_buf.len() < need {
-            self.send_buf.resize(need, 0);
-        }
+        let batch = self.outbox.entry((idx, *family)).or_default();
         for d in dsts {
-            let n = repr.emit(&mut self.send_buf, src, *d, *checksum);
-            if let Err(e) = sock.send_to(&self.send_buf[..n], Some(src), *d) {
+            batch.push(Some(src), *d, repr.buffer_len(), |buf| {
+                repr.emit(buf, src, *d, *checksum)
+            });
+        }
+    }
+
+    /// Send every queued advert.
+    fn flush_adverts(&mut self) {
+        for (key, batch) in self.outbox.iter_mut() {
+            if batch.is_empty() {
+                continue;
+            }
+            let Some(sock) = self.sockets.get(key) else {
+                *batch = SendBatch::default();
+                continue;
+            };
+            for (d, e) in sock.send_batch(batch) {
                 tracing::warn!("cannot send advert to {d}: {e}");
             }
         }
@@ -740,8 +778,12 @@ impl Daemon {
             tracing::error!("reload: the new configuration has errors; keeping the running one");
             return;
         }
-        // the router keeps the instance descriptions; the daemon keeps the rest
-        let mut config = loaded.config;
+        // the router keeps the instance descriptions; the daemon keeps the
+        // rest; the model and source text go at the end of this block
+        let mut config = {
+            let l = loaded;
+            l.config
+        };
         let router_config = std::mem::take(&mut config.router);
         self.config = config;
         let now = timer::now();
@@ -759,7 +801,7 @@ impl Daemon {
 /// Run until SIGTERM/SIGINT: the whole life of the daemon.
 /// `loaded` is the configuration `main` read (and checked) before forking;
 /// it is not read a second time.
-pub async fn run(opts: Options, mut loaded: keepvip_conf::Loaded) -> Result<(), DaemonError> {
+pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), DaemonError> {
     for d in &loaded.diagnostics {
         tracing::warn!("{}", d.render(&loaded.sources).trim_end());
     }
@@ -769,6 +811,13 @@ pub async fn run(opts: Options, mut loaded: keepvip_conf::Loaded) -> Result<(), 
             opts.config.display()
         )));
     }
+    // keep only the resolved configuration: the model as written and the
+    // source text (1.4 MB at 1,000 instances) were for the diagnostics,
+    // and go when `l` does, at the end of this block
+    let mut config = {
+        let l = loaded;
+        l.config
+    };
     let (netlink, mut net_rx) =
         Netlink::connect().map_err(|e| DaemonError::io("cannot open a netlink socket", e))?;
     let mut ifaces = IfaceTable::default();
@@ -790,8 +839,8 @@ pub async fn run(opts: Options, mut loaded: keepvip_conf::Loaded) -> Result<(), 
     let (trackers_tx, mut trackers_rx) = mpsc::channel(256);
     let now = timer::now();
     let mut d = Daemon {
-        router: Router::new(std::mem::take(&mut loaded.config.router), now),
-        config: loaded.config,
+        router: Router::new(std::mem::take(&mut config.router), now),
+        config,
         ifaces,
         sockets: HashMap::new(),
         garp: HashMap::new(),
@@ -800,7 +849,7 @@ pub async fn run(opts: Options, mut loaded: keepvip_conf::Loaded) -> Result<(), 
         trackers_tx,
         script_tasks: Vec::new(),
         renderer: Renderer::default(),
-        send_buf: vec![0u8; 1500],
+        outbox: HashMap::new(),
         opts,
         own_removals: Vec::new(),
         garp_queue: Vec::new(),

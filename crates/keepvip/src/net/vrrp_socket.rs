@@ -178,76 +178,86 @@ impl VrrpSocket {
 
     /// Send one VRRP message to `dst`, from exactly `src` when given.
     pub fn send_to(&self, payload: &[u8], src: Option<IpAddr>, dst: IpAddr) -> io::Result<()> {
-        let mut iov = libc::iovec {
-            iov_base: payload.as_ptr() as *mut libc::c_void,
-            iov_len: payload.len(),
-        };
-        // control buffer big enough for one in6_pktinfo
-        let mut cbuf = [0u64; 8];
-        // SAFETY: plain data.
-        let mut msg: libc::msghdr = unsafe { zeroed() };
-        msg.msg_iov = &mut iov;
-        msg.msg_iovlen = 1;
-        let (mut sa4, mut sa6): (libc::sockaddr_in, libc::sockaddr_in6) =
-            (unsafe { zeroed() }, unsafe { zeroed() });
-        match dst {
-            IpAddr::V4(d) => {
-                sa4.sin_family = libc::AF_INET as u16;
-                sa4.sin_addr.s_addr = u32::from(d).to_be();
-                msg.msg_name = (&mut sa4 as *mut libc::sockaddr_in).cast();
-                msg.msg_namelen = size_of::<libc::sockaddr_in>() as u32;
-            }
-            IpAddr::V6(d) => {
-                sa6.sin6_family = libc::AF_INET6 as u16;
-                sa6.sin6_addr.s6_addr = d.octets();
-                sa6.sin6_scope_id = self.ifindex;
-                msg.msg_name = (&mut sa6 as *mut libc::sockaddr_in6).cast();
-                msg.msg_namelen = size_of::<libc::sockaddr_in6>() as u32;
-            }
+        let mut batch = SendBatch::default();
+        batch.push(src, dst, payload.len(), |b| {
+            b.copy_from_slice(payload);
+            payload.len()
+        });
+        match self.send_batch(&mut batch).pop() {
+            Some((_, e)) => Err(e),
+            None => Ok(()),
         }
-        if let Some(src) = src {
-            msg.msg_control = cbuf.as_mut_ptr().cast();
-            // SAFETY: the CMSG macros walk the buffer we own and sized above.
-            unsafe {
-                match src {
-                    IpAddr::V4(s) => {
-                        msg.msg_controllen =
-                            libc::CMSG_SPACE(size_of::<libc::in_pktinfo>() as u32) as usize;
-                        let c = libc::CMSG_FIRSTHDR(&msg);
-                        (*c).cmsg_level = libc::IPPROTO_IP;
-                        (*c).cmsg_type = libc::IP_PKTINFO;
-                        (*c).cmsg_len =
-                            libc::CMSG_LEN(size_of::<libc::in_pktinfo>() as u32) as usize;
-                        let mut pi: libc::in_pktinfo = zeroed();
-                        pi.ipi_ifindex = self.ifindex as i32;
-                        pi.ipi_spec_dst.s_addr = u32::from(s).to_be();
-                        std::ptr::write_unaligned(libc::CMSG_DATA(c).cast(), pi);
-                    }
-                    IpAddr::V6(s) => {
-                        msg.msg_controllen =
-                            libc::CMSG_SPACE(size_of::<libc::in6_pktinfo>() as u32) as usize;
-                        let c = libc::CMSG_FIRSTHDR(&msg);
-                        (*c).cmsg_level = libc::IPPROTO_IPV6;
-                        (*c).cmsg_type = libc::IPV6_PKTINFO;
-                        (*c).cmsg_len =
-                            libc::CMSG_LEN(size_of::<libc::in6_pktinfo>() as u32) as usize;
-                        let pi = libc::in6_pktinfo {
-                            ipi6_addr: libc::in6_addr {
-                                s6_addr: s.octets(),
-                            },
-                            ipi6_ifindex: self.ifindex,
-                        };
-                        std::ptr::write_unaligned(libc::CMSG_DATA(c).cast(), pi);
-                    }
-                }
+    }
+
+    /// Send every message in `batch` (in order) with as few `sendmmsg`
+    /// calls as the kernel allows, and empty it. At 1,000 instances the
+    /// adverts of one interval fall due together: one system call per
+    /// interface instead of one per advert (and one return to user space
+    /// where the scheduler can switch to the receiver, not a thousand).
+    /// Returns the destination and error of each message that failed.
+    pub fn send_batch(&self, batch: &mut SendBatch) -> Vec<(IpAddr, io::Error)> {
+        let n = batch.msgs.len();
+        let mut failed = Vec::new();
+        // SAFETY: plain data, filled below.
+        batch.headers.clear();
+        batch.iovs.clear();
+        batch.names.clear();
+        batch.controls.clear();
+        batch.headers.resize_with(n, || unsafe { zeroed() });
+        batch.iovs.resize_with(n, || unsafe { zeroed() });
+        batch.names.resize_with(n, || unsafe { zeroed() });
+        batch.controls.resize(n, [0u64; 8]);
+        // every vector has its final size: the pointers below stay valid
+        for (i, m) in batch.msgs.iter().enumerate() {
+            batch.iovs[i] = libc::iovec {
+                iov_base: batch.data[m.start..].as_ptr() as *mut libc::c_void,
+                iov_len: m.len,
+            };
+            let hdr = &mut batch.headers[i].msg_hdr;
+            hdr.msg_iov = &mut batch.iovs[i];
+            hdr.msg_iovlen = 1;
+            let name = &mut batch.names[i];
+            hdr.msg_namelen = fill_sockaddr(name, m.dst, self.ifindex);
+            hdr.msg_name = (name as *mut libc::sockaddr_in6).cast();
+            if let Some(src) = m.src {
+                fill_pktinfo(hdr, &mut batch.controls[i], src, self.ifindex);
             }
         }
-        // SAFETY: msg points at buffers that live until the call returns.
-        let rc = unsafe { libc::sendmsg(self.fd.get_ref().as_raw_fd(), &msg, 0) };
-        if rc < 0 {
-            return Err(io::Error::last_os_error());
+        let fd = self.fd.get_ref().as_raw_fd();
+        let mut done = 0usize;
+        let mut stalls = 0;
+        while done < n {
+            let chunk = (n - done).min(1024) as libc::c_uint;
+            // SAFETY: headers[done..] point at buffers that live until the
+            // call returns (all owned by `batch`).
+            let rc = unsafe { libc::sendmmsg(fd, batch.headers[done..].as_mut_ptr(), chunk, 0) };
+            if rc > 0 {
+                done += rc as usize;
+                continue;
+            }
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::WouldBlock && stalls < 3 {
+                // send buffer full (a slow NIC): wait briefly for room
+                stalls += 1;
+                let mut pfd = libc::pollfd {
+                    fd,
+                    events: libc::POLLOUT,
+                    revents: 0,
+                };
+                // SAFETY: one valid pollfd.
+                unsafe { libc::poll(&mut pfd, 1, 10) };
+                continue;
+            }
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            // the first unsent message failed: report it, go on with the rest
+            failed.push((batch.msgs[done].dst, e));
+            done += 1;
         }
-        Ok(())
+        batch.msgs.clear();
+        batch.data.clear();
+        failed
     }
 
     /// Wait for one packet.
@@ -347,5 +357,113 @@ pub fn unspecified(family: Family) -> IpAddr {
     match family {
         Family::V4 => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
         Family::V6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+    }
+}
+
+/// Messages queued for one socket, sent together by
+/// [`VrrpSocket::send_batch`]. Its buffers are kept between batches.
+#[derive(Default)]
+pub struct SendBatch {
+    data: Vec<u8>,
+    msgs: Vec<QueuedMessage>,
+    headers: Vec<libc::mmsghdr>,
+    iovs: Vec<libc::iovec>,
+    names: Vec<libc::sockaddr_in6>,
+    controls: Vec<[u64; 8]>,
+}
+
+struct QueuedMessage {
+    start: usize,
+    len: usize,
+    src: Option<IpAddr>,
+    dst: IpAddr,
+}
+
+impl SendBatch {
+    /// Queue one message of at most `max_len` bytes, written by `emit`
+    /// (which returns the length it wrote).
+    pub fn push(
+        &mut self,
+        src: Option<IpAddr>,
+        dst: IpAddr,
+        max_len: usize,
+        emit: impl FnOnce(&mut [u8]) -> usize,
+    ) {
+        let start = self.data.len();
+        self.data.resize(start + max_len, 0);
+        let len = emit(&mut self.data[start..]).min(max_len);
+        self.data.truncate(start + len);
+        self.msgs.push(QueuedMessage {
+            start,
+            len,
+            src,
+            dst,
+        });
+    }
+
+    /// Nothing queued.
+    pub fn is_empty(&self) -> bool {
+        self.msgs.is_empty()
+    }
+}
+
+/// Write `dst` into `name` (a sockaddr_in6 is big enough for either
+/// family); returns the length to pass to the kernel.
+fn fill_sockaddr(name: &mut libc::sockaddr_in6, dst: IpAddr, ifindex: u32) -> libc::socklen_t {
+    match dst {
+        IpAddr::V4(d) => {
+            // SAFETY: sockaddr_in is smaller than sockaddr_in6 and both are
+            // plain data; the kernel reads it as the family says.
+            let sa4 =
+                unsafe { &mut *(name as *mut libc::sockaddr_in6).cast::<libc::sockaddr_in>() };
+            sa4.sin_family = libc::AF_INET as u16;
+            sa4.sin_addr.s_addr = u32::from(d).to_be();
+            size_of::<libc::sockaddr_in>() as u32
+        }
+        IpAddr::V6(d) => {
+            name.sin6_family = libc::AF_INET6 as u16;
+            name.sin6_addr.s6_addr = d.octets();
+            name.sin6_scope_id = ifindex;
+            size_of::<libc::sockaddr_in6>() as u32
+        }
+    }
+}
+
+/// Ask for source address `src` on `ifindex` with an IP_PKTINFO /
+/// IPV6_PKTINFO control message in `cbuf`.
+fn fill_pktinfo(hdr: &mut libc::msghdr, cbuf: &mut [u64; 8], src: IpAddr, ifindex: u32) {
+    hdr.msg_control = cbuf.as_mut_ptr().cast();
+    // SAFETY: the CMSG macros walk `cbuf`, which is big enough for one
+    // in6_pktinfo control message.
+    unsafe {
+        match src {
+            IpAddr::V4(s) => {
+                hdr.msg_controllen =
+                    libc::CMSG_SPACE(size_of::<libc::in_pktinfo>() as u32) as usize;
+                let c = libc::CMSG_FIRSTHDR(hdr);
+                (*c).cmsg_level = libc::IPPROTO_IP;
+                (*c).cmsg_type = libc::IP_PKTINFO;
+                (*c).cmsg_len = libc::CMSG_LEN(size_of::<libc::in_pktinfo>() as u32) as usize;
+                let mut pi: libc::in_pktinfo = zeroed();
+                pi.ipi_ifindex = ifindex as i32;
+                pi.ipi_spec_dst.s_addr = u32::from(s).to_be();
+                std::ptr::write_unaligned(libc::CMSG_DATA(c).cast(), pi);
+            }
+            IpAddr::V6(s) => {
+                hdr.msg_controllen =
+                    libc::CMSG_SPACE(size_of::<libc::in6_pktinfo>() as u32) as usize;
+                let c = libc::CMSG_FIRSTHDR(hdr);
+                (*c).cmsg_level = libc::IPPROTO_IPV6;
+                (*c).cmsg_type = libc::IPV6_PKTINFO;
+                (*c).cmsg_len = libc::CMSG_LEN(size_of::<libc::in6_pktinfo>() as u32) as usize;
+                let pi = libc::in6_pktinfo {
+                    ipi6_addr: libc::in6_addr {
+                        s6_addr: s.octets(),
+                    },
+                    ipi6_ifindex: ifindex,
+                };
+                std::ptr::write_unaligned(libc::CMSG_DATA(c).cast(), pi);
+            }
+        }
     }
 }
