@@ -25,6 +25,23 @@ pub enum Sink {
     Append(PathBuf),
     /// The test harness's own stdout/stderr.
     Inherit,
+    /// A pipe, drained by a thread that appends to this file: what a
+    /// daemon logging to stdout under systemd or `| logger` writes into.
+    Pipe(PathBuf),
+}
+
+/// Copy everything from `from` to the end of `path` until the writer
+/// closes its end (the thread then ends on its own).
+pub(crate) fn drain_pipe(from: impl io::Read + Send + 'static, path: PathBuf) -> io::Result<()> {
+    let mut out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    let mut from = from;
+    thread::spawn(move || {
+        let _ = io::copy(&mut from, &mut out);
+    });
+    Ok(())
 }
 
 impl Sink {
@@ -32,6 +49,7 @@ impl Sink {
         Ok(match self {
             Sink::Null => Stdio::null(),
             Sink::Inherit => Stdio::inherit(),
+            Sink::Pipe(_) => Stdio::piped(),
             Sink::File(p) => Stdio::from(File::create(p)?),
             Sink::Append(p) => Stdio::from(
                 std::fs::OpenOptions::new()
@@ -62,6 +80,16 @@ impl SpawnOpts {
         SpawnOpts {
             stdout: Sink::File(stdout.into()),
             stderr: Sink::File(stderr.into()),
+            ..Default::default()
+        }
+    }
+
+    /// stdout and stderr both through pipes appended to one file.
+    pub fn to_pipe(path: impl Into<PathBuf>) -> Self {
+        let p = path.into();
+        SpawnOpts {
+            stdout: Sink::Pipe(p.clone()),
+            stderr: Sink::Pipe(p),
             ..Default::default()
         }
     }
