@@ -158,9 +158,17 @@ pub struct LabArgs {
     /// With --bench: the 1,000-instance scale run instead of the failover cases.
     #[arg(long)]
     pub scale: bool,
+    /// With --bench: only the ten-instance VRRPv3 advert_int 0.01 case
+    /// (the full --bench run includes it).
+    #[arg(long)]
+    pub fast: bool,
     /// Repetitions per benchmark case.
     #[arg(long, default_value_t = 5)]
     pub reps: usize,
+    /// With --bench: run only this daemon (keepvip or keepalived); the
+    /// published numbers always come from a run of both.
+    #[arg(long, value_name = "DAEMON", value_parser = ["keepvip", "keepalived"])]
+    pub only: Option<String>,
 }
 
 #[cfg(test)]

@@ -17,8 +17,12 @@ fn main() {
                 dump: args.dump,
             })
         }
-        Some(Command::Lab(args)) if args.bench && args.scale => keepvip::lab::bench::scale(),
-        Some(Command::Lab(args)) if args.bench => keepvip::lab::bench::run(args.reps),
+        Some(Command::Lab(args)) if args.bench && (args.scale || args.fast) => {
+            keepvip::lab::bench::pairs(args.only.as_deref(), args.fast)
+        }
+        Some(Command::Lab(args)) if args.bench => {
+            keepvip::lab::bench::run(args.reps, args.only.as_deref())
+        }
         Some(Command::Lab(args)) => keepvip::lab::demo::run(&args),
     };
     std::process::exit(code);

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use netlab::{Lab, LabSpec, Packet, Proc, SpawnOpts};
 
-use super::probe::{self, Probe};
+use super::probe::Probe;
 use super::seed::{self, CheckStyle, Node, Options, VIP};
 
 /// Which daemon runs on both routers.
@@ -25,6 +25,26 @@ pub enum Daemon {
     Keepvip,
     /// keepalived 2.2.x
     Keepalived,
+}
+
+impl Daemon {
+    /// Both daemons, or the one `--only` names.
+    fn selected(only: Option<&str>) -> Vec<Daemon> {
+        [Daemon::Keepvip, Daemon::Keepalived]
+            .into_iter()
+            .filter(|d| only.is_none_or(|o| o.eq_ignore_ascii_case(&format!("{d:?}"))))
+            .collect()
+    }
+}
+
+/// How the daemons log during a failover run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Logging {
+    /// the defaults: keepalived to syslog (absent here), keepvip nowhere
+    Default,
+    /// `-l -D`: every detail line to stdout/stderr, a pipe drained into a
+    /// file (as under systemd); keepalived's lateness grows with it
+    Detail,
 }
 
 /// How the master fails.
@@ -48,6 +68,15 @@ pub struct Sample {
 }
 
 const ADVERT: f64 = 0.1;
+/// How long steady-state RSS and CPU are measured (KEEPVIP_BENCH_WINDOW
+/// seconds overrides it, e.g. to leave time for `perf record`).
+static STEADY_WINDOW: std::sync::LazyLock<Duration> = std::sync::LazyLock::new(|| {
+    let secs = std::env::var("KEEPVIP_BENCH_WINDOW")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
+    Duration::from_secs(secs)
+});
 const R1: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 11);
 const R2: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 12);
 
@@ -61,6 +90,7 @@ struct Bed {
     lab: Lab,
     nodes: Vec<Node>,
     daemon: Daemon,
+    logging: Logging,
     procs: Vec<Option<Proc>>,
     keepvip: PathBuf,
 }
@@ -70,7 +100,7 @@ fn err<E: std::fmt::Display>(what: &'static str) -> impl FnOnce(E) -> String {
 }
 
 impl Bed {
-    fn new(daemon: Daemon, keepvip: &Path, base: &Path) -> Result<Bed, String> {
+    fn new(daemon: Daemon, logging: Logging, keepvip: &Path, base: &Path) -> Result<Bed, String> {
         let lab = Lab::new(LabSpec::new("kvbn", 2, 1, true)).map_err(err("lab"))?;
         let opts = Options {
             version: 3,
@@ -86,15 +116,7 @@ impl Bed {
                 addr: lab.router_addr_v4(i, 0),
                 priority: prio,
                 master_hint: false,
-                dir: base.join(format!(
-                    "{}-r{}",
-                    if daemon == Daemon::Keepvip {
-                        "kv"
-                    } else {
-                        "ka"
-                    },
-                    i + 1
-                )),
+                dir: base.join(format!("{daemon:?}-{logging:?}-r{}", i + 1)),
             };
             std::fs::create_dir_all(&n.dir).map_err(err("dir"))?;
             std::fs::write(n.nginx_conf(), seed::nginx_conf(&n)).map_err(err("nginx.conf"))?;
@@ -122,6 +144,7 @@ impl Bed {
             lab,
             nodes,
             daemon,
+            logging,
             procs: vec![None, None],
             keepvip: keepvip.to_path_buf(),
         })
@@ -132,7 +155,7 @@ impl Bed {
         let conf = n.vrrp_conf().to_string_lossy().into_owned();
         let pid = n.daemon_pid().to_string_lossy().into_owned();
         let log = n.dir.join("daemon.log");
-        let argv: Vec<String> = match self.daemon {
+        let mut argv: Vec<String> = match self.daemon {
             Daemon::Keepvip => vec![
                 self.keepvip.to_string_lossy().into_owned(),
                 "-n".into(),
@@ -156,10 +179,18 @@ impl Bed {
                 pid,
             ],
         };
+        let out = match self.logging {
+            Logging::Default => SpawnOpts::to_log(log),
+            Logging::Detail => {
+                argv.extend(["-l".into(), "-D".into()]);
+                SpawnOpts::to_pipe(log)
+            }
+        };
+        let argv = pinned(i, argv);
         let refs: Vec<&str> = argv.iter().map(String::as_str).collect();
         self.procs[i] = Some(
             self.lab
-                .spawn(self.lab.router_ns(i), &refs, SpawnOpts::to_log(log))
+                .spawn(self.lab.router_ns(i), &refs, out)
                 .map_err(err("spawn"))?,
         );
         Ok(())
@@ -249,10 +280,13 @@ impl Drop for Bed {
     }
 }
 
-/// Summed RSS (kB) and CPU seconds (user + system) of `pids`, from /proc.
+/// Summed RSS (kB) and CPU seconds of `pids` (every thread), from /proc.
+/// CPU is the scheduler's run time in nanoseconds (`schedstat`), not
+/// `stat`'s utime + stime, which come in 10 ms ticks — as coarse as the
+/// whole budget of a 10 s window at 0.1 %. Kernel work done in the
+/// process's context (sending, and the softirq that delivers the packet to
+/// the other namespace) counts: the kernel has no IRQ time accounting here.
 fn usage(pids: &[i32]) -> (u64, f64) {
-    // SAFETY: sysconf has no preconditions.
-    let hz = (unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64).max(1.0);
     let mut rss = 0;
     let mut cpu = 0.0;
     for p in pids {
@@ -263,16 +297,15 @@ fn usage(pids: &[i32]) -> (u64, f64) {
                 .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
                 .unwrap_or(0);
         }
-        if let Ok(s) = std::fs::read_to_string(format!("/proc/{p}/stat")) {
-            // fields after the command name: utime and stime are the 12th and 13th
-            let f: Vec<&str> = s
-                .rsplit(')')
-                .next()
-                .unwrap_or("")
-                .split_whitespace()
-                .collect();
-            let field = |k: usize| f.get(k).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
-            cpu += (field(11) + field(12)) / hz;
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{p}/task")) else {
+            continue;
+        };
+        for t in tasks.flatten() {
+            let ns = std::fs::read_to_string(t.path().join("schedstat"))
+                .ok()
+                .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+                .unwrap_or(0);
+            cpu += ns as f64 / 1e9;
         }
     }
     (rss, cpu)
@@ -388,8 +421,8 @@ fn fmt(v: Vec<f64>) -> String {
     }
 }
 
-/// Run the benchmark and print the table; the exit code.
-pub fn run(reps: usize) -> i32 {
+/// Run the benchmark and print the tables; the exit code.
+pub fn run(reps: usize, only: Option<&str>) -> i32 {
     if !netlab::is_root() {
         eprintln!("keepvip lab --bench: needs root");
         return 1;
@@ -406,73 +439,163 @@ pub fn run(reps: usize) -> i32 {
     let base = std::env::temp_dir().join(format!("kvbench-{}", std::process::id()));
     println!("failover benchmark: VRRPv3 advert_int {ADVERT} s, priorities 100/90, {reps} repetitions per case; client captures on its eth0");
     let mut rows = Vec::new();
-    for daemon in [Daemon::Keepvip, Daemon::Keepalived] {
-        let mut bed = match Bed::new(daemon, &exe, &base) {
-            Ok(b) => b,
-            Err(e) => {
-                eprintln!("keepvip lab --bench: {e}");
+    let mut steady = Vec::new();
+    for daemon in Daemon::selected(only) {
+        for logging in [Logging::Default, Logging::Detail] {
+            let mut bed = match Bed::new(daemon, logging, &exe, &base) {
+                Ok(b) => b,
+                Err(e) => {
+                    eprintln!("keepvip lab --bench: {e}");
+                    return 1;
+                }
+            };
+            if let Err(e) = bed.start(1) {
+                eprintln!("{e}");
                 return 1;
             }
-        };
-        if let Err(e) = bed.start(1) {
-            eprintln!("{e}");
-            return 1;
-        }
-        for how in [Failure::Kill9, Failure::Term] {
-            let mut s = Vec::new();
-            for _ in 0..reps {
-                match one(&mut bed, how) {
-                    Ok(x) => s.push(x),
-                    Err(e) => eprintln!("  {daemon:?} {how:?}: {e}"),
+            for how in [Failure::Kill9, Failure::Term] {
+                let mut s = Vec::new();
+                for _ in 0..reps {
+                    match one(&mut bed, how) {
+                        Ok(x) => s.push(x),
+                        Err(e) => eprintln!("  {daemon:?} {logging:?} {how:?}: {e}"),
+                    }
                 }
+                rows.push((daemon, logging, how, s));
             }
-            rows.push((daemon, how, s));
+            if logging != Logging::Default {
+                continue;
+            }
+            // steady state: r1 master, one instance
+            if bed.start(0).is_ok() && bed.wait_master(0).is_ok() {
+                std::thread::sleep(Duration::from_secs(1));
+                let (_, c0) = bed.usage(0);
+                let t0 = Instant::now();
+                std::thread::sleep(*STEADY_WINDOW);
+                let (rss, c1) = bed.usage(0);
+                let pct = (c1 - c0) / t0.elapsed().as_secs_f64() * 100.0;
+                steady.push(format!(
+                    "{:<11} 1 instance, VRRPv3 0.1 s: master RSS {:.1} MB, CPU {pct:.2} % of one core",
+                    format!("{daemon:?}"),
+                    rss as f64 / 1024.0
+                ));
+            }
         }
-        // steady state: r1 master for 10 s
-        if bed.start(0).is_ok() && bed.wait_master(0).is_ok() {
-            std::thread::sleep(Duration::from_secs(1));
-            let (_, c0) = bed.usage(0);
-            let t0 = Instant::now();
-            std::thread::sleep(Duration::from_secs(10));
-            let (rss, c1) = bed.usage(0);
-            let pct = (c1 - c0) / t0.elapsed().as_secs_f64() * 100.0;
-            println!("{daemon:?}: master steady state, 1 instance at 0.1 s: RSS {:.1} MB, CPU {pct:.2} % of one core", rss as f64 / 1024.0);
+        // ten instances advertising every 10 ms
+        for wire in Wire::available() {
+            match pair_one(daemon, &FAST, wire, &exe, &base) {
+                Ok(line) => steady.push(line),
+                Err(e) => steady.push(format!("{daemon:?} {}: {e}", FAST.name)),
+            }
         }
     }
     println!(
-        "\n{:<11} {:<6} {:<34} {:<34} {:<34}",
+        "\n{:<11} {:<8} {:<6} {:<34} {:<34} {:<34}",
         "daemon",
+        "logging",
         "fail",
         "takeover lateness (median)",
         "first GARP after advert",
         "first HTTP 200 from new master"
     );
-    for (d, how, s) in rows {
+    for (d, logging, how, s) in rows {
         println!(
-            "{:<11} {:<6} {:<34} {:<34} {:<34}",
+            "{:<11} {:<8} {:<6} {:<34} {:<34} {:<34}",
             format!("{d:?}"),
+            if logging == Logging::Detail {
+                "-l -D"
+            } else {
+                "default"
+            },
             format!("{how:?}"),
             fmt(s.iter().filter_map(|x| x.lateness_ms).collect()),
             fmt(s.iter().filter_map(|x| x.garp_ms).collect()),
             fmt(s.iter().filter_map(|x| x.http_ms).collect()),
         );
     }
+    println!();
+    for line in steady {
+        println!("{line}");
+    }
     let _ = std::fs::remove_dir_all(&base);
-    let _ = probe::fetch;
     0
+}
+
+/// Instances for a two-router run: `per_segment` VRIDs on each of
+/// `segments` L2 segments, the same on both routers but for priority.
+struct Layout {
+    name: &'static str,
+    segments: usize,
+    per_segment: u32,
+    /// `advert_int` as written in the config
+    advert_int: &'static str,
+    /// VRRPv3 on the IPv4 segments too (IPv6 is always v3)
+    v3_everywhere: bool,
+    /// wait this long after convergence before measuring
+    settle: Duration,
 }
 
 /// 1,000 instances: 250 VRIDs on each of four L2 segments (eth0, eth1
 /// IPv4 VRRPv2; eth2, eth3 IPv6 VRRPv3 — the documentation ranges hold
-/// too few IPv4 addresses for 1,000 VIPs), advert_int 1, r1 priority 150
-/// and r2 100 on every instance.
-fn scale_conf(prio: u8) -> (String, Vec<IpAddr>) {
+/// too few IPv4 addresses for 1,000 VIPs), advert_int 1.
+const SCALE: Layout = Layout {
+    name: "1,000 instances, advert_int 1",
+    segments: 4,
+    per_segment: 250,
+    advert_int: "1",
+    v3_everywhere: false,
+    settle: Duration::from_secs(6),
+};
+
+/// Ten VRRPv3 instances advertising every 10 ms (1,000 adverts a second,
+/// like SCALE, but in 100 wake-ups instead of one).
+const FAST: Layout = Layout {
+    name: "10 instances, VRRPv3 advert_int 0.01",
+    segments: 1,
+    per_segment: 10,
+    advert_int: "0.01",
+    v3_everywhere: true,
+    settle: Duration::from_secs(2),
+};
+
+/// Who pays for carrying an advert to the other router in a pair run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wire {
+    /// veth and bridge as they come: the sender's system call also runs the
+    /// bridge and the receiver's whole IP input (softirq in its context)
+    Shared,
+    /// every bridge port has a NAPI thread ([`LabSpec::nic_threads`]): the
+    /// sender pays up to handing the frame over, like handing it to a NIC
+    NicThreads,
+}
+
+impl Wire {
+    fn label(self) -> &'static str {
+        match self {
+            Wire::Shared => "all-in (sender also delivers)",
+            Wire::NicThreads => "NIC threads (own cost)",
+        }
+    }
+
+    /// Both, when ethtool is there to set up NIC threads.
+    fn available() -> Vec<Wire> {
+        if netlab::have_program("ethtool") {
+            vec![Wire::NicThreads, Wire::Shared]
+        } else {
+            println!("  (ethtool not installed: all-in CPU only; apt-get install ethtool)");
+            vec![Wire::Shared]
+        }
+    }
+}
+
+/// The config for one router (r1 priority 150, r2 100) and every VIP.
+fn pair_conf(layout: &Layout, prio: u8) -> (String, Vec<IpAddr>) {
     let mut s = String::new();
     let mut vips = Vec::new();
     let reserved = [11u8, 12, 100];
-    for seg in 0..4usize {
+    for seg in 0..layout.segments {
         let mut hosts = (1u8..=254).filter(|h| !reserved.contains(h));
-        for vrid in 1..=250u32 {
+        for vrid in 1..=layout.per_segment {
             let vip: IpAddr = match seg {
                 0 => IpAddr::V4(Ipv4Addr::new(192, 0, 2, hosts.next().unwrap_or(1))),
                 1 => IpAddr::V4(Ipv4Addr::new(198, 51, 100, hosts.next().unwrap_or(1))),
@@ -488,8 +611,14 @@ fn scale_conf(prio: u8) -> (String, Vec<IpAddr>) {
                 )),
             };
             let len = if vip.is_ipv4() { 32 } else { 128 };
+            let version = if layout.v3_everywhere && vip.is_ipv4() {
+                "    version 3\n"
+            } else {
+                ""
+            };
             s.push_str(&format!(
-                "vrrp_instance VI_{seg}_{vrid} {{\n    state BACKUP\n    interface eth{seg}\n    virtual_router_id {vrid}\n    priority {prio}\n    advert_int 1\n    virtual_ipaddress {{\n        {vip}/{len}\n    }}\n}}\n"
+                "vrrp_instance VI_{seg}_{vrid} {{\n    state BACKUP\n    interface eth{seg}\n    virtual_router_id {vrid}\n    priority {prio}\n{version}    advert_int {}\n    virtual_ipaddress {{\n        {vip}/{len}\n    }}\n}}\n",
+                layout.advert_int
             ));
             vips.push(vip);
         }
@@ -513,16 +642,36 @@ fn count_vips(lab: &Lab, i: usize, vips: &std::collections::HashSet<IpAddr>) -> 
         .count()
 }
 
-/// The scale run for one daemon: convergence time after a simultaneous
-/// start, spurious MASTER entries on the lower node, steady RSS/CPU on the
-/// master, and how long SIGTERM takes.
-fn scale_one(daemon: Daemon, keepvip: &Path, base: &Path) -> Result<String, String> {
-    let lab = Lab::new(LabSpec::new("kvsc", 2, 4, false)).map_err(err("lab"))?;
-    let (c1, vips) = scale_conf(150);
-    let (c2, _) = scale_conf(100);
-    let dir = base.join(format!("scale-{daemon:?}"));
+/// One daemon on two routers started at the same moment: time until
+/// every VIP is on r1 and none on r2, spurious MASTER entries on r2,
+/// steady RSS/CPU of the master, and how long SIGTERM takes.
+///
+/// `wire` says who pays for delivering a sent advert to the other router
+/// (see [`Wire`]).
+fn pair_one(
+    daemon: Daemon,
+    layout: &Layout,
+    wire: Wire,
+    keepvip: &Path,
+    base: &Path,
+) -> Result<String, String> {
+    let mut spec = LabSpec::new("kvsc", 2, layout.segments, false);
+    if wire == Wire::NicThreads {
+        spec = spec.with_nic_threads();
+    }
+    let lab = Lab::new(spec).map_err(err("lab"))?;
+    let (c1, vips) = pair_conf(layout, 150);
+    let (c2, _) = pair_conf(layout, 100);
+    let dir = base.join(format!("pair-{daemon:?}-{wire:?}-{}", layout.per_segment));
     std::fs::create_dir_all(&dir).map_err(err("dir"))?;
     let set: std::collections::HashSet<IpAddr> = vips.iter().copied().collect();
+    if set.len() != vips.len() {
+        return Err(format!(
+            "config has duplicate VIPs ({} unique of {})",
+            set.len(),
+            vips.len()
+        ));
+    }
     let mut procs = Vec::new();
     let t0 = Instant::now();
     for (i, text) in [(0usize, &c1), (1, &c2)] {
@@ -562,6 +711,7 @@ fn scale_one(daemon: Daemon, keepvip: &Path, base: &Path) -> Result<String, Stri
                 p,
             ],
         };
+        let argv = pinned(i, argv);
         let refs: Vec<&str> = argv.iter().map(String::as_str).collect();
         procs.push(
             lab.spawn(lab.router_ns(i), &refs, SpawnOpts::to_log(log))
@@ -569,12 +719,6 @@ fn scale_one(daemon: Daemon, keepvip: &Path, base: &Path) -> Result<String, Stri
         );
     }
     let total = set.len();
-    if total != vips.len() {
-        return Err(format!(
-            "scale config has duplicate VIPs ({total} unique of {})",
-            vips.len()
-        ));
-    }
     let converged = lab
         .wait_for("convergence", Duration::from_secs(120), || {
             count_vips(&lab, 0, &set) == total && count_vips(&lab, 1, &set) == 0
@@ -590,7 +734,7 @@ fn scale_one(daemon: Daemon, keepvip: &Path, base: &Path) -> Result<String, Stri
         Err(e) => format!("not converged ({e})"),
     };
     // steady state on the master
-    std::thread::sleep(Duration::from_secs(6));
+    std::thread::sleep(layout.settle);
     let pids: Vec<i32> = [dir.join("r1.pid"), dir.join("r1.ka.pid")]
         .iter()
         .filter_map(|f| std::fs::read_to_string(f).ok()?.trim().parse().ok())
@@ -600,9 +744,19 @@ fn scale_one(daemon: Daemon, keepvip: &Path, base: &Path) -> Result<String, Stri
         .collect();
     let (_, cpu0) = usage(&pids);
     let w = Instant::now();
-    std::thread::sleep(Duration::from_secs(10));
+    println!(
+        "  {daemon:?}, {}: master pids {pids:?}, measuring for {:?}",
+        layout.name, *STEADY_WINDOW
+    );
+    std::thread::sleep(*STEADY_WINDOW);
     let (rss, cpu1) = usage(&pids);
     let pct = (cpu1 - cpu0) / w.elapsed().as_secs_f64() * 100.0;
+    // a flap after convergence shows as more MASTER entries on r2
+    let later = std::fs::read_to_string(dir.join("r2.log"))
+        .unwrap_or_default()
+        .matches("Entering MASTER STATE")
+        .count()
+        - spurious;
     // SIGTERM to the master: time until the process has exited
     let s0 = Instant::now();
     let _ = procs[0].signal(libc::SIGTERM);
@@ -612,15 +766,31 @@ fn scale_one(daemon: Daemon, keepvip: &Path, base: &Path) -> Result<String, Stri
         p.terminate(Duration::from_secs(5));
     }
     Ok(format!(
-        "{:<11} converged {conv_text:<10} spurious MASTER on r2: {spurious:<5} master RSS {:.1} MB, CPU {pct:.2} %; SIGTERM {}",
+        "{:<11} {}, {}: converged {conv_text}, spurious MASTER on r2 {spurious} (+{later} in steady state); master RSS {:.1} MB, CPU {pct:.2} % of one core; SIGTERM {}",
         format!("{daemon:?}"),
+        layout.name,
+        wire.label(),
         rss as f64 / 1024.0,
         if stopped.is_some() { format!("{stop_s:.2} s") } else { "did not stop within 30 s".into() }
     ))
 }
 
-/// `keepvip lab --bench --scale`.
-pub fn scale() -> i32 {
+/// Router `i` runs on core `i` (when the machine has that many): two
+/// routers are two machines, and a backup woken by an advert should not
+/// preempt the master that sent it, which on one shared core it does, a
+/// context switch the master would be charged for on every other packet.
+fn pinned(i: usize, argv: Vec<String>) -> Vec<String> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores < 2 || !netlab::have_program("taskset") {
+        return argv;
+    }
+    let mut v = vec!["taskset".into(), "-c".into(), (i % cores).to_string()];
+    v.extend(argv);
+    v
+}
+
+/// `keepvip lab --bench --scale` (1,000 instances) or `--fast` (ten at 10 ms).
+pub fn pairs(only: Option<&str>, fast: bool) -> i32 {
     if !netlab::is_root() || !netlab::have_program("keepalived") {
         eprintln!("keepvip lab --bench --scale: needs root and keepalived");
         return 1;
@@ -629,11 +799,17 @@ pub fn scale() -> i32 {
         return 1;
     };
     let base = std::env::temp_dir().join(format!("kvscale-{}", std::process::id()));
-    println!("scale: 1,000 instances (4 segments × 250 VRIDs), advert_int 1, both nodes started together");
-    for d in [Daemon::Keepvip, Daemon::Keepalived] {
-        match scale_one(d, &exe, &base) {
-            Ok(line) => println!("{line}"),
-            Err(e) => println!("{d:?}: {e}"),
+    let layout = if fast { &FAST } else { &SCALE };
+    println!(
+        "{}: {} segment(s) × {} VRIDs, both nodes started together",
+        layout.name, layout.segments, layout.per_segment
+    );
+    for d in Daemon::selected(only) {
+        for wire in Wire::available() {
+            match pair_one(d, layout, wire, &exe, &base) {
+                Ok(line) => println!("{line}"),
+                Err(e) => println!("{d:?}: {e}"),
+            }
         }
     }
     let _ = std::fs::remove_dir_all(&base);
