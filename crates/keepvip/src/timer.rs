@@ -102,6 +102,10 @@ impl DeadlineTimer {
             let n =
                 unsafe { libc::read(guard.get_inner().as_raw_fd(), buf.as_mut_ptr().cast(), 8) };
             if n == 8 {
+                // one-shot: nothing more to read until the next arm, so
+                // forget the readiness now instead of finding out with a
+                // second read that returns EAGAIN
+                guard.clear_ready();
                 self.armed = None;
                 return Ok(());
             }

@@ -489,6 +489,9 @@ pub fn run(reps: usize, only: Option<&str>) -> i32 {
             }
         }
     }
+    for wire in Wire::available() {
+        steady.push(floor_one(&FAST, wire));
+    }
     println!(
         "\n{:<11} {:<8} {:<6} {:<34} {:<34} {:<34}",
         "daemon",
@@ -557,6 +560,37 @@ const FAST: Layout = Layout {
     v3_everywhere: true,
     settle: Duration::from_secs(2),
 };
+
+/// The floor for a layout (see [`super::floor`]), on a lab like the
+/// daemons': one line for the table.
+fn floor_one(layout: &Layout, wire: Wire) -> String {
+    let mut spec = LabSpec::new("kvsc", 2, layout.segments, false);
+    if wire == Wire::NicThreads {
+        spec = spec.with_nic_threads();
+    }
+    let interval = Duration::from_secs_f64(layout.advert_int.parse().unwrap_or(1.0));
+    let r = Lab::new(spec).map_err(|e| e.to_string()).and_then(|lab| {
+        super::floor::measure(
+            &lab,
+            super::floor::FloorSpec {
+                segments: layout.segments,
+                per_segment: layout.per_segment as usize,
+                interval,
+            },
+            *STEADY_WINDOW,
+        )
+        .map_err(|e| e.to_string())
+    });
+    match r {
+        Ok(pct) => format!(
+            "{:<11} {}, {}: one wake-up per interval, one sendmmsg per interface: CPU {pct:.2} % of one core",
+            "floor",
+            layout.name,
+            wire.label()
+        ),
+        Err(e) => format!("floor {}: {e}", layout.name),
+    }
+}
 
 /// Who pays for carrying an advert to the other router in a pair run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -811,6 +845,9 @@ pub fn pairs(only: Option<&str>, fast: bool) -> i32 {
                 Err(e) => println!("{d:?}: {e}"),
             }
         }
+    }
+    for wire in Wire::available() {
+        println!("{}", floor_one(layout, wire));
     }
     let _ = std::fs::remove_dir_all(&base);
     0

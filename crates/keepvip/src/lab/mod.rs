@@ -2,5 +2,6 @@
 
 pub mod bench;
 pub mod demo;
+mod floor;
 pub mod probe;
 pub mod seed;

@@ -1,0 +1,306 @@
+//! The floor of a steady-state CPU measurement: the least work any VRRP
+//! daemon has to do to keep a layout's adverts flowing. One thread on
+//! router 0 wakes once per advert interval (an absolute `clock_nanosleep`)
+//! and sends every instance's advert with one `sendmmsg` per interface on a
+//! raw IPPROTO 112 socket; threads on router 1 read them. No timers per
+//! instance, no parsing, no event loop: what is left is the kernel's cost
+//! of the wake-ups and the packets, which no daemon can go below on this
+//! machine. The bench prints it beside keepvip and keepalived.
+
+use std::io;
+use std::mem::{size_of, zeroed};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use netlab::Lab;
+
+/// Which adverts the floor sends.
+pub struct FloorSpec {
+    /// L2 segments; eth0 and eth1 carry IPv4, eth2 and eth3 IPv6
+    pub segments: usize,
+    /// adverts per segment per interval
+    pub per_segment: usize,
+    /// advert interval
+    pub interval: Duration,
+}
+
+fn cvt(rc: libc::c_int) -> io::Result<libc::c_int> {
+    if rc < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(rc)
+    }
+}
+
+fn enter(ns: &str) -> io::Result<()> {
+    let f = std::fs::File::open(format!("/run/netns/{ns}"))?;
+    nix::sched::setns(f, nix::sched::CloneFlags::CLONE_NEWNET).map_err(io::Error::from)
+}
+
+fn is_v6(seg: usize) -> bool {
+    seg >= 2
+}
+
+/// A raw VRRP socket on `eth{seg}` of the namespace this thread is in.
+fn vrrp_socket(seg: usize) -> io::Result<(OwnedFd, u32)> {
+    let domain = if is_v6(seg) {
+        libc::AF_INET6
+    } else {
+        libc::AF_INET
+    };
+    // SAFETY: plain socket(2); the fd is owned right after.
+    let fd = unsafe {
+        OwnedFd::from_raw_fd(cvt(libc::socket(
+            domain,
+            libc::SOCK_RAW | libc::SOCK_CLOEXEC,
+            112,
+        ))?)
+    };
+    let name = format!("eth{seg}");
+    let cname = std::ffi::CString::new(name.clone()).unwrap_or_default();
+    // SAFETY: valid NUL-terminated name.
+    let index = unsafe { libc::if_nametoindex(cname.as_ptr()) };
+    if index == 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: name is valid for its length.
+    cvt(unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_BINDTODEVICE,
+            name.as_ptr().cast(),
+            name.len() as u32,
+        )
+    })?;
+    Ok((fd, index))
+}
+
+fn setsockopt<T>(fd: &OwnedFd, level: i32, opt: i32, v: &T) -> io::Result<()> {
+    // SAFETY: v points to a T of the size given.
+    cvt(unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            level,
+            opt,
+            (v as *const T).cast(),
+            size_of::<T>() as u32,
+        )
+    })
+    .map(|_| ())
+}
+
+/// Read every advert on `eth{seg}` of router 1 until `stop`.
+fn sink(ns: String, seg: usize, stop: Arc<AtomicBool>) -> io::Result<()> {
+    enter(&ns)?;
+    let (fd, index) = vrrp_socket(seg)?;
+    if is_v6(seg) {
+        let m = libc::ipv6_mreq {
+            ipv6mr_multiaddr: libc::in6_addr {
+                s6_addr: std::net::Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12).octets(),
+            },
+            ipv6mr_interface: index,
+        };
+        setsockopt(&fd, libc::IPPROTO_IPV6, libc::IPV6_ADD_MEMBERSHIP, &m)?;
+    } else {
+        // SAFETY: plain data.
+        let mut m: libc::ip_mreqn = unsafe { zeroed() };
+        m.imr_multiaddr.s_addr = u32::from(std::net::Ipv4Addr::new(224, 0, 0, 18)).to_be();
+        m.imr_ifindex = index as i32;
+        setsockopt(&fd, libc::IPPROTO_IP, libc::IP_ADD_MEMBERSHIP, &m)?;
+    }
+    let tv = libc::timeval {
+        tv_sec: 0,
+        tv_usec: 200_000,
+    };
+    setsockopt(&fd, libc::SOL_SOCKET, libc::SO_RCVTIMEO, &tv)?;
+    let mut buf = [0u8; 2048];
+    while !stop.load(Ordering::Relaxed) {
+        // SAFETY: buf is valid for its length.
+        unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
+    }
+    Ok(())
+}
+
+fn thread_cpu() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: valid out-pointer.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+fn now_mono() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: valid out-pointer.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// Send the adverts from router 0 for `settle`, then measure this thread's
+/// CPU over `window`; returns percent of one core.
+fn sender(ns: String, spec: &FloorSpec, settle: Duration, window: Duration) -> io::Result<f64> {
+    enter(&ns)?;
+    let ttl: libc::c_int = 255;
+    let zero: libc::c_int = 0;
+    // per segment: socket, destination, payloads, and the sendmmsg headers
+    struct Out {
+        fd: OwnedFd,
+        dst: libc::sockaddr_in6,
+        dst_len: u32,
+        payloads: Vec<[u8; 24]>,
+        len: usize,
+    }
+    let mut outs = Vec::new();
+    for seg in 0..spec.segments {
+        let (fd, index) = vrrp_socket(seg)?;
+        // SAFETY: plain data.
+        let mut dst: libc::sockaddr_in6 = unsafe { zeroed() };
+        let dst_len;
+        if is_v6(seg) {
+            setsockopt(&fd, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_HOPS, &ttl)?;
+            setsockopt(&fd, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_LOOP, &zero)?;
+            dst.sin6_family = libc::AF_INET6 as u16;
+            dst.sin6_addr.s6_addr = std::net::Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12).octets();
+            dst.sin6_scope_id = index;
+            dst_len = size_of::<libc::sockaddr_in6>() as u32;
+        } else {
+            setsockopt(&fd, libc::IPPROTO_IP, libc::IP_MULTICAST_TTL, &ttl)?;
+            setsockopt(&fd, libc::IPPROTO_IP, libc::IP_MULTICAST_LOOP, &zero)?;
+            // SAFETY: sockaddr_in fits in sockaddr_in6; both plain data.
+            let sa4 = unsafe { &mut *(&mut dst as *mut libc::sockaddr_in6).cast::<libc::sockaddr_in>() };
+            sa4.sin_family = libc::AF_INET as u16;
+            sa4.sin_addr.s_addr = u32::from(std::net::Ipv4Addr::new(224, 0, 0, 18)).to_be();
+            dst_len = size_of::<libc::sockaddr_in>() as u32;
+        }
+        // an advert's size (one VIP); VRIDs the daemons' configs don't use
+        let len = if is_v6(seg) { 24 } else { 20 };
+        let payloads = (0..spec.per_segment)
+            .map(|i| {
+                let mut p = [0u8; 24];
+                p[0] = 0x31;
+                p[1] = (i % 255 + 1) as u8;
+                p[2] = 1;
+                p[3] = 1;
+                p
+            })
+            .collect();
+        outs.push(Out {
+            fd,
+            dst,
+            dst_len,
+            payloads,
+            len,
+        });
+    }
+    let mut iovs: Vec<Vec<libc::iovec>> = Vec::new();
+    for o in &mut outs {
+        iovs.push(
+            o.payloads
+                .iter_mut()
+                .map(|p| libc::iovec {
+                    iov_base: p.as_mut_ptr().cast(),
+                    iov_len: o.len,
+                })
+                .collect(),
+        );
+    }
+    let mut headers: Vec<Vec<libc::mmsghdr>> = Vec::new();
+    for (o, iov) in outs.iter_mut().zip(iovs.iter_mut()) {
+        let dst: *mut libc::sockaddr_in6 = &mut o.dst;
+        headers.push(
+            iov.iter_mut()
+                .map(|v| {
+                    // SAFETY: plain data, filled next.
+                    let mut h: libc::mmsghdr = unsafe { zeroed() };
+                    h.msg_hdr.msg_iov = v;
+                    h.msg_hdr.msg_iovlen = 1;
+                    h.msg_hdr.msg_name = dst.cast();
+                    h.msg_hdr.msg_namelen = o.dst_len;
+                    h
+                })
+                .collect(),
+        );
+    }
+    let start = now_mono();
+    let mut next = start;
+    let mut cpu0 = None;
+    loop {
+        next += spec.interval;
+        let ts = libc::timespec {
+            tv_sec: next.as_secs() as libc::time_t,
+            tv_nsec: next.subsec_nanos() as libc::c_long,
+        };
+        // SAFETY: valid timespec; an early return (EINTR) only sends early.
+        unsafe {
+            libc::clock_nanosleep(
+                libc::CLOCK_MONOTONIC,
+                libc::TIMER_ABSTIME,
+                &ts,
+                std::ptr::null_mut(),
+            )
+        };
+        for (o, h) in outs.iter().zip(headers.iter_mut()) {
+            // SAFETY: every header points at buffers alive in this frame.
+            unsafe { libc::sendmmsg(o.fd.as_raw_fd(), h.as_mut_ptr(), h.len() as u32, 0) };
+        }
+        let elapsed = next.saturating_sub(start);
+        match cpu0 {
+            None if elapsed >= settle => cpu0 = Some((thread_cpu(), now_mono())),
+            Some((c0, t0)) if now_mono() - t0 >= window => {
+                let used = thread_cpu() - c0;
+                return Ok(used.as_secs_f64() / (now_mono() - t0).as_secs_f64() * 100.0);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Run the floor on `lab` (two routers with `spec.segments` segments):
+/// CPU percent of the sending thread over `window`.
+pub fn measure(lab: &Lab, spec: FloorSpec, window: Duration) -> io::Result<f64> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let sinks: Vec<_> = (0..spec.segments)
+        .map(|seg| {
+            let ns = lab.router_ns(1).to_string();
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                pin_to(1);
+                sink(ns, seg, stop)
+            })
+        })
+        .collect();
+    let ns = lab.router_ns(0).to_string();
+    let r = std::thread::spawn(move || {
+        pin_to(0);
+        sender(ns, &spec, Duration::from_secs(2), window)
+    })
+    .join()
+    .unwrap_or_else(|_| Err(io::Error::other("floor sender panicked")));
+    stop.store(true, Ordering::Relaxed);
+    for s in sinks {
+        let _ = s.join();
+    }
+    r
+}
+
+/// Pin this thread to `core`, as the bench pins router `core`'s daemon
+/// (nothing on a one-core machine).
+fn pin_to(core: usize) {
+    if std::thread::available_parallelism().map_or(1, |n| n.get()) <= core {
+        return;
+    }
+    // SAFETY: plain data; sched_setaffinity on this thread only.
+    unsafe {
+        let mut set: libc::cpu_set_t = zeroed();
+        libc::CPU_SET(core, &mut set);
+        libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &set);
+    }
+}
