@@ -237,8 +237,24 @@ impl Bed {
                     // SAFETY: kill(2) on daemons this bench started.
                     unsafe { libc::kill(p, libc::SIGKILL) };
                 }
+                let own = self.procs[i].as_ref().map(|p| p.pid());
                 if let Some(p) = self.procs[i].as_mut() {
                     p.kill9();
+                }
+                // keepalived's VRRP child is an orphan now, ours (see
+                // `run`): reap it, as systemd would, or the restarted
+                // keepalived finds its PID still taken by a zombie and
+                // exits with "daemon is already running"
+                for p in self.pids(i).into_iter().filter(|p| Some(*p) != own) {
+                    for _ in 0..200 {
+                        let mut status = 0;
+                        // SAFETY: waitpid on a process this bench adopted.
+                        let r = unsafe { libc::waitpid(p, &mut status, libc::WNOHANG) };
+                        if r != 0 {
+                            break;
+                        }
+                        std::thread::sleep(Duration::from_millis(10));
+                    }
                 }
             }
             Failure::Term => {
@@ -436,10 +452,15 @@ pub fn run(reps: usize, only: Option<&str>) -> i32 {
     let Ok(exe) = std::env::current_exe() else {
         return 1;
     };
+    // adopt the daemons' orphans (keepalived's VRRP child after a kill -9)
+    // so they can be reaped at once, as under systemd
+    // SAFETY: prctl with plain integer arguments.
+    unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
     let base = std::env::temp_dir().join(format!("kvbench-{}", std::process::id()));
     println!("failover benchmark: VRRPv3 advert_int {ADVERT} s, priorities 100/90, {reps} repetitions per case; client captures on its eth0");
     let mut rows = Vec::new();
     let mut steady = Vec::new();
+    let mut failures = 0;
     for daemon in Daemon::selected(only) {
         for logging in [Logging::Default, Logging::Detail] {
             let mut bed = match Bed::new(daemon, logging, &exe, &base) {
@@ -458,7 +479,10 @@ pub fn run(reps: usize, only: Option<&str>) -> i32 {
                 for _ in 0..reps {
                     match one(&mut bed, how) {
                         Ok(x) => s.push(x),
-                        Err(e) => eprintln!("  {daemon:?} {logging:?} {how:?}: {e}"),
+                        Err(e) => {
+                            failures += 1;
+                            eprintln!("  {daemon:?} {logging:?} {how:?}: {e}");
+                        }
                     }
                 }
                 rows.push((daemon, logging, how, s));
@@ -520,7 +544,14 @@ pub fn run(reps: usize, only: Option<&str>) -> i32 {
     for line in steady {
         println!("{line}");
     }
-    let _ = std::fs::remove_dir_all(&base);
+    if failures == 0 {
+        let _ = std::fs::remove_dir_all(&base);
+    } else {
+        println!(
+            "\n{failures} repetition(s) failed; logs kept in {}",
+            base.display()
+        );
+    }
     0
 }
 

@@ -168,14 +168,16 @@ fn sender(ns: String, spec: &FloorSpec, settle: Duration, window: Duration) -> i
             setsockopt(&fd, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_HOPS, &ttl)?;
             setsockopt(&fd, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_LOOP, &zero)?;
             dst.sin6_family = libc::AF_INET6 as u16;
-            dst.sin6_addr.s6_addr = std::net::Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12).octets();
+            dst.sin6_addr.s6_addr =
+                std::net::Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12).octets();
             dst.sin6_scope_id = index;
             dst_len = size_of::<libc::sockaddr_in6>() as u32;
         } else {
             setsockopt(&fd, libc::IPPROTO_IP, libc::IP_MULTICAST_TTL, &ttl)?;
             setsockopt(&fd, libc::IPPROTO_IP, libc::IP_MULTICAST_LOOP, &zero)?;
             // SAFETY: sockaddr_in fits in sockaddr_in6; both plain data.
-            let sa4 = unsafe { &mut *(&mut dst as *mut libc::sockaddr_in6).cast::<libc::sockaddr_in>() };
+            let sa4 =
+                unsafe { &mut *(&mut dst as *mut libc::sockaddr_in6).cast::<libc::sockaddr_in>() };
             sa4.sin_family = libc::AF_INET as u16;
             sa4.sin_addr.s_addr = u32::from(std::net::Ipv4Addr::new(224, 0, 0, 18)).to_be();
             dst_len = size_of::<libc::sockaddr_in>() as u32;
