@@ -16,6 +16,8 @@ use std::time::Duration;
 
 use netlab::Lab;
 
+use crate::net::{bind_to_device, cvt, setsockopt};
+
 /// Which adverts the floor sends.
 pub struct FloorSpec {
     /// L2 segments; eth0 and eth1 carry IPv4, eth2 and eth3 IPv6
@@ -24,14 +26,6 @@ pub struct FloorSpec {
     pub per_segment: usize,
     /// advert interval
     pub interval: Duration,
-}
-
-fn cvt(rc: libc::c_int) -> io::Result<libc::c_int> {
-    if rc < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(rc)
-    }
 }
 
 fn enter(ns: &str) -> io::Result<()> {
@@ -65,31 +59,8 @@ fn vrrp_socket(seg: usize) -> io::Result<(OwnedFd, u32)> {
     if index == 0 {
         return Err(io::Error::last_os_error());
     }
-    // SAFETY: name is valid for its length.
-    cvt(unsafe {
-        libc::setsockopt(
-            fd.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_BINDTODEVICE,
-            name.as_ptr().cast(),
-            name.len() as u32,
-        )
-    })?;
+    bind_to_device(&fd, &name)?;
     Ok((fd, index))
-}
-
-fn setsockopt<T>(fd: &OwnedFd, level: i32, opt: i32, v: &T) -> io::Result<()> {
-    // SAFETY: v points to a T of the size given.
-    cvt(unsafe {
-        libc::setsockopt(
-            fd.as_raw_fd(),
-            level,
-            opt,
-            (v as *const T).cast(),
-            size_of::<T>() as u32,
-        )
-    })
-    .map(|_| ())
 }
 
 /// Read every advert on `eth{seg}` of router 1 until `stop`.

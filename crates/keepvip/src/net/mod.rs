@@ -7,6 +7,8 @@ pub mod netlink;
 pub mod vrrp_socket;
 
 use std::io;
+use std::mem::size_of;
+use std::os::fd::{AsRawFd, OwnedFd};
 
 /// Turn a libc return value into an io::Result.
 pub(crate) fn cvt(rc: libc::c_int) -> io::Result<libc::c_int> {
@@ -15,4 +17,40 @@ pub(crate) fn cvt(rc: libc::c_int) -> io::Result<libc::c_int> {
     } else {
         Ok(rc)
     }
+}
+
+/// setsockopt(2) with a value of type `T`.
+pub(crate) fn setsockopt<T>(
+    fd: &OwnedFd,
+    level: libc::c_int,
+    name: libc::c_int,
+    value: &T,
+) -> io::Result<()> {
+    // SAFETY: value points to a T of the size given.
+    cvt(unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            level,
+            name,
+            (value as *const T).cast(),
+            size_of::<T>() as libc::socklen_t,
+        )
+    })
+    .map(|_| ())
+}
+
+/// SO_BINDTODEVICE: the socket only sees and sends on `ifname`.
+pub(crate) fn bind_to_device(fd: &OwnedFd, ifname: &str) -> io::Result<()> {
+    let name = ifname.as_bytes();
+    // SAFETY: name is valid for its length.
+    cvt(unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_BINDTODEVICE,
+            name.as_ptr().cast(),
+            name.len() as u32,
+        )
+    })
+    .map(|_| ())
 }

@@ -15,7 +15,7 @@ use keepvip_wire::Family;
 use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
 
-use super::cvt;
+use super::{bind_to_device, cvt, setsockopt};
 
 /// A received VRRP packet.
 #[derive(Debug, Clone, Copy)]
@@ -46,20 +46,6 @@ pub struct VrrpSocket {
 
 const IPTOS_PREC_INTERNETCONTROL: libc::c_int = 0xc0;
 
-fn setsockopt<T>(fd: &OwnedFd, level: libc::c_int, name: libc::c_int, value: &T) -> io::Result<()> {
-    // SAFETY: value points to a T of the size given.
-    cvt(unsafe {
-        libc::setsockopt(
-            fd.as_raw_fd(),
-            level,
-            name,
-            (value as *const T).cast(),
-            size_of::<T>() as libc::socklen_t,
-        )
-    })
-    .map(|_| ())
-}
-
 impl VrrpSocket {
     /// Open, bind to `ifname`, join `group` (if any).
     pub fn open(
@@ -82,17 +68,7 @@ impl VrrpSocket {
         })?;
         // SAFETY: raw is a fresh fd owned by nobody else.
         let fd = unsafe { OwnedFd::from_raw_fd(raw) };
-        let name = ifname.as_bytes();
-        // SAFETY: name is valid for its length.
-        cvt(unsafe {
-            libc::setsockopt(
-                fd.as_raw_fd(),
-                libc::SOL_SOCKET,
-                libc::SO_BINDTODEVICE,
-                name.as_ptr().cast(),
-                name.len() as u32,
-            )
-        })?;
+        bind_to_device(&fd, ifname)?;
         let one: libc::c_int = 1;
         let zero: libc::c_int = 0;
         setsockopt(&fd, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, &one)?;
@@ -465,5 +441,36 @@ fn fill_pktinfo(hdr: &mut libc::msghdr, cbuf: &mut [u64; 8], src: IpAddr, ifinde
                 std::ptr::write_unaligned(libc::CMSG_DATA(c).cast(), pi);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_keeps_each_message_at_its_own_length_and_order() {
+        let mut b = SendBatch::default();
+        assert!(b.is_empty());
+        let dst: IpAddr = Ipv4Addr::new(224, 0, 0, 18).into();
+        b.push(None, dst, 40, |buf| {
+            buf[..3].copy_from_slice(b"one");
+            3
+        });
+        b.push(Some(Ipv4Addr::new(192, 0, 2, 11).into()), dst, 40, |buf| {
+            buf[..5].copy_from_slice(b"three");
+            5
+        });
+        assert!(!b.is_empty());
+        let texts: Vec<&[u8]> = b
+            .msgs
+            .iter()
+            .map(|m| &b.data[m.start..m.start + m.len])
+            .collect();
+        assert_eq!(texts, [&b"one"[..], &b"three"[..]]);
+        // an emitter that claims more than it may write is cut to max_len
+        b.push(None, dst, 4, |_| 99);
+        assert_eq!(b.msgs[2].len, 4);
+        assert_eq!(b.data.len(), 3 + 5 + 4);
     }
 }
