@@ -436,8 +436,9 @@ fn notify_argv_and_fifo_lines_are_exact() {
     std::fs::write(
         &script,
         format!(
-            "#!/bin/sh\nprintf '%s|' \"$@\" >> {}\necho >> {}\n",
-            out.display(),
+            // one write per line: the notify scripts run concurrently, and
+            // a line written in two pieces can be split by another's
+            "#!/bin/sh\nline=$(printf '%s|' \"$@\")\nprintf '%s\\n' \"$line\" >> {}\n",
             out.display()
         ),
     )
