@@ -94,27 +94,24 @@ impl DeadlineTimer {
     }
 
     /// Wait until the armed deadline passes (forever if disarmed).
+    ///
+    /// The expiry count is never read: tokio registers the fd edge-triggered,
+    /// so every expiry is a new readiness event whether or not the count was
+    /// read, and the next `timerfd_settime` zeroes it. That leaves one
+    /// syscall fewer per wake-up. A readiness left over from an earlier
+    /// arming (the loop woke for something else first) is recognised by the
+    /// clock and waited past.
     pub async fn expired(&mut self) -> io::Result<()> {
         loop {
             let mut guard = self.fd.readable().await?;
-            let mut buf = [0u8; 8];
-            // SAFETY: reading 8 bytes into a local buffer from our fd.
-            let n =
-                unsafe { libc::read(guard.get_inner().as_raw_fd(), buf.as_mut_ptr().cast(), 8) };
-            if n == 8 {
-                // one-shot: nothing more to read until the next arm, so
-                // forget the readiness now instead of finding out with a
-                // second read that returns EAGAIN
-                guard.clear_ready();
-                self.armed = None;
-                return Ok(());
+            guard.clear_ready();
+            match self.armed {
+                Some(deadline) if now() >= deadline => {
+                    self.armed = None;
+                    return Ok(());
+                }
+                _ => continue,
             }
-            let err = io::Error::last_os_error();
-            if err.kind() == io::ErrorKind::WouldBlock {
-                guard.clear_ready();
-                continue;
-            }
-            return Err(err);
         }
     }
 }
@@ -156,6 +153,46 @@ mod tests {
                 .await
                 .unwrap()
                 .unwrap();
+        });
+    }
+
+    #[test]
+    fn fires_again_after_each_rearm_without_a_read() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let mut t = DeadlineTimer::new().unwrap();
+            for _ in 0..5 {
+                let deadline = now() + Duration::from_millis(5);
+                t.arm(Some(deadline)).unwrap();
+                tokio::time::timeout(Duration::from_secs(5), t.expired())
+                    .await
+                    .expect("the re-armed timer fired")
+                    .unwrap();
+                assert!(now() >= deadline, "woke before the deadline");
+            }
+        });
+    }
+
+    #[test]
+    fn a_stale_expiry_does_not_fire_a_later_deadline() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let mut t = DeadlineTimer::new().unwrap();
+            t.arm(Some(Instant::from_micros(1))).unwrap();
+            // the expiry happens, but nobody waits for it
+            std::thread::sleep(Duration::from_millis(5));
+            t.arm(Some(now() + Duration::from_secs(3600))).unwrap();
+            let early = tokio::time::timeout(Duration::from_millis(50), t.expired()).await;
+            assert!(early.is_err(), "fired for the stale expiry");
+            t.arm(None).unwrap();
+            let disarmed = tokio::time::timeout(Duration::from_millis(20), t.expired()).await;
+            assert!(disarmed.is_err(), "a disarmed timer fired");
         });
     }
 }

@@ -53,6 +53,9 @@ struct Daemon {
     router: Router,
     config: Config,
     ifaces: IfaceTable,
+    /// kernel index of each of the router's interfaces, by `IfaceId`
+    /// (None: not present): the per-advert lookup without hashing names
+    iface_index: Vec<Option<u32>>,
     sockets: HashMap<(u32, Family), Arc<VrrpSocket>>,
     garp: HashMap<u32, GarpSender>,
     netlink: Netlink,
@@ -84,8 +87,26 @@ fn load(opts: &Options) -> Result<keepvip_conf::Loaded, DaemonError> {
 
 impl Daemon {
     fn ifindex(&self, id: IfaceId) -> Option<u32> {
-        let name = self.router.iface_name(id)?;
-        self.ifaces.by_name(name).map(|i| i.index)
+        self.iface_index.get(id.0 as usize).copied().flatten()
+    }
+
+    /// The router's interface behind a kernel index.
+    fn iface_of(&self, ifindex: u32) -> Option<IfaceId> {
+        let pos = self.iface_index.iter().position(|i| *i == Some(ifindex))?;
+        Some(IfaceId(pos as u32))
+    }
+
+    /// Recompute `iface_index` after links or the configuration changed.
+    fn refresh_iface_index(&mut self) {
+        let mut index = Vec::new();
+        for (id, name) in self.router.ifaces() {
+            let pos = id.0 as usize;
+            if index.len() <= pos {
+                index.resize(pos + 1, None);
+            }
+            index[pos] = self.ifaces.by_name(name).map(|i| i.index);
+        }
+        self.iface_index = index;
     }
 
     /// Tell the router everything known about its interfaces.
@@ -254,10 +275,7 @@ impl Daemon {
                 );
             }
         }
-        let Some(name) = self.ifaces.by_index(p.ifindex).map(|i| i.name.clone()) else {
-            return;
-        };
-        let Some(iface) = self.router.iface_id(&name) else {
+        let Some(iface) = self.iface_of(p.ifindex) else {
             return;
         };
         match VrrpRepr::parse(&p.payload, p.src, p.dst) {
@@ -291,6 +309,7 @@ impl Daemon {
             NetEvent::Link(l) => {
                 let was = self.ifaces.by_index(l.index).map(|i| i.up);
                 self.ifaces.upsert_link(l.index, &l.name, l.mac, l.up);
+                self.refresh_iface_index();
                 if was != Some(l.up) {
                     if was.is_some() {
                         tracing::info!("{}", super::text::netlink_link(&l.name, l.up));
@@ -322,6 +341,7 @@ impl Daemon {
                     }
                 }
                 self.ifaces.remove_link(index);
+                self.refresh_iface_index();
                 self.sockets.retain(|(i, _), _| *i != index);
                 self.garp.remove(&index);
             }
@@ -496,22 +516,22 @@ impl Daemon {
         if !self.sockets.contains_key(&(idx, *family)) {
             return;
         }
-        let Some(ifc) = self.ifaces.by_index(idx) else {
-            return;
-        };
         let src = match (src, family) {
             (Some(s), _) => *s,
-            (None, Family::V4) => {
+            (None, family) => {
+                let Some(ifc) = self.ifaces.by_index(idx) else {
+                    return;
+                };
                 let r = &self.router;
-                match ifc.primary_v4(&|a| r.is_vip(a)) {
-                    Some(a) => IpAddr::V4(a),
+                let found = match family {
+                    Family::V4 => ifc.primary_v4(&|a| r.is_vip(a)).map(IpAddr::V4),
+                    Family::V6 => ifc.link_local_v6().map(IpAddr::V6),
+                };
+                match found {
+                    Some(a) => a,
                     None => return,
                 }
             }
-            (None, Family::V6) => match ifc.link_local_v6() {
-                Some(a) => IpAddr::V6(a),
-                None => return,
-            },
         };
         let Some(repr) = self.router.advert_repr(action) else {
             return;
@@ -599,6 +619,9 @@ impl Daemon {
     }
 
     fn pump_garp_queue(&mut self) -> Option<std::time::Instant> {
+        if self.garp_queue.is_empty() {
+            return None;
+        }
         let now = std::time::Instant::now();
         let due: Vec<_> = self
             .garp_queue
@@ -788,6 +811,7 @@ impl Daemon {
         self.config = config;
         let now = timer::now();
         self.router.handle(now, Input::Reload(router_config));
+        self.refresh_iface_index();
         // a reload allocates a whole new model: give the old one back
         // SAFETY: malloc_trim only returns free heap pages to the OS.
         unsafe { libc::malloc_trim(0) };
@@ -842,6 +866,7 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
         router: Router::new(std::mem::take(&mut config.router), now),
         config,
         ifaces,
+        iface_index: Vec::new(),
         sockets: HashMap::new(),
         garp: HashMap::new(),
         netlink,
@@ -897,6 +922,7 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
             },
         );
     }
+    d.refresh_iface_index();
     d.feed_interfaces(now);
     d.open_sockets();
     d.start_fifo_scripts();
@@ -917,19 +943,24 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
     // start-up (config text, tokens, the first netlink round-trips) leaves
     // freed heap behind; hand it back once the instances have settled
     let mut trimmed = false;
-    let trim_at = tokio::time::Instant::now() + Duration::from_secs(5);
+    let trim = tokio::time::sleep(Duration::from_secs(5));
+    tokio::pin!(trim);
+    // one Sleep for the GARP queue, moved rather than rebuilt, so a wake-up
+    // that has no GARPs to send costs no timer-wheel work
+    let garp_sleep = tokio::time::sleep(Duration::ZERO);
+    tokio::pin!(garp_sleep);
     loop {
         d.drain().await;
         let garp_next = d.pump_garp_queue();
+        if let Some(t) = garp_next {
+            let t = tokio::time::Instant::from_std(t);
+            if garp_sleep.deadline() != t {
+                garp_sleep.as_mut().reset(t);
+            }
+        }
         deadline
             .arm(d.router.poll_timeout())
             .map_err(|e| DaemonError::io("timerfd", e))?;
-        let garp_sleep = async {
-            match garp_next {
-                Some(t) => tokio::time::sleep_until(t.into()).await,
-                None => std::future::pending().await,
-            }
-        };
         tokio::select! {
             biased;
             r = deadline.expired() => {
@@ -940,8 +971,8 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
             Some(ev) = net_rx.recv() => d.on_net(ev),
             Some((key, state)) = trackers_rx.recv() => d.router.handle(timer::now(), Input::Tracker { key, state }),
             Some(p) = ctl_rx.recv() => d.answer(p),
-            _ = garp_sleep => {}
-            _ = tokio::time::sleep_until(trim_at), if !trimmed => {
+            _ = &mut garp_sleep, if garp_next.is_some() => {}
+            _ = &mut trim, if !trimmed => {
                 trimmed = true;
                 // SAFETY: malloc_trim only returns free heap pages to the OS.
                 unsafe { libc::malloc_trim(0) };
