@@ -165,9 +165,10 @@ pub struct LabArgs {
     /// Repetitions per benchmark case.
     #[arg(long, default_value_t = 5)]
     pub reps: usize,
-    /// With --bench: run only this daemon (keepvip or keepalived); the
-    /// published numbers always come from a run of both.
-    #[arg(long, value_name = "DAEMON", value_parser = ["keepvip", "keepalived"])]
+    /// With --bench: run only this daemon (keepvip or keepalived), or with
+    /// --fast/--scale only the floor; the published numbers always come
+    /// from a run of all of them.
+    #[arg(long, value_name = "DAEMON", value_parser = ["keepvip", "keepalived", "floor"])]
     pub only: Option<String>,
 }
 

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use netlab::{Lab, LabSpec, Packet, Proc, SpawnOpts};
 
+use super::floor::SendPath;
 use super::probe::Probe;
 use super::seed::{self, CheckStyle, Node, Options, VIP};
 
@@ -508,13 +509,15 @@ pub fn run(reps: usize, only: Option<&str>) -> i32 {
         // ten instances advertising every 10 ms
         for wire in Wire::available() {
             match pair_one(daemon, &FAST, wire, &exe, &base) {
-                Ok(line) => steady.push(line),
+                Ok((line, _)) => steady.push(line),
                 Err(e) => steady.push(format!("{daemon:?} {}: {e}", FAST.name)),
             }
         }
     }
     for wire in Wire::available() {
-        steady.push(floor_one(&FAST, wire));
+        for path in [SendPath::RawIp, SendPath::Packet] {
+            steady.push(floor_one(&FAST, wire, path).0);
+        }
     }
     println!(
         "\n{:<11} {:<8} {:<6} {:<34} {:<34} {:<34}",
@@ -594,7 +597,7 @@ const FAST: Layout = Layout {
 
 /// The floor for a layout (see [`super::floor`]), on a lab like the
 /// daemons': one line for the table.
-fn floor_one(layout: &Layout, wire: Wire) -> String {
+fn floor_one(layout: &Layout, wire: Wire, path: SendPath) -> (String, Option<f64>) {
     let mut spec = LabSpec::new("kvsc", 2, layout.segments, false);
     if wire == Wire::NicThreads {
         spec = spec.with_nic_threads();
@@ -607,19 +610,24 @@ fn floor_one(layout: &Layout, wire: Wire) -> String {
                 segments: layout.segments,
                 per_segment: layout.per_segment as usize,
                 interval,
+                path,
             },
             *STEADY_WINDOW,
         )
         .map_err(|e| e.to_string())
     });
     match r {
-        Ok(pct) => format!(
-            "{:<11} {}, {}: one wake-up per interval, one sendmmsg per interface: CPU {pct:.2} % of one core",
-            "floor",
-            layout.name,
-            wire.label()
+        Ok(pct) => (
+            format!(
+                "{:<11} {}, {}: one wake-up per interval, one sendmmsg per interface, {}: CPU {pct:.2} % of one core",
+                "floor",
+                layout.name,
+                wire.label(),
+                path.label()
+            ),
+            Some(pct),
         ),
-        Err(e) => format!("floor {}: {e}", layout.name),
+        Err(e) => (format!("floor {}: {e}", layout.name), None),
     }
 }
 
@@ -719,7 +727,7 @@ fn pair_one(
     wire: Wire,
     keepvip: &Path,
     base: &Path,
-) -> Result<String, String> {
+) -> Result<(String, f64), String> {
     let mut spec = LabSpec::new("kvsc", 2, layout.segments, false);
     if wire == Wire::NicThreads {
         spec = spec.with_nic_threads();
@@ -830,14 +838,15 @@ fn pair_one(
     for p in procs.iter_mut() {
         p.terminate(Duration::from_secs(5));
     }
-    Ok(format!(
+    let line = format!(
         "{:<11} {}, {}: converged {conv_text}, spurious MASTER on r2 {spurious} (+{later} in steady state); master RSS {:.1} MB, CPU {pct:.2} % of one core; SIGTERM {}",
         format!("{daemon:?}"),
         layout.name,
         wire.label(),
         rss as f64 / 1024.0,
         if stopped.is_some() { format!("{stop_s:.2} s") } else { "did not stop within 30 s".into() }
-    ))
+    );
+    Ok((line, pct))
 }
 
 /// Router `i` runs on core `i` (when the machine has that many): two
@@ -855,7 +864,10 @@ fn pinned(i: usize, argv: Vec<String>) -> Vec<String> {
 }
 
 /// `keepvip lab --bench --scale` (1,000 instances) or `--fast` (ten at 10 ms).
-pub fn pairs(only: Option<&str>, fast: bool) -> i32 {
+/// `--fast` repeats every case `reps` times and ends with each case's
+/// median CPU: at half a percent of a core, one window on a shared machine
+/// moves by a tenth of a percent from run to run.
+pub fn pairs(only: Option<&str>, fast: bool, reps: usize) -> i32 {
     if !netlab::is_root() || !netlab::have_program("keepalived") {
         eprintln!("keepvip lab --bench --scale: needs root and keepalived");
         return 1;
@@ -865,20 +877,56 @@ pub fn pairs(only: Option<&str>, fast: bool) -> i32 {
     };
     let base = std::env::temp_dir().join(format!("kvscale-{}", std::process::id()));
     let layout = if fast { &FAST } else { &SCALE };
+    let reps = if fast { reps.max(1) } else { 1 };
     println!(
         "{}: {} segment(s) × {} VRIDs, both nodes started together",
         layout.name, layout.segments, layout.per_segment
     );
-    for d in Daemon::selected(only) {
-        for wire in Wire::available() {
-            match pair_one(d, layout, wire, &exe, &base) {
-                Ok(line) => println!("{line}"),
-                Err(e) => println!("{d:?}: {e}"),
+    // CPU percentages per case, in the order the cases first ran
+    let mut cpu: Vec<(String, Vec<f64>)> = Vec::new();
+    let mut record = |case: String, pct: f64| match cpu.iter_mut().find(|(c, _)| *c == case) {
+        Some((_, v)) => v.push(pct),
+        None => cpu.push((case, vec![pct])),
+    };
+    let wires = Wire::available();
+    for rep in 1..=reps {
+        if reps > 1 {
+            println!("-- repetition {rep} of {reps}");
+        }
+        for d in Daemon::selected(only) {
+            for &wire in &wires {
+                match pair_one(d, layout, wire, &exe, &base) {
+                    Ok((line, pct)) => {
+                        println!("{line}");
+                        record(format!("{d:?}, {}", wire.label()), pct);
+                    }
+                    Err(e) => println!("{d:?}: {e}"),
+                }
+            }
+        }
+        for &wire in &wires {
+            for path in [SendPath::RawIp, SendPath::Packet] {
+                let (line, pct) = floor_one(layout, wire, path);
+                println!("{line}");
+                if let Some(pct) = pct {
+                    record(format!("floor, {}, {}", wire.label(), path.label()), pct);
+                }
             }
         }
     }
-    for wire in Wire::available() {
-        println!("{}", floor_one(layout, wire));
+    if reps > 1 {
+        println!(
+            "-- steady-state CPU of the master, % of one core: median (min–max) of {reps} runs"
+        );
+        for (case, mut v) in cpu {
+            v.sort_by(f64::total_cmp);
+            println!(
+                "{case:<60} {:.2} ({:.2}–{:.2})",
+                v[v.len() / 2],
+                v[0],
+                v[v.len() - 1]
+            );
+        }
     }
     let _ = std::fs::remove_dir_all(&base);
     0

@@ -10,7 +10,7 @@
 use std::io;
 use std::mem::{size_of, zeroed};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,6 +26,30 @@ pub struct FloorSpec {
     pub per_segment: usize,
     /// advert interval
     pub interval: Duration,
+    /// how the adverts leave
+    pub path: SendPath,
+}
+
+/// The sending path the floor measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendPath {
+    /// a raw IPPROTO 112 socket, as keepvip and keepalived send: the
+    /// kernel's IP output (route lookup, netfilter OUTPUT, IP header)
+    RawIp,
+    /// whole Ethernet frames on an AF_PACKET socket: no route lookup and no
+    /// netfilter OUTPUT. What a daemon would save by building the frames
+    /// itself (and what it would give up: OUTPUT rules no longer see them)
+    Packet,
+}
+
+impl SendPath {
+    /// Name in the bench's output.
+    pub fn label(self) -> &'static str {
+        match self {
+            SendPath::RawIp => "raw IP socket",
+            SendPath::Packet => "AF_PACKET frames",
+        }
+    }
 }
 
 fn enter(ns: &str) -> io::Result<()> {
@@ -64,7 +88,7 @@ fn vrrp_socket(seg: usize) -> io::Result<(OwnedFd, u32)> {
 }
 
 /// Read every advert on `eth{seg}` of router 1 until `stop`.
-fn sink(ns: String, seg: usize, stop: Arc<AtomicBool>) -> io::Result<()> {
+fn sink(ns: String, seg: usize, stop: Arc<AtomicBool>, got: Arc<AtomicU64>) -> io::Result<()> {
     enter(&ns)?;
     let (fd, index) = vrrp_socket(seg)?;
     if is_v6(seg) {
@@ -90,7 +114,10 @@ fn sink(ns: String, seg: usize, stop: Arc<AtomicBool>) -> io::Result<()> {
     let mut buf = [0u8; 2048];
     while !stop.load(Ordering::Relaxed) {
         // SAFETY: buf is valid for its length.
-        unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
+        let n = unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
+        if n > 0 {
+            got.fetch_add(1, Ordering::Relaxed);
+        }
     }
     Ok(())
 }
@@ -117,45 +144,27 @@ fn now_mono() -> Duration {
 
 /// Send the adverts from router 0 for `settle`, then measure this thread's
 /// CPU over `window`; returns percent of one core.
-fn sender(ns: String, spec: &FloorSpec, settle: Duration, window: Duration) -> io::Result<f64> {
+/// Returns the CPU percent and how many adverts went out in all.
+fn sender(
+    ns: String,
+    spec: &FloorSpec,
+    settle: Duration,
+    window: Duration,
+) -> io::Result<(f64, u64)> {
     enter(&ns)?;
-    let ttl: libc::c_int = 255;
-    let zero: libc::c_int = 0;
     // per segment: socket, destination, payloads, and the sendmmsg headers
     struct Out {
         fd: OwnedFd,
         dst: libc::sockaddr_in6,
         dst_len: u32,
-        payloads: Vec<[u8; 24]>,
+        payloads: Vec<[u8; FRAME_MAX]>,
         len: usize,
     }
     let mut outs = Vec::new();
     for seg in 0..spec.segments {
         let (fd, index) = vrrp_socket(seg)?;
-        // SAFETY: plain data.
-        let mut dst: libc::sockaddr_in6 = unsafe { zeroed() };
-        let dst_len;
-        if is_v6(seg) {
-            setsockopt(&fd, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_HOPS, &ttl)?;
-            setsockopt(&fd, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_LOOP, &zero)?;
-            dst.sin6_family = libc::AF_INET6 as u16;
-            dst.sin6_addr.s6_addr =
-                std::net::Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12).octets();
-            dst.sin6_scope_id = index;
-            dst_len = size_of::<libc::sockaddr_in6>() as u32;
-        } else {
-            setsockopt(&fd, libc::IPPROTO_IP, libc::IP_MULTICAST_TTL, &ttl)?;
-            setsockopt(&fd, libc::IPPROTO_IP, libc::IP_MULTICAST_LOOP, &zero)?;
-            // SAFETY: sockaddr_in fits in sockaddr_in6; both plain data.
-            let sa4 =
-                unsafe { &mut *(&mut dst as *mut libc::sockaddr_in6).cast::<libc::sockaddr_in>() };
-            sa4.sin_family = libc::AF_INET as u16;
-            sa4.sin_addr.s_addr = u32::from(std::net::Ipv4Addr::new(224, 0, 0, 18)).to_be();
-            dst_len = size_of::<libc::sockaddr_in>() as u32;
-        }
         // an advert's size (one VIP); VRIDs the daemons' configs don't use
-        let len = if is_v6(seg) { 24 } else { 20 };
-        let payloads = (0..spec.per_segment)
+        let adverts: Vec<[u8; 24]> = (0..spec.per_segment)
             .map(|i| {
                 let mut p = [0u8; 24];
                 p[0] = 0x31;
@@ -163,6 +172,44 @@ fn sender(ns: String, spec: &FloorSpec, settle: Duration, window: Duration) -> i
                 p[2] = 1;
                 p[3] = 1;
                 p
+            })
+            .collect();
+        let vrrp_len = if is_v6(seg) { 24 } else { 20 };
+        // SAFETY: plain data.
+        let mut dst: libc::sockaddr_in6 = unsafe { zeroed() };
+        let (fd, dst_len, header) = match spec.path {
+            SendPath::RawIp => {
+                let dst_len = raw_ip_destination(&fd, seg, index, &mut dst)?;
+                (fd, dst_len, Vec::new())
+            }
+            SendPath::Packet => {
+                drop(fd);
+                let (pfd, mac) = packet_socket(seg)?;
+                // SAFETY: sockaddr_ll fits in sockaddr_in6; both plain data.
+                let ll = unsafe {
+                    &mut *(&mut dst as *mut libc::sockaddr_in6).cast::<libc::sockaddr_ll>()
+                };
+                ll.sll_family = libc::AF_PACKET as u16;
+                ll.sll_ifindex = index as i32;
+                ll.sll_halen = 6;
+                let header = if is_v6(seg) {
+                    ll.sll_protocol = (libc::ETH_P_IPV6 as u16).to_be();
+                    frame_header_v6(mac, vrrp_len)
+                } else {
+                    ll.sll_protocol = (libc::ETH_P_IP as u16).to_be();
+                    frame_header_v4(mac, vrrp_len)
+                };
+                (pfd, size_of::<libc::sockaddr_ll>() as u32, header)
+            }
+        };
+        let len = header.len() + vrrp_len;
+        let payloads = adverts
+            .iter()
+            .map(|a| {
+                let mut f = [0u8; FRAME_MAX];
+                f[..header.len()].copy_from_slice(&header);
+                f[header.len()..len].copy_from_slice(&a[..vrrp_len]);
+                f
             })
             .collect();
         outs.push(Out {
@@ -204,6 +251,7 @@ fn sender(ns: String, spec: &FloorSpec, settle: Duration, window: Duration) -> i
     }
     let start = now_mono();
     let mut next = start;
+    let mut sent = 0u64;
     let mut cpu0 = None;
     loop {
         next += spec.interval;
@@ -222,31 +270,129 @@ fn sender(ns: String, spec: &FloorSpec, settle: Duration, window: Duration) -> i
         };
         for (o, h) in outs.iter().zip(headers.iter_mut()) {
             // SAFETY: every header points at buffers alive in this frame.
-            unsafe { libc::sendmmsg(o.fd.as_raw_fd(), h.as_mut_ptr(), h.len() as u32, 0) };
+            let n = unsafe { libc::sendmmsg(o.fd.as_raw_fd(), h.as_mut_ptr(), h.len() as u32, 0) };
+            sent += n.max(0) as u64;
         }
         let elapsed = next.saturating_sub(start);
         match cpu0 {
             None if elapsed >= settle => cpu0 = Some((thread_cpu(), now_mono())),
             Some((c0, t0)) if now_mono() - t0 >= window => {
                 let used = thread_cpu() - c0;
-                return Ok(used.as_secs_f64() / (now_mono() - t0).as_secs_f64() * 100.0);
+                let pct = used.as_secs_f64() / (now_mono() - t0).as_secs_f64() * 100.0;
+                return Ok((pct, sent));
             }
             _ => {}
         }
     }
 }
 
+/// Room for the largest thing sent: Ethernet + IPv6 + a 24-byte advert.
+const FRAME_MAX: usize = 14 + 40 + 24;
+
+/// Multicast options and the 224.0.0.18 / ff02::12 destination of a raw
+/// VRRP socket; returns the address length.
+fn raw_ip_destination(
+    fd: &OwnedFd,
+    seg: usize,
+    index: u32,
+    dst: &mut libc::sockaddr_in6,
+) -> io::Result<u32> {
+    let ttl: libc::c_int = 255;
+    let zero: libc::c_int = 0;
+    if is_v6(seg) {
+        setsockopt(fd, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_HOPS, &ttl)?;
+        setsockopt(fd, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_LOOP, &zero)?;
+        dst.sin6_family = libc::AF_INET6 as u16;
+        dst.sin6_addr.s6_addr = std::net::Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12).octets();
+        dst.sin6_scope_id = index;
+        Ok(size_of::<libc::sockaddr_in6>() as u32)
+    } else {
+        setsockopt(fd, libc::IPPROTO_IP, libc::IP_MULTICAST_TTL, &ttl)?;
+        setsockopt(fd, libc::IPPROTO_IP, libc::IP_MULTICAST_LOOP, &zero)?;
+        // SAFETY: sockaddr_in fits in sockaddr_in6; both plain data.
+        let sa4 = unsafe { &mut *(dst as *mut libc::sockaddr_in6).cast::<libc::sockaddr_in>() };
+        sa4.sin_family = libc::AF_INET as u16;
+        sa4.sin_addr.s_addr = u32::from(std::net::Ipv4Addr::new(224, 0, 0, 18)).to_be();
+        Ok(size_of::<libc::sockaddr_in>() as u32)
+    }
+}
+
+/// A send-only AF_PACKET socket (protocol 0: it receives nothing) and the
+/// MAC address of `eth{seg}`.
+fn packet_socket(seg: usize) -> io::Result<(OwnedFd, [u8; 6])> {
+    // SAFETY: plain socket(2); the fd is owned right after.
+    let fd = unsafe {
+        OwnedFd::from_raw_fd(cvt(libc::socket(
+            libc::AF_PACKET,
+            libc::SOCK_RAW | libc::SOCK_CLOEXEC,
+            0,
+        ))?)
+    };
+    // SAFETY: plain data; the name is NUL-terminated by the zeroed tail.
+    let mut req: libc::ifreq = unsafe { zeroed() };
+    for (d, s) in req.ifr_name.iter_mut().zip(format!("eth{seg}").bytes()) {
+        *d = s as libc::c_char;
+    }
+    // SAFETY: SIOCGIFHWADDR fills the ifreq it is given.
+    cvt(unsafe { libc::ioctl(fd.as_raw_fd(), libc::SIOCGIFHWADDR, &mut req) })?;
+    let mut mac = [0u8; 6];
+    // SAFETY: the union member SIOCGIFHWADDR filled.
+    let hw = unsafe { req.ifr_ifru.ifru_hwaddr };
+    for (m, b) in mac.iter_mut().zip(hw.sa_data.iter()) {
+        *m = *b as u8;
+    }
+    Ok((fd, mac))
+}
+
+/// Ethernet + IPv4 header of an advert to 224.0.0.18 from 192.0.2.11.
+fn frame_header_v4(mac: [u8; 6], vrrp_len: usize) -> Vec<u8> {
+    let mut h = vec![0x01, 0x00, 0x5e, 0x00, 0x00, 0x12];
+    h.extend_from_slice(&mac);
+    h.extend_from_slice(&[0x08, 0x00]);
+    let total = (20 + vrrp_len) as u16;
+    let mut ip = [
+        0x45, 0xc0, 0, 0, 0, 0, 0, 0, 255, 112, 0, 0, 192, 0, 2, 11, 224, 0, 0, 18,
+    ];
+    ip[2..4].copy_from_slice(&total.to_be_bytes());
+    let mut sum: u32 = ip
+        .chunks(2)
+        .map(|w| u32::from(u16::from_be_bytes([w[0], w[1]])))
+        .sum();
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    ip[10..12].copy_from_slice(&(!(sum as u16)).to_be_bytes());
+    h.extend_from_slice(&ip);
+    h
+}
+
+/// Ethernet + IPv6 header of an advert to ff02::12 from fe80::1.
+fn frame_header_v6(mac: [u8; 6], vrrp_len: usize) -> Vec<u8> {
+    let mut h = vec![0x33, 0x33, 0x00, 0x00, 0x00, 0x12];
+    h.extend_from_slice(&mac);
+    h.extend_from_slice(&[0x86, 0xdd]);
+    h.extend_from_slice(&[0x6c, 0, 0, 0]);
+    h.extend_from_slice(&(vrrp_len as u16).to_be_bytes());
+    h.extend_from_slice(&[112, 255]);
+    h.extend_from_slice(&std::net::Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 1).octets());
+    h.extend_from_slice(&std::net::Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12).octets());
+    h
+}
+
 /// Run the floor on `lab` (two routers with `spec.segments` segments):
-/// CPU percent of the sending thread over `window`.
+/// CPU percent of the sending thread over `window`. An error if router 1
+/// did not receive nearly every advert (the floor must carry them all).
 pub fn measure(lab: &Lab, spec: FloorSpec, window: Duration) -> io::Result<f64> {
     let stop = Arc::new(AtomicBool::new(false));
+    let got = Arc::new(AtomicU64::new(0));
     let sinks: Vec<_> = (0..spec.segments)
         .map(|seg| {
             let ns = lab.router_ns(1).to_string();
             let stop = stop.clone();
+            let got = got.clone();
             std::thread::spawn(move || {
                 pin_to(1);
-                sink(ns, seg, stop)
+                sink(ns, seg, stop, got)
             })
         })
         .collect();
@@ -261,7 +407,14 @@ pub fn measure(lab: &Lab, spec: FloorSpec, window: Duration) -> io::Result<f64> 
     for s in sinks {
         let _ = s.join();
     }
-    r
+    let (pct, sent) = r?;
+    let got = got.load(Ordering::Relaxed);
+    if got * 100 < sent * 95 {
+        return Err(io::Error::other(format!(
+            "router 1 received {got} of {sent} adverts"
+        )));
+    }
+    Ok(pct)
 }
 
 /// Pin this thread to `core`, as the bench pins router `core`'s daemon
