@@ -736,6 +736,10 @@ fn pair_one(
     let (c1, vips) = pair_conf(layout, 150);
     let (c2, _) = pair_conf(layout, 100);
     let dir = base.join(format!("pair-{daemon:?}-{wire:?}-{}", layout.per_segment));
+    // a fresh directory per repetition: the logs are appended to, and r2's
+    // takeover when the last repetition stopped its master must not count
+    // as a spurious MASTER entry of this one
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(err("dir"))?;
     let set: std::collections::HashSet<IpAddr> = vips.iter().copied().collect();
     if set.len() != vips.len() {
