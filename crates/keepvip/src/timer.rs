@@ -100,7 +100,7 @@ impl DeadlineTimer {
     /// read, and the next `timerfd_settime` zeroes it. That leaves one
     /// syscall fewer per wake-up. A readiness left over from an earlier
     /// arming (the loop woke for something else first) is recognised by the
-    /// clock and waited past.
+    /// clock and waited past, with the timer armed again.
     pub async fn expired(&mut self) -> io::Result<()> {
         loop {
             let mut guard = self.fd.readable().await?;
@@ -110,7 +110,14 @@ impl DeadlineTimer {
                     self.armed = None;
                     return Ok(());
                 }
-                _ => continue,
+                Some(deadline) => {
+                    // a stale readiness, or one the clock does not agree
+                    // with yet: arm again, so that the expiry this waits for
+                    // is sure to be a fresh edge
+                    self.armed = None;
+                    self.arm(Some(deadline))?;
+                }
+                None => {}
             }
         }
     }
