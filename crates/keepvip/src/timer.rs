@@ -128,13 +128,18 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
-    #[test]
-    fn fires_close_to_the_deadline() {
-        let rt = tokio::runtime::Builder::new_current_thread()
+    /// Run `f` on a current-thread runtime, as the daemon does.
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .unwrap();
-        rt.block_on(async {
+            .unwrap()
+            .block_on(f)
+    }
+
+    #[test]
+    fn fires_close_to_the_deadline() {
+        block_on(async {
             let mut t = DeadlineTimer::new().unwrap();
             let deadline = now() + Duration::from_millis(20);
             t.arm(Some(deadline)).unwrap();
@@ -149,11 +154,7 @@ mod tests {
 
     #[test]
     fn past_deadline_fires_at_once() {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
+        block_on(async {
             let mut t = DeadlineTimer::new().unwrap();
             t.arm(Some(Instant::from_micros(1))).unwrap();
             tokio::time::timeout(Duration::from_secs(5), t.expired())
@@ -165,11 +166,7 @@ mod tests {
 
     #[test]
     fn fires_again_after_each_rearm_without_a_read() {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
+        block_on(async {
             let mut t = DeadlineTimer::new().unwrap();
             for _ in 0..5 {
                 let deadline = now() + Duration::from_millis(5);
@@ -185,11 +182,7 @@ mod tests {
 
     #[test]
     fn a_stale_expiry_does_not_fire_a_later_deadline() {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
+        block_on(async {
             let mut t = DeadlineTimer::new().unwrap();
             t.arm(Some(Instant::from_micros(1))).unwrap();
             // the expiry happens, but nobody waits for it

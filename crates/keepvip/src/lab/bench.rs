@@ -344,10 +344,7 @@ fn is_garp(p: &Packet) -> bool {
 }
 
 fn enter(ns: String) -> impl FnOnce() -> std::io::Result<()> + Send + 'static {
-    move || {
-        let f = std::fs::File::open(format!("/run/netns/{ns}"))?;
-        nix::sched::setns(f, nix::sched::CloneFlags::CLONE_NEWNET).map_err(std::io::Error::from)
-    }
+    move || super::enter_netns(&ns)
 }
 
 fn one(bed: &mut Bed, how: Failure) -> Result<Sample, String> {

@@ -202,11 +202,6 @@ fn write_file(path: &Path, text: &str, mode: u32) -> Result<()> {
     Ok(())
 }
 
-fn enter_netns(name: &str) -> std::io::Result<()> {
-    let f = std::fs::File::open(format!("/run/netns/{name}"))?;
-    nix::sched::setns(f, nix::sched::CloneFlags::CLONE_NEWNET).map_err(std::io::Error::from)
-}
-
 /// `keepvip lab`: returns the exit code.
 pub fn run(args: &LabArgs) -> i32 {
     if !netlab::is_root() {
@@ -338,7 +333,7 @@ fn run_story(d: &mut Demo, args: &LabArgs) -> Result<()> {
             Duration::from_millis(10),
             Duration::from_millis(200),
             Duration::from_secs(300),
-            move || enter_netns(&client),
+            move || super::enter_netns(&client),
         )
         .map_err(err("start the client"))?,
     );

@@ -9,6 +9,7 @@
 
 use std::io;
 use std::mem::{size_of, zeroed};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -16,7 +17,7 @@ use std::time::Duration;
 
 use netlab::Lab;
 
-use crate::net::{bind_to_device, cvt, setsockopt};
+use crate::net::{bind_to_device, cvt, join_group, setsockopt};
 
 /// Which adverts the floor sends.
 pub struct FloorSpec {
@@ -52,11 +53,6 @@ impl SendPath {
     }
 }
 
-fn enter(ns: &str) -> io::Result<()> {
-    let f = std::fs::File::open(format!("/run/netns/{ns}"))?;
-    nix::sched::setns(f, nix::sched::CloneFlags::CLONE_NEWNET).map_err(io::Error::from)
-}
-
 fn is_v6(seg: usize) -> bool {
     seg >= 2
 }
@@ -89,23 +85,14 @@ fn vrrp_socket(seg: usize) -> io::Result<(OwnedFd, u32)> {
 
 /// Read every advert on `eth{seg}` of router 1 until `stop`.
 fn sink(ns: String, seg: usize, stop: Arc<AtomicBool>, got: Arc<AtomicU64>) -> io::Result<()> {
-    enter(&ns)?;
+    super::enter_netns(&ns)?;
     let (fd, index) = vrrp_socket(seg)?;
-    if is_v6(seg) {
-        let m = libc::ipv6_mreq {
-            ipv6mr_multiaddr: libc::in6_addr {
-                s6_addr: std::net::Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12).octets(),
-            },
-            ipv6mr_interface: index,
-        };
-        setsockopt(&fd, libc::IPPROTO_IPV6, libc::IPV6_ADD_MEMBERSHIP, &m)?;
+    let group = if is_v6(seg) {
+        IpAddr::V6(Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12))
     } else {
-        // SAFETY: plain data.
-        let mut m: libc::ip_mreqn = unsafe { zeroed() };
-        m.imr_multiaddr.s_addr = u32::from(std::net::Ipv4Addr::new(224, 0, 0, 18)).to_be();
-        m.imr_ifindex = index as i32;
-        setsockopt(&fd, libc::IPPROTO_IP, libc::IP_ADD_MEMBERSHIP, &m)?;
-    }
+        IpAddr::V4(Ipv4Addr::new(224, 0, 0, 18))
+    };
+    join_group(&fd, group, index)?;
     let tv = libc::timeval {
         tv_sec: 0,
         tv_usec: 200_000,
@@ -122,36 +109,35 @@ fn sink(ns: String, seg: usize, stop: Arc<AtomicBool>, got: Arc<AtomicU64>) -> i
     Ok(())
 }
 
-fn thread_cpu() -> Duration {
+/// A clock's reading: `CLOCK_MONOTONIC`, or this thread's CPU time.
+fn clock(id: libc::clockid_t) -> Duration {
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
     // SAFETY: valid out-pointer.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    unsafe { libc::clock_gettime(id, &mut ts) };
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+fn thread_cpu() -> Duration {
+    clock(libc::CLOCK_THREAD_CPUTIME_ID)
 }
 
 fn now_mono() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: valid out-pointer.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+    clock(libc::CLOCK_MONOTONIC)
 }
 
 /// Send the adverts from router 0 for `settle`, then measure this thread's
-/// CPU over `window`; returns percent of one core.
-/// Returns the CPU percent and how many adverts went out in all.
+/// CPU over `window`; returns it in percent of one core, and how many
+/// adverts went out in all.
 fn sender(
     ns: String,
     spec: &FloorSpec,
     settle: Duration,
     window: Duration,
 ) -> io::Result<(f64, u64)> {
-    enter(&ns)?;
+    super::enter_netns(&ns)?;
     // per segment: socket, destination, payloads, and the sendmmsg headers
     struct Out {
         fd: OwnedFd,

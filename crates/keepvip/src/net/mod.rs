@@ -39,6 +39,28 @@ pub(crate) fn setsockopt<T>(
     .map(|_| ())
 }
 
+/// Join multicast `group` on interface `ifindex`.
+pub(crate) fn join_group(fd: &OwnedFd, group: std::net::IpAddr, ifindex: u32) -> io::Result<()> {
+    match group {
+        std::net::IpAddr::V4(g) => {
+            // SAFETY: plain data.
+            let mut m: libc::ip_mreqn = unsafe { std::mem::zeroed() };
+            m.imr_multiaddr.s_addr = u32::from(g).to_be();
+            m.imr_ifindex = ifindex as i32;
+            setsockopt(fd, libc::IPPROTO_IP, libc::IP_ADD_MEMBERSHIP, &m)
+        }
+        std::net::IpAddr::V6(g) => {
+            let m = libc::ipv6_mreq {
+                ipv6mr_multiaddr: libc::in6_addr {
+                    s6_addr: g.octets(),
+                },
+                ipv6mr_interface: ifindex,
+            };
+            setsockopt(fd, libc::IPPROTO_IPV6, libc::IPV6_ADD_MEMBERSHIP, &m)
+        }
+    }
+}
+
 /// SO_BINDTODEVICE: the socket only sees and sends on `ifname`.
 pub(crate) fn bind_to_device(fd: &OwnedFd, ifname: &str) -> io::Result<()> {
     let name = ifname.as_bytes();

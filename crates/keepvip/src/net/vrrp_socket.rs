@@ -15,7 +15,7 @@ use keepvip_wire::Family;
 use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
 
-use super::{bind_to_device, cvt, setsockopt};
+use super::{bind_to_device, cvt, join_group, setsockopt};
 
 /// A received VRRP packet.
 #[derive(Debug, Clone, Copy)]
@@ -131,25 +131,7 @@ impl VrrpSocket {
 
     /// Join a multicast group on the interface.
     pub fn join(&self, group: IpAddr) -> io::Result<()> {
-        let fd = self.fd.get_ref();
-        match group {
-            IpAddr::V4(g) => {
-                // SAFETY: plain data.
-                let mut m: libc::ip_mreqn = unsafe { zeroed() };
-                m.imr_multiaddr.s_addr = u32::from(g).to_be();
-                m.imr_ifindex = self.ifindex as i32;
-                setsockopt(fd, libc::IPPROTO_IP, libc::IP_ADD_MEMBERSHIP, &m)
-            }
-            IpAddr::V6(g) => {
-                let m = libc::ipv6_mreq {
-                    ipv6mr_multiaddr: libc::in6_addr {
-                        s6_addr: g.octets(),
-                    },
-                    ipv6mr_interface: self.ifindex,
-                };
-                setsockopt(fd, libc::IPPROTO_IPV6, libc::IPV6_ADD_MEMBERSHIP, &m)
-            }
-        }
+        join_group(self.fd.get_ref(), group, self.ifindex)
     }
 
     /// Send one VRRP message to `dst`, from exactly `src` when given.
