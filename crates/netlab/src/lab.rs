@@ -981,6 +981,19 @@ impl Capture {
     /// Like [`Capture::stop`], returning the whole parsed file.
     pub fn stop_file(mut self) -> Result<PcapFile, LabError> {
         if let Some(mut p) = self.proc.take() {
+            // tcpdump leaves at SIGINT without draining its socket, so a
+            // frame sent just before `stop` could be lost; with -U it writes
+            // each frame as it reads it, so wait until the file has stopped
+            // growing (50 ms quiet, at most 1 s)
+            let mut last = None;
+            for _ in 0..20 {
+                let len = std::fs::metadata(&self.file).map(|m| m.len()).ok();
+                if len.is_some() && len == last {
+                    break;
+                }
+                last = len;
+                std::thread::sleep(Duration::from_millis(50));
+            }
             let _ = p.signal(libc::SIGINT);
             if p.wait_timeout(Duration::from_secs(3)).is_none() {
                 p.kill9();
