@@ -49,6 +49,14 @@ pub struct Options {
     pub dont_release_vrrp: bool,
 }
 
+/// A VRRP socket and the adverts waiting to go out on it: sent together
+/// when the router's run of SendAdvert actions ends. Kept side by side so
+/// an advert costs one map lookup.
+struct SocketSlot {
+    socket: Arc<VrrpSocket>,
+    outbox: SendBatch,
+}
+
 struct Daemon {
     router: Router,
     config: Config,
@@ -56,16 +64,14 @@ struct Daemon {
     /// kernel index of each of the router's interfaces, by `IfaceId`
     /// (None: not present): the per-advert lookup without hashing names
     iface_index: Vec<Option<u32>>,
-    sockets: HashMap<(u32, Family), Arc<VrrpSocket>>,
+    /// one VRRP socket per (kernel index, family), with its outbox
+    sockets: HashMap<(u32, Family), SocketSlot>,
     garp: HashMap<u32, GarpSender>,
     netlink: Netlink,
     packets_tx: mpsc::Sender<Packet>,
     trackers_tx: mpsc::Sender<(TrackerKey, TrackerState)>,
     script_tasks: Vec<tokio::task::JoinHandle<()>>,
     renderer: Renderer,
-    /// adverts waiting to go out, per socket: sent together when the
-    /// router's run of SendAdvert actions ends
-    outbox: HashMap<(u32, Family), SendBatch>,
     opts: Options,
     /// addresses we removed ourselves recently: their netlink delete events
     /// must not look like "someone deleted our VIP"
@@ -159,7 +165,7 @@ impl Daemon {
             };
             if let Some(s) = self.sockets.get(&(idx, family)) {
                 for g in groups {
-                    let _ = s.join(g);
+                    let _ = s.socket.join(g);
                 }
                 continue;
             }
@@ -171,7 +177,13 @@ impl Daemon {
                         }
                     }
                     let sock = Arc::new(sock);
-                    self.sockets.insert((idx, family), sock.clone());
+                    self.sockets.insert(
+                        (idx, family),
+                        SocketSlot {
+                            socket: sock.clone(),
+                            outbox: SendBatch::default(),
+                        },
+                    );
                     let tx = self.packets_tx.clone();
                     tokio::spawn(async move {
                         let mut buf = vec![0u8; 2048];
@@ -513,9 +525,6 @@ impl Daemon {
         let Some(idx) = self.ifindex(*iface) else {
             return;
         };
-        if !self.sockets.contains_key(&(idx, *family)) {
-            return;
-        }
         let src = match (src, family) {
             (Some(s), _) => *s,
             (None, family) => {
@@ -540,9 +549,11 @@ impl Daemon {
             Destination::Multicast(g) => std::slice::from_ref(g),
             Destination::Unicast(peers) => peers,
         };
-        let batch = self.outbox.entry((idx, *family)).or_default();
+        let Some(slot) = self.sockets.get_mut(&(idx, *family)) else {
+            return;
+        };
         for d in dsts {
-            batch.push(Some(src), *d, repr.buffer_len(), |buf| {
+            slot.outbox.push(Some(src), *d, repr.buffer_len(), |buf| {
                 repr.emit(buf, src, *d, *checksum)
             });
         }
@@ -550,15 +561,11 @@ impl Daemon {
 
     /// Send every queued advert.
     fn flush_adverts(&mut self) {
-        for (key, batch) in self.outbox.iter_mut() {
-            if batch.is_empty() {
+        for slot in self.sockets.values_mut() {
+            if slot.outbox.is_empty() {
                 continue;
             }
-            let Some(sock) = self.sockets.get(key) else {
-                *batch = SendBatch::default();
-                continue;
-            };
-            for (d, e) in sock.send_batch(batch) {
+            for (d, e) in slot.socket.send_batch(&mut slot.outbox) {
                 tracing::warn!("cannot send advert to {d}: {e}");
             }
         }
@@ -874,7 +881,6 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
         trackers_tx,
         script_tasks: Vec::new(),
         renderer: Renderer::default(),
-        outbox: HashMap::new(),
         opts,
         own_removals: Vec::new(),
         garp_queue: Vec::new(),
