@@ -418,6 +418,7 @@ impl Lab {
                         ],
                     )?;
                     self.exec_ok(&br, &["ethtool", "-K", &port, "gro", "on"])?;
+                    let before = napi_threads();
                     self.exec_ok(
                         &br,
                         &[
@@ -426,6 +427,17 @@ impl Lab {
                             &format!("echo 1 > /sys/class/net/{port}/threaded"),
                         ],
                     )?;
+                    // The thread is the wire, not a task on the sender's
+                    // machine: woken by the sender's transmit, it must not
+                    // preempt the sender in the middle of its system call
+                    // (a NIC never does). SCHED_BATCH tasks get no wakeup
+                    // preemption; it runs as soon as the sender yields.
+                    for pid in napi_threads().difference(&before) {
+                        no_wakeup_preemption(*pid).map_err(|source| LabError::Io {
+                            what: format!("SCHED_BATCH for the NAPI thread of {port}"),
+                            source,
+                        })?;
+                    }
                 }
             }
         }
@@ -1028,6 +1040,30 @@ impl Drop for Capture {
             let _ = p.signal(libc::SIGTERM);
         }
     }
+}
+
+/// The process ids of the kernel's threaded-NAPI threads (`napi/<dev>-<id>`).
+fn napi_threads() -> std::collections::BTreeSet<i32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Default::default();
+    };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|c| c.starts_with("napi/"))
+        })
+        .collect()
+}
+
+/// Move `pid` to SCHED_BATCH: it runs at its usual share, but waking it
+/// does not preempt the task running on that core.
+fn no_wakeup_preemption(pid: i32) -> std::io::Result<()> {
+    let param = libc::sched_param { sched_priority: 0 };
+    // SAFETY: plain syscall with a valid sched_param.
+    if unsafe { libc::sched_setscheduler(pid, libc::SCHED_BATCH, &param) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use netlab::{Lab, LabSpec, Packet, Proc, SpawnOpts};
 
+use super::cpu::Cpu;
 use super::floor::SendPath;
 use super::probe::Probe;
 use super::seed::{self, CheckStyle, Node, Options, VIP};
@@ -491,13 +492,10 @@ pub fn run(reps: usize, only: Option<&str>) -> i32 {
             // steady state: r1 master, one instance
             if bed.start(0).is_ok() && bed.wait_master(0).is_ok() {
                 std::thread::sleep(Duration::from_secs(1));
-                let (_, c0) = bed.usage(0);
-                let t0 = Instant::now();
-                std::thread::sleep(*STEADY_WINDOW);
-                let (rss, c1) = bed.usage(0);
-                let pct = (c1 - c0) / t0.elapsed().as_secs_f64() * 100.0;
+                let cpu = super::cpu::sample(*STEADY_WINDOW, || bed.usage(0).1);
+                let (rss, _) = bed.usage(0);
                 steady.push(format!(
-                    "{:<11} 1 instance, VRRPv3 0.1 s: master RSS {:.1} MB, CPU {pct:.2} % of one core",
+                    "{:<11} 1 instance, VRRPv3 0.1 s: master RSS {:.1} MB, {cpu}",
                     format!("{daemon:?}"),
                     rss as f64 / 1024.0
                 ));
@@ -512,7 +510,7 @@ pub fn run(reps: usize, only: Option<&str>) -> i32 {
         }
     }
     for wire in Wire::available() {
-        for path in [SendPath::RawIp, SendPath::Packet] {
+        for path in [SendPath::RawIp, SendPath::RawHdrincl, SendPath::Packet] {
             steady.push(floor_one(&FAST, wire, path).0);
         }
     }
@@ -594,7 +592,7 @@ const FAST: Layout = Layout {
 
 /// The floor for a layout (see [`super::floor`]), on a lab like the
 /// daemons': one line for the table.
-fn floor_one(layout: &Layout, wire: Wire, path: SendPath) -> (String, Option<f64>) {
+fn floor_one(layout: &Layout, wire: Wire, path: SendPath) -> (String, Option<Cpu>) {
     let mut spec = LabSpec::new("kvsc", 2, layout.segments, false);
     if wire == Wire::NicThreads {
         spec = spec.with_nic_threads();
@@ -614,15 +612,15 @@ fn floor_one(layout: &Layout, wire: Wire, path: SendPath) -> (String, Option<f64
         .map_err(|e| e.to_string())
     });
     match r {
-        Ok(pct) => (
+        Ok(cpu) => (
             format!(
-                "{:<11} {}, {}: one wake-up per interval, one sendmmsg per interface, {}: CPU {pct:.2} % of one core",
+                "{:<11} {}, {}: one wake-up per interval, one sendmmsg per interface, {}: {cpu}",
                 "floor",
                 layout.name,
                 wire.label(),
                 path.label()
             ),
-            Some(pct),
+            Some(cpu),
         ),
         Err(e) => (format!("floor {}: {e}", layout.name), None),
     }
@@ -724,7 +722,7 @@ fn pair_one(
     wire: Wire,
     keepvip: &Path,
     base: &Path,
-) -> Result<(String, f64), String> {
+) -> Result<(String, Cpu), String> {
     let mut spec = LabSpec::new("kvsc", 2, layout.segments, false);
     if wire == Wire::NicThreads {
         spec = spec.with_nic_threads();
@@ -816,15 +814,12 @@ fn pair_one(
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
-    let (_, cpu0) = usage(&pids);
-    let w = Instant::now();
     println!(
         "  {daemon:?}, {}: master pids {pids:?}, measuring for {:?}",
         layout.name, *STEADY_WINDOW
     );
-    std::thread::sleep(*STEADY_WINDOW);
-    let (rss, cpu1) = usage(&pids);
-    let pct = (cpu1 - cpu0) / w.elapsed().as_secs_f64() * 100.0;
+    let cpu = super::cpu::sample(*STEADY_WINDOW, || usage(&pids).1);
+    let (rss, _) = usage(&pids);
     // a flap after convergence shows as more MASTER entries on r2
     let later = std::fs::read_to_string(dir.join("r2.log"))
         .unwrap_or_default()
@@ -840,14 +835,14 @@ fn pair_one(
         p.terminate(Duration::from_secs(5));
     }
     let line = format!(
-        "{:<11} {}, {}: converged {conv_text}, spurious MASTER on r2 {spurious} (+{later} in steady state); master RSS {:.1} MB, CPU {pct:.2} % of one core; SIGTERM {}",
+        "{:<11} {}, {}: converged {conv_text}, spurious MASTER on r2 {spurious} (+{later} in steady state); master RSS {:.1} MB, {cpu}; SIGTERM {}",
         format!("{daemon:?}"),
         layout.name,
         wire.label(),
         rss as f64 / 1024.0,
         if stopped.is_some() { format!("{stop_s:.2} s") } else { "did not stop within 30 s".into() }
     );
-    Ok((line, pct))
+    Ok((line, cpu))
 }
 
 /// Router `i` runs on core `i` (when the machine has that many): two
@@ -883,11 +878,11 @@ pub fn pairs(only: Option<&str>, fast: bool, reps: usize) -> i32 {
         "{}: {} segment(s) × {} VRIDs, both nodes started together",
         layout.name, layout.segments, layout.per_segment
     );
-    // CPU percentages per case, in the order the cases first ran
-    let mut cpu: Vec<(String, Vec<f64>)> = Vec::new();
-    let mut record = |case: String, pct: f64| match cpu.iter_mut().find(|(c, _)| *c == case) {
-        Some((_, v)) => v.push(pct),
-        None => cpu.push((case, vec![pct])),
+    // CPU readings per case, in the order the cases first ran
+    let mut cpu: Vec<(String, Vec<Cpu>)> = Vec::new();
+    let mut record = |case: String, c: Cpu| match cpu.iter_mut().find(|(k, _)| *k == case) {
+        Some((_, v)) => v.push(c),
+        None => cpu.push((case, vec![c])),
     };
     let wires = Wire::available();
     for rep in 1..=reps {
@@ -897,35 +892,37 @@ pub fn pairs(only: Option<&str>, fast: bool, reps: usize) -> i32 {
         for d in Daemon::selected(only) {
             for &wire in &wires {
                 match pair_one(d, layout, wire, &exe, &base) {
-                    Ok((line, pct)) => {
+                    Ok((line, c)) => {
                         println!("{line}");
-                        record(format!("{d:?}, {}", wire.label()), pct);
+                        record(format!("{d:?}, {}", wire.label()), c);
                     }
                     Err(e) => println!("{d:?}: {e}"),
                 }
             }
         }
         for &wire in &wires {
-            for path in [SendPath::RawIp, SendPath::Packet] {
-                let (line, pct) = floor_one(layout, wire, path);
+            for path in [SendPath::RawIp, SendPath::RawHdrincl, SendPath::Packet] {
+                let (line, c) = floor_one(layout, wire, path);
                 println!("{line}");
-                if let Some(pct) = pct {
-                    record(format!("floor, {}, {}", wire.label(), path.label()), pct);
+                if let Some(c) = c {
+                    record(format!("floor, {}, {}", wire.label(), path.label()), c);
                 }
             }
         }
     }
     if reps > 1 {
         println!(
-            "-- steady-state CPU of the master, % of one core: median (min–max) of {reps} runs"
+            "-- steady-state CPU of the master, % of one core, over {reps} runs: median (min–max) of the window means; median of the runs' median 1 s slices"
         );
-        for (case, mut v) in cpu {
-            v.sort_by(f64::total_cmp);
+        for (case, v) in cpu {
+            let mut means: Vec<f64> = v.iter().map(|c| c.mean).collect();
+            let mut slices: Vec<f64> = v.iter().map(|c| c.median_slice).collect();
+            let m = super::cpu::median(&mut means);
             println!(
-                "{case:<60} {:.2} ({:.2}–{:.2})",
-                v[v.len() / 2],
-                v[0],
-                v[v.len() - 1]
+                "{case:<60} {m:.2} ({:.2}–{:.2}); {:.2}",
+                means[0],
+                means[means.len() - 1],
+                super::cpu::median(&mut slices)
             );
         }
     }

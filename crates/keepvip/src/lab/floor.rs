@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use netlab::Lab;
 
+use super::cpu::Cpu;
 use crate::net::{bind_to_device, cvt, join_group, setsockopt};
 
 /// Which adverts the floor sends.
@@ -37,6 +38,11 @@ pub enum SendPath {
     /// a raw IPPROTO 112 socket, as keepvip and keepalived send: the
     /// kernel's IP output (route lookup, netfilter OUTPUT, IP header)
     RawIp,
+    /// a raw IPPROTO 112 socket with IP_HDRINCL / IPV6_HDRINCL: the daemon
+    /// writes the IP header (as keepalived does for IPv4), the kernel still
+    /// routes it and runs netfilter OUTPUT, but skips building the header
+    /// and the per-packet source checks of IP_PKTINFO
+    RawHdrincl,
     /// whole Ethernet frames on an AF_PACKET socket: no route lookup and no
     /// netfilter OUTPUT. What a daemon would save by building the frames
     /// itself (and what it would give up: OUTPUT rules no longer see them)
@@ -48,6 +54,7 @@ impl SendPath {
     pub fn label(self) -> &'static str {
         match self {
             SendPath::RawIp => "raw IP socket",
+            SendPath::RawHdrincl => "raw IP socket, HDRINCL",
             SendPath::Packet => "AF_PACKET frames",
         }
     }
@@ -109,34 +116,26 @@ fn sink(ns: String, seg: usize, stop: Arc<AtomicBool>, got: Arc<AtomicU64>) -> i
     Ok(())
 }
 
-/// A clock's reading: `CLOCK_MONOTONIC`, or this thread's CPU time.
-fn clock(id: libc::clockid_t) -> Duration {
+/// `CLOCK_MONOTONIC`, the clock `clock_nanosleep` sleeps on.
+fn now_mono() -> Duration {
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
     // SAFETY: valid out-pointer.
-    unsafe { libc::clock_gettime(id, &mut ts) };
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
-fn thread_cpu() -> Duration {
-    clock(libc::CLOCK_THREAD_CPUTIME_ID)
-}
-
-fn now_mono() -> Duration {
-    clock(libc::CLOCK_MONOTONIC)
-}
-
-/// Send the adverts from router 0 for `settle`, then measure this thread's
-/// CPU over `window`; returns it in percent of one core, and how many
-/// adverts went out in all.
+/// Send the adverts from router 0 until `stop`; returns how many went out.
+/// This thread's id goes to `tid` once it sends, so that it can be
+/// measured from outside like a daemon.
 fn sender(
     ns: String,
     spec: &FloorSpec,
-    settle: Duration,
-    window: Duration,
-) -> io::Result<(f64, u64)> {
+    stop: &AtomicBool,
+    tid: std::sync::mpsc::Sender<i32>,
+) -> io::Result<u64> {
     super::enter_netns(&ns)?;
     // per segment: socket, destination, payloads, and the sendmmsg headers
     struct Out {
@@ -167,6 +166,18 @@ fn sender(
             SendPath::RawIp => {
                 let dst_len = raw_ip_destination(&fd, seg, index, &mut dst)?;
                 (fd, dst_len, Vec::new())
+            }
+            SendPath::RawHdrincl => {
+                let dst_len = raw_ip_destination(&fd, seg, index, &mut dst)?;
+                let one: libc::c_int = 1;
+                let header = if is_v6(seg) {
+                    setsockopt(&fd, libc::IPPROTO_IPV6, IPV6_HDRINCL, &one)?;
+                    frame_header_v6([0; 6], vrrp_len)[14..].to_vec()
+                } else {
+                    setsockopt(&fd, libc::IPPROTO_IP, libc::IP_HDRINCL, &one)?;
+                    frame_header_v4([0; 6], vrrp_len)[14..].to_vec()
+                };
+                (fd, dst_len, header)
             }
             SendPath::Packet => {
                 drop(fd);
@@ -235,11 +246,11 @@ fn sender(
                 .collect(),
         );
     }
-    let start = now_mono();
-    let mut next = start;
+    // SAFETY: gettid(2) has no preconditions.
+    let _ = tid.send(unsafe { libc::gettid() });
+    let mut next = now_mono();
     let mut sent = 0u64;
-    let mut cpu0 = None;
-    loop {
+    while !stop.load(Ordering::Relaxed) {
         next += spec.interval;
         let ts = libc::timespec {
             tv_sec: next.as_secs() as libc::time_t,
@@ -259,18 +270,12 @@ fn sender(
             let n = unsafe { libc::sendmmsg(o.fd.as_raw_fd(), h.as_mut_ptr(), h.len() as u32, 0) };
             sent += n.max(0) as u64;
         }
-        let elapsed = next.saturating_sub(start);
-        match cpu0 {
-            None if elapsed >= settle => cpu0 = Some((thread_cpu(), now_mono())),
-            Some((c0, t0)) if now_mono() - t0 >= window => {
-                let used = thread_cpu() - c0;
-                let pct = used.as_secs_f64() / (now_mono() - t0).as_secs_f64() * 100.0;
-                return Ok((pct, sent));
-            }
-            _ => {}
-        }
     }
+    Ok(sent)
 }
+
+/// linux/in6.h; the libc crate does not carry it
+const IPV6_HDRINCL: libc::c_int = 36;
 
 /// Room for the largest thing sent: Ethernet + IPv6 + a 24-byte advert.
 const FRAME_MAX: usize = 14 + 40 + 24;
@@ -366,9 +371,10 @@ fn frame_header_v6(mac: [u8; 6], vrrp_len: usize) -> Vec<u8> {
 }
 
 /// Run the floor on `lab` (two routers with `spec.segments` segments):
-/// CPU percent of the sending thread over `window`. An error if router 1
-/// did not receive nearly every advert (the floor must carry them all).
-pub fn measure(lab: &Lab, spec: FloorSpec, window: Duration) -> io::Result<f64> {
+/// the sending thread's CPU over `window`, after 2 s to settle. An error if
+/// router 1 did not receive nearly every advert (the floor must carry
+/// them all).
+pub fn measure(lab: &Lab, spec: FloorSpec, window: Duration) -> io::Result<Cpu> {
     let stop = Arc::new(AtomicBool::new(false));
     let got = Arc::new(AtomicU64::new(0));
     let sinks: Vec<_> = (0..spec.segments)
@@ -383,24 +389,35 @@ pub fn measure(lab: &Lab, spec: FloorSpec, window: Duration) -> io::Result<f64> 
         })
         .collect();
     let ns = lab.router_ns(0).to_string();
-    let r = std::thread::spawn(move || {
-        pin_to(0);
-        sender(ns, &spec, Duration::from_secs(2), window)
-    })
-    .join()
-    .unwrap_or_else(|_| Err(io::Error::other("floor sender panicked")));
+    let (tid_tx, tid_rx) = std::sync::mpsc::channel();
+    let sending = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            pin_to(0);
+            sender(ns, &spec, &stop, tid_tx)
+        })
+    };
+    let cpu = tid_rx.recv_timeout(Duration::from_secs(10)).map(|tid| {
+        std::thread::sleep(Duration::from_secs(2));
+        let pid = std::process::id() as i32;
+        super::cpu::sample(window, || super::cpu::thread_seconds(pid, tid))
+    });
     stop.store(true, Ordering::Relaxed);
+    let r = sending
+        .join()
+        .unwrap_or_else(|_| Err(io::Error::other("floor sender panicked")));
     for s in sinks {
         let _ = s.join();
     }
-    let (pct, sent) = r?;
+    let sent = r?;
+    let cpu = cpu.map_err(|_| io::Error::other("the floor sender did not start"))?;
     let got = got.load(Ordering::Relaxed);
     if got * 100 < sent * 95 {
         return Err(io::Error::other(format!(
             "router 1 received {got} of {sent} adverts"
         )));
     }
-    Ok(pct)
+    Ok(cpu)
 }
 
 /// Pin this thread to `core`, as the bench pins router `core`'s daemon

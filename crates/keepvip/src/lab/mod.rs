@@ -1,6 +1,7 @@
 //! `keepvip lab`: the two-node nginx failover demo in network namespaces.
 
 pub mod bench;
+mod cpu;
 pub mod demo;
 mod floor;
 pub mod probe;
