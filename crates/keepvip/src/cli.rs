@@ -162,6 +162,11 @@ pub struct LabArgs {
     /// (the full --bench run includes it).
     #[arg(long)]
     pub fast: bool,
+    /// With --bench --fast: measure each daemon's master while the
+    /// raw-socket floor runs on the same core at the same time, and print
+    /// its cost relative to the floor (robust to the host's slow phases).
+    #[arg(long)]
+    pub paired: bool,
     /// Repetitions per benchmark case.
     #[arg(long, default_value_t = 5)]
     pub reps: usize,

@@ -18,7 +18,7 @@ fn main() {
             })
         }
         Some(Command::Lab(args)) if args.bench && (args.scale || args.fast) => {
-            keepvip::lab::bench::pairs(args.only.as_deref(), args.fast, args.reps)
+            keepvip::lab::bench::pairs(args.only.as_deref(), args.fast, args.reps, args.paired)
         }
         Some(Command::Lab(args)) if args.bench => {
             keepvip::lab::bench::run(args.reps, args.only.as_deref())

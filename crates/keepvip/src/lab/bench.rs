@@ -503,8 +503,8 @@ pub fn run(reps: usize, only: Option<&str>) -> i32 {
         }
         // ten instances advertising every 10 ms
         for wire in Wire::available() {
-            match pair_one(daemon, &FAST, wire, &exe, &base) {
-                Ok((line, _)) => steady.push(line),
+            match pair_one(daemon, &FAST, wire, &exe, &base, false) {
+                Ok(r) => steady.push(r.line),
                 Err(e) => steady.push(format!("{daemon:?} {}: {e}", FAST.name)),
             }
         }
@@ -597,19 +597,9 @@ fn floor_one(layout: &Layout, wire: Wire, path: SendPath) -> (String, Option<Cpu
     if wire == Wire::NicThreads {
         spec = spec.with_nic_threads();
     }
-    let interval = Duration::from_secs_f64(layout.advert_int.parse().unwrap_or(1.0));
     let r = Lab::new(spec).map_err(|e| e.to_string()).and_then(|lab| {
-        super::floor::measure(
-            &lab,
-            super::floor::FloorSpec {
-                segments: layout.segments,
-                per_segment: layout.per_segment as usize,
-                interval,
-                path,
-            },
-            *STEADY_WINDOW,
-        )
-        .map_err(|e| e.to_string())
+        super::floor::measure(&lab, floor_spec(layout, path), *STEADY_WINDOW)
+            .map_err(|e| e.to_string())
     });
     match r {
         Ok(cpu) => (
@@ -715,14 +705,16 @@ fn count_vips(lab: &Lab, i: usize, vips: &std::collections::HashSet<IpAddr>) -> 
 /// steady RSS/CPU of the master, and how long SIGTERM takes.
 ///
 /// `wire` says who pays for delivering a sent advert to the other router
-/// (see [`Wire`]).
+/// (see [`Wire`]). `paired` runs the raw-socket floor beside the master
+/// (see [`pairs`]).
 fn pair_one(
     daemon: Daemon,
     layout: &Layout,
     wire: Wire,
     keepvip: &Path,
     base: &Path,
-) -> Result<(String, Cpu), String> {
+    paired: bool,
+) -> Result<PairRun, String> {
     let mut spec = LabSpec::new("kvsc", 2, layout.segments, false);
     if wire == Wire::NicThreads {
         spec = spec.with_nic_threads();
@@ -818,7 +810,31 @@ fn pair_one(
         "  {daemon:?}, {}: master pids {pids:?}, measuring for {:?}",
         layout.name, *STEADY_WINDOW
     );
-    let cpu = super::cpu::sample(*STEADY_WINDOW, || usage(&pids).1);
+    let (cpu, beside) = match paired {
+        false => (super::cpu::sample(*STEADY_WINDOW, || usage(&pids).1), None),
+        true => {
+            // the raw-socket floor on a lab of its own, its sender on the
+            // master's core, measured over the same slices
+            let mut spec = LabSpec::new("kvsc", 2, layout.segments, false);
+            if wire == Wire::NicThreads {
+                spec = spec.with_nic_threads();
+            }
+            let floor_lab = Lab::new(spec).map_err(err("floor lab"))?;
+            let floor =
+                super::floor::Running::start(&floor_lab, floor_spec(layout, SendPath::RawIp))
+                    .map_err(err("floor"))?;
+            std::thread::sleep(Duration::from_secs(2));
+            let mut v = super::cpu::sample_together(
+                *STEADY_WINDOW,
+                &mut [&mut || usage(&pids).1, &mut || floor.cpu_seconds()],
+            );
+            floor.finish().map_err(err("floor"))?;
+            let f = v.pop().unwrap_or_default();
+            let d = v.pop().unwrap_or_default();
+            let ratio = super::cpu::median_ratio(&d, &f);
+            (d, Some((f, ratio)))
+        }
+    };
     let (rss, _) = usage(&pids);
     // a flap after convergence shows as more MASTER entries on r2
     let later = std::fs::read_to_string(dir.join("r2.log"))
@@ -835,14 +851,38 @@ fn pair_one(
         p.terminate(Duration::from_secs(5));
     }
     let line = format!(
-        "{:<11} {}, {}: converged {conv_text}, spurious MASTER on r2 {spurious} (+{later} in steady state); master RSS {:.1} MB, {cpu}; SIGTERM {}",
+        "{:<11} {}, {}: converged {conv_text}, spurious MASTER on r2 {spurious} (+{later} in steady state); master RSS {:.1} MB, {cpu}; SIGTERM {}{}",
         format!("{daemon:?}"),
         layout.name,
         wire.label(),
         rss as f64 / 1024.0,
-        if stopped.is_some() { format!("{stop_s:.2} s") } else { "did not stop within 30 s".into() }
+        if stopped.is_some() { format!("{stop_s:.2} s") } else { "did not stop within 30 s".into() },
+        match &beside {
+            Some((f, r)) => format!("; raw-socket floor at the same time: {f}; {daemon:?} / floor, median over the slices: {r:.2}"),
+            None => String::new(),
+        }
     );
-    Ok((line, cpu))
+    Ok(PairRun { line, cpu, beside })
+}
+
+/// What [`pair_one`] measured.
+struct PairRun {
+    line: String,
+    /// the master's CPU
+    cpu: Cpu,
+    /// with `paired`: the floor's CPU over the same slices, and the
+    /// master's cost relative to it
+    beside: Option<(Cpu, f64)>,
+}
+
+/// The floor's spec for a layout.
+fn floor_spec(layout: &Layout, path: SendPath) -> super::floor::FloorSpec {
+    super::floor::FloorSpec {
+        segments: layout.segments,
+        per_segment: layout.per_segment as usize,
+        interval: Duration::from_secs_f64(layout.advert_int.parse().unwrap_or(1.0)),
+        path,
+    }
 }
 
 /// Router `i` runs on core `i` (when the machine has that many): two
@@ -863,7 +903,16 @@ fn pinned(i: usize, argv: Vec<String>) -> Vec<String> {
 /// `--fast` repeats every case `reps` times and ends with each case's
 /// median CPU: at half a percent of a core, one window on a shared machine
 /// moves by a tenth of a percent from run to run.
-pub fn pairs(only: Option<&str>, fast: bool, reps: usize) -> i32 {
+///
+/// `paired` (with `--fast`): while each daemon's master is measured, the
+/// raw-socket floor runs on a lab of its own with its sender on the same
+/// core, and both are read over the same one-second slices. This VM has
+/// slow phases lasting minutes in which everything costs more; a daemon
+/// and the floor measured at the same moments share them, so the ratio of
+/// the two is what the daemon adds, whatever the phase. (Two senders on
+/// one core each wake 100 times a second for tens of microseconds: they
+/// rarely meet.) The separate floor runs are left out.
+pub fn pairs(only: Option<&str>, fast: bool, reps: usize, paired: bool) -> i32 {
     if !netlab::is_root() || !netlab::have_program("keepalived") {
         eprintln!("keepvip lab --bench --scale: needs root and keepalived");
         return 1;
@@ -884,6 +933,9 @@ pub fn pairs(only: Option<&str>, fast: bool, reps: usize) -> i32 {
         Some((_, v)) => v.push(c),
         None => cpu.push((case, vec![c])),
     };
+    // with `paired`: each daemon's slice-by-slice ratio to the floor
+    let mut ratios: Vec<(String, Vec<f64>)> = Vec::new();
+    let paired = paired && fast;
     let wires = Wire::available();
     for rep in 1..=reps {
         if reps > 1 {
@@ -891,16 +943,27 @@ pub fn pairs(only: Option<&str>, fast: bool, reps: usize) -> i32 {
         }
         for d in Daemon::selected(only) {
             for &wire in &wires {
-                match pair_one(d, layout, wire, &exe, &base) {
-                    Ok((line, c)) => {
-                        println!("{line}");
-                        record(format!("{d:?}, {}", wire.label()), c);
+                match pair_one(d, layout, wire, &exe, &base, paired) {
+                    Ok(r) => {
+                        println!("{}", r.line);
+                        record(format!("{d:?}, {}", wire.label()), r.cpu);
+                        if let Some((f, ratio)) = r.beside {
+                            record(format!("floor beside {d:?}, {}", wire.label()), f);
+                            let case = format!("{d:?} / floor, {}", wire.label());
+                            match ratios.iter_mut().find(|(k, _)| *k == case) {
+                                Some((_, v)) => v.push(ratio),
+                                None => ratios.push((case, vec![ratio])),
+                            }
+                        }
                     }
                     Err(e) => println!("{d:?}: {e}"),
                 }
             }
         }
         for &wire in &wires {
+            if paired {
+                break;
+            }
             for path in [SendPath::RawIp, SendPath::RawHdrincl, SendPath::Packet] {
                 let (line, c) = floor_one(layout, wire, path);
                 println!("{line}");
@@ -924,6 +987,13 @@ pub fn pairs(only: Option<&str>, fast: bool, reps: usize) -> i32 {
                 means[means.len() - 1],
                 super::cpu::median(&mut slices)
             );
+        }
+        if !ratios.is_empty() {
+            println!("-- CPU of the master / the floor's at the same moments: median (min–max) of {reps} runs' median slice ratios");
+        }
+        for (case, mut v) in ratios {
+            let m = super::cpu::median(&mut v);
+            println!("{case:<60} {m:.2} ({:.2}–{:.2})", v[0], v[v.len() - 1]);
         }
     }
     let _ = std::fs::remove_dir_all(&base);

@@ -18,6 +18,8 @@ pub struct Cpu {
     pub mean: f64,
     /// the median one-second slice
     pub median_slice: f64,
+    /// every slice, in order
+    pub slices: Vec<f64>,
 }
 
 impl std::fmt::Display for Cpu {
@@ -32,28 +34,56 @@ impl std::fmt::Display for Cpu {
 
 /// Measure for `window`: `read` returns the CPU seconds used so far.
 pub fn sample(window: Duration, mut read: impl FnMut() -> f64) -> Cpu {
+    sample_together(window, &mut [&mut read]).remove(0)
+}
+
+/// Measure several processes over the same window and the same slices
+/// (each reader returns the CPU seconds its process used so far), so
+/// that their slices can be compared one by one.
+pub fn sample_together(window: Duration, readers: &mut [&mut dyn FnMut() -> f64]) -> Vec<Cpu> {
     let start = Instant::now();
-    let first = read();
-    let mut last = (first, start);
-    let mut slices = Vec::new();
+    let first: Vec<f64> = readers.iter_mut().map(|r| r()).collect();
+    let mut last = (first.clone(), start);
+    let mut slices = vec![Vec::new(); readers.len()];
     while start.elapsed() < window {
         std::thread::sleep(SLICE.min(window.saturating_sub(start.elapsed())));
-        let now = (read(), Instant::now());
-        let dt = (now.1 - last.1).as_secs_f64();
+        let now: Vec<f64> = readers.iter_mut().map(|r| r()).collect();
+        let t = Instant::now();
+        let dt = (t - last.1).as_secs_f64();
         if dt > 0.0 {
-            slices.push((now.0 - last.0) / dt * 100.0);
+            for (i, s) in slices.iter_mut().enumerate() {
+                s.push((now[i] - last.0[i]) / dt * 100.0);
+            }
         }
-        last = now;
+        last = (now, t);
     }
     let total = last.1.duration_since(start).as_secs_f64();
-    Cpu {
-        mean: if total > 0.0 {
-            (last.0 - first) / total * 100.0
-        } else {
-            0.0
-        },
-        median_slice: median(&mut slices),
-    }
+    slices
+        .into_iter()
+        .enumerate()
+        .map(|(i, slices)| Cpu {
+            mean: if total > 0.0 {
+                (last.0[i] - first[i]) / total * 100.0
+            } else {
+                0.0
+            },
+            median_slice: median(&mut slices.clone()),
+            slices,
+        })
+        .collect()
+}
+
+/// The median of `a`'s slices divided by `b`'s, slice by slice: how much
+/// `a` cost relative to `b` at the same moments.
+pub fn median_ratio(a: &Cpu, b: &Cpu) -> f64 {
+    let mut r: Vec<f64> = a
+        .slices
+        .iter()
+        .zip(&b.slices)
+        .filter(|(_, y)| **y > 0.0)
+        .map(|(x, y)| x / y)
+        .collect();
+    median(&mut r)
 }
 
 /// The median (the upper one of an even count); 0 for none.
@@ -93,5 +123,15 @@ mod tests {
         });
         assert!((cpu.mean - 50.0).abs() < 1.0, "{cpu:?}");
         assert!((cpu.median_slice - 50.0).abs() < 1.0, "{cpu:?}");
+    }
+
+    #[test]
+    fn readers_sampled_together_give_their_ratio() {
+        let t0 = Instant::now();
+        let mut a = || t0.elapsed().as_secs_f64() * 0.3;
+        let mut b = || t0.elapsed().as_secs_f64() * 0.2;
+        let v = sample_together(Duration::from_millis(1200), &mut [&mut a, &mut b]);
+        assert!((median_ratio(&v[0], &v[1]) - 1.5).abs() < 0.01, "{v:?}");
+        assert_eq!(v[0].slices.len(), v[1].slices.len());
     }
 }

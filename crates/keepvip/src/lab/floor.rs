@@ -370,53 +370,90 @@ fn frame_header_v6(mac: [u8; 6], vrrp_len: usize) -> Vec<u8> {
     h
 }
 
-/// Run the floor on `lab` (two routers with `spec.segments` segments):
-/// the sending thread's CPU over `window`, after 2 s to settle. An error if
-/// router 1 did not receive nearly every advert (the floor must carry
-/// them all).
-pub fn measure(lab: &Lab, spec: FloorSpec, window: Duration) -> io::Result<Cpu> {
-    let stop = Arc::new(AtomicBool::new(false));
-    let got = Arc::new(AtomicU64::new(0));
-    let sinks: Vec<_> = (0..spec.segments)
-        .map(|seg| {
-            let ns = lab.router_ns(1).to_string();
-            let stop = stop.clone();
-            let got = got.clone();
-            std::thread::spawn(move || {
-                pin_to(1);
-                sink(ns, seg, stop, got)
+/// A floor sending on a lab until [`Running::finish`].
+pub struct Running {
+    stop: Arc<AtomicBool>,
+    got: Arc<AtomicU64>,
+    sinks: Vec<std::thread::JoinHandle<io::Result<()>>>,
+    sending: std::thread::JoinHandle<io::Result<u64>>,
+    tid: i32,
+}
+
+impl Running {
+    /// Start the sinks on router 1 and the sender on router 0 of `lab`
+    /// (two routers with `spec.segments` segments).
+    pub fn start(lab: &Lab, spec: FloorSpec) -> io::Result<Running> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let got = Arc::new(AtomicU64::new(0));
+        let sinks = (0..spec.segments)
+            .map(|seg| {
+                let ns = lab.router_ns(1).to_string();
+                let stop = stop.clone();
+                let got = got.clone();
+                std::thread::spawn(move || {
+                    pin_to(1);
+                    sink(ns, seg, stop, got)
+                })
             })
-        })
-        .collect();
-    let ns = lab.router_ns(0).to_string();
-    let (tid_tx, tid_rx) = std::sync::mpsc::channel();
-    let sending = {
-        let stop = stop.clone();
-        std::thread::spawn(move || {
-            pin_to(0);
-            sender(ns, &spec, &stop, tid_tx)
-        })
-    };
-    let cpu = tid_rx.recv_timeout(Duration::from_secs(10)).map(|tid| {
-        std::thread::sleep(Duration::from_secs(2));
-        let pid = std::process::id() as i32;
-        super::cpu::sample(window, || super::cpu::thread_seconds(pid, tid))
-    });
-    stop.store(true, Ordering::Relaxed);
-    let r = sending
-        .join()
-        .unwrap_or_else(|_| Err(io::Error::other("floor sender panicked")));
-    for s in sinks {
-        let _ = s.join();
+            .collect();
+        let ns = lab.router_ns(0).to_string();
+        let (tid_tx, tid_rx) = std::sync::mpsc::channel();
+        let sending = {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                pin_to(0);
+                sender(ns, &spec, &stop, tid_tx)
+            })
+        };
+        let tid = tid_rx.recv_timeout(Duration::from_secs(10));
+        let running = Running {
+            stop,
+            got,
+            sinks,
+            sending,
+            tid: tid.unwrap_or(0),
+        };
+        if tid.is_err() {
+            running.finish()?;
+            return Err(io::Error::other("the floor sender did not start"));
+        }
+        Ok(running)
     }
-    let sent = r?;
-    let cpu = cpu.map_err(|_| io::Error::other("the floor sender did not start"))?;
-    let got = got.load(Ordering::Relaxed);
-    if got * 100 < sent * 95 {
-        return Err(io::Error::other(format!(
-            "router 1 received {got} of {sent} adverts"
-        )));
+
+    /// CPU seconds the sender has used so far.
+    pub fn cpu_seconds(&self) -> f64 {
+        super::cpu::thread_seconds(std::process::id() as i32, self.tid)
     }
+
+    /// Stop; an error if router 1 did not receive nearly every advert
+    /// (the floor must carry them all).
+    pub fn finish(self) -> io::Result<()> {
+        self.stop.store(true, Ordering::Relaxed);
+        let r = self
+            .sending
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("floor sender panicked")));
+        for s in self.sinks {
+            let _ = s.join();
+        }
+        let sent = r?;
+        let got = self.got.load(Ordering::Relaxed);
+        if got * 100 < sent * 95 {
+            return Err(io::Error::other(format!(
+                "router 1 received {got} of {sent} adverts"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Run the floor on `lab` (two routers with `spec.segments` segments):
+/// the sending thread's CPU over `window`, after 2 s to settle.
+pub fn measure(lab: &Lab, spec: FloorSpec, window: Duration) -> io::Result<Cpu> {
+    let running = Running::start(lab, spec)?;
+    std::thread::sleep(Duration::from_secs(2));
+    let cpu = super::cpu::sample(window, || running.cpu_seconds());
+    running.finish()?;
     Ok(cpu)
 }
 
