@@ -832,6 +832,40 @@ impl Daemon {
 /// Run until SIGTERM/SIGINT: the whole life of the daemon.
 /// `loaded` is the configuration `main` read (and checked) before forking;
 /// it is not read a second time.
+/// What a signal asks of the loop.
+enum Signal {
+    /// SIGTERM, SIGINT
+    Stop,
+    /// SIGHUP
+    Reload,
+}
+
+/// The three signals, folded into one channel by a task of their own. The
+/// loop then waits on one receiver instead of three signal streams, whose
+/// futures register with (and, dropped when the timer wins, unregister
+/// from) a locked wait list on every turn of the loop: 100 times a second
+/// at advert_int 0.01.
+fn signals() -> Result<mpsc::Receiver<Signal>, DaemonError> {
+    let listen = |kind| signal(kind).map_err(|e| DaemonError::io("signal", e));
+    let mut sigterm = listen(SignalKind::terminate())?;
+    let mut sigint = listen(SignalKind::interrupt())?;
+    let mut sighup = listen(SignalKind::hangup())?;
+    let (tx, rx) = mpsc::channel(4);
+    tokio::spawn(async move {
+        loop {
+            let sig = tokio::select! {
+                _ = sigterm.recv() => Signal::Stop,
+                _ = sigint.recv() => Signal::Stop,
+                _ = sighup.recv() => Signal::Reload,
+            };
+            if tx.send(sig).await.is_err() {
+                return;
+            }
+        }
+    });
+    Ok(rx)
+}
+
 pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), DaemonError> {
     for d in &loaded.diagnostics {
         tracing::warn!("{}", d.render(&loaded.sources).trim_end());
@@ -941,9 +975,7 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
             tracing::warn!("control socket {}: {e}", ctl_path.display());
         }
     });
-    let mut sigterm = signal(SignalKind::terminate()).map_err(|e| DaemonError::io("signal", e))?;
-    let mut sigint = signal(SignalKind::interrupt()).map_err(|e| DaemonError::io("signal", e))?;
-    let mut sighup = signal(SignalKind::hangup()).map_err(|e| DaemonError::io("signal", e))?;
+    let mut signals = signals()?;
     let mut deadline = DeadlineTimer::new().map_err(|e| DaemonError::io("timerfd", e))?;
     crate::sys::sd_notify("READY=1");
     // start-up (config text, tokens, the first netlink round-trips) leaves
@@ -983,9 +1015,10 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
                 // SAFETY: malloc_trim only returns free heap pages to the OS.
                 unsafe { libc::malloc_trim(0) };
             }
-            _ = sigterm.recv() => break,
-            _ = sigint.recv() => break,
-            _ = sighup.recv() => d.reload().await,
+            Some(sig) = signals.recv() => match sig {
+                Signal::Stop => break,
+                Signal::Reload => d.reload().await,
+            },
         }
     }
     tracing::info!("Stopping");
