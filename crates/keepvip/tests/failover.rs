@@ -632,3 +632,75 @@ fn crafted_packets_are_dropped_and_counted() {
     assert_eq!(log.matches("Entering MASTER STATE").count(), 1, "{log}");
     r1.terminate(Duration::from_secs(2));
 }
+
+/// The IP headers keepvip's adverts leave with, read from the client's
+/// capture: IPv4 as keepalived writes it (TOS 0xc0, TTL 255, no DF, an
+/// identification that counts), and `unicast_ttl` honoured for IPv4 and
+/// IPv6 unicast peers.
+#[test]
+fn advert_headers_match_keepalived_and_carry_unicast_ttl() {
+    let Some(t) = Ctx::new("hdr", 1) else {
+        return;
+    };
+    let client = t.lab.client_ns().unwrap().to_string();
+    let (peer4, peer6) = (t.lab.client_addr_v4(0), t.lab.client_addr_v6(0));
+    let u4 = format!(
+        "vrrp_instance VI_U4 {{\n    state BACKUP\n    interface eth0\n    virtual_router_id 52\n    priority 100\n    version 3\n    advert_int 0.1\n    unicast_ttl 64\n    unicast_peer {{\n        {peer4}\n    }}\n    virtual_ipaddress {{\n        192.0.2.201/24 dev eth0\n    }}\n}}\n"
+    );
+    let u6 = format!(
+        "vrrp_instance VI_U6 {{\n    state BACKUP\n    interface eth0\n    virtual_router_id 53\n    priority 100\n    version 3\n    advert_int 0.1\n    unicast_ttl 33\n    unicast_peer {{\n        {peer6}\n    }}\n    virtual_ipaddress {{\n        2001:db8::beef/64 dev eth0\n    }}\n}}\n"
+    );
+    let text = conf(100, 3, "0.1", "") + &u4 + &u6;
+    let c1 = t.write("r1.conf", &text);
+    let cap = t
+        .lab
+        .capture(&client, "eth0", "ip proto 112 or ip6 proto 112")
+        .unwrap();
+    let mut r1 = t.keepvip(0, &c1);
+    t.wait_vip(0, vip(), true, Duration::from_secs(6));
+    std::thread::sleep(Duration::from_millis(600));
+    let packets = cap.stop().unwrap();
+    r1.terminate(Duration::from_secs(2));
+
+    // (TOS, flags + fragment offset, TTL, identification) of IPv4 adverts
+    // to `dst`, and hop limits of IPv6 adverts to `dst`
+    let v4 = |dst: std::net::Ipv4Addr| -> Vec<(u8, u16, u8, u16)> {
+        packets
+            .iter()
+            .filter(|p| p.ethertype() == Some(0x0800))
+            .map(|p| p.eth_payload())
+            .filter(|ip| ip.len() >= 20 && ip[16..20] == dst.octets())
+            .map(|ip| {
+                (
+                    ip[1],
+                    u16::from_be_bytes([ip[6], ip[7]]),
+                    ip[8],
+                    u16::from_be_bytes([ip[4], ip[5]]),
+                )
+            })
+            .collect()
+    };
+    let v6_hops: Vec<u8> = packets
+        .iter()
+        .filter(|p| p.ethertype() == Some(0x86dd))
+        .map(|p| p.eth_payload())
+        .filter(|ip| ip.len() >= 40 && ip[24..40] == peer6.octets())
+        .map(|ip| ip[7])
+        .collect();
+
+    let multicast = v4("224.0.0.18".parse().unwrap());
+    assert!(multicast.len() >= 3, "{multicast:?}\n{}", t.logs());
+    for &(tos, frag, ttl, _) in &multicast {
+        assert_eq!((tos, frag, ttl), (0xc0, 0, 255), "{multicast:?}");
+    }
+    let ids: Vec<u16> = multicast.iter().map(|m| m.3).collect();
+    assert!(
+        ids.windows(2).all(|w| w[1] > w[0]) && ids[0] != 0,
+        "identifications should count up: {ids:?}"
+    );
+    let unicast = v4(peer4);
+    assert!(unicast.len() >= 3, "no unicast adverts\n{}", t.logs());
+    assert!(unicast.iter().all(|u| u.2 == 64), "{unicast:?}");
+    assert!(v6_hops.len() >= 3, "no IPv6 unicast adverts\n{}", t.logs());
+    assert!(v6_hops.iter().all(|&h| h == 33), "{v6_hops:?}");
+}

@@ -517,6 +517,7 @@ impl Daemon {
             dst,
             family,
             checksum,
+            ttl,
             ..
         } = action
         else {
@@ -553,9 +554,10 @@ impl Daemon {
             return;
         };
         for d in dsts {
-            slot.outbox.push(Some(src), *d, repr.buffer_len(), |buf| {
-                repr.emit(buf, src, *d, *checksum)
-            });
+            slot.outbox
+                .push(Some(src), *d, *ttl, repr.buffer_len(), |buf| {
+                    repr.emit(buf, src, *d, *checksum)
+                });
         }
     }
 

@@ -2,16 +2,21 @@
 //! interface, shared by every instance on it.
 //!
 //! IPv4: the kernel hands us the IP header, which carries the source,
-//! destination and TTL. IPv6: hop limit and destination come from
-//! IPV6_HOPLIMIT / IPV6_PKTINFO control messages. Sending sets the exact
-//! source address with IP_PKTINFO / IPV6_PKTINFO.
+//! destination and TTL; we send with IP_HDRINCL and write the header
+//! ourselves, as keepalived does (TOS 0xc0, no DF, TTL 255, an
+//! identification that counts up). The kernel still routes the packet and
+//! runs netfilter OUTPUT on it, but skips building a header and checking
+//! a source address per advert. IPv6: hop limit and destination come from
+//! IPV6_HOPLIMIT / IPV6_PKTINFO control messages, and sending sets the
+//! exact source address with IPV6_PKTINFO.
 
 use std::io;
 use std::mem::{size_of, zeroed};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::sync::atomic::{AtomicU16, Ordering};
 
-use keepvip_wire::Family;
+use keepvip_wire::{ipv4, Family};
 use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
 
@@ -42,6 +47,9 @@ pub struct VrrpSocket {
     fd: AsyncFd<OwnedFd>,
     family: Family,
     ifindex: u32,
+    /// identification of the next IPv4 header (never 0: the kernel
+    /// replaces a 0 with one of its own, an extra hash per advert)
+    next_ip_id: AtomicU16,
 }
 
 const IPTOS_PREC_INTERNETCONTROL: libc::c_int = 0xc0;
@@ -75,15 +83,9 @@ impl VrrpSocket {
         let ttl: libc::c_int = 255;
         match family {
             Family::V4 => {
-                setsockopt(&fd, libc::IPPROTO_IP, libc::IP_MULTICAST_TTL, &ttl)?;
-                setsockopt(&fd, libc::IPPROTO_IP, libc::IP_TTL, &ttl)?;
+                // TTL and TOS are in the header we write
+                setsockopt(&fd, libc::IPPROTO_IP, libc::IP_HDRINCL, &one)?;
                 setsockopt(&fd, libc::IPPROTO_IP, libc::IP_MULTICAST_LOOP, &zero)?;
-                setsockopt(
-                    &fd,
-                    libc::IPPROTO_IP,
-                    libc::IP_TOS,
-                    &IPTOS_PREC_INTERNETCONTROL,
-                )?;
                 // SAFETY: ip_mreqn is plain data.
                 let mut m: libc::ip_mreqn = unsafe { zeroed() };
                 m.imr_ifindex = ifindex as i32;
@@ -112,6 +114,7 @@ impl VrrpSocket {
             fd,
             family,
             ifindex,
+            next_ip_id: AtomicU16::new(1),
         };
         if let Some(g) = group {
             sock.join(g)?;
@@ -134,19 +137,6 @@ impl VrrpSocket {
         join_group(self.fd.get_ref(), group, self.ifindex)
     }
 
-    /// Send one VRRP message to `dst`, from exactly `src` when given.
-    pub fn send_to(&self, payload: &[u8], src: Option<IpAddr>, dst: IpAddr) -> io::Result<()> {
-        let mut batch = SendBatch::default();
-        batch.push(src, dst, payload.len(), |b| {
-            b.copy_from_slice(payload);
-            payload.len()
-        });
-        match self.send_batch(&mut batch).pop() {
-            Some((_, e)) => Err(e),
-            None => Ok(()),
-        }
-    }
-
     /// Send every message in `batch` (in order) with as few `sendmmsg`
     /// calls as the kernel allows, and empty it. At 1,000 instances the
     /// adverts of one interval fall due together: one system call per
@@ -161,25 +151,47 @@ impl VrrpSocket {
         batch.iovs.clear();
         batch.names.clear();
         batch.controls.clear();
+        batch.ip_headers.clear();
         batch.headers.resize_with(n, || unsafe { zeroed() });
         batch.iovs.resize_with(n, || unsafe { zeroed() });
         batch.names.resize_with(n, || unsafe { zeroed() });
         batch.controls.resize(n, [0u64; 8]);
+        batch.ip_headers.resize(n, [0u8; ipv4::VRRP_HEADER_LEN]);
         // every vector has its final size: the pointers below stay valid
         for (i, m) in batch.msgs.iter().enumerate() {
-            batch.iovs[i] = libc::iovec {
+            let payload = libc::iovec {
                 iov_base: batch.data[m.start..].as_ptr() as *mut libc::c_void,
                 iov_len: m.len,
             };
             let hdr = &mut batch.headers[i].msg_hdr;
-            hdr.msg_iov = &mut batch.iovs[i];
-            hdr.msg_iovlen = 1;
+            match (self.family, m.dst) {
+                (Family::V4, IpAddr::V4(dst)) => {
+                    // 0.0.0.0: the kernel fills in the route's source
+                    let src = match m.src {
+                        Some(IpAddr::V4(s)) => s,
+                        _ => Ipv4Addr::UNSPECIFIED,
+                    };
+                    let ip = &mut batch.ip_headers[i];
+                    *ip = ipv4::emit_vrrp_header(src, dst, m.len, m.ttl, self.ip_id());
+                    batch.iovs[i] = [
+                        libc::iovec {
+                            iov_base: ip.as_mut_ptr().cast(),
+                            iov_len: ip.len(),
+                        },
+                        payload,
+                    ];
+                    hdr.msg_iovlen = 2;
+                }
+                _ => {
+                    batch.iovs[i][0] = payload;
+                    hdr.msg_iovlen = 1;
+                    fill_control_v6(hdr, &mut batch.controls[i], m.src, m.ttl, self.ifindex);
+                }
+            }
+            hdr.msg_iov = batch.iovs[i].as_mut_ptr();
             let name = &mut batch.names[i];
             hdr.msg_namelen = fill_sockaddr(name, m.dst, self.ifindex);
             hdr.msg_name = (name as *mut libc::sockaddr_in6).cast();
-            if let Some(src) = m.src {
-                fill_pktinfo(hdr, &mut batch.controls[i], src, self.ifindex);
-            }
         }
         let fd = self.fd.get_ref().as_raw_fd();
         let mut done = 0usize;
@@ -216,6 +228,16 @@ impl VrrpSocket {
         batch.msgs.clear();
         batch.data.clear();
         failed
+    }
+
+    /// The identification for the next IPv4 header.
+    fn ip_id(&self) -> u16 {
+        loop {
+            let id = self.next_ip_id.fetch_add(1, Ordering::Relaxed);
+            if id != 0 {
+                return id;
+            }
+        }
     }
 
     /// Wait for one packet.
@@ -325,9 +347,11 @@ pub struct SendBatch {
     data: Vec<u8>,
     msgs: Vec<QueuedMessage>,
     headers: Vec<libc::mmsghdr>,
-    iovs: Vec<libc::iovec>,
+    /// per message: the IPv4 header (IPv4 only) and the payload
+    iovs: Vec<[libc::iovec; 2]>,
     names: Vec<libc::sockaddr_in6>,
     controls: Vec<[u64; 8]>,
+    ip_headers: Vec<[u8; ipv4::VRRP_HEADER_LEN]>,
 }
 
 struct QueuedMessage {
@@ -335,15 +359,18 @@ struct QueuedMessage {
     len: usize,
     src: Option<IpAddr>,
     dst: IpAddr,
+    ttl: u8,
 }
 
 impl SendBatch {
     /// Queue one message of at most `max_len` bytes, written by `emit`
-    /// (which returns the length it wrote).
+    /// (which returns the length it wrote), to leave from `src` (None: the
+    /// kernel's choice) with TTL / hop limit `ttl`.
     pub fn push(
         &mut self,
         src: Option<IpAddr>,
         dst: IpAddr,
+        ttl: u8,
         max_len: usize,
         emit: impl FnOnce(&mut [u8]) -> usize,
     ) {
@@ -356,6 +383,7 @@ impl SendBatch {
             len,
             src,
             dst,
+            ttl,
         });
     }
 
@@ -387,42 +415,46 @@ fn fill_sockaddr(name: &mut libc::sockaddr_in6, dst: IpAddr, ifindex: u32) -> li
     }
 }
 
-/// Ask for source address `src` on `ifindex` with an IP_PKTINFO /
-/// IPV6_PKTINFO control message in `cbuf`.
-fn fill_pktinfo(hdr: &mut libc::msghdr, cbuf: &mut [u64; 8], src: IpAddr, ifindex: u32) {
+/// The control messages of an IPv6 advert in `cbuf`: IPV6_PKTINFO for
+/// source address `src` on `ifindex` (when given), and IPV6_HOPLIMIT
+/// `hops`, which overrides the socket's 255 per message (`unicast_ttl`).
+fn fill_control_v6(
+    hdr: &mut libc::msghdr,
+    cbuf: &mut [u64; 8],
+    src: Option<IpAddr>,
+    hops: u8,
+    ifindex: u32,
+) {
     hdr.msg_control = cbuf.as_mut_ptr().cast();
-    // SAFETY: the CMSG macros walk `cbuf`, which is big enough for one
-    // in6_pktinfo control message.
+    // SAFETY: the CMSG macros walk `cbuf` (64 bytes), which holds one
+    // in6_pktinfo (40 bytes with its header) and one int (24) message;
+    // msg_controllen covers exactly the ones written.
     unsafe {
-        match src {
-            IpAddr::V4(s) => {
-                hdr.msg_controllen =
-                    libc::CMSG_SPACE(size_of::<libc::in_pktinfo>() as u32) as usize;
-                let c = libc::CMSG_FIRSTHDR(hdr);
-                (*c).cmsg_level = libc::IPPROTO_IP;
-                (*c).cmsg_type = libc::IP_PKTINFO;
-                (*c).cmsg_len = libc::CMSG_LEN(size_of::<libc::in_pktinfo>() as u32) as usize;
-                let mut pi: libc::in_pktinfo = zeroed();
-                pi.ipi_ifindex = ifindex as i32;
-                pi.ipi_spec_dst.s_addr = u32::from(s).to_be();
-                std::ptr::write_unaligned(libc::CMSG_DATA(c).cast(), pi);
-            }
-            IpAddr::V6(s) => {
-                hdr.msg_controllen =
-                    libc::CMSG_SPACE(size_of::<libc::in6_pktinfo>() as u32) as usize;
-                let c = libc::CMSG_FIRSTHDR(hdr);
-                (*c).cmsg_level = libc::IPPROTO_IPV6;
-                (*c).cmsg_type = libc::IPV6_PKTINFO;
-                (*c).cmsg_len = libc::CMSG_LEN(size_of::<libc::in6_pktinfo>() as u32) as usize;
-                let pi = libc::in6_pktinfo {
-                    ipi6_addr: libc::in6_addr {
-                        s6_addr: s.octets(),
-                    },
-                    ipi6_ifindex: ifindex,
-                };
-                std::ptr::write_unaligned(libc::CMSG_DATA(c).cast(), pi);
-            }
+        let pktinfo_space = libc::CMSG_SPACE(size_of::<libc::in6_pktinfo>() as u32) as usize;
+        let hops_space = libc::CMSG_SPACE(size_of::<libc::c_int>() as u32) as usize;
+        hdr.msg_controllen = hops_space
+            + match src {
+                Some(IpAddr::V6(_)) => pktinfo_space,
+                _ => 0,
+            };
+        let mut c = libc::CMSG_FIRSTHDR(hdr);
+        if let Some(IpAddr::V6(s)) = src {
+            (*c).cmsg_level = libc::IPPROTO_IPV6;
+            (*c).cmsg_type = libc::IPV6_PKTINFO;
+            (*c).cmsg_len = libc::CMSG_LEN(size_of::<libc::in6_pktinfo>() as u32) as usize;
+            let pi = libc::in6_pktinfo {
+                ipi6_addr: libc::in6_addr {
+                    s6_addr: s.octets(),
+                },
+                ipi6_ifindex: ifindex,
+            };
+            std::ptr::write_unaligned(libc::CMSG_DATA(c).cast(), pi);
+            c = libc::CMSG_NXTHDR(hdr, c);
         }
+        (*c).cmsg_level = libc::IPPROTO_IPV6;
+        (*c).cmsg_type = libc::IPV6_HOPLIMIT;
+        (*c).cmsg_len = libc::CMSG_LEN(size_of::<libc::c_int>() as u32) as usize;
+        std::ptr::write_unaligned(libc::CMSG_DATA(c).cast(), libc::c_int::from(hops));
     }
 }
 
@@ -435,14 +467,20 @@ mod tests {
         let mut b = SendBatch::default();
         assert!(b.is_empty());
         let dst: IpAddr = Ipv4Addr::new(224, 0, 0, 18).into();
-        b.push(None, dst, 40, |buf| {
+        b.push(None, dst, 255, 40, |buf| {
             buf[..3].copy_from_slice(b"one");
             3
         });
-        b.push(Some(Ipv4Addr::new(192, 0, 2, 11).into()), dst, 40, |buf| {
-            buf[..5].copy_from_slice(b"three");
-            5
-        });
+        b.push(
+            Some(Ipv4Addr::new(192, 0, 2, 11).into()),
+            dst,
+            255,
+            40,
+            |buf| {
+                buf[..5].copy_from_slice(b"three");
+                5
+            },
+        );
         assert!(!b.is_empty());
         let texts: Vec<&[u8]> = b
             .msgs
@@ -451,7 +489,7 @@ mod tests {
             .collect();
         assert_eq!(texts, [&b"one"[..], &b"three"[..]]);
         // an emitter that claims more than it may write is cut to max_len
-        b.push(None, dst, 4, |_| 99);
+        b.push(None, dst, 255, 4, |_| 99);
         assert_eq!(b.msgs[2].len, 4);
         assert_eq!(b.data.len(), 3 + 5 + 4);
     }
