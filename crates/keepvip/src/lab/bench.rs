@@ -593,10 +593,7 @@ const FAST: Layout = Layout {
 /// The floor for a layout (see [`super::floor`]), on a lab like the
 /// daemons': one line for the table.
 fn floor_one(layout: &Layout, wire: Wire, path: SendPath) -> (String, Option<Cpu>) {
-    let mut spec = LabSpec::new("kvsc", 2, layout.segments, false);
-    if wire == Wire::NicThreads {
-        spec = spec.with_nic_threads();
-    }
+    let spec = pair_lab(layout, wire);
     let r = Lab::new(spec).map_err(|e| e.to_string()).and_then(|lab| {
         super::floor::measure(&lab, floor_spec(layout, path), *STEADY_WINDOW)
             .map_err(|e| e.to_string())
@@ -613,6 +610,15 @@ fn floor_one(layout: &Layout, wire: Wire, path: SendPath) -> (String, Option<Cpu
             Some(cpu),
         ),
         Err(e) => (format!("floor {}: {e}", layout.name), None),
+    }
+}
+
+/// Two routers with the layout's segments, wired as `wire` says.
+fn pair_lab(layout: &Layout, wire: Wire) -> LabSpec {
+    let spec = LabSpec::new("kvsc", 2, layout.segments, false);
+    match wire {
+        Wire::NicThreads => spec.with_nic_threads(),
+        Wire::Shared => spec,
     }
 }
 
@@ -715,10 +721,7 @@ fn pair_one(
     base: &Path,
     paired: bool,
 ) -> Result<PairRun, String> {
-    let mut spec = LabSpec::new("kvsc", 2, layout.segments, false);
-    if wire == Wire::NicThreads {
-        spec = spec.with_nic_threads();
-    }
+    let spec = pair_lab(layout, wire);
     let lab = Lab::new(spec).map_err(err("lab"))?;
     let (c1, vips) = pair_conf(layout, 150);
     let (c2, _) = pair_conf(layout, 100);
@@ -815,10 +818,7 @@ fn pair_one(
         true => {
             // the raw-socket floor on a lab of its own, its sender on the
             // master's core, measured over the same slices
-            let mut spec = LabSpec::new("kvsc", 2, layout.segments, false);
-            if wire == Wire::NicThreads {
-                spec = spec.with_nic_threads();
-            }
+            let spec = pair_lab(layout, wire);
             let floor_lab = Lab::new(spec).map_err(err("floor lab"))?;
             let floor =
                 super::floor::Running::start(&floor_lab, floor_spec(layout, SendPath::RawIp))
