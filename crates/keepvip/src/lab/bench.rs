@@ -836,6 +836,23 @@ fn pair_one(
         }
     };
     let (rss, _) = usage(&pids);
+    // did the backup hear the master? (keepvip counts both; keepalived's
+    // counters are only in its SIGUSR2 dump)
+    let delivery = match daemon {
+        Daemon::Keepvip => {
+            // the backup first: what it counts can only lag the master
+            let got = advert_count(&dir.join("r2.sock"), "adverts_rx");
+            let sent = advert_count(&dir.join("r1.sock"), "adverts_tx");
+            match (got, sent) {
+                (Some(g), Some(s)) if s > 0 => format!(
+                    "; r2 received {g} of the {s} adverts r1 sent ({:.1} %)",
+                    g as f64 * 100.0 / s as f64
+                ),
+                _ => "; advert counts unavailable".into(),
+            }
+        }
+        Daemon::Keepalived => String::new(),
+    };
     // a flap after convergence shows as more MASTER entries on r2
     let later = std::fs::read_to_string(dir.join("r2.log"))
         .unwrap_or_default()
@@ -851,7 +868,7 @@ fn pair_one(
         p.terminate(Duration::from_secs(5));
     }
     let line = format!(
-        "{:<11} {}, {}: converged {conv_text}, spurious MASTER on r2 {spurious} (+{later} in steady state); master RSS {:.1} MB, {cpu}; SIGTERM {}{}",
+        "{:<11} {}, {}: converged {conv_text}, spurious MASTER on r2 {spurious} (+{later} in steady state); master RSS {:.1} MB, {cpu}{delivery}; SIGTERM {}{}",
         format!("{daemon:?}"),
         layout.name,
         wire.label(),
@@ -873,6 +890,22 @@ struct PairRun {
     /// with `paired`: the floor's CPU over the same slices, and the
     /// master's cost relative to it
     beside: Option<(Cpu, f64)>,
+}
+
+/// The sum of counter `name` over the instances of the keepvip whose
+/// control socket is `sock`.
+fn advert_count(sock: &Path, name: &str) -> Option<u64> {
+    let json = crate::control::query(sock, crate::control::Request::Status).ok()?;
+    let status: crate::control::Status = serde_json::from_str(&json).ok()?;
+    Some(
+        status
+            .instances
+            .iter()
+            .flat_map(|i| &i.counters)
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v)
+            .sum(),
+    )
 }
 
 /// The floor's spec for a layout.

@@ -265,6 +265,10 @@ fn sender(
                 std::ptr::null_mut(),
             )
         };
+        // a burst sent after the sinks were told to stop would count as lost
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
         for (o, h) in outs.iter().zip(headers.iter_mut()) {
             // SAFETY: every header points at buffers alive in this frame.
             let n = unsafe { libc::sendmmsg(o.fd.as_raw_fd(), h.as_mut_ptr(), h.len() as u32, 0) };
@@ -372,7 +376,11 @@ fn frame_header_v6(mac: [u8; 6], vrrp_len: usize) -> Vec<u8> {
 
 /// A floor sending on a lab until [`Running::finish`].
 pub struct Running {
+    /// tells the sender to stop
     stop: Arc<AtomicBool>,
+    /// tells the sinks to stop, once the sender has and its last burst
+    /// has had time to arrive
+    stop_sinks: Arc<AtomicBool>,
     got: Arc<AtomicU64>,
     sinks: Vec<std::thread::JoinHandle<io::Result<()>>>,
     sending: std::thread::JoinHandle<io::Result<u64>>,
@@ -384,11 +392,12 @@ impl Running {
     /// (two routers with `spec.segments` segments).
     pub fn start(lab: &Lab, spec: FloorSpec) -> io::Result<Running> {
         let stop = Arc::new(AtomicBool::new(false));
+        let stop_sinks = Arc::new(AtomicBool::new(false));
         let got = Arc::new(AtomicU64::new(0));
         let sinks = (0..spec.segments)
             .map(|seg| {
                 let ns = lab.router_ns(1).to_string();
-                let stop = stop.clone();
+                let stop = stop_sinks.clone();
                 let got = got.clone();
                 std::thread::spawn(move || {
                     pin_to(1);
@@ -408,6 +417,7 @@ impl Running {
         let tid = tid_rx.recv_timeout(Duration::from_secs(10));
         let running = Running {
             stop,
+            stop_sinks,
             got,
             sinks,
             sending,
@@ -433,6 +443,8 @@ impl Running {
             .sending
             .join()
             .unwrap_or_else(|_| Err(io::Error::other("floor sender panicked")));
+        std::thread::sleep(Duration::from_millis(300));
+        self.stop_sinks.store(true, Ordering::Relaxed);
         for s in self.sinks {
             let _ = s.join();
         }
