@@ -831,9 +831,6 @@ impl Daemon {
     }
 }
 
-/// Run until SIGTERM/SIGINT: the whole life of the daemon.
-/// `loaded` is the configuration `main` read (and checked) before forking;
-/// it is not read a second time.
 /// What a signal asks of the loop.
 enum Signal {
     /// SIGTERM, SIGINT
@@ -868,6 +865,9 @@ fn signals() -> Result<mpsc::Receiver<Signal>, DaemonError> {
     Ok(rx)
 }
 
+/// Run until SIGTERM/SIGINT: the whole life of the daemon.
+/// `loaded` is the configuration `main` read (and checked) before forking;
+/// it is not read a second time.
 pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), DaemonError> {
     for d in &loaded.diagnostics {
         tracing::warn!("{}", d.render(&loaded.sources).trim_end());

@@ -510,7 +510,7 @@ pub fn run(reps: usize, only: Option<&str>) -> i32 {
         }
     }
     for wire in Wire::available() {
-        for path in [SendPath::RawIp, SendPath::RawHdrincl, SendPath::Packet] {
+        for path in SendPath::ALL {
             steady.push(floor_one(&FAST, wire, path).0);
         }
     }
@@ -908,6 +908,15 @@ fn advert_count(sock: &Path, name: &str) -> Option<u64> {
     )
 }
 
+/// Add `value` to `case`'s list, keeping the cases in the order they
+/// first ran.
+fn record<T>(cases: &mut Vec<(String, Vec<T>)>, case: String, value: T) {
+    match cases.iter_mut().find(|(k, _)| *k == case) {
+        Some((_, v)) => v.push(value),
+        None => cases.push((case, vec![value])),
+    }
+}
+
 /// The floor's spec for a layout.
 fn floor_spec(layout: &Layout, path: SendPath) -> super::floor::FloorSpec {
     super::floor::FloorSpec {
@@ -962,10 +971,6 @@ pub fn pairs(only: Option<&str>, fast: bool, reps: usize, paired: bool) -> i32 {
     );
     // CPU readings per case, in the order the cases first ran
     let mut cpu: Vec<(String, Vec<Cpu>)> = Vec::new();
-    let mut record = |case: String, c: Cpu| match cpu.iter_mut().find(|(k, _)| *k == case) {
-        Some((_, v)) => v.push(c),
-        None => cpu.push((case, vec![c])),
-    };
     // with `paired`: each daemon's slice-by-slice ratio to the floor
     let mut ratios: Vec<(String, Vec<f64>)> = Vec::new();
     let paired = paired && fast;
@@ -979,29 +984,26 @@ pub fn pairs(only: Option<&str>, fast: bool, reps: usize, paired: bool) -> i32 {
                 match pair_one(d, layout, wire, &exe, &base, paired) {
                     Ok(r) => {
                         println!("{}", r.line);
-                        record(format!("{d:?}, {}", wire.label()), r.cpu);
+                        record(&mut cpu, format!("{d:?}, {}", wire.label()), r.cpu);
                         if let Some((f, ratio)) = r.beside {
-                            record(format!("floor beside {d:?}, {}", wire.label()), f);
-                            let case = format!("{d:?} / floor, {}", wire.label());
-                            match ratios.iter_mut().find(|(k, _)| *k == case) {
-                                Some((_, v)) => v.push(ratio),
-                                None => ratios.push((case, vec![ratio])),
-                            }
+                            let w = wire.label();
+                            record(&mut cpu, format!("floor beside {d:?}, {w}"), f);
+                            record(&mut ratios, format!("{d:?} / floor, {w}"), ratio);
                         }
                     }
                     Err(e) => println!("{d:?}: {e}"),
                 }
             }
         }
-        for &wire in &wires {
-            if paired {
-                break;
-            }
-            for path in [SendPath::RawIp, SendPath::RawHdrincl, SendPath::Packet] {
+        // paired runs had their floor beside each daemon
+        let floor_wires = if paired { &[][..] } else { &wires[..] };
+        for &wire in floor_wires {
+            for path in SendPath::ALL {
                 let (line, c) = floor_one(layout, wire, path);
                 println!("{line}");
                 if let Some(c) = c {
-                    record(format!("floor, {}, {}", wire.label(), path.label()), c);
+                    let case = format!("floor, {}, {}", wire.label(), path.label());
+                    record(&mut cpu, case, c);
                 }
             }
         }

@@ -50,6 +50,9 @@ pub enum SendPath {
 }
 
 impl SendPath {
+    /// Every path, in the order the bench runs them.
+    pub const ALL: [SendPath; 3] = [SendPath::RawIp, SendPath::RawHdrincl, SendPath::Packet];
+
     /// Name in the bench's output.
     pub fn label(self) -> &'static str {
         match self {
@@ -170,14 +173,12 @@ fn sender(
             SendPath::RawHdrincl => {
                 let dst_len = raw_ip_destination(&fd, seg, index, &mut dst)?;
                 let one: libc::c_int = 1;
-                let header = if is_v6(seg) {
+                if is_v6(seg) {
                     setsockopt(&fd, libc::IPPROTO_IPV6, IPV6_HDRINCL, &one)?;
-                    frame_header_v6([0; 6], vrrp_len)[14..].to_vec()
                 } else {
                     setsockopt(&fd, libc::IPPROTO_IP, libc::IP_HDRINCL, &one)?;
-                    frame_header_v4([0; 6], vrrp_len)[14..].to_vec()
-                };
-                (fd, dst_len, header)
+                }
+                (fd, dst_len, ip_header(seg, vrrp_len))
             }
             SendPath::Packet => {
                 drop(fd);
@@ -189,14 +190,17 @@ fn sender(
                 ll.sll_family = libc::AF_PACKET as u16;
                 ll.sll_ifindex = index as i32;
                 ll.sll_halen = 6;
-                let header = if is_v6(seg) {
-                    ll.sll_protocol = (libc::ETH_P_IPV6 as u16).to_be();
-                    frame_header_v6(mac, vrrp_len)
+                let ethertype = if is_v6(seg) {
+                    libc::ETH_P_IPV6
                 } else {
-                    ll.sll_protocol = (libc::ETH_P_IP as u16).to_be();
-                    frame_header_v4(mac, vrrp_len)
+                    libc::ETH_P_IP
                 };
-                (pfd, size_of::<libc::sockaddr_ll>() as u32, header)
+                ll.sll_protocol = (ethertype as u16).to_be();
+                (
+                    pfd,
+                    size_of::<libc::sockaddr_ll>() as u32,
+                    frame_header(seg, mac, vrrp_len),
+                )
             }
         };
         let len = header.len() + vrrp_len;
@@ -339,38 +343,35 @@ fn packet_socket(seg: usize) -> io::Result<(OwnedFd, [u8; 6])> {
     Ok((fd, mac))
 }
 
-/// Ethernet + IPv4 header of an advert to 224.0.0.18 from 192.0.2.11.
-fn frame_header_v4(mac: [u8; 6], vrrp_len: usize) -> Vec<u8> {
-    let mut h = vec![0x01, 0x00, 0x5e, 0x00, 0x00, 0x12];
-    h.extend_from_slice(&mac);
-    h.extend_from_slice(&[0x08, 0x00]);
-    let total = (20 + vrrp_len) as u16;
-    let mut ip = [
-        0x45, 0xc0, 0, 0, 0, 0, 0, 0, 255, 112, 0, 0, 192, 0, 2, 11, 224, 0, 0, 18,
-    ];
-    ip[2..4].copy_from_slice(&total.to_be_bytes());
-    let mut sum: u32 = ip
-        .chunks(2)
-        .map(|w| u32::from(u16::from_be_bytes([w[0], w[1]])))
-        .sum();
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
+/// The IP header of a floor advert on `eth{seg}`: IPv4 to 224.0.0.18
+/// from 192.0.2.11 (as keepvip and keepalived write it), or IPv6 to
+/// ff02::12 from fe80::1.
+fn ip_header(seg: usize, vrrp_len: usize) -> Vec<u8> {
+    if !is_v6(seg) {
+        let src = Ipv4Addr::new(192, 0, 2, 11);
+        let dst = Ipv4Addr::new(224, 0, 0, 18);
+        return keepvip_wire::ipv4::emit_vrrp_header(src, dst, vrrp_len, 255, 0).to_vec();
     }
-    ip[10..12].copy_from_slice(&(!(sum as u16)).to_be_bytes());
-    h.extend_from_slice(&ip);
+    let mut h = vec![0x6c, 0, 0, 0];
+    h.extend_from_slice(&(vrrp_len as u16).to_be_bytes());
+    h.extend_from_slice(&[112, 255]);
+    h.extend_from_slice(&Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 1).octets());
+    h.extend_from_slice(&Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12).octets());
     h
 }
 
-/// Ethernet + IPv6 header of an advert to ff02::12 from fe80::1.
-fn frame_header_v6(mac: [u8; 6], vrrp_len: usize) -> Vec<u8> {
-    let mut h = vec![0x33, 0x33, 0x00, 0x00, 0x00, 0x12];
+/// Ethernet + IP header of a floor advert on `eth{seg}`, from `mac` to the
+/// group's multicast MAC.
+fn frame_header(seg: usize, mac: [u8; 6], vrrp_len: usize) -> Vec<u8> {
+    let (group_mac, ethertype) = if is_v6(seg) {
+        ([0x33, 0x33, 0x00, 0x00, 0x00, 0x12], [0x86, 0xdd])
+    } else {
+        ([0x01, 0x00, 0x5e, 0x00, 0x00, 0x12], [0x08, 0x00])
+    };
+    let mut h = group_mac.to_vec();
     h.extend_from_slice(&mac);
-    h.extend_from_slice(&[0x86, 0xdd]);
-    h.extend_from_slice(&[0x6c, 0, 0, 0]);
-    h.extend_from_slice(&(vrrp_len as u16).to_be_bytes());
-    h.extend_from_slice(&[112, 255]);
-    h.extend_from_slice(&std::net::Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 1).octets());
-    h.extend_from_slice(&std::net::Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12).octets());
+    h.extend_from_slice(&ethertype);
+    h.extend_from_slice(&ip_header(seg, vrrp_len));
     h
 }
 

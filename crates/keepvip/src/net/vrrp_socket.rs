@@ -3,12 +3,12 @@
 //!
 //! IPv4: the kernel hands us the IP header, which carries the source,
 //! destination and TTL; we send with IP_HDRINCL and write the header
-//! ourselves, as keepalived does (TOS 0xc0, no DF, TTL 255, an
-//! identification that counts up). The kernel still routes the packet and
+//! ourselves, as keepalived does (TOS 0xc0, no DF, TTL 255 or
+//! `unicast_ttl`, an identification that counts up). The kernel still routes the packet and
 //! runs netfilter OUTPUT on it, but skips building a header and checking
 //! a source address per advert. IPv6: hop limit and destination come from
 //! IPV6_HOPLIMIT / IPV6_PKTINFO control messages, and sending sets the
-//! exact source address with IPV6_PKTINFO.
+//! exact source address and the hop limit with the same two.
 
 use std::io;
 use std::mem::{size_of, zeroed};
