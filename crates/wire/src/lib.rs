@@ -5,6 +5,8 @@
 //!   is the zero-copy view underneath.
 //! - [`Ipv4Info`] reads the IPv4 header fields the receive rules need (TTL
 //!   255, protocol 112).
+//! - [`VrrpFrame`] finds a VRRP message and its sender in an Ethernet
+//!   frame (the watcher's view of a segment).
 //! - [`emit_garp`] and [`emit_unsolicited_na`] build the frames a new master
 //!   sends ([`arp`], [`ndisc`]).
 //!
@@ -16,11 +18,13 @@
 
 pub mod arp;
 pub mod checksum;
+pub mod frame;
 pub mod ipv4;
 pub mod ndisc;
 pub mod vrrp;
 
 pub use arp::{emit_garp, ArpFrame};
+pub use frame::VrrpFrame;
 pub use ndisc::emit_unsolicited_na;
 pub use vrrp::VrrpPacket;
 
@@ -137,6 +141,8 @@ pub enum Error {
     NotIpv4(u8),
     /// IPv4 header length out of range
     BadHeaderLength(usize),
+    /// IP version nibble not 6 in a frame of EtherType IPv6
+    NotIpv6(u8),
 }
 
 impl core::fmt::Display for Error {
@@ -158,6 +164,7 @@ impl core::fmt::Display for Error {
             Error::ZeroAdvertInterval => write!(f, "advert interval 0"),
             Error::NotIpv4(v) => write!(f, "IP version {v}, expected 4"),
             Error::BadHeaderLength(l) => write!(f, "bad IPv4 header length {l}"),
+            Error::NotIpv6(v) => write!(f, "IP version {v}, expected 6"),
         }
     }
 }
