@@ -35,6 +35,9 @@ pub enum Command {
     Status(StatusArgs),
     /// The two-node nginx failover demo in network namespaces.
     Lab(LabArgs),
+    /// Listen to VRRP on the segment: who is master, takeovers, split
+    /// brain, VRID conflicts (exit 3 if a split brain or conflict was seen).
+    Watch(WatchArgs),
 }
 
 /// keepalived's command-line flags (those that matter to the VRRP side;
@@ -140,6 +143,31 @@ pub struct StatusArgs {
     pub json: bool,
 }
 
+/// `keepvip watch`
+#[derive(Debug, Clone, Args)]
+pub struct WatchArgs {
+    /// Interface to listen on (repeat for several; default: every interface but lo).
+    #[arg(short = 'i', long = "interface", value_name = "IFACE")]
+    pub interfaces: Vec<String>,
+    /// One JSON object per line instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Stop after this many seconds (default: at SIGINT/SIGTERM).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub duration: Option<f64>,
+    /// Put the interfaces in promiscuous mode: also see unicast VRRP
+    /// between other hosts (a mirror port).
+    #[arg(long)]
+    pub promiscuous: bool,
+}
+
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("{s:?} is not a positive number of seconds")),
+    }
+}
+
 /// `keepvip lab`
 #[derive(Debug, Clone, Args)]
 pub struct LabArgs {
@@ -197,6 +225,30 @@ mod tests {
     fn config_test_flag() {
         let cli = Cli::try_parse_from(["keepvip", "-t", "-f", "/x.conf"]).unwrap();
         assert!(cli.run.config_test);
+    }
+
+    #[test]
+    fn watch_parses_interfaces_and_duration() {
+        let cli = Cli::try_parse_from([
+            "keepvip",
+            "watch",
+            "-i",
+            "eth0",
+            "-i",
+            "eth1",
+            "--json",
+            "--duration",
+            "2.5",
+        ])
+        .unwrap();
+        let Some(Command::Watch(w)) = cli.command else {
+            panic!("not watch")
+        };
+        assert_eq!(w.interfaces, ["eth0", "eth1"]);
+        assert!(w.json && !w.promiscuous);
+        assert_eq!(w.duration, Some(2.5));
+        assert!(Cli::try_parse_from(["keepvip", "watch", "--duration", "-1"]).is_err());
+        assert!(Cli::try_parse_from(["keepvip", "watch", "--duration", "x"]).is_err());
     }
 
     #[test]

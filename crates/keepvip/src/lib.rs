@@ -8,3 +8,4 @@ pub mod logging;
 pub mod net;
 pub mod sys;
 pub mod timer;
+pub mod watch;

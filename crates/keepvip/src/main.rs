@@ -24,6 +24,7 @@ fn main() {
             keepvip::lab::bench::run(args.reps, args.only.as_deref())
         }
         Some(Command::Lab(args)) => keepvip::lab::demo::run(&args),
+        Some(Command::Watch(args)) => keepvip::watch::run(&args),
     };
     std::process::exit(code);
 }

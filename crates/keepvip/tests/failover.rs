@@ -704,3 +704,134 @@ fn advert_headers_match_keepalived_and_carry_unicast_ttl() {
     assert!(v6_hops.len() >= 3, "no IPv6 unicast adverts\n{}", t.logs());
     assert!(v6_hops.iter().all(|&h| h == 33), "{v6_hops:?}");
 }
+
+/// `keepvip watch` in the client's namespace for `secs` seconds; returns
+/// its exit code and output.
+fn watch(t: &Ctx, tag: &str, extra: &[&str], secs: &str) -> Proc {
+    let log = t.dir.join(format!("{tag}.out"));
+    let mut argv = vec![KEEPVIP, "watch", "-i", "eth0", "--duration", secs];
+    argv.extend_from_slice(extra);
+    t.lab
+        .spawn(t.lab.client_ns().unwrap(), &argv, SpawnOpts::to_log(log))
+        .unwrap()
+}
+
+fn watched(t: &Ctx, tag: &str, mut w: Proc) -> (Option<i32>, String) {
+    let code = w
+        .wait_timeout(Duration::from_secs(15))
+        .and_then(|s| s.code());
+    let out = std::fs::read_to_string(t.dir.join(format!("{tag}.out"))).unwrap_or_default();
+    (code, out)
+}
+
+/// The watcher on the client sees the first master, its priority-0
+/// resignation on SIGTERM, the backup's takeover one skew later, and that
+/// the two are configured with different VIPs (a VRID conflict: exit 3).
+#[test]
+fn watcher_reports_resign_takeover_and_a_vrid_conflict() {
+    let Some(t) = Ctx::new("watch1", 2) else {
+        return;
+    };
+    let c1 = t.write("r1.conf", &conf(150, 3, "0.1", ""));
+    let c2 = t.write(
+        "r2.conf",
+        &conf(100, 3, "0.1", "").replace("192.0.2.200/24", "192.0.2.201/24"),
+    );
+    let mut r1 = t.keepvip(0, &c1);
+    t.wait_vip(0, vip(), true, Duration::from_secs(5));
+    let w = watch(&t, "w", &["--json"], "3");
+    let mut r2 = t.keepvip(1, &c2);
+    std::thread::sleep(Duration::from_millis(1_000));
+    r1.terminate(Duration::from_secs(2));
+    let (code, out) = watched(&t, "w", w);
+    r2.terminate(Duration::from_secs(2));
+    let events: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}\n{out}")))
+        .collect();
+    let (ip1, ip2) = (
+        t.lab.router_addr_v4(0, 0).to_string(),
+        t.lab.router_addr_v4(1, 0).to_string(),
+    );
+    let kinds: Vec<String> = events
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["event"].as_str().unwrap(),
+                e["how"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "master first",
+            "resigned ",
+            "master after_resign",
+            "conflict ",
+            "summary "
+        ],
+        "{out}"
+    );
+    assert_eq!(events[0]["master"]["ip"], ip1.as_str(), "{out}");
+    assert_eq!(events[0]["vrid"], 51);
+    assert_eq!(events[1]["master"]["ip"], ip1.as_str());
+    assert_eq!(events[2]["master"]["ip"], ip2.as_str());
+    // priority 100 at 0.1 s: Skew_Time 60.9 ms
+    let after = events[2]["after_ms"].as_f64().unwrap();
+    assert!(
+        (55.0..200.0).contains(&after),
+        "takeover {after} ms after the resign\n{out}"
+    );
+    assert_eq!(events[3]["what"], "addresses", "{out}");
+    assert_eq!(events[4]["groups"][0]["master"]["ip"], ip2.as_str());
+    assert_eq!(code, Some(3), "a conflict was seen\n{out}");
+}
+
+/// Mismatched PASS passwords: each router drops the other's adverts and
+/// both are master. The watcher says so, and which setting differs.
+#[test]
+fn watcher_reports_the_split_brain_of_mismatched_passwords() {
+    let Some(t) = Ctx::new("watch2", 2) else {
+        return;
+    };
+    let a = |prio: u8, pass: &str| {
+        conf(
+            prio,
+            2,
+            "1",
+            &format!(
+                "    authentication {{\n        auth_type PASS\n        auth_pass {pass}\n    }}\n"
+            ),
+        )
+    };
+    let mut r1 = t.keepvip(0, &t.write("r1.conf", &a(150, "right")));
+    let mut r2 = t.keepvip(1, &t.write("r2.conf", &a(100, "wrong")));
+    t.wait_vip(0, vip(), true, Duration::from_secs(6));
+    t.wait_vip(1, vip(), true, Duration::from_secs(6));
+    let (code, out) = watched(&t, "w", watch(&t, "w", &[], "4.5"));
+    r1.terminate(Duration::from_secs(2));
+    r2.terminate(Duration::from_secs(2));
+    let (ip1, ip2) = (
+        t.lab.router_addr_v4(0, 0).to_string(),
+        t.lab.router_addr_v4(1, 0).to_string(),
+    );
+    let split = out
+        .lines()
+        .find(|l| l.contains("SPLIT BRAIN"))
+        .unwrap_or_else(|| panic!("no split brain reported\n{out}"));
+    assert!(
+        split.contains("eth0 VRID 51 IPv4: SPLIT BRAIN: 2 masters:"),
+        "{split}"
+    );
+    // the one that should win is named first
+    let (p1, p2) = (split.find(&ip1).unwrap(), split.find(&ip2).unwrap());
+    assert!(p1 < p2, "{split}");
+    assert!(out.contains("use different PASS passwords"), "{out}");
+    assert!(
+        !out.contains("right") && !out.contains("wrong"),
+        "passwords printed\n{out}"
+    );
+    assert_eq!(code, Some(3), "{out}");
+}

@@ -1,8 +1,10 @@
 //! Linux I/O for the daemon: raw VRRP sockets, rtnetlink (addresses,
-//! routes, link and address events), AF_PACKET gratuitous ARP / NA.
+//! routes, link and address events), AF_PACKET gratuitous ARP / NA, and
+//! the watcher's packet socket.
 //! No policy here: the protocol core decides, these modules carry out.
 
 pub mod garp;
+pub mod listener;
 pub mod netlink;
 pub mod vrrp_socket;
 

@@ -1,0 +1,136 @@
+//! A receive-only packet socket that sees every VRRP frame on a set of
+//! interfaces, sent or received by this host, with the sender's MAC: the
+//! watcher's ear. A classic BPF filter in the kernel passes only IPv4 or
+//! IPv6 protocol 112, so other traffic never wakes the watcher.
+
+use std::io;
+use std::mem::{size_of, zeroed};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+
+use super::{cvt, setsockopt};
+
+/// A frame as the kernel handed it over.
+pub struct Frame<'a> {
+    /// interface it was seen on
+    pub ifindex: u32,
+    /// sent by this host (not received)
+    pub outgoing: bool,
+    /// the Ethernet frame
+    pub bytes: &'a [u8],
+}
+
+/// The packet socket.
+pub struct VrrpListener {
+    fd: OwnedFd,
+}
+
+/// `ldh [12]; ipv4 → ldb [23]; ipv6 → ldb [20]; accept protocol 112`.
+fn vrrp_filter() -> [libc::sock_filter; 9] {
+    let op = |code: u16, jt: u8, jf: u8, k: u32| libc::sock_filter { code, jt, jf, k };
+    const LDH_ABS: u16 = 0x28;
+    const LDB_ABS: u16 = 0x30;
+    const JEQ_K: u16 = 0x15;
+    const RET_K: u16 = 0x06;
+    [
+        op(LDH_ABS, 0, 0, 12),        // 0: EtherType
+        op(JEQ_K, 0, 2, 0x0800),      // 1: IPv4 → 2, else → 4
+        op(LDB_ABS, 0, 0, 14 + 9),    // 2: IPv4 protocol
+        op(JEQ_K, 3, 4, 112),         // 3: VRRP → 7, else → 8
+        op(JEQ_K, 0, 3, 0x86dd),      // 4: IPv6 → 5, else → 8
+        op(LDB_ABS, 0, 0, 14 + 6),    // 5: IPv6 next header
+        op(JEQ_K, 0, 1, 112),         // 6: VRRP → 7, else → 8
+        op(RET_K, 0, 0, 0x0004_0000), // 7: the whole frame
+        op(RET_K, 0, 0, 0),           // 8: drop
+    ]
+}
+
+impl VrrpListener {
+    /// Listen on `ifindexes` (empty: every interface). Multicast frames
+    /// reach the socket whatever groups the host joined (ALLMULTI);
+    /// `promiscuous` also takes frames addressed to other stations, for a
+    /// mirror port or unicast VRRP between other hosts. Needs CAP_NET_RAW.
+    pub fn open(ifindexes: &[u32], promiscuous: bool) -> io::Result<VrrpListener> {
+        // protocol 0: nothing is queued until bind, after the filter is in
+        // SAFETY: plain socket(2) call; the fd is owned right after.
+        let raw = cvt(unsafe {
+            libc::socket(
+                libc::AF_PACKET,
+                libc::SOCK_RAW | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
+                0,
+            )
+        })?;
+        // SAFETY: raw was just returned by socket(2) and is not owned elsewhere.
+        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+        let mut filter = vrrp_filter();
+        let prog = libc::sock_fprog {
+            len: filter.len() as u16,
+            filter: filter.as_mut_ptr(),
+        };
+        setsockopt(&fd, libc::SOL_SOCKET, libc::SO_ATTACH_FILTER, &prog)?;
+        // SAFETY: plain data; zeroed is a valid sockaddr_ll.
+        let mut sll: libc::sockaddr_ll = unsafe { zeroed() };
+        sll.sll_family = libc::AF_PACKET as u16;
+        sll.sll_protocol = (libc::ETH_P_ALL as u16).to_be();
+        sll.sll_ifindex = match ifindexes {
+            [one] => *one as i32,
+            _ => 0,
+        };
+        // SAFETY: sll is valid for its size.
+        cvt(unsafe {
+            libc::bind(
+                fd.as_raw_fd(),
+                (&sll as *const libc::sockaddr_ll).cast(),
+                size_of::<libc::sockaddr_ll>() as u32,
+            )
+        })?;
+        let mode = if promiscuous {
+            libc::PACKET_MR_PROMISC
+        } else {
+            libc::PACKET_MR_ALLMULTI
+        };
+        for &index in ifindexes {
+            // SAFETY: plain data.
+            let mut m: libc::packet_mreq = unsafe { zeroed() };
+            m.mr_ifindex = index as i32;
+            m.mr_type = mode as u16;
+            setsockopt(&fd, libc::SOL_PACKET, libc::PACKET_ADD_MEMBERSHIP, &m)?;
+        }
+        Ok(VrrpListener { fd })
+    }
+
+    /// The next queued frame, or None when there is none.
+    pub fn recv<'b>(&self, buf: &'b mut [u8]) -> io::Result<Option<Frame<'b>>> {
+        // SAFETY: plain data; zeroed is a valid sockaddr_ll.
+        let mut from: libc::sockaddr_ll = unsafe { zeroed() };
+        let mut len = size_of::<libc::sockaddr_ll>() as libc::socklen_t;
+        // SAFETY: buf and from are valid for the lengths given.
+        let n = unsafe {
+            libc::recvfrom(
+                self.fd.as_raw_fd(),
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                0,
+                (&mut from as *mut libc::sockaddr_ll).cast(),
+                &mut len,
+            )
+        };
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            return match e.kind() {
+                io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted => Ok(None),
+                _ => Err(e),
+            };
+        }
+        Ok(Some(Frame {
+            ifindex: from.sll_ifindex as u32,
+            outgoing: from.sll_pkttype == libc::PACKET_OUTGOING,
+            bytes: &buf[..n as usize],
+        }))
+    }
+}
+
+impl AsRawFd for VrrpListener {
+    fn as_raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+}
