@@ -326,6 +326,7 @@ fn run_story(d: &mut Demo, args: &LabArgs) -> Result<()> {
         d.start_nginx(i)?;
     }
     let client = d.lab.client_ns().unwrap_or_default().to_string();
+    let client_ns = client.clone();
     let addr = SocketAddr::new(IpAddr::V4(VIP), 80);
     d.probe = Some(
         Probe::start(
@@ -337,6 +338,16 @@ fn run_story(d: &mut Demo, args: &LabArgs) -> Result<()> {
         )
         .map_err(err("start the client"))?,
     );
+    // `keepvip watch` on the client hears every advert of the story
+    let watch_out = d.nodes[0].dir.with_file_name("watch.out");
+    let watcher = d
+        .lab
+        .spawn(
+            &client_ns,
+            &[&d.keepvip.to_string_lossy(), "watch", "-i", "eth0"],
+            SpawnOpts::to_files(&watch_out, watch_out.with_extension("err")),
+        )
+        .map_err(err("start keepvip watch"))?;
     d.started = Instant::now();
     d.step(
         "start keepvip on r1 (priority 100) and r2 (priority 90)",
@@ -386,6 +397,16 @@ fn run_story(d: &mut Demo, args: &LabArgs) -> Result<()> {
     println!("\nsummary");
     for (title, what) in &d.rows {
         println!("  {what:<45} {title}");
+    }
+    let mut watcher = watcher;
+    watcher.terminate(Duration::from_secs(2));
+    let seen = std::fs::read_to_string(&watch_out).unwrap_or_default();
+    println!(
+        "\nwhat `keepvip watch -i eth0` on the client saw (r1 = {}, r2 = {}):",
+        d.nodes[0].addr, d.nodes[1].addr
+    );
+    for line in seen.lines().filter(|l| !l.starts_with("keepvip watch:")) {
+        println!("  {line}");
     }
     Ok(())
 }
