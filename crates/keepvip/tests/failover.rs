@@ -288,11 +288,35 @@ fn ipv6_vrrpv3_pair_with_link_local_and_global_vip() {
     let ll: IpAddr = "fe80::200".parse().unwrap();
     t.wait_vip(0, g, true, Duration::from_secs(5));
     assert!(t.has(0, ll));
+    let w = watch(&t, "w", &["--json"], "2");
     std::thread::sleep(Duration::from_millis(500));
     assert!(!t.has(1, g), "{}", t.logs());
     r1.kill9();
     t.wait_vip(1, g, true, Duration::from_secs(3));
+    // the watcher saw the IPv6 adverts from the link-local addresses and
+    // r2 take over one Master_Down_Interval after r1's last one
+    let (code, out) = watched(&t, "w", w);
     r2.terminate(Duration::from_secs(2));
+    assert_eq!(code, Some(0), "{out}");
+    let takeover = out
+        .lines()
+        .find(|l| l.contains("\"after_silence\""))
+        .unwrap_or_else(|| panic!("no takeover seen\n{out}"));
+    let ev: serde_json::Value = serde_json::from_str(takeover).unwrap();
+    assert_eq!(
+        (ev["family"].as_str(), ev["vrid"].as_u64()),
+        (Some("IPv6"), Some(61))
+    );
+    let ll2 = t
+        .lab
+        .link_local_v6(t.lab.router_ns(1), "eth0")
+        .unwrap()
+        .unwrap();
+    assert_eq!(ev["master"]["ip"], ll2.to_string().as_str(), "{out}");
+    assert_eq!(ev["master"]["vips"][0], "2001:db8::200", "{out}");
+    // 3 × 0.1 s + (256 − 100)/256 × 0.1 s = 360.9 ms
+    let after = ev["after_ms"].as_f64().unwrap();
+    assert!((355.0..420.0).contains(&after), "{out}");
 }
 
 #[test]
@@ -570,6 +594,8 @@ fn crafted_packets_are_dropped_and_counted() {
     t.wait_vip(0, vip(), true, Duration::from_secs(6));
     let client = t.lab.client_ns().unwrap().to_string();
     let client_ip = t.lab.client_addr_v4(0);
+    let w = watch(&t, "w", &["--json"], "1.5");
+    std::thread::sleep(Duration::from_millis(300));
     let sent = t
         .lab
         .in_ns(&client, || -> std::io::Result<()> {
@@ -594,9 +620,27 @@ fn crafted_packets_are_dropped_and_counted() {
                     &dst.into(),
                 )?; // unknown VRID
             }
-            // and once with TTL 64
+            // and once with TTL 64, and a valid advert for VRID 99 with it
             s.set_multicast_ttl_v4(64)?;
             s.send_to(&adv, &dst.into())?;
+            let vip = [std::net::Ipv4Addr::new(192, 0, 2, 99)];
+            let valid = keepvip_wire::VrrpRepr {
+                version: keepvip_wire::Version::V2,
+                vrid: 99,
+                priority: 100,
+                max_adver_int: 1,
+                family: keepvip_wire::Family::V4,
+                addrs: keepvip_wire::AddrList::V4(&vip),
+                auth: keepvip_wire::Auth::None,
+            };
+            let mut buf = [0u8; 64];
+            let n = valid.emit(
+                &mut buf,
+                client_ip.into(),
+                "224.0.0.18".parse().unwrap(),
+                keepvip_wire::ChecksumMode::V2,
+            );
+            s.send_to(&buf[..n], &dst.into())?;
             Ok(())
         })
         .unwrap();
@@ -630,7 +674,33 @@ fn crafted_packets_are_dropped_and_counted() {
     let log = std::fs::read_to_string(t.dir.join("r1.log")).unwrap();
     assert!(log.contains("(VI_1) Invalid VRRPv2 checksum"), "{log}");
     assert_eq!(log.matches("Entering MASTER STATE").count(), 1, "{log}");
+    // the watcher on the client (which sent them) names each kind once
+    let (code, out) = watched(&t, "w", w);
     r1.terminate(Duration::from_secs(2));
+    let events: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}\n{out}")))
+        .collect();
+    let from_client: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["event"] == "malformed" && e["src"] == client_ip.to_string().as_str())
+        .collect();
+    let errors: Vec<&str> = from_client
+        .iter()
+        .map(|e| e["error"].as_str().unwrap())
+        .collect();
+    assert!(errors.contains(&"invalid checksum"), "{out}");
+    assert!(errors.contains(&"packet too short"), "{out}");
+    assert_eq!(from_client.len(), 2, "one line per kind\n{out}");
+    let ttl = events
+        .iter()
+        .find(|e| e["event"] == "bad_ttl")
+        .unwrap_or_else(|| panic!("no bad_ttl\n{out}"));
+    assert_eq!(
+        (ttl["vrid"].as_u64(), ttl["ttl"].as_u64()),
+        (Some(99), Some(64))
+    );
+    assert_eq!(code, Some(0), "{out}");
 }
 
 /// The IP headers keepvip's adverts leave with, read from the client's
