@@ -32,6 +32,15 @@ use keepvip_wire::{Auth, ChecksumMode, Family, Version, VrrpRepr};
 /// calls it a second master.
 pub const SPLIT_BRAIN_ADVERTS: u32 = 3;
 
+/// Stations remembered per virtual router: adverts with forged sources
+/// must not grow the watcher without bound (a real VRID has a handful).
+/// Adverts from further stations are counted, not analysed.
+pub const MAX_STATIONS: usize = 64;
+
+/// (interface, sender, reason) triples counted for invalid packets;
+/// beyond this, every further sender is counted under 0.0.0.0.
+pub const MAX_MALFORMED_SENDERS: usize = 4_096;
+
 /// One virtual router on one segment.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct GroupKey {
@@ -414,6 +423,9 @@ impl Observer {
             }
         }
 
+        if g.stations.len() >= MAX_STATIONS && !g.stations.contains_key(&ip) {
+            return;
+        }
         let st = g.stations.entry(ip).or_insert_with(|| Station {
             speaker: speaker.clone(),
             last: at,
@@ -520,10 +532,11 @@ impl Observer {
         mac: Mac,
         error: keepvip_wire::Error,
     ) {
-        let n = self
-            .malformed
-            .entry((iface.to_string(), src, error))
-            .or_insert(0);
+        let mut key = (iface.to_string(), src, error);
+        if self.malformed.len() >= MAX_MALFORMED_SENDERS && !self.malformed.contains_key(&key) {
+            key.1 = IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
+        }
+        let n = self.malformed.entry(key).or_insert(0);
         *n += 1;
         if *n == 1 {
             self.events.push_back(Event::Malformed {
@@ -1074,6 +1087,29 @@ mod tests {
         assert_eq!(k.iter().filter(|k| **k == "bad ttl").count(), 1, "{k:?}");
         assert_eq!(k.iter().filter(|k| **k == "malformed").count(), 1, "{k:?}");
         assert_eq!(o.malformed_counts().map(|(_, n)| *n).sum::<u64>(), 3);
+    }
+
+    #[test]
+    fn forged_sources_do_not_grow_the_watcher() {
+        let mut o = Observer::new();
+        for i in 0..5_000u32 {
+            let mut s = station(1, 100);
+            s.ip = IpAddr::from(std::net::Ipv6Addr::new(
+                0x2001, 0xdb8, 0, 0, 0, 0, 0, i as u16,
+            ));
+            hear(&mut o, u64::from(i), &s);
+            o.malformed(
+                t(u64::from(i)),
+                "eth0",
+                s.ip,
+                s.mac,
+                keepvip_wire::Error::BadChecksum,
+            );
+        }
+        let sum = &o.summary()[0];
+        assert_eq!((sum.stations, sum.adverts), (MAX_STATIONS, 5_000));
+        assert_eq!(o.malformed_counts().count(), MAX_MALFORMED_SENDERS + 1);
+        assert_eq!(o.malformed_counts().map(|(_, n)| *n).sum::<u64>(), 5_000);
     }
 
     #[test]
