@@ -648,6 +648,66 @@ impl Validator<'_> {
                 &process,
             );
         }
+        for i in &m.instances {
+            self.nopreempt_with_weights(m, i);
+        }
+    }
+
+    /// nopreempt and a tracker that changes the priority: when the check
+    /// lowers a master's priority, a backup running nopreempt accepts the
+    /// lower adverts and does not take over (keepalived does the same), so
+    /// the VIP stays on the node whose check failed. Users of the sticky
+    /// pattern expect the opposite.
+    fn nopreempt_with_weights(&mut self, m: &Model, i: &VrrpInstance) {
+        if !i.nopreempt {
+            return;
+        }
+        let weight_of = |e: &TrackEntry, own: Option<i32>| e.weight.or(own).unwrap_or(0);
+        let weighted = i
+            .track_script
+            .iter()
+            .map(|e| {
+                (
+                    "vrrp_script",
+                    e,
+                    m.scripts
+                        .iter()
+                        .find(|s| s.name == e.name)
+                        .map(|s| s.weight),
+                )
+            })
+            .chain(i.track_interface.iter().map(|e| ("interface", e, None)))
+            .chain(i.track_file.iter().map(|e| {
+                let own = m
+                    .track_files
+                    .iter()
+                    .find(|f| f.name == e.name)
+                    .map(|f| f.weight);
+                ("track_file", e, own)
+            }))
+            .chain(i.track_process.iter().map(|e| {
+                let own = m
+                    .track_processes
+                    .iter()
+                    .find(|p| p.name == e.name)
+                    .map(|p| p.weight);
+                ("vrrp_track_process", e, own)
+            }))
+            .map(|(what, e, own)| (what, e, weight_of(e, own)))
+            .find(|(_, _, w)| *w != 0);
+        let Some((what, e, w)) = weighted else {
+            return;
+        };
+        self.diags.push(
+            Diagnostic::warning(
+                Some(Self::span(i, "nopreempt")),
+                format!(
+                    "({}) nopreempt with {what} `{}` weight {w}: when it lowers a master's priority, a backup running nopreempt does not take over, and the VIP stays on the node whose check failed",
+                    i.name, e.name
+                ),
+            )
+            .with_help("to move the VIP when the check fails, give it `weight 0` (the node goes to FAULT), or drop nopreempt"),
+        );
     }
 
     /// keepalived's `check_vrid_conflicts`.

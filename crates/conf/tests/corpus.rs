@@ -273,6 +273,38 @@ fn state_master_without_priority_is_255_and_clears_nopreempt() {
 }
 
 #[test]
+fn nopreempt_with_a_weighted_check_is_warned_and_weight_0_is_not() {
+    let conf = |weight: &str| {
+        format!("vrrp_script chk {{\n script \"/bin/true\"\n{weight}}}\nvrrp_instance V {{\n state BACKUP\n nopreempt\n interface eth0\n virtual_router_id 1\n priority 100\n virtual_ipaddress {{\n 192.0.2.1\n }}\n track_script {{\n  chk\n }}\n}}\n")
+    };
+    let l = keepvip_conf::parse_str(&conf(" weight -20\n"));
+    assert_eq!(l.error_count(true), 0, "{}", l.render());
+    let w = l
+        .diagnostics
+        .iter()
+        .find(|d| {
+            d.message
+                .contains("nopreempt with vrrp_script `chk` weight -20")
+        })
+        .unwrap_or_else(|| panic!("{}", l.render()));
+    let s = w.span.unwrap();
+    assert_eq!(
+        (s.line, s.col),
+        (7, 2),
+        "points at nopreempt\n{}",
+        l.render()
+    );
+    assert!(l.render().contains("give it `weight 0`"), "{}", l.render());
+    // the sticky pattern done right: a failing check means FAULT
+    let ok = keepvip_conf::parse_str(&conf(" weight 0\n"));
+    assert!(!ok.render().contains("nopreempt with"), "{}", ok.render());
+    // an entry's own weight counts
+    let entry =
+        keepvip_conf::parse_str(&conf(" weight 0\n").replace("  chk\n", "  chk weight -5\n"));
+    assert!(entry.render().contains("weight -5"), "{}", entry.render());
+}
+
+#[test]
 fn unknown_keywords_are_warnings_at_run_time() {
     let text = "vrrp_instance V {\n interface eth0\n virtual_router_id 1\n priorty 5\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n";
     let l = keepvip_conf::parse_str(text);
