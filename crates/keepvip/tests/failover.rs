@@ -880,7 +880,7 @@ fn watcher_reports_the_split_brain_of_mismatched_passwords() {
     let mut r2 = t.keepvip(1, &t.write("r2.conf", &a(100, "wrong")));
     t.wait_vip(0, vip(), true, Duration::from_secs(6));
     t.wait_vip(1, vip(), true, Duration::from_secs(6));
-    let (code, out) = watched(&t, "w", watch(&t, "w", &[], "4.5"));
+    let (code, out) = watched(&t, "w", watch(&t, "w", &[], "6"));
     r1.terminate(Duration::from_secs(2));
     r2.terminate(Duration::from_secs(2));
     let (ip1, ip2) = (

@@ -15,11 +15,11 @@
 //!   outage.
 //! - A station that beats the master (higher priority, or equal and
 //!   higher address) takes over at once, as the protocol says.
-//! - A station that does not beat the active master may send a few
-//!   adverts while the master's answer reaches it (a healed partition, a
-//!   preempted master's last one in flight). When it has sent
-//!   [`SPLIT_BRAIN_ADVERTS`] while the master is active, the segment has
-//!   two masters.
+//! - Two stations may advertise side by side for a moment: a healed
+//!   partition (the lower one sends until the higher one's answer reaches
+//!   it), a preempted master's last advert in flight. When two stations
+//!   have each sent [`SPLIT_BRAIN_ADVERTS`] adverts, each after the other
+//!   spoke again, the segment has two masters.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::net::IpAddr;
@@ -206,7 +206,8 @@ pub enum Event {
         /// since its last advert
         silent: Duration,
     },
-    /// more than one station is master
+    /// more than one station is master (reported again when one more
+    /// joins)
     SplitBrain {
         /// virtual router
         key: GroupKey,
@@ -291,7 +292,8 @@ struct Station {
     last: Instant,
     /// active until then (None: resigned or expired)
     active_until: Option<Instant>,
-    /// adverts sent while another station was master and active
+    /// adverts sent, each after another active station spoke: how long
+    /// it has been advertising beside another one
     contested: u32,
     bad_ttl_reported: bool,
 }
@@ -302,6 +304,8 @@ struct Group {
     /// the last master that left, and when: (speaker, at, resigned?)
     gone: Option<(Speaker, Instant, bool)>,
     split_since: Option<Instant>,
+    /// the stations named in the last split-brain report
+    split_members: BTreeSet<IpAddr>,
     reported: BTreeSet<(IpAddr, IpAddr, Conflict)>,
     adverts: u64,
     takeovers: u32,
@@ -315,6 +319,7 @@ impl Group {
             master: None,
             gone: None,
             split_since: None,
+            split_members: BTreeSet::new(),
             reported: BTreeSet::new(),
             adverts: 0,
             takeovers: 0,
@@ -327,16 +332,16 @@ impl Group {
         m.active_until.is_some().then_some(m)
     }
 
-    /// Active stations other than the master that kept advertising.
-    fn rivals(&self) -> Vec<&Station> {
+    /// Stations still advertising (none missed for more than half an
+    /// interval) that kept advertising beside another one.
+    fn rivals(&self, now: Instant) -> Vec<&Station> {
         self.stations
-            .iter()
-            .filter(|(ip, s)| {
-                Some(**ip) != self.master
-                    && s.active_until.is_some()
+            .values()
+            .filter(|s| {
+                s.active_until.is_some()
                     && s.contested >= SPLIT_BRAIN_ADVERTS
+                    && now.saturating_duration_since(s.last) <= s.speaker.interval * 3 / 2
             })
-            .map(|(_, s)| s)
             .collect()
     }
 }
@@ -426,6 +431,8 @@ impl Observer {
         if g.stations.len() >= MAX_STATIONS && !g.stations.contains_key(&ip) {
             return;
         }
+        // this station's previous advert (None: its first)
+        let previous = g.stations.get(&ip).map(|s| s.last);
         let st = g.stations.entry(ip).or_insert_with(|| Station {
             speaker: speaker.clone(),
             last: at,
@@ -461,10 +468,34 @@ impl Observer {
             self.events.extend(conflicts);
             return;
         }
-        if st.active_until.is_none() {
+        // a station back from a silence (it yielded, or was cut off)
+        // starts counting afresh
+        let resumed =
+            previous.is_some_and(|p| at.saturating_duration_since(p) > speaker.interval * 3 / 2);
+        if st.active_until.is_none() || resumed {
             st.contested = 0;
         }
         st.active_until = Some(at + speaker.longest_down_interval());
+        // two masters interleave their adverts; a master that just died
+        // (or yielded) leaves the other advertising alone, which does not
+        // count, and once nobody else is active the count is forgotten
+        let others = g
+            .stations
+            .iter()
+            .filter(|(other, s)| **other != ip && s.active_until.is_some());
+        let mut others_active = false;
+        let mut spoke_since = false;
+        for (_, s) in others {
+            others_active = true;
+            spoke_since |= previous.is_none_or(|p| s.last > p);
+        }
+        if let Some(st) = g.stations.get_mut(&ip) {
+            if !others_active {
+                st.contested = 0;
+            } else if spoke_since {
+                st.contested += 1;
+            }
+        }
 
         match g.active_master().map(|m| m.speaker.clone()) {
             None => {
@@ -483,9 +514,6 @@ impl Observer {
             }
             Some(m) if m.ip == ip => {}
             Some(m) if speaker.beats(&m) => {
-                if let Some(old) = g.stations.get_mut(&m.ip) {
-                    old.contested = 0;
-                }
                 Self::crown(
                     &key,
                     g,
@@ -498,11 +526,9 @@ impl Observer {
             Some(m) => {
                 // a master sends every interval: one quiet for longer is
                 // gone (killed, paused, cut off), and this is its backup
-                let quiet = at.saturating_duration_since(g.stations[&m.ip].last);
+                let master_last = g.stations[&m.ip].last;
+                let quiet = at.saturating_duration_since(master_last);
                 if quiet > m.interval * 3 / 2 {
-                    if let Some(old) = g.stations.get_mut(&m.ip) {
-                        old.contested = 0;
-                    }
                     Self::crown(
                         &key,
                         g,
@@ -514,8 +540,6 @@ impl Observer {
                         },
                         &mut self.events,
                     );
-                } else if let Some(st) = g.stations.get_mut(&ip) {
-                    st.contested += 1;
                 }
             }
         }
@@ -650,13 +674,7 @@ impl Observer {
         if !matches!(how, Takeover::First) {
             g.takeovers += 1;
         }
-        for (other, st) in g.stations.iter_mut() {
-            if *other != ip {
-                st.contested = 0;
-            }
-        }
-        if let Some(st) = g.stations.get_mut(&ip) {
-            st.contested = 0;
+        if let Some(st) = g.stations.get(&ip) {
             events.push_back(Event::Master {
                 key: key.clone(),
                 at,
@@ -669,27 +687,33 @@ impl Observer {
     /// Start or end a split brain after the stations changed.
     fn settle(key: &GroupKey, g: &mut Group, at: Instant, events: &mut VecDeque<Event>) {
         let master = g.active_master().map(|m| m.speaker.clone());
-        let rivals: Vec<Speaker> = g.rivals().iter().map(|s| s.speaker.clone()).collect();
-        match (g.split_since, master) {
-            (None, Some(m)) if !rivals.is_empty() => {
-                g.split_since = Some(at);
-                g.split_brains += 1;
-                let mut masters = vec![m];
-                masters.extend(rivals);
-                masters.sort_by_key(|s| std::cmp::Reverse((s.priority, s.ip)));
+        let mut masters: Vec<Speaker> = g.rivals(at).iter().map(|s| s.speaker.clone()).collect();
+        masters.sort_by_key(|s| std::cmp::Reverse((s.priority, s.ip)));
+        match g.split_since {
+            Some(since) if masters.len() < 2 => {
+                g.split_since = None;
+                g.split_members.clear();
+                events.push_back(Event::SplitBrainOver {
+                    key: key.clone(),
+                    at,
+                    master,
+                    lasted: at.saturating_duration_since(since),
+                });
+            }
+            // a split brain starts, or one more station joins it
+            since
+                if masters.len() >= 2
+                    && masters.iter().any(|m| !g.split_members.contains(&m.ip)) =>
+            {
+                if since.is_none() {
+                    g.split_since = Some(at);
+                    g.split_brains += 1;
+                }
+                g.split_members = masters.iter().map(|s| s.ip).collect();
                 events.push_back(Event::SplitBrain {
                     key: key.clone(),
                     at,
                     masters,
-                });
-            }
-            (Some(since), m) if rivals.is_empty() => {
-                g.split_since = None;
-                events.push_back(Event::SplitBrainOver {
-                    key: key.clone(),
-                    at,
-                    master: m,
-                    lasted: at.saturating_duration_since(since),
                 });
             }
             _ => {}
@@ -893,7 +917,7 @@ mod tests {
             unreachable!()
         };
         assert_eq!(masters, &vec![a.clone(), b.clone()], "the winner first");
-        assert_eq!(*at, t(230), "b's third advert");
+        assert_eq!(*at, t(300), "a's third advert after one of b's");
         let Event::SplitBrainOver {
             master, lasted, at, ..
         } = &evs[2]
@@ -901,10 +925,10 @@ mod tests {
             unreachable!()
         };
         assert_eq!(master.as_ref(), Some(&a));
-        // b silent for 3 intervals + the skew of priority 1 (2,329.6 ms),
-        // noticed at a's next advert
-        assert_eq!(*at, t(2_400));
-        assert_eq!(*lasted, Duration::from_millis(2_170));
+        // b has missed an advert by more than half an interval at a's
+        // advert at 2,100 ms
+        assert_eq!(*at, t(2_100));
+        assert_eq!(*lasted, Duration::from_millis(1_800));
         assert_eq!(o.summary()[0].split_brains, 1);
     }
 
