@@ -5,7 +5,10 @@
 //! raw IPPROTO 112 socket; threads on router 1 read them. No timers per
 //! instance, no parsing, no event loop: what is left is the kernel's cost
 //! of the wake-ups and the packets, which no daemon can go below on this
-//! machine. The bench prints it beside keepvip and keepalived.
+//! machine. The bench prints it beside keepvip and keepalived. One more
+//! variant wakes through tokio and keepvip's timerfd instead of sleeping,
+//! to split what keepvip costs above the floor into the event loop's share
+//! and its own code's.
 
 use std::io;
 use std::mem::{size_of, zeroed};
@@ -47,11 +50,21 @@ pub enum SendPath {
     /// netfilter OUTPUT. What a daemon would save by building the frames
     /// itself (and what it would give up: OUTPUT rules no longer see them)
     Packet,
+    /// as `RawHdrincl`, but woken the way keepvip is: a current-thread
+    /// tokio runtime waiting on keepvip's timerfd (`timer::DeadlineTimer`).
+    /// Between this and `RawHdrincl` is what the event loop costs; between
+    /// this and keepvip, what keepvip's own code costs.
+    RawHdrinclTokio,
 }
 
 impl SendPath {
     /// Every path, in the order the bench runs them.
-    pub const ALL: [SendPath; 3] = [SendPath::RawIp, SendPath::RawHdrincl, SendPath::Packet];
+    pub const ALL: [SendPath; 4] = [
+        SendPath::RawIp,
+        SendPath::RawHdrincl,
+        SendPath::Packet,
+        SendPath::RawHdrinclTokio,
+    ];
 
     /// Name in the bench's output.
     pub fn label(self) -> &'static str {
@@ -59,6 +72,9 @@ impl SendPath {
             SendPath::RawIp => "raw IP socket",
             SendPath::RawHdrincl => "raw IP socket, HDRINCL",
             SendPath::Packet => "AF_PACKET frames",
+            SendPath::RawHdrinclTokio => {
+                "raw IP socket, HDRINCL, woken through tokio and a timerfd"
+            }
         }
     }
 }
@@ -170,7 +186,7 @@ fn sender(
                 let dst_len = raw_ip_destination(&fd, seg, index, &mut dst)?;
                 (fd, dst_len, Vec::new())
             }
-            SendPath::RawHdrincl => {
+            SendPath::RawHdrincl | SendPath::RawHdrinclTokio => {
                 let dst_len = raw_ip_destination(&fd, seg, index, &mut dst)?;
                 let one: libc::c_int = 1;
                 if is_v6(seg) {
@@ -252,6 +268,18 @@ fn sender(
     }
     // SAFETY: gettid(2) has no preconditions.
     let _ = tid.send(unsafe { libc::gettid() });
+    let burst = |headers: &mut Vec<Vec<libc::mmsghdr>>| -> u64 {
+        let mut sent = 0;
+        for (o, h) in outs.iter().zip(headers.iter_mut()) {
+            // SAFETY: every header points at buffers alive in this frame.
+            let n = unsafe { libc::sendmmsg(o.fd.as_raw_fd(), h.as_mut_ptr(), h.len() as u32, 0) };
+            sent += n.max(0) as u64;
+        }
+        sent
+    };
+    if spec.path == SendPath::RawHdrinclTokio {
+        return tokio_loop(spec.interval, stop, || burst(&mut headers));
+    }
     let mut next = now_mono();
     let mut sent = 0u64;
     while !stop.load(Ordering::Relaxed) {
@@ -273,13 +301,37 @@ fn sender(
         if stop.load(Ordering::Relaxed) {
             break;
         }
-        for (o, h) in outs.iter().zip(headers.iter_mut()) {
-            // SAFETY: every header points at buffers alive in this frame.
-            let n = unsafe { libc::sendmmsg(o.fd.as_raw_fd(), h.as_mut_ptr(), h.len() as u32, 0) };
-            sent += n.max(0) as u64;
-        }
+        sent += burst(&mut headers);
     }
     Ok(sent)
+}
+
+/// The send loop woken as keepvip's main loop is: a current-thread tokio
+/// runtime parked in epoll until keepvip's timerfd fires at the absolute
+/// deadline.
+fn tokio_loop(
+    interval: Duration,
+    stop: &AtomicBool,
+    mut burst: impl FnMut() -> u64,
+) -> io::Result<u64> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let mut timer = crate::timer::DeadlineTimer::new()?;
+        let mut next = crate::timer::now();
+        let mut sent = 0u64;
+        while !stop.load(Ordering::Relaxed) {
+            next += interval;
+            timer.arm(Some(next))?;
+            timer.expired().await?;
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
+            sent += burst();
+        }
+        Ok(sent)
+    })
 }
 
 /// linux/in6.h; the libc crate does not carry it
