@@ -141,6 +141,18 @@ fn conf(prio: u8, version: u8, adv: &str, extra: &str) -> String {
     )
 }
 
+/// VRRPv2 at 1 s with PASS authentication.
+fn pass_conf(prio: u8, pass: &str) -> String {
+    conf(
+        prio,
+        2,
+        "1",
+        &format!(
+            "    authentication {{\n        auth_type PASS\n        auth_pass {pass}\n    }}\n"
+        ),
+    )
+}
+
 #[test]
 fn election_kill9_stale_vip_preemption_and_sigterm() {
     let Some(t) = Ctx::new("main", 2) else { return };
@@ -353,18 +365,8 @@ fn unicast_pair() {
 #[test]
 fn pass_auth_mismatch_is_ignored_and_counted() {
     let Some(t) = Ctx::new("auth", 2) else { return };
-    let a = |prio: u8, pass: &str| {
-        conf(
-            prio,
-            2,
-            "1",
-            &format!(
-                "    authentication {{\n        auth_type PASS\n        auth_pass {pass}\n    }}\n"
-            ),
-        )
-    };
-    let c1 = t.write("r1.conf", &a(150, "right"));
-    let c2 = t.write("r2.conf", &a(100, "wrong"));
+    let c1 = t.write("r1.conf", &pass_conf(150, "right"));
+    let c2 = t.write("r2.conf", &pass_conf(100, "wrong"));
     let mut r1 = t.keepvip(0, &c1);
     let mut r2 = t.keepvip(1, &c2);
     // r2 ignores r1's adverts: both end up MASTER (as keepalived does)
@@ -866,18 +868,8 @@ fn watcher_reports_the_split_brain_of_mismatched_passwords() {
     let Some(t) = Ctx::new("watch2", 2) else {
         return;
     };
-    let a = |prio: u8, pass: &str| {
-        conf(
-            prio,
-            2,
-            "1",
-            &format!(
-                "    authentication {{\n        auth_type PASS\n        auth_pass {pass}\n    }}\n"
-            ),
-        )
-    };
-    let mut r1 = t.keepvip(0, &t.write("r1.conf", &a(150, "right")));
-    let mut r2 = t.keepvip(1, &t.write("r2.conf", &a(100, "wrong")));
+    let mut r1 = t.keepvip(0, &t.write("r1.conf", &pass_conf(150, "right")));
+    let mut r2 = t.keepvip(1, &t.write("r2.conf", &pass_conf(100, "wrong")));
     t.wait_vip(0, vip(), true, Duration::from_secs(6));
     t.wait_vip(1, vip(), true, Duration::from_secs(6));
     let (code, out) = watched(&t, "w", watch(&t, "w", &[], "6"));

@@ -13,164 +13,34 @@
 //! - once the network has been quiet, the watcher's master is the
 //!   simulator's one master.
 
-use std::net::{IpAddr, Ipv4Addr};
+#[path = "../../proto/tests/common/random_lan.rs"]
+mod random_lan;
+
+use std::net::IpAddr;
 use std::time::Duration;
 
 use keepvip::watch::observer::{Event, Heard, Mac, Observer, Speaker};
-use keepvip_proto::sim::{LinkParams, NodeId, Port, Sim, TraceEvent};
-use keepvip_proto::{
-    Action, InstanceConfig, Instant, RouterConfig, State, TrackRef, TrackerKey, TrackerState,
-    Version, VipConfig,
-};
+use keepvip_proto::sim::{NodeId, Sim, TraceEvent};
+use keepvip_proto::{Action, Instant, State};
 use keepvip_wire::{Auth, ChecksumMode};
 use proptest::prelude::*;
-
-const VIP: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 200);
+use random_lan::{build, case, router_v4 as router_ip, Case, Limits, LAN_VIP as VIP};
 
 fn secs(s: f64) -> Duration {
     Duration::from_micros((s * 1e6).round() as u64)
 }
 
-fn router_ip(n: NodeId) -> IpAddr {
-    IpAddr::V4(Ipv4Addr::new(192, 0, 2, 11 + n as u8))
-}
-
-#[derive(Debug, Clone)]
-enum Fault {
-    Kill { node: usize, down: f64 },
-    Stop { node: usize, down: f64 },
-    Partition { node: usize, len: f64 },
-    Check { node: usize, len: f64 },
-    Link { node: usize, len: f64 },
-}
-
-#[derive(Debug, Clone)]
-struct Case {
-    seed: u64,
-    prios: Vec<u8>,
-    v3: bool,
-    /// advert interval in centiseconds (v2: 100)
-    adv_cs: u64,
-    weight: i32,
-    delay_us: u64,
-    faults: Vec<(f64, Fault)>,
-}
-
-fn case() -> impl Strategy<Value = Case> {
-    (2usize..=4).prop_flat_map(|n| {
-        (
-            any::<u64>(),
-            proptest::sample::subsequence((1u8..=254).collect::<Vec<_>>(), n).prop_shuffle(),
-            any::<bool>(),
-            prop_oneof![Just(10u64), Just(50), Just(100)],
-            prop_oneof![Just(0i32), Just(-20), Just(-120)],
-            0u64..3_000,
-            proptest::collection::vec(
-                (
-                    0.0f64..15.0,
-                    prop_oneof![
-                        (0..n, 0.5f64..6.0).prop_map(|(node, down)| Fault::Kill { node, down }),
-                        (0..n, 0.5f64..6.0).prop_map(|(node, down)| Fault::Stop { node, down }),
-                        (0..n, 0.5f64..6.0).prop_map(|(node, len)| Fault::Partition { node, len }),
-                        (0..n, 0.5f64..6.0).prop_map(|(node, len)| Fault::Check { node, len }),
-                        (0..n, 0.5f64..6.0).prop_map(|(node, len)| Fault::Link { node, len }),
-                    ],
-                ),
-                0..4,
-            ),
-        )
-            .prop_map(|(seed, prios, v3, adv_cs, weight, delay_us, faults)| Case {
-                seed,
-                prios,
-                v3,
-                adv_cs: if v3 { adv_cs } else { 100 },
-                weight,
-                delay_us,
-                faults,
-            })
-    })
-}
-
-fn instance(c: &Case, prio: u8) -> InstanceConfig {
-    let mut i = InstanceConfig::new("VI_1", "eth0", 51);
-    i.priority = prio;
-    i.vips.push(VipConfig::new(IpAddr::V4(VIP)));
-    if c.v3 {
-        i.version = Version::V3;
-        i.advert_interval = Duration::from_millis(c.adv_cs * 10);
-    }
-    i.trackers.push(TrackRef {
-        key: TrackerKey::Script("chk".into()),
-        weight: c.weight,
-        reverse: false,
-    });
-    i
-}
-
-/// Run the case; returns the simulator, the end of the last fault, and the
-/// time the network is settled after it.
-fn simulate(c: &Case) -> (Sim, f64, f64) {
-    let link = LinkParams {
-        delay: Duration::from_micros(c.delay_us),
-        jitter: Duration::from_micros(c.delay_us / 2),
-        loss: 0.0,
-        duplicate: 0.0,
-    };
-    let mut sim = Sim::new(c.seed);
-    let seg = sim.add_segment(link);
-    for (i, p) in c.prios.iter().enumerate() {
-        let cfg = RouterConfig {
-            instances: vec![instance(c, *p)],
-            sync_groups: Vec::new(),
-        };
-        let port = Port {
-            iface: "eth0".into(),
-            segment: seg,
-            addrs: vec![router_ip(i)],
-        };
-        sim.add_router(&format!("r{}", i + 1), cfg, vec![port]);
-    }
-    for n in 0..c.prios.len() {
-        sim.start(n, Duration::ZERO);
-    }
-    let mut quiet_from = 0.0f64;
-    for (t, f) in &c.faults {
-        let end = match *f {
-            Fault::Kill { node, down } => {
-                sim.kill(node, secs(*t));
-                sim.start(node, secs(t + down));
-                t + down
-            }
-            Fault::Stop { node, down } => {
-                sim.stop(node, secs(*t));
-                sim.start(node, secs(t + down));
-                t + down
-            }
-            Fault::Partition { node, len } => {
-                sim.partition(node, 0, secs(*t), secs(t + len));
-                t + len
-            }
-            Fault::Check { node, len } => {
-                let k = TrackerKey::Script("chk".into());
-                sim.tracker(node, k.clone(), TrackerState::Down, secs(*t));
-                sim.tracker(node, k, TrackerState::Up, secs(t + len));
-                t + len
-            }
-            Fault::Link { node, len } => {
-                sim.link(node, "eth0", false, secs(*t));
-                sim.link(node, "eth0", true, secs(t + len));
-                t + len
-            }
-        };
-        quiet_from = quiet_from.max(end);
-    }
+/// Run the case; returns the simulator and the time the network is
+/// settled after the last fault.
+fn simulate(c: &Case) -> (Sim, f64) {
+    let (mut sim, _, quiet_from) = build(c);
     // the watcher calls a master gone after 3 intervals + the skew of
     // priority 1; quiet for that, one more interval and the link delay
     let adv = c.adv_cs as f64 / 100.0;
     let longest = if c.v3 { 4.0 * adv } else { 3.0 * adv + 1.0 };
     let settled = quiet_from + longest + adv + 3.0 * c.delay_us as f64 / 1e6 + 0.01;
     sim.run_until(secs(settled + adv));
-    (sim, quiet_from, settled)
+    (sim, settled)
 }
 
 /// [from, to) spans in which each node was MASTER, from the simulator's
@@ -244,7 +114,7 @@ fn feed(sim: &Sim, c: &Case) -> (Observer, Vec<Event>) {
 }
 
 fn run(c: &Case) -> Result<(), String> {
-    let (sim, _, settled) = simulate(c);
+    let (sim, settled) = simulate(c);
     let n = c.prios.len();
     let interval = Duration::from_millis(c.adv_cs * 10);
     let end = Instant::ZERO + secs(settled);
@@ -331,7 +201,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 3000, max_shrink_iters: 200, ..ProptestConfig::default() })]
 
     #[test]
-    fn the_watcher_agrees_with_the_simulator(c in case()) {
+    fn the_watcher_agrees_with_the_simulator(c in case(Limits { max_routers: 4, horizon: 15.0, max_len: 6.0, max_faults: 4 })) {
         if let Err(e) = run(&c) {
             prop_assert!(false, "{}", e);
         }

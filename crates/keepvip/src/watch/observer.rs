@@ -744,7 +744,7 @@ fn differences(a: &Speaker, b: &Speaker) -> Vec<Conflict> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     const MS: u64 = 1_000;
@@ -754,7 +754,7 @@ mod tests {
     }
 
     /// A VRRPv3 station at 192.0.2.`host` advertising every 100 ms.
-    fn station(host: u8, priority: u8) -> Speaker {
+    pub(crate) fn station(host: u8, priority: u8) -> Speaker {
         Speaker {
             ip: IpAddr::from([192, 0, 2, host]),
             mac: Mac([2, 0, 0, 0, 0, host]),

@@ -393,21 +393,8 @@ pub fn summary_json(groups: &[GroupSummary], time: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::watch::observer::Mac;
+    use crate::watch::observer::tests::station as speaker;
     use keepvip_proto::Instant;
-
-    fn speaker(host: u8, priority: u8) -> Speaker {
-        Speaker {
-            ip: IpAddr::from([192, 0, 2, host]),
-            mac: Mac([2, 0, 0, 0, 0, host]),
-            priority,
-            version: Version::V3,
-            interval: Duration::from_millis(100),
-            vips: vec![IpAddr::from([192, 0, 2, 200])],
-            auth: Auth::None,
-            checksum: ChecksumMode::V3PseudoHeader,
-        }
-    }
 
     fn key() -> GroupKey {
         GroupKey {

@@ -1,0 +1,197 @@
+//! Random LANs with fault schedules for property tests: one segment,
+//! routers with distinct random priorities, VRRPv2 or v3, a health check
+//! with a random weight, and kill -9 / SIGTERM / partition / failing check
+//! / link failures at random times. Used by proto's `properties.rs` and by
+//! the watcher's `crates/keepvip/tests/watch_sim.rs`, which includes this
+//! file by path so that both test the same scenarios.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::time::Duration;
+
+use keepvip_proto::sim::{LinkParams, NodeId, Port, Sim};
+use keepvip_proto::{
+    InstanceConfig, RouterConfig, TrackRef, TrackerKey, TrackerState, Version, VipConfig,
+};
+use proptest::prelude::*;
+
+/// The VIP every router carries.
+pub const LAN_VIP: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 200);
+
+/// Router `n`'s IPv4 address: 192.0.2.(11 + n).
+pub fn router_v4(n: NodeId) -> IpAddr {
+    IpAddr::V4(Ipv4Addr::new(192, 0, 2, 11 + n as u8))
+}
+
+fn at(s: f64) -> Duration {
+    Duration::from_micros((s * 1e6).round() as u64)
+}
+
+/// One scheduled fault.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// kill -9, restart `down` seconds later
+    Kill { node: usize, down: f64 },
+    /// SIGTERM, restart later
+    Stop { node: usize, down: f64 },
+    /// cut off the LAN for a while
+    Partition { node: usize, len: f64 },
+    /// the health check fails for a while
+    Check { node: usize, len: f64 },
+    /// the interface goes down for a while
+    Link { node: usize, len: f64 },
+}
+
+/// One random LAN and its faults.
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub seed: u64,
+    pub prios: Vec<u8>,
+    pub v3: bool,
+    /// advert interval in centiseconds (v2: whole seconds)
+    pub adv_cs: u64,
+    pub weight: i32,
+    pub delay_us: u64,
+    /// (start in seconds, fault)
+    pub faults: Vec<(f64, Fault)>,
+}
+
+/// How big the random cases get.
+pub struct Limits {
+    /// routers: 2 up to this
+    pub max_routers: usize,
+    /// faults start within this many seconds
+    pub horizon: f64,
+    /// a fault lasts 0.5 s up to this
+    pub max_len: f64,
+    /// at most this many faults (exclusive)
+    pub max_faults: usize,
+}
+
+/// Random cases within `l`.
+pub fn case(l: Limits) -> impl Strategy<Value = Case> {
+    let Limits {
+        max_routers,
+        horizon,
+        max_len,
+        max_faults,
+    } = l;
+    (2usize..=max_routers).prop_flat_map(move |n| {
+        (
+            any::<u64>(),
+            proptest::sample::subsequence((1u8..=254).collect::<Vec<_>>(), n).prop_shuffle(),
+            any::<bool>(),
+            prop_oneof![Just(10u64), Just(50), Just(100)],
+            prop_oneof![Just(0i32), Just(-20), Just(-120)],
+            0u64..3_000,
+            proptest::collection::vec(
+                (
+                    0.0f64..horizon,
+                    prop_oneof![
+                        (0..n, 0.5f64..max_len).prop_map(|(node, down)| Fault::Kill { node, down }),
+                        (0..n, 0.5f64..max_len).prop_map(|(node, down)| Fault::Stop { node, down }),
+                        (0..n, 0.5f64..max_len)
+                            .prop_map(|(node, len)| Fault::Partition { node, len }),
+                        (0..n, 0.5f64..max_len).prop_map(|(node, len)| Fault::Check { node, len }),
+                        (0..n, 0.5f64..max_len).prop_map(|(node, len)| Fault::Link { node, len }),
+                    ],
+                ),
+                0..max_faults,
+            ),
+        )
+            .prop_map(|(seed, prios, v3, adv_cs, weight, delay_us, faults)| Case {
+                seed,
+                prios,
+                v3,
+                adv_cs: if v3 { adv_cs } else { 100 },
+                weight,
+                delay_us,
+                faults,
+            })
+    })
+}
+
+/// Instance VI_1 (VRID 51, VIP 192.0.2.200 on eth0) at `prio`, tracking
+/// the script `chk` with the case's weight.
+pub fn instance(c: &Case, prio: u8) -> InstanceConfig {
+    let mut i = InstanceConfig::new("VI_1", "eth0", 51);
+    i.priority = prio;
+    i.vips.push(VipConfig::new(IpAddr::V4(LAN_VIP)));
+    if c.v3 {
+        i.version = Version::V3;
+        i.advert_interval = Duration::from_millis(c.adv_cs * 10);
+    }
+    i.trackers.push(TrackRef {
+        key: TrackerKey::Script("chk".into()),
+        weight: c.weight,
+        reverse: false,
+    });
+    i
+}
+
+/// The case's LAN with every router started at 0 and every fault
+/// scheduled; also the time the last fault ends.
+pub fn build(c: &Case) -> (Sim, Vec<NodeId>, f64) {
+    let link = LinkParams {
+        delay: Duration::from_micros(c.delay_us),
+        jitter: Duration::from_micros(c.delay_us / 2),
+        loss: 0.0,
+        duplicate: 0.0,
+    };
+    let mut sim = Sim::new(c.seed);
+    let seg = sim.add_segment(link);
+    let nodes: Vec<NodeId> = c
+        .prios
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let cfg = RouterConfig {
+                instances: vec![instance(c, *p)],
+                sync_groups: Vec::new(),
+            };
+            let port = Port {
+                iface: "eth0".into(),
+                segment: seg,
+                addrs: vec![
+                    router_v4(i),
+                    IpAddr::V6(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 11 + i as u16)),
+                ],
+            };
+            sim.add_router(&format!("r{}", i + 1), cfg, vec![port])
+        })
+        .collect();
+    for n in &nodes {
+        sim.start(*n, Duration::ZERO);
+    }
+    let mut quiet_from = 0.0f64;
+    for (t, f) in &c.faults {
+        let end = match *f {
+            Fault::Kill { node, down } => {
+                sim.kill(node, at(*t));
+                sim.start(node, at(t + down));
+                t + down
+            }
+            Fault::Stop { node, down } => {
+                sim.stop(node, at(*t));
+                sim.start(node, at(t + down));
+                t + down
+            }
+            Fault::Partition { node, len } => {
+                sim.partition(node, 0, at(*t), at(t + len));
+                t + len
+            }
+            Fault::Check { node, len } => {
+                let k = TrackerKey::Script("chk".into());
+                sim.tracker(node, k.clone(), TrackerState::Down, at(*t));
+                sim.tracker(node, k, TrackerState::Up, at(t + len));
+                t + len
+            }
+            Fault::Link { node, len } => {
+                sim.link(node, "eth0", false, at(*t));
+                sim.link(node, "eth0", true, at(t + len));
+                t + len
+            }
+        };
+        quiet_from = quiet_from.max(end);
+    }
+    (sim, nodes, quiet_from)
+}
