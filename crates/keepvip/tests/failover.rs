@@ -300,8 +300,9 @@ fn ipv6_vrrpv3_pair_with_link_local_and_global_vip() {
     let ll: IpAddr = "fe80::200".parse().unwrap();
     t.wait_vip(0, g, true, Duration::from_secs(5));
     assert!(t.has(0, ll));
-    let w = watch(&t, "w", &["--json"], "2");
-    std::thread::sleep(Duration::from_millis(500));
+    let w = watch(&t, "w", &["--json"], "4");
+    wait_heard(&t, "w");
+    std::thread::sleep(Duration::from_millis(300));
     assert!(!t.has(1, g), "{}", t.logs());
     r1.kill9();
     t.wait_vip(1, g, true, Duration::from_secs(3));
@@ -596,8 +597,8 @@ fn crafted_packets_are_dropped_and_counted() {
     t.wait_vip(0, vip(), true, Duration::from_secs(6));
     let client = t.lab.client_ns().unwrap().to_string();
     let client_ip = t.lab.client_addr_v4(0);
-    let w = watch(&t, "w", &["--json"], "1.5");
-    std::thread::sleep(Duration::from_millis(300));
+    let w = watch(&t, "w", &["--json"], "4");
+    wait_heard(&t, "w");
     let sent = t
         .lab
         .in_ns(&client, || -> std::io::Result<()> {
@@ -788,6 +789,17 @@ fn watch(t: &Ctx, tag: &str, extra: &[&str], secs: &str) -> Proc {
         .unwrap()
 }
 
+/// Wait (bounded) until the `--json` watcher `tag` has reported its first
+/// event: it is listening.
+fn wait_heard(t: &Ctx, tag: &str) {
+    let path = t.dir.join(format!("{tag}.out"));
+    t.lab
+        .wait_for("the watcher's first event", Duration::from_secs(5), || {
+            std::fs::read_to_string(&path).is_ok_and(|s| s.lines().any(|l| l.starts_with('{')))
+        })
+        .unwrap_or_else(|e| panic!("{e}\n{}", t.logs()));
+}
+
 fn watched(t: &Ctx, tag: &str, mut w: Proc) -> (Option<i32>, String) {
     let code = w
         .wait_timeout(Duration::from_secs(15))
@@ -811,7 +823,8 @@ fn watcher_reports_resign_takeover_and_a_vrid_conflict() {
     );
     let mut r1 = t.keepvip(0, &c1);
     t.wait_vip(0, vip(), true, Duration::from_secs(5));
-    let w = watch(&t, "w", &["--json"], "3");
+    let w = watch(&t, "w", &["--json"], "4");
+    wait_heard(&t, "w");
     let mut r2 = t.keepvip(1, &c2);
     std::thread::sleep(Duration::from_millis(1_000));
     r1.terminate(Duration::from_secs(2));
@@ -872,7 +885,7 @@ fn watcher_reports_the_split_brain_of_mismatched_passwords() {
     let mut r2 = t.keepvip(1, &t.write("r2.conf", &pass_conf(100, "wrong")));
     t.wait_vip(0, vip(), true, Duration::from_secs(6));
     t.wait_vip(1, vip(), true, Duration::from_secs(6));
-    let (code, out) = watched(&t, "w", watch(&t, "w", &[], "6"));
+    let (code, out) = watched(&t, "w", watch(&t, "w", &[], "8"));
     r1.terminate(Duration::from_secs(2));
     r2.terminate(Duration::from_secs(2));
     let (ip1, ip2) = (
