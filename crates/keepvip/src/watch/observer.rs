@@ -28,8 +28,8 @@ use std::time::Duration;
 use keepvip_proto::Instant;
 use keepvip_wire::{Auth, ChecksumMode, Family, Version, VrrpRepr};
 
-/// Adverts a station that should have yielded may send before the watcher
-/// calls it a second master.
+/// Adverts two stations must each send, taking turns, before the watcher
+/// calls them two masters.
 pub const SPLIT_BRAIN_ADVERTS: u32 = 3;
 
 /// Stations remembered per virtual router: adverts with forged sources
@@ -403,30 +403,8 @@ impl Observer {
         g.adverts += 1;
         let ip = speaker.ip;
 
-        // configuration differences with every other station heard,
         // reported after what the advert does to mastership
-        let mut conflicts = Vec::new();
-        for (other_ip, other) in &g.stations {
-            if *other_ip == ip {
-                continue;
-            }
-            for what in differences(&other.speaker, &speaker) {
-                let pair = if *other_ip < ip {
-                    (*other_ip, ip, what)
-                } else {
-                    (ip, *other_ip, what)
-                };
-                if g.reported.insert(pair) {
-                    conflicts.push(Event::Conflict {
-                        key: key.clone(),
-                        at,
-                        what,
-                        a: other.speaker.clone(),
-                        b: speaker.clone(),
-                    });
-                }
-            }
-        }
+        let conflicts = Self::conflicts(&key, g, &speaker, at);
 
         if g.stations.len() >= MAX_STATIONS && !g.stations.contains_key(&ip) {
             return;
@@ -476,16 +454,54 @@ impl Observer {
             st.contested = 0;
         }
         st.active_until = Some(at + speaker.longest_down_interval());
-        // two masters interleave their adverts; a master that just died
-        // (or yielded) leaves the other advertising alone, which does not
-        // count, and once nobody else is active the count is forgotten
-        let others = g
-            .stations
-            .iter()
-            .filter(|(other, s)| **other != ip && s.active_until.is_some());
+        Self::count_turn(g, ip, previous);
+        Self::mastership(&key, g, &speaker, at, &mut self.events);
+        Self::settle(&key, g, at, &mut self.events);
+        self.events.extend(conflicts);
+    }
+
+    /// Configuration differences between `speaker` and every other
+    /// station heard, each pair and kind once.
+    fn conflicts(key: &GroupKey, g: &mut Group, speaker: &Speaker, at: Instant) -> Vec<Event> {
+        let ip = speaker.ip;
+        let mut out = Vec::new();
+        for (other_ip, other) in &g.stations {
+            if *other_ip == ip {
+                continue;
+            }
+            for what in differences(&other.speaker, speaker) {
+                let pair = if *other_ip < ip {
+                    (*other_ip, ip, what)
+                } else {
+                    (ip, *other_ip, what)
+                };
+                if g.reported.insert(pair) {
+                    out.push(Event::Conflict {
+                        key: key.clone(),
+                        at,
+                        what,
+                        a: other.speaker.clone(),
+                        b: speaker.clone(),
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// Count `ip`'s advert as a turn if another active station spoke since
+    /// its `previous` one. Two masters interleave their adverts; a master
+    /// that just died (or yielded) leaves the other advertising alone,
+    /// which does not count, and once nobody else is active the count is
+    /// forgotten.
+    fn count_turn(g: &mut Group, ip: IpAddr, previous: Option<Instant>) {
         let mut others_active = false;
         let mut spoke_since = false;
-        for (_, s) in others {
+        for (_, s) in g
+            .stations
+            .iter()
+            .filter(|(other, s)| **other != ip && s.active_until.is_some())
+        {
             others_active = true;
             spoke_since |= previous.is_none_or(|p| s.last > p);
         }
@@ -496,7 +512,17 @@ impl Observer {
                 st.contested += 1;
             }
         }
+    }
 
+    /// Who is master after an advert with a priority above 0 from `speaker`.
+    fn mastership(
+        key: &GroupKey,
+        g: &mut Group,
+        speaker: &Speaker,
+        at: Instant,
+        events: &mut VecDeque<Event>,
+    ) {
+        let ip = speaker.ip;
         match g.active_master().map(|m| m.speaker.clone()) {
             None => {
                 let how = match g.gone.take() {
@@ -510,18 +536,11 @@ impl Observer {
                     },
                     None => Takeover::First,
                 };
-                Self::crown(&key, g, ip, at, how, &mut self.events);
+                Self::crown(key, g, ip, at, how, events);
             }
             Some(m) if m.ip == ip => {}
             Some(m) if speaker.beats(&m) => {
-                Self::crown(
-                    &key,
-                    g,
-                    ip,
-                    at,
-                    Takeover::Preempted { previous: m },
-                    &mut self.events,
-                );
+                Self::crown(key, g, ip, at, Takeover::Preempted { previous: m }, events);
             }
             Some(m) => {
                 // a master sends every interval: one quiet for longer is
@@ -529,22 +548,14 @@ impl Observer {
                 let master_last = g.stations[&m.ip].last;
                 let quiet = at.saturating_duration_since(master_last);
                 if quiet > m.interval * 3 / 2 {
-                    Self::crown(
-                        &key,
-                        g,
-                        ip,
-                        at,
-                        Takeover::AfterSilence {
-                            previous: m,
-                            after: quiet,
-                        },
-                        &mut self.events,
-                    );
+                    let how = Takeover::AfterSilence {
+                        previous: m,
+                        after: quiet,
+                    };
+                    Self::crown(key, g, ip, at, how, events);
                 }
             }
         }
-        Self::settle(&key, g, at, &mut self.events);
-        self.events.extend(conflicts);
     }
 
     /// A packet of protocol 112 on `iface` that is not a valid advert.
