@@ -910,3 +910,53 @@ fn watcher_reports_the_split_brain_of_mismatched_passwords() {
     );
     assert_eq!(code, Some(3), "{out}");
 }
+
+/// The client's interface goes down and up under the watcher: it keeps
+/// listening, says the link was down rather than that the master fell
+/// silent, and hears the master's adverts again after.
+#[test]
+fn watcher_survives_its_interface_going_down() {
+    let Some(t) = Ctx::new("watch3", 1) else {
+        return;
+    };
+    let mut r1 = t.keepvip(0, &t.write("r1.conf", &conf(100, 3, "0.1", "")));
+    t.wait_vip(0, vip(), true, Duration::from_secs(5));
+    let mut w = watch(&t, "w", &["--json"], "4");
+    wait_heard(&t, "w");
+    let client = t.lab.client_ns().unwrap().to_string();
+    let link = |state: &str| {
+        let ok = std::process::Command::new("ip")
+            .args(["-n", &client, "link", "set", "eth0", state])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "ip link set eth0 {state} in {client}");
+    };
+    link("down");
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(w.is_running(), "the watcher stopped when eth0 went down");
+    link("up");
+    let (code, out) = watched(&t, "w", w);
+    r1.terminate(Duration::from_secs(2));
+    assert_eq!(code, Some(0), "{out}");
+    // it said so, and called nothing a silence of the master's
+    let kinds: Vec<String> = out
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .map(|e| format!("{} {}", e["event"].as_str().unwrap_or(""), e["up"]))
+        .collect();
+    assert_eq!(
+        kinds,
+        ["master null", "link false", "link true", "summary null"],
+        "{out}"
+    );
+    let summary: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    assert_eq!(summary["event"], "summary", "{out}");
+    // 4 s at 0.1 s, less the 0.5 s down and a moment to come up
+    let adverts = summary["groups"][0]["adverts"].as_u64().unwrap();
+    assert!(adverts >= 30, "{adverts} adverts heard\n{out}");
+    assert_eq!(
+        summary["groups"][0]["master"]["ip"],
+        t.lab.router_addr_v4(0, 0).to_string().as_str()
+    );
+}

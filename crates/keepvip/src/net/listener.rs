@@ -129,6 +129,28 @@ impl VrrpListener {
     }
 }
 
+impl VrrpListener {
+    /// Is interface `name` up with a carrier (IFF_UP and IFF_RUNNING), so
+    /// that anything can be heard on it? Asked through this socket, so it
+    /// answers for the socket's network namespace whatever /sys shows.
+    pub fn can_hear(&self, name: &str) -> io::Result<bool> {
+        // SAFETY: plain data; zeroed is a valid ifreq.
+        let mut req: libc::ifreq = unsafe { zeroed() };
+        let bytes = name.as_bytes();
+        if bytes.len() >= req.ifr_name.len() {
+            return Err(io::Error::from(io::ErrorKind::InvalidInput));
+        }
+        for (d, b) in req.ifr_name.iter_mut().zip(bytes) {
+            *d = *b as libc::c_char;
+        }
+        // SAFETY: req is a valid ifreq the kernel fills in.
+        cvt(unsafe { libc::ioctl(self.fd.as_raw_fd(), libc::SIOCGIFFLAGS, &mut req) })?;
+        // SAFETY: SIOCGIFFLAGS filled the flags member of the union.
+        let flags = i32::from(unsafe { req.ifr_ifru.ifru_flags });
+        Ok(flags & libc::IFF_UP != 0 && flags & libc::IFF_RUNNING != 0)
+    }
+}
+
 impl AsRawFd for VrrpListener {
     fn as_raw_fd(&self) -> RawFd {
         self.fd.as_raw_fd()

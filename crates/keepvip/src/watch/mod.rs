@@ -21,6 +21,9 @@ use crate::cli::WatchArgs;
 use crate::net::listener::VrrpListener;
 use observer::{Event, Heard, Mac, Observer, Speaker};
 
+/// How often the watcher looks at its interfaces' link state.
+const LINK_CHECK: Duration = Duration::from_millis(500);
+
 /// Exit status when a split brain or a VRID conflict was seen.
 pub const EXIT_TROUBLE: i32 = 3;
 
@@ -72,6 +75,7 @@ impl Output {
             | Event::SplitBrainOver { at, .. }
             | Event::Conflict { at, .. }
             | Event::BadTtl { at, .. }
+            | Event::Link { at, .. }
             | Event::Malformed { at, .. } => *at,
         };
         let time = render::utc(wall(at, now));
@@ -137,16 +141,19 @@ pub fn run(args: &WatchArgs) -> i32 {
     };
     let mut trouble = false;
     let mut buf = vec![0u8; 65_536];
+    // links are looked at twice a second, and at once when the socket
+    // says one went down
+    let mut links_checked: Option<Instant> = None;
     while !STOP.load(Ordering::Relaxed) {
         let now = crate::timer::now();
         if end.is_some_and(|e| now >= e) {
             break;
         }
         let wake = [observer.poll_timeout(), end].into_iter().flatten().min();
-        // at least once a second, so a signal between the check and the
-        // poll is not missed for long
-        let timeout = wake.map_or(Duration::from_secs(1), |w| w.saturating_duration_since(now));
-        let timeout_ms = timeout.as_micros().div_ceil(1_000).min(1_000) as libc::c_int;
+        // at least every LINK_CHECK, for the links and so that a signal
+        // between the check and the poll is not missed for long
+        let timeout = wake.map_or(LINK_CHECK, |w| w.saturating_duration_since(now));
+        let timeout_ms = timeout.min(LINK_CHECK).as_micros().div_ceil(1_000) as libc::c_int;
         let mut pfd = libc::pollfd {
             fd: listener.as_raw_fd(),
             events: libc::POLLIN,
@@ -158,6 +165,12 @@ pub fn run(args: &WatchArgs) -> i32 {
             let frame = match listener.recv(&mut buf) {
                 Ok(Some(f)) => f,
                 Ok(None) => break,
+                // the socket reports an interface going down once; the
+                // watcher goes on and hears it again when it comes back
+                Err(e) if e.raw_os_error() == Some(libc::ENETDOWN) => {
+                    links_checked = None;
+                    break;
+                }
                 Err(e) => {
                     eprintln!("keepvip watch: receive failed: {e}");
                     return 1;
@@ -170,6 +183,14 @@ pub fn run(args: &WatchArgs) -> i32 {
             hear(&mut observer, at, iface, frame.bytes);
         }
         let now = crate::timer::now();
+        if links_checked.is_none_or(|t| now.saturating_duration_since(t) >= LINK_CHECK) {
+            links_checked = Some(now);
+            for name in names.values() {
+                if let Ok(up) = listener.can_hear(name) {
+                    observer.link(now, name, up);
+                }
+            }
+        }
         observer.handle_timeout(now);
         while let Some(ev) = observer.poll_event() {
             trouble |= matches!(ev, Event::SplitBrain { .. } | Event::Conflict { .. });

@@ -252,6 +252,16 @@ pub enum Event {
         /// the TTL seen
         ttl: u8,
     },
+    /// the watcher's own interface went down or came back: while it is
+    /// down nothing is heard on it, and no silence there is reported
+    Link {
+        /// interface
+        iface: String,
+        /// when
+        at: Instant,
+        /// up again
+        up: bool,
+    },
     /// a packet of IP protocol 112 that is not a valid advert (the first
     /// of each kind from each sender; the rest are counted)
     Malformed {
@@ -369,6 +379,8 @@ pub struct Observer {
     groups: BTreeMap<GroupKey, Group>,
     events: VecDeque<Event>,
     malformed: HashMap<(String, IpAddr, keepvip_wire::Error), u64>,
+    /// interfaces that are down: deaf, so their silences mean nothing
+    deaf: BTreeSet<String>,
 }
 
 impl Observer {
@@ -584,9 +596,43 @@ impl Observer {
         }
     }
 
+    /// The watcher's interface `iface` is down (`up` false) or up again.
+    /// Stations heard on it before it went down count as just heard when
+    /// it comes back: the silence was the watcher's, not theirs.
+    pub fn link(&mut self, at: Instant, iface: &str, up: bool) {
+        let changed = if up {
+            self.deaf.remove(iface)
+        } else {
+            self.deaf.insert(iface.to_string())
+        };
+        if !changed {
+            return;
+        }
+        if up {
+            for (_, g) in self.groups.iter_mut().filter(|(k, _)| k.iface == iface) {
+                for st in g.stations.values_mut() {
+                    if st.active_until.is_some() {
+                        st.last = at;
+                        st.active_until = Some(at + st.speaker.longest_down_interval());
+                    }
+                }
+            }
+        }
+        self.events.push_back(Event::Link {
+            iface: iface.to_string(),
+            at,
+            up,
+        });
+    }
+
     /// Look at the silences that have lasted until `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
-        for (key, g) in self.groups.iter_mut() {
+        let deaf = &self.deaf;
+        for (key, g) in self
+            .groups
+            .iter_mut()
+            .filter(|(k, _)| !deaf.contains(&k.iface))
+        {
             let mut expired = false;
             // when the master's silence became too long
             let mut master_expired = None;
@@ -638,8 +684,9 @@ impl Observer {
     /// When `handle_timeout` next has something to look at.
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.groups
-            .values()
-            .flat_map(|g| g.stations.values())
+            .iter()
+            .filter(|(k, _)| !self.deaf.contains(&k.iface))
+            .flat_map(|(_, g)| g.stations.values())
             .filter_map(|s| s.active_until)
             .min()
     }
@@ -832,6 +879,7 @@ pub(crate) mod tests {
                 Event::Conflict { .. } => "conflict",
                 Event::BadTtl { .. } => "bad ttl",
                 Event::Malformed { .. } => "malformed",
+                Event::Link { .. } => "link",
             })
             .collect()
     }
@@ -1035,6 +1083,28 @@ pub(crate) mod tests {
         // it comes back: a master again, after its silence
         hear(&mut o, 10_000, &a);
         assert_eq!(kinds(&events(&mut o)), ["after silence"]);
+    }
+
+    #[test]
+    fn the_watchers_own_link_down_is_no_silence() {
+        let mut o = Observer::new();
+        let a = station(11, 100);
+        play(&mut o, &[(&a, 0, 1_000)]);
+        o.link(t(950), "eth0", false);
+        assert_eq!(o.poll_timeout(), None, "nothing to time while deaf");
+        o.handle_timeout(t(5_000));
+        o.link(t(5_000), "eth0", true);
+        play(&mut o, &[(&a, 5_050, 6_000)]);
+        o.handle_timeout(t(6_000));
+        let evs = events(&mut o);
+        assert_eq!(kinds(&evs), ["first master", "link", "link"]);
+        // a backup that took over while the watcher was deaf
+        let b = station(12, 90);
+        o.link(t(6_000), "eth0", false);
+        o.link(t(9_000), "eth0", true);
+        play(&mut o, &[(&b, 9_100, 10_000)]);
+        let evs = events(&mut o);
+        assert_eq!(kinds(&evs), ["link", "link", "after silence"]);
     }
 
     #[test]

@@ -219,6 +219,14 @@ pub fn text(ev: &Event) -> String {
         } => format!(
             "{iface}: invalid VRRP packet from {src} ({mac}): {error} (more from it are counted)"
         ),
+        Event::Link {
+            iface, up: false, ..
+        } => {
+            format!("{iface}: link down: nothing is heard on it until it comes back")
+        }
+        Event::Link {
+            iface, up: true, ..
+        } => format!("{iface}: link up: listening again"),
     }
 }
 
@@ -325,6 +333,7 @@ pub fn json(ev: &Event, time: &str) -> Value {
             merge(&mut v, key);
             v
         }
+        Event::Link { iface, up, .. } => json!({ "event": "link", "iface": iface, "up": up }),
         Event::Malformed {
             iface,
             src,
