@@ -49,8 +49,28 @@ pub struct GlobalDefs {
     pub startup_delay: Option<Duration>,
     /// dynamic_interfaces
     pub dynamic_interfaces: bool,
+    /// vrrp_priority, vrrp_rt_priority, vrrp_no_swap, vrrp_cpu_affinity,
+    /// vrrp_rlimit_rttime
+    pub scheduling: Scheduling,
     /// keywords accepted without effect
     pub accepted: Vec<String>,
+}
+
+/// How the daemon asks to be scheduled: keepalived's knobs against a busy
+/// host delaying adverts ("A thread timer expired").
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Scheduling {
+    /// nice value (vrrp_priority, -20..19)
+    pub nice: Option<i32>,
+    /// SCHED_RR priority (vrrp_rt_priority, 1..99)
+    pub rt_priority: Option<i32>,
+    /// mlockall (vrrp_no_swap)
+    pub no_swap: bool,
+    /// CPUs to run on (vrrp_cpu_affinity; empty: any)
+    pub cpu_affinity: Vec<usize>,
+    /// RLIMIT_RTTIME in µs while realtime (vrrp_rlimit_rttime; keepalived's
+    /// default 10,000), so a runaway loop cannot hold a CPU
+    pub rlimit_rttime: Option<u64>,
 }
 
 /// An instance's daemon-side settings (what proto does not carry).
@@ -210,6 +230,15 @@ fn global_defs(g: &Global) -> GlobalDefs {
         check_unicast_src: g.vrrp_check_unicast_src,
         startup_delay: g.vrrp_startup_delay,
         dynamic_interfaces: g.dynamic_interfaces,
+        scheduling: Scheduling {
+            nice: g.vrrp_priority,
+            rt_priority: g.vrrp_rt_priority,
+            no_swap: g.vrrp_no_swap,
+            cpu_affinity: g.vrrp_cpu_affinity.clone(),
+            rlimit_rttime: g
+                .vrrp_rt_priority
+                .map(|_| g.vrrp_rlimit_rttime.unwrap_or(10_000)),
+        },
         accepted: g.accepted.clone(),
     }
 }

@@ -423,6 +423,16 @@ pub struct Global {
     pub fifo_write_vrrp_states_on_reload: bool,
     /// max_auto_priority [N] (None: not set; -1: the maximum)
     pub max_auto_priority: Option<i32>,
+    /// vrrp_priority N: the nice value of the VRRP process (-20..19)
+    pub vrrp_priority: Option<i32>,
+    /// vrrp_rt_priority N: SCHED_RR at priority N (1..99)
+    pub vrrp_rt_priority: Option<i32>,
+    /// vrrp_no_swap: lock the process's memory
+    pub vrrp_no_swap: bool,
+    /// vrrp_cpu_affinity CPU...: the CPUs it may run on
+    pub vrrp_cpu_affinity: Vec<usize>,
+    /// vrrp_rlimit_rttime µs: RLIMIT_RTTIME when realtime
+    pub vrrp_rlimit_rttime: Option<u64>,
     /// vrrp_owner_ignore_adverts
     pub vrrp_owner_ignore_adverts: bool,
     /// vrrp_startup_delay

@@ -141,6 +141,33 @@ impl Parser<'_> {
         }
     }
 
+    /// `0 2-3 …`: CPU numbers and ranges (vrrp_cpu_affinity).
+    fn cpu_list(&mut self, n: &Node) -> Vec<usize> {
+        let mut cpus = Vec::new();
+        for w in &n.args {
+            let range = match w.text.split_once('-') {
+                Some((a, b)) => a.parse::<usize>().ok().zip(b.parse::<usize>().ok()),
+                None => w.text.parse::<usize>().ok().map(|c| (c, c)),
+            };
+            match range {
+                Some((a, b)) if a <= b && b < 1024 => cpus.extend(a..=b),
+                _ => self.err(
+                    w.span,
+                    format!(
+                        "`{}` is not a CPU number or range (such as 0 or 2-3)",
+                        w.text
+                    ),
+                ),
+            }
+        }
+        if n.args.is_empty() {
+            self.err(n.key.span, "vrrp_cpu_affinity needs at least one CPU");
+        }
+        cpus.sort_unstable();
+        cpus.dedup();
+        cpus
+    }
+
     fn float(&mut self, n: &Node, i: usize, min: f64, max: f64) -> Option<f64> {
         let w = self.arg(n, i)?;
         match parse_decimal(&w.text) {
@@ -553,6 +580,13 @@ impl Parser<'_> {
                         c.key.span,
                         "`max_auto_priority` is accepted but not acted on: keepvip does not change its scheduling priority",
                     );
+                }
+                "vrrp_priority" => g.vrrp_priority = self.num(c, 0, -20, 19).map(|v| v as i32),
+                "vrrp_rt_priority" => g.vrrp_rt_priority = self.num(c, 0, 1, 99).map(|v| v as i32),
+                "vrrp_no_swap" => g.vrrp_no_swap = true,
+                "vrrp_cpu_affinity" => g.vrrp_cpu_affinity = self.cpu_list(c),
+                "vrrp_rlimit_rttime" | "vrrp_rlimit_rtime" => {
+                    g.vrrp_rlimit_rttime = self.num(c, 0, 1, 1 << 40).map(|v| v as u64)
                 }
                 "vrrp_owner_ignore_adverts" => {
                     g.vrrp_owner_ignore_adverts = true;

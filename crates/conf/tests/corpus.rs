@@ -305,6 +305,42 @@ fn nopreempt_with_a_weighted_check_is_warned_and_weight_0_is_not() {
 }
 
 #[test]
+fn scheduling_knobs_are_read_and_checked() {
+    let l = keepvip_conf::parse_str(
+        "global_defs {\n vrrp_priority -5\n vrrp_rt_priority 30\n vrrp_no_swap\n vrrp_cpu_affinity 0 2-3\n vrrp_rlimit_rtime 5000\n}\nvrrp_instance V {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
+    );
+    assert_eq!(l.error_count(true), 0, "{}", l.render());
+    let s = &l.config.global.scheduling;
+    assert_eq!(
+        (s.nice, s.rt_priority, s.no_swap),
+        (Some(-5), Some(30), true)
+    );
+    assert_eq!(s.cpu_affinity, [0, 2, 3]);
+    assert_eq!(s.rlimit_rttime, Some(5_000), "the older spelling");
+    assert!(!l.render().contains("not acted on"), "{}", l.render());
+    // realtime without a limit gets keepalived's 10 ms
+    let d = keepvip_conf::parse_str("global_defs {\n vrrp_rt_priority 1\n}\n");
+    assert_eq!(d.config.global.scheduling.rlimit_rttime, Some(10_000));
+    let bad = keepvip_conf::parse_str(
+        "global_defs {\n vrrp_rt_priority 100\n vrrp_priority 20\n vrrp_cpu_affinity 1-x\n}\n",
+    );
+    let text = bad.render();
+    assert_eq!(bad.error_count(true), 3, "{text}");
+    assert!(
+        text.contains("vrrp_rt_priority 100 is outside the range 1..=99"),
+        "{text}"
+    );
+    assert!(
+        text.contains("vrrp_priority 20 is outside the range -20..=19"),
+        "{text}"
+    );
+    assert!(
+        text.contains("`1-x` is not a CPU number or range"),
+        "{text}"
+    );
+}
+
+#[test]
 fn unknown_keywords_are_warnings_at_run_time() {
     let text = "vrrp_instance V {\n interface eth0\n virtual_router_id 1\n priorty 5\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n";
     let l = keepvip_conf::parse_str(text);

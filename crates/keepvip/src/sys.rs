@@ -127,6 +127,61 @@ pub fn sd_notify(state: &str) {
     }
 }
 
+/// Apply keepalived's scheduling knobs to the daemon (the calling thread,
+/// which runs the event loop; threads it starts later inherit them). What
+/// fails is returned as warnings and changes nothing else. Scripts and
+/// notifies started later run at the normal policy: realtime is set with
+/// SCHED_RESET_ON_FORK, as keepalived does.
+pub fn apply_scheduling(s: &keepvip_conf::lower::Scheduling) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let mut check = |what: String, rc: libc::c_int| {
+        if rc != 0 {
+            warnings.push(format!("{what}: {}", io::Error::last_os_error()));
+        }
+    };
+    if !s.cpu_affinity.is_empty() {
+        // SAFETY: plain data; CPU_SET stays inside the set for cpu < 1024.
+        let rc = unsafe {
+            let mut set: libc::cpu_set_t = std::mem::zeroed();
+            for &cpu in &s.cpu_affinity {
+                libc::CPU_SET(cpu, &mut set);
+            }
+            libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set)
+        };
+        check(format!("vrrp_cpu_affinity {:?}", s.cpu_affinity), rc);
+    }
+    if let Some(nice) = s.nice {
+        // SAFETY: plain syscall on this thread.
+        let rc = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, nice) };
+        check(format!("vrrp_priority {nice}"), rc);
+    }
+    if let Some(prio) = s.rt_priority {
+        if let Some(us) = s.rlimit_rttime {
+            let lim = libc::rlimit {
+                rlim_cur: us,
+                rlim_max: us,
+            };
+            // SAFETY: valid rlimit.
+            let rc = unsafe { libc::setrlimit(libc::RLIMIT_RTTIME, &lim) };
+            check(format!("vrrp_rlimit_rttime {us}"), rc);
+        }
+        let param = libc::sched_param {
+            sched_priority: prio,
+        };
+        // SAFETY: valid sched_param; this thread only.
+        let rc = unsafe {
+            libc::sched_setscheduler(0, libc::SCHED_RR | libc::SCHED_RESET_ON_FORK, &param)
+        };
+        check(format!("vrrp_rt_priority {prio}"), rc);
+    }
+    if s.no_swap {
+        // SAFETY: plain syscall.
+        let rc = unsafe { libc::mlockall(libc::MCL_CURRENT | libc::MCL_FUTURE) };
+        check("vrrp_no_swap".to_string(), rc);
+    }
+    warnings
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

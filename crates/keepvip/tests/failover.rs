@@ -960,3 +960,69 @@ fn watcher_survives_its_interface_going_down() {
         t.lab.router_addr_v4(0, 0).to_string().as_str()
     );
 }
+
+/// global_defs' scheduling knobs reach the daemon (SCHED_RR at the given
+/// priority with keepalived's RLIMIT_RTTIME, nice, locked memory, CPU
+/// affinity), and the scripts it starts run at the normal policy.
+#[test]
+fn scheduling_knobs_apply_to_the_daemon_not_its_scripts() {
+    let Some(t) = Ctx::new("sched", 1) else {
+        return;
+    };
+    let policy_file = t.dir.join("script-policy");
+    let script = t.write(
+        "chk.sh",
+        &format!(
+            "#!/bin/sh\nawk '{{print $41}}' /proc/$$/stat > {}\n",
+            policy_file.display()
+        ),
+    );
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let text = format!(
+        "global_defs {{\n    vrrp_rt_priority 10\n    vrrp_priority -5\n    vrrp_no_swap\n    vrrp_cpu_affinity 0\n}}\nvrrp_script chk {{\n    script \"{}\"\n    interval 1\n}}\n{}",
+        script.display(),
+        conf(100, 3, "0.1", "    track_script {\n        chk\n    }\n")
+    );
+    let mut r1 = t.keepvip(0, &t.write("r1.conf", &text));
+    t.wait_vip(0, vip(), true, Duration::from_secs(5));
+    let pid = r1.pid();
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // the fields after the command name (which is in parentheses)
+    let f: Vec<&str> = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
+    // stat(5): nice is field 19, rt_priority 40, policy 41 (f[0] is field 3)
+    assert_eq!(
+        (f[16], f[37], f[38]),
+        ("-5", "10", "2"),
+        "nice, rt_priority, policy (SCHED_RR)"
+    );
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .map(|l| l[name.len()..].trim().to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(field("Cpus_allowed_list:"), "0", "{status}");
+    assert_ne!(field("VmLck:"), "0 kB", "memory locked\n{status}");
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+    let rt = limits
+        .lines()
+        .find(|l| l.starts_with("Max realtime timeout"))
+        .unwrap();
+    assert!(rt.contains("10000"), "{rt}");
+    // the check script ran at the normal policy (SCHED_RESET_ON_FORK)
+    t.lab
+        .wait_for("the check script ran", Duration::from_secs(5), || {
+            std::fs::read_to_string(&policy_file).is_ok_and(|s| !s.trim().is_empty())
+        })
+        .unwrap_or_else(|e| panic!("{e}\n{}", t.logs()));
+    let policy = std::fs::read_to_string(&policy_file).unwrap();
+    assert_eq!(policy.trim(), "0", "the script's policy");
+    r1.terminate(Duration::from_secs(2));
+}

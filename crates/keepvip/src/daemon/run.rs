@@ -885,6 +885,9 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
         let l = loaded;
         l.config
     };
+    for w in crate::sys::apply_scheduling(&config.global.scheduling) {
+        tracing::warn!("cannot apply {w}");
+    }
     let (netlink, mut net_rx) =
         Netlink::connect().map_err(|e| DaemonError::io("cannot open a netlink socket", e))?;
     let mut ifaces = IfaceTable::default();
