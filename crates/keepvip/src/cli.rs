@@ -203,6 +203,10 @@ pub struct LabArgs {
     /// from a run of all of them.
     #[arg(long, value_name = "DAEMON", value_parser = ["keepvip", "keepalived", "floor"])]
     pub only: Option<String>,
+    /// With --bench: run the failover cases with global_defs
+    /// `vrrp_rt_priority N` for both daemons.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=99))]
+    pub rt_priority: Option<u8>,
 }
 
 #[cfg(test)]

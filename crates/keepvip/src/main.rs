@@ -21,7 +21,7 @@ fn main() {
             keepvip::lab::bench::pairs(args.only.as_deref(), args.fast, args.reps, args.paired)
         }
         Some(Command::Lab(args)) if args.bench => {
-            keepvip::lab::bench::run(args.reps, args.only.as_deref())
+            keepvip::lab::bench::run(args.reps, args.only.as_deref(), args.rt_priority)
         }
         Some(Command::Lab(args)) => keepvip::lab::demo::run(&args),
         Some(Command::Watch(args)) => keepvip::watch::run(&args),

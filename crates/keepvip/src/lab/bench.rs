@@ -102,13 +102,20 @@ fn err<E: std::fmt::Display>(what: &'static str) -> impl FnOnce(E) -> String {
 }
 
 impl Bed {
-    fn new(daemon: Daemon, logging: Logging, keepvip: &Path, base: &Path) -> Result<Bed, String> {
+    fn new(
+        daemon: Daemon,
+        logging: Logging,
+        keepvip: &Path,
+        base: &Path,
+        rt_priority: Option<u8>,
+    ) -> Result<Bed, String> {
         let lab = Lab::new(LabSpec::new("kvbn", 2, 1, true)).map_err(err("lab"))?;
         let opts = Options {
             version: 3,
             advert_int: ADVERT,
             check: CheckStyle::Weight(-20),
             check_interval: 1.0,
+            rt_priority,
             ..Options::default()
         };
         let mut nodes = Vec::new();
@@ -437,7 +444,9 @@ fn fmt(v: Vec<f64>) -> String {
 }
 
 /// Run the benchmark and print the tables; the exit code.
-pub fn run(reps: usize, only: Option<&str>) -> i32 {
+/// `rt_priority`: global_defs `vrrp_rt_priority` for both daemons in the
+/// failover cases (None: their normal policy).
+pub fn run(reps: usize, only: Option<&str>, rt_priority: Option<u8>) -> i32 {
     if !netlab::is_root() {
         eprintln!("keepvip lab --bench: needs root");
         return 1;
@@ -456,13 +465,16 @@ pub fn run(reps: usize, only: Option<&str>) -> i32 {
     // SAFETY: prctl with plain integer arguments.
     unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
     let base = std::env::temp_dir().join(format!("kvbench-{}", std::process::id()));
-    println!("failover benchmark: VRRPv3 advert_int {ADVERT} s, priorities 100/90, {reps} repetitions per case; client captures on its eth0");
+    let rt = rt_priority.map_or(String::new(), |p| {
+        format!(", vrrp_rt_priority {p} on both daemons")
+    });
+    println!("failover benchmark: VRRPv3 advert_int {ADVERT} s, priorities 100/90, {reps} repetitions per case{rt}; client captures on its eth0");
     let mut rows = Vec::new();
     let mut steady = Vec::new();
     let mut failures = 0;
     for daemon in Daemon::selected(only) {
         for logging in [Logging::Default, Logging::Detail] {
-            let mut bed = match Bed::new(daemon, logging, &exe, &base) {
+            let mut bed = match Bed::new(daemon, logging, &exe, &base, rt_priority) {
                 Ok(b) => b,
                 Err(e) => {
                     eprintln!("keepvip lab --bench: {e}");

@@ -56,6 +56,8 @@ pub struct Options {
     pub fifo: Option<PathBuf>,
     /// unicast instead of multicast
     pub unicast_peer: Option<Ipv4Addr>,
+    /// global_defs `vrrp_rt_priority` (None: the normal policy)
+    pub rt_priority: Option<u8>,
 }
 
 impl Default for Options {
@@ -69,6 +71,7 @@ impl Default for Options {
             notify: None,
             fifo: None,
             unicast_peer: None,
+            rt_priority: None,
         }
     }
 }
@@ -157,9 +160,12 @@ pub fn check_script(node: &Node, opts: &Options, keepvip_pid_file: &Path) -> Str
 pub fn vrrp_conf(node: &Node, opts: &Options) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "! keepvip lab: node {}", node.name);
+    let rt = opts
+        .rt_priority
+        .map_or(String::new(), |p| format!("    vrrp_rt_priority {p}\n"));
     let _ = writeln!(
         s,
-        "global_defs {{\n    router_id {}\n    enable_script_security\n    script_user root\n}}\n",
+        "global_defs {{\n    router_id {}\n    enable_script_security\n    script_user root\n{rt}}}\n",
         node.name
     );
     let weight = match opts.check {
