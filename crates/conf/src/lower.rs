@@ -359,7 +359,7 @@ fn instance(m: &Model, i: &VrrpInstance) -> Option<InstanceConfig> {
 /// own `weight` takes the tracker's weight (and `reverse`); an interface
 /// without a weight means FAULT (weight 0). Undefined trackers (already
 /// reported) are left out.
-fn trackers_of(
+pub(crate) fn trackers_of(
     m: &Model,
     ifaces: &[TrackEntry],
     scripts: &[TrackEntry],

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use keepvip_proto::{Family, StateHint};
+use keepvip_proto::{Family, StateHint, TrackerKey};
 
 use crate::diag::{Diagnostic, Span};
 use crate::model::{Model, TrackEntry, VrrpInstance};
@@ -662,48 +662,31 @@ impl Validator<'_> {
         if !i.nopreempt {
             return;
         }
-        let weight_of = |e: &TrackEntry, own: Option<i32>| e.weight.or(own).unwrap_or(0);
-        let weighted = i
-            .track_script
-            .iter()
-            .map(|e| {
-                (
-                    "vrrp_script",
-                    e,
-                    m.scripts
-                        .iter()
-                        .find(|s| s.name == e.name)
-                        .map(|s| s.weight),
-                )
-            })
-            .chain(i.track_interface.iter().map(|e| ("interface", e, None)))
-            .chain(i.track_file.iter().map(|e| {
-                let own = m
-                    .track_files
-                    .iter()
-                    .find(|f| f.name == e.name)
-                    .map(|f| f.weight);
-                ("track_file", e, own)
-            }))
-            .chain(i.track_process.iter().map(|e| {
-                let own = m
-                    .track_processes
-                    .iter()
-                    .find(|p| p.name == e.name)
-                    .map(|p| p.weight);
-                ("vrrp_track_process", e, own)
-            }))
-            .map(|(what, e, own)| (what, e, weight_of(e, own)))
-            .find(|(_, _, w)| *w != 0);
-        let Some((what, e, w)) = weighted else {
+        let mut refs = Vec::new();
+        crate::lower::trackers_of(
+            m,
+            &i.track_interface,
+            &i.track_script,
+            &i.track_file,
+            &i.track_process,
+            &mut refs,
+        );
+        let Some(weighted) = refs.iter().find(|r| r.weight != 0) else {
             return;
         };
+        let (what, name) = match &weighted.key {
+            TrackerKey::Script(n) => ("vrrp_script", n),
+            TrackerKey::Interface(n) => ("interface", n),
+            TrackerKey::File(n) => ("track_file", n),
+            TrackerKey::Process(n) => ("vrrp_track_process", n),
+        };
+        let w = weighted.weight;
         self.diags.push(
             Diagnostic::warning(
                 Some(Self::span(i, "nopreempt")),
                 format!(
-                    "({}) nopreempt with {what} `{}` weight {w}: when it lowers a master's priority, a backup running nopreempt does not take over, and the VIP stays on the node whose check failed",
-                    i.name, e.name
+                    "({}) nopreempt with {what} `{name}` weight {w}: when it lowers a master's priority, a backup running nopreempt does not take over, and the VIP stays on the node whose check failed",
+                    i.name
                 ),
             )
             .with_help("to move the VIP when the check fails, give it `weight 0` (the node goes to FAULT), or drop nopreempt"),

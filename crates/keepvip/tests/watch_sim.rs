@@ -24,11 +24,7 @@ use keepvip_proto::sim::{NodeId, Sim, TraceEvent};
 use keepvip_proto::{Action, Instant, State};
 use keepvip_wire::{Auth, ChecksumMode};
 use proptest::prelude::*;
-use random_lan::{build, case, router_v4 as router_ip, Case, Limits, LAN_VIP as VIP};
-
-fn secs(s: f64) -> Duration {
-    Duration::from_micros((s * 1e6).round() as u64)
-}
+use random_lan::{build, case, router_v4 as router_ip, secs, Case, Limits, LAN_VIP as VIP};
 
 /// Run the case; returns the simulator and the time the network is
 /// settled after the last fault.

@@ -4,14 +4,13 @@
 //! effective priority; nobody ever holds a VIP without being MASTER; no
 //! backup takes over before its Master_Down_Interval.
 
-mod common;
 #[path = "common/random_lan.rs"]
 mod random_lan;
 
 use keepvip_proto::sim::Sim;
 use keepvip_proto::State;
 use proptest::prelude::*;
-use random_lan::{build, case, Case, Limits};
+use random_lan::{build, case, secs, Case, Limits};
 
 fn run(c: &Case) -> Result<(), String> {
     let (mut sim, nodes, quiet_from) = build(c);
@@ -26,7 +25,7 @@ fn run(c: &Case) -> Result<(), String> {
     };
     let settle = 3.0 * adv + skew + adv + 2.0 * c.delay_us as f64 * 1.5 / 1e6 + 0.001;
     let check_at = quiet_from + settle;
-    sim.run_until(common::secs(check_at));
+    sim.run_until(secs(check_at));
     if let Some(v) = sim.violation() {
         return Err(report(&sim, c, v));
     }

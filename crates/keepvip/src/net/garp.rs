@@ -3,9 +3,7 @@
 
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-
-use super::cvt;
+use std::os::fd::{AsRawFd, OwnedFd};
 
 /// A send-only packet socket on one interface.
 #[derive(Debug)]
@@ -17,17 +15,8 @@ pub struct GarpSender {
 impl GarpSender {
     /// Open it (needs CAP_NET_RAW).
     pub fn open(ifindex: u32) -> io::Result<GarpSender> {
-        // protocol 0: this socket receives nothing
-        // SAFETY: plain socket(2) call; the fd is owned below.
-        let fd = cvt(unsafe {
-            libc::socket(
-                libc::AF_PACKET,
-                libc::SOCK_RAW | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
-                0,
-            )
-        })?;
-        // SAFETY: fd was just returned by socket(2) and is not owned elsewhere.
-        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        // never bound with a protocol: this socket receives nothing
+        let fd = super::packet_socket()?;
         Ok(GarpSender { fd, ifindex })
     }
 

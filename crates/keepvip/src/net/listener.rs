@@ -5,7 +5,7 @@
 
 use std::io;
 use std::mem::{size_of, zeroed};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
 use super::{cvt, setsockopt};
 
@@ -50,17 +50,8 @@ impl VrrpListener {
     /// `promiscuous` also takes frames addressed to other stations, for a
     /// mirror port or unicast VRRP between other hosts. Needs CAP_NET_RAW.
     pub fn open(ifindexes: &[u32], promiscuous: bool) -> io::Result<VrrpListener> {
-        // protocol 0: nothing is queued until bind, after the filter is in
-        // SAFETY: plain socket(2) call; the fd is owned right after.
-        let raw = cvt(unsafe {
-            libc::socket(
-                libc::AF_PACKET,
-                libc::SOCK_RAW | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
-                0,
-            )
-        })?;
-        // SAFETY: raw was just returned by socket(2) and is not owned elsewhere.
-        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+        // nothing is queued until bind, after the filter is in
+        let fd = super::packet_socket()?;
         let mut filter = vrrp_filter();
         let prog = libc::sock_fprog {
             len: filter.len() as u16,

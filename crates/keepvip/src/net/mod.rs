@@ -21,6 +21,21 @@ pub(crate) fn cvt(rc: libc::c_int) -> io::Result<libc::c_int> {
     }
 }
 
+/// A non-blocking AF_PACKET raw socket with protocol 0: it receives
+/// nothing until it is bound with a protocol (needs CAP_NET_RAW).
+pub(crate) fn packet_socket() -> io::Result<OwnedFd> {
+    // SAFETY: plain socket(2) call; the fd is owned right after.
+    let raw = cvt(unsafe {
+        libc::socket(
+            libc::AF_PACKET,
+            libc::SOCK_RAW | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
+            0,
+        )
+    })?;
+    // SAFETY: raw was just returned by socket(2) and is not owned elsewhere.
+    Ok(unsafe { std::os::fd::FromRawFd::from_raw_fd(raw) })
+}
+
 /// setsockopt(2) with a value of type `T`.
 pub(crate) fn setsockopt<T>(
     fd: &OwnedFd,

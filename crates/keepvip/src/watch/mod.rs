@@ -67,18 +67,7 @@ struct Output {
 
 impl Output {
     fn event(&mut self, ev: &Event, now: Instant) {
-        let at = match ev {
-            Event::Master { at, .. }
-            | Event::Resigned { at, .. }
-            | Event::NoMaster { at, .. }
-            | Event::SplitBrain { at, .. }
-            | Event::SplitBrainOver { at, .. }
-            | Event::Conflict { at, .. }
-            | Event::BadTtl { at, .. }
-            | Event::Link { at, .. }
-            | Event::Malformed { at, .. } => *at,
-        };
-        let time = render::utc(wall(at, now));
+        let time = render::utc(wall(ev.at(), now));
         let line = if self.json {
             render::json(ev, &time).to_string()
         } else {

@@ -278,6 +278,37 @@ pub enum Event {
     },
 }
 
+impl Event {
+    /// When it happened.
+    pub fn at(&self) -> Instant {
+        match self {
+            Event::Master { at, .. }
+            | Event::Resigned { at, .. }
+            | Event::NoMaster { at, .. }
+            | Event::SplitBrain { at, .. }
+            | Event::SplitBrainOver { at, .. }
+            | Event::Conflict { at, .. }
+            | Event::BadTtl { at, .. }
+            | Event::Link { at, .. }
+            | Event::Malformed { at, .. } => *at,
+        }
+    }
+
+    /// The virtual router it is about (None: an interface's event).
+    pub fn key(&self) -> Option<&GroupKey> {
+        match self {
+            Event::Master { key, .. }
+            | Event::Resigned { key, .. }
+            | Event::NoMaster { key, .. }
+            | Event::SplitBrain { key, .. }
+            | Event::SplitBrainOver { key, .. }
+            | Event::Conflict { key, .. }
+            | Event::BadTtl { key, .. } => Some(key),
+            Event::Link { .. } | Event::Malformed { .. } => None,
+        }
+    }
+}
+
 /// A virtual router's state as the watcher sees it now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupSummary {
@@ -308,6 +339,7 @@ struct Station {
     bad_ttl_reported: bool,
 }
 
+#[derive(Default)]
 struct Group {
     stations: BTreeMap<IpAddr, Station>,
     master: Option<IpAddr>,
@@ -323,20 +355,6 @@ struct Group {
 }
 
 impl Group {
-    fn new() -> Self {
-        Group {
-            stations: BTreeMap::new(),
-            master: None,
-            gone: None,
-            split_since: None,
-            split_members: BTreeSet::new(),
-            reported: BTreeSet::new(),
-            adverts: 0,
-            takeovers: 0,
-            split_brains: 0,
-        }
-    }
-
     fn active_master(&self) -> Option<&Station> {
         let m = self.stations.get(self.master.as_ref()?)?;
         m.active_until.is_some().then_some(m)
@@ -411,7 +429,7 @@ impl Observer {
             family,
             vrid,
         };
-        let g = self.groups.entry(key.clone()).or_insert_with(Group::new);
+        let g = self.groups.entry(key.clone()).or_default();
         g.adverts += 1;
         let ip = speaker.ip;
 

@@ -260,9 +260,7 @@ fn ms(d: Duration) -> f64 {
 /// The event as a JSON object, with `time` already formatted.
 pub fn json(ev: &Event, time: &str) -> Value {
     let mut v = match ev {
-        Event::Master {
-            key, master, how, ..
-        } => {
+        Event::Master { master, how, .. } => {
             let mut v = json!({ "event": "master", "master": speaker_json(master) });
             let (kind, prev, after) = match how {
                 Takeover::First => ("first", None, None),
@@ -281,40 +279,23 @@ pub fn json(ev: &Event, time: &str) -> Value {
             if let Some(a) = after {
                 v["after_ms"] = json!(ms(a));
             }
-            merge(&mut v, key);
             v
         }
-        Event::Resigned { key, master, .. } => {
-            let mut v = json!({ "event": "resigned", "master": speaker_json(master) });
-            merge(&mut v, key);
-            v
+        Event::Resigned { master, .. } => {
+            json!({ "event": "resigned", "master": speaker_json(master) })
         }
-        Event::NoMaster {
-            key, last, silent, ..
-        } => {
-            let mut v = json!({ "event": "no_master", "last": speaker_json(last), "silent_ms": ms(*silent) });
-            merge(&mut v, key);
-            v
+        Event::NoMaster { last, silent, .. } => {
+            json!({ "event": "no_master", "last": speaker_json(last), "silent_ms": ms(*silent) })
         }
-        Event::SplitBrain { key, masters, .. } => {
-            let mut v = json!({ "event": "split_brain", "masters": masters.iter().map(speaker_json).collect::<Vec<_>>() });
-            merge(&mut v, key);
-            v
+        Event::SplitBrain { masters, .. } => {
+            json!({ "event": "split_brain", "masters": masters.iter().map(speaker_json).collect::<Vec<_>>() })
         }
-        Event::SplitBrainOver {
-            key,
-            master,
-            lasted,
-            ..
-        } => {
+        Event::SplitBrainOver { master, lasted, .. } => {
             let mut v = json!({ "event": "split_brain_over", "lasted_ms": ms(*lasted) });
             v["master"] = master.as_ref().map_or(Value::Null, speaker_json);
-            merge(&mut v, key);
             v
         }
-        Event::Conflict {
-            key, what, a, b, ..
-        } => {
+        Event::Conflict { what, a, b, .. } => {
             let what = match what {
                 Conflict::Version => "version",
                 Conflict::Interval => "interval",
@@ -322,16 +303,10 @@ pub fn json(ev: &Event, time: &str) -> Value {
                 Conflict::Auth => "auth",
                 Conflict::Checksum => "checksum",
             };
-            let mut v = json!({ "event": "conflict", "what": what, "a": speaker_json(a), "b": speaker_json(b) });
-            merge(&mut v, key);
-            v
+            json!({ "event": "conflict", "what": what, "a": speaker_json(a), "b": speaker_json(b) })
         }
-        Event::BadTtl {
-            key, speaker, ttl, ..
-        } => {
-            let mut v = json!({ "event": "bad_ttl", "speaker": speaker_json(speaker), "ttl": ttl });
-            merge(&mut v, key);
-            v
+        Event::BadTtl { speaker, ttl, .. } => {
+            json!({ "event": "bad_ttl", "speaker": speaker_json(speaker), "ttl": ttl })
         }
         Event::Link { iface, up, .. } => json!({ "event": "link", "iface": iface, "up": up }),
         Event::Malformed {
@@ -345,6 +320,9 @@ pub fn json(ev: &Event, time: &str) -> Value {
             "mac": mac.to_string(), "error": error.to_string(),
         }),
     };
+    if let Some(key) = ev.key() {
+        merge(&mut v, key);
+    }
     v["time"] = json!(time);
     v
 }

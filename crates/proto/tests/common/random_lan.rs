@@ -22,7 +22,8 @@ pub fn router_v4(n: NodeId) -> IpAddr {
     IpAddr::V4(Ipv4Addr::new(192, 0, 2, 11 + n as u8))
 }
 
-fn at(s: f64) -> Duration {
+/// `s` seconds, to the microsecond.
+pub fn secs(s: f64) -> Duration {
     Duration::from_micros((s * 1e6).round() as u64)
 }
 
@@ -166,28 +167,28 @@ pub fn build(c: &Case) -> (Sim, Vec<NodeId>, f64) {
     for (t, f) in &c.faults {
         let end = match *f {
             Fault::Kill { node, down } => {
-                sim.kill(node, at(*t));
-                sim.start(node, at(t + down));
+                sim.kill(node, secs(*t));
+                sim.start(node, secs(t + down));
                 t + down
             }
             Fault::Stop { node, down } => {
-                sim.stop(node, at(*t));
-                sim.start(node, at(t + down));
+                sim.stop(node, secs(*t));
+                sim.start(node, secs(t + down));
                 t + down
             }
             Fault::Partition { node, len } => {
-                sim.partition(node, 0, at(*t), at(t + len));
+                sim.partition(node, 0, secs(*t), secs(t + len));
                 t + len
             }
             Fault::Check { node, len } => {
                 let k = TrackerKey::Script("chk".into());
-                sim.tracker(node, k.clone(), TrackerState::Down, at(*t));
-                sim.tracker(node, k, TrackerState::Up, at(t + len));
+                sim.tracker(node, k.clone(), TrackerState::Down, secs(*t));
+                sim.tracker(node, k, TrackerState::Up, secs(t + len));
                 t + len
             }
             Fault::Link { node, len } => {
-                sim.link(node, "eth0", false, at(*t));
-                sim.link(node, "eth0", true, at(t + len));
+                sim.link(node, "eth0", false, secs(*t));
+                sim.link(node, "eth0", true, secs(t + len));
                 t + len
             }
         };
