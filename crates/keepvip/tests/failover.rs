@@ -703,6 +703,17 @@ fn crafted_packets_are_dropped_and_counted() {
         (ttl["vrid"].as_u64(), ttl["ttl"].as_u64()),
         (Some(99), Some(64))
     );
+    // and the summary counts every one: 3 + 1 bad checksums for VRID 51,
+    // 3 for the unknown VRID (zero checksum), 3 truncated
+    let summary = events.last().unwrap();
+    let counted: u64 = summary["invalid"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["src"] == client_ip.to_string().as_str())
+        .map(|i| i["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(counted, 10, "{out}");
     assert_eq!(code, Some(0), "{out}");
 }
 

@@ -187,15 +187,24 @@ pub fn run(args: &WatchArgs) -> i32 {
         }
     }
     let summary = observer.summary();
+    let mut invalid: Vec<render::InvalidCount> = observer
+        .malformed_counts()
+        .map(|((iface, src, error), n)| (iface.clone(), *src, *error, *n))
+        .collect();
+    invalid.sort_by(|a, b| (&a.0, a.1, a.3).cmp(&(&b.0, b.1, b.3)));
     let time = render::utc(SystemTime::now());
     if args.json {
-        let _ = writeln!(out.out, "{}", render::summary_json(&summary, &time));
+        let _ = writeln!(
+            out.out,
+            "{}",
+            render::summary_json(&summary, &invalid, &time)
+        );
     } else {
         let _ = writeln!(
             out.out,
             "keepvip watch: stopped; what each virtual router looks like now:"
         );
-        let _ = write!(out.out, "{}", render::summary_text(&summary));
+        let _ = write!(out.out, "{}", render::summary_text(&summary, &invalid));
     }
     if trouble {
         EXIT_TROUBLE

@@ -333,12 +333,21 @@ fn merge(v: &mut Value, key: &GroupKey) {
     }
 }
 
+/// Invalid packets counted for one (interface, sender, reason).
+pub type InvalidCount = (String, IpAddr, keepvip_wire::Error, u64);
+
 /// The summary as text lines.
-pub fn summary_text(groups: &[GroupSummary]) -> String {
-    if groups.is_empty() {
-        return "no VRRP adverts seen\n".into();
-    }
+pub fn summary_text(groups: &[GroupSummary], invalid: &[InvalidCount]) -> String {
     let mut out = String::new();
+    for (iface, src, error, n) in invalid {
+        out.push_str(&format!(
+            "{iface}: {n} invalid VRRP packet(s) from {src}: {error}\n"
+        ));
+    }
+    if groups.is_empty() {
+        out.push_str("no VRRP adverts seen\n");
+        return out;
+    }
     for g in groups {
         let master = g
             .master
@@ -358,7 +367,7 @@ pub fn summary_text(groups: &[GroupSummary]) -> String {
 }
 
 /// The summary as one JSON object.
-pub fn summary_json(groups: &[GroupSummary], time: &str) -> Value {
+pub fn summary_json(groups: &[GroupSummary], invalid: &[InvalidCount], time: &str) -> Value {
     let groups: Vec<Value> = groups
         .iter()
         .map(|g| {
@@ -374,7 +383,13 @@ pub fn summary_json(groups: &[GroupSummary], time: &str) -> Value {
             v
         })
         .collect();
-    json!({ "event": "summary", "time": time, "groups": groups })
+    let invalid: Vec<Value> = invalid
+        .iter()
+        .map(|(iface, src, error, n)| {
+            json!({ "iface": iface, "src": src.to_string(), "error": error.to_string(), "count": n })
+        })
+        .collect();
+    json!({ "event": "summary", "time": time, "groups": groups, "invalid": invalid })
 }
 
 #[cfg(test)]
