@@ -164,6 +164,8 @@ pub struct Router {
     actions: VecDeque<Action>,
     vip_set: HashSet<IpAddr>,
     unknown_vrid: u64,
+    /// end of `vrrp_startup_delay`: until then no instance becomes MASTER
+    hold_until: Option<Instant>,
 }
 
 impl Router {
@@ -185,6 +187,7 @@ impl Router {
             actions: VecDeque::new(),
             vip_set: HashSet::new(),
             unknown_vrid: 0,
+            hold_until: None,
         };
         let RouterConfig {
             instances,
@@ -203,11 +206,24 @@ impl Router {
     /// behind, then enter BACKUP (or MASTER for an address owner, FAULT when
     /// a tracked thing is down).
     pub fn start(&mut self, now: Instant) {
+        self.start_delayed(now, Duration::ZERO);
+    }
+
+    /// [`Router::start`] with keepalived's `vrrp_startup_delay` (2.2.x):
+    /// instances enter their states now, but none becomes MASTER before
+    /// `delay` has passed. A BACKUP's timers count from the end of the
+    /// delay (Master_Down_Interval after it, at the earliest), and an
+    /// address owner waits, silent, until it ends. Adverts are still
+    /// heard meanwhile.
+    pub fn start_delayed(&mut self, now: Instant, delay: Duration) {
         if self.started {
             return;
         }
         self.now = now;
         self.started = true;
+        if !delay.is_zero() {
+            self.hold_until = Some(now + delay);
+        }
         for idx in 0..self.instances.len() {
             let Some(inst) = self.instances[idx].as_ref() else {
                 continue;
@@ -580,7 +596,15 @@ impl Router {
                 .is_some_and(|i| i.deadlines[kind as usize] == Some(at))
     }
 
-    fn set_timer(&mut self, idx: usize, kind: TimerKind, at: Instant) {
+    fn set_timer(&mut self, idx: usize, kind: TimerKind, mut at: Instant) {
+        if let Some(hold) = self.hold_until {
+            if self.now >= hold {
+                self.hold_until = None;
+            } else if kind == TimerKind::Main && self.inst(idx).state == State::Backup {
+                // during the start-up delay a BACKUP's wait starts when it ends
+                at += hold - self.now;
+            }
+        }
         self.inst_mut(idx).deadlines[kind as usize] = Some(at);
         self.timers.push(Reverse((at, idx as u32, kind)));
     }
@@ -809,6 +833,13 @@ impl Router {
         }
         let inst = self.inst(idx);
         if inst.cfg.priority == 255 {
+            if self.hold_until.is_some_and(|h| now < h) {
+                // keepalived's owner is a silent BACKUP whose down timer
+                // is the start-up delay: no log line, no notify
+                self.set_state(idx, State::Backup);
+                self.set_timer(idx, TimerKind::Main, now);
+                return;
+            }
             // the address owner takes over at once
             self.become_master(idx);
             return;
@@ -1140,8 +1171,12 @@ impl Router {
                 self.set_timer(idx, TimerKind::Main, now + adv);
             }
             (TimerKind::Main, State::Backup) => {
-                let name = self.inst(idx).cfg.name.clone();
-                self.log(LogEvent::ReceiveTimeout { instance: name });
+                let inst = self.inst(idx);
+                if inst.cfg.priority != 255 {
+                    // (an owner is BACKUP only while the start-up delay holds it)
+                    let name = inst.cfg.name.clone();
+                    self.log(LogEvent::ReceiveTimeout { instance: name });
+                }
                 self.become_master(idx);
             }
             (TimerKind::GarpDelayed, State::Master) => {

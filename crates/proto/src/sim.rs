@@ -78,7 +78,7 @@ pub enum TraceEvent {
 /// Operator and fault events.
 #[derive(Debug, Clone)]
 enum Ev {
-    Start(NodeId),
+    Start(NodeId, Duration),
     Kill(NodeId),
     Stop(NodeId),
     Tracker(NodeId, TrackerKey, TrackerState),
@@ -162,7 +162,11 @@ impl Sim {
 
     /// Start (or restart) the daemon on `node` at `at`.
     pub fn start(&mut self, node: NodeId, at: Duration) {
-        self.schedule(at, Ev::Start(node));
+        self.schedule(at, Ev::Start(node, Duration::ZERO));
+    }
+    /// Start the daemon on `node` at `at` with `vrrp_startup_delay` `delay`.
+    pub fn start_delayed(&mut self, node: NodeId, at: Duration, delay: Duration) {
+        self.schedule(at, Ev::Start(node, delay));
     }
     /// kill -9 at `at`: the router vanishes, its VIPs stay on the node.
     pub fn kill(&mut self, node: NodeId, at: Duration) {
@@ -257,7 +261,7 @@ impl Sim {
     fn apply(&mut self, ev: Ev) {
         let now = self.now;
         match ev {
-            Ev::Start(n) => {
+            Ev::Start(n, delay) => {
                 self.note(n, "start".into());
                 let node = &mut self.nodes[n];
                 let mut r = Router::new(node.config.clone(), now);
@@ -285,7 +289,7 @@ impl Sim {
                         }
                     }
                 }
-                r.start(now);
+                r.start_delayed(now, delay);
                 node.router = Some(r);
                 self.drain(n);
             }

@@ -1384,3 +1384,74 @@ fn priority_change_after_priority_0_uses_the_new_skew() {
             == Some(at(6_000_000 + 191 * 1_000_000 / 256))
     );
 }
+
+// ---- vrrp_startup_delay (keepalived 2.2.x) ----
+
+/// Both nodes started at 0 with a 5 s start-up delay.
+fn delayed_pair(
+    a: keepvip_proto::InstanceConfig,
+    b: keepvip_proto::InstanceConfig,
+) -> (keepvip_proto::sim::Sim, usize, usize) {
+    let (mut sim, n) = lan(1, LinkParams::default(), vec![cfg(vec![a]), cfg(vec![b])]);
+    sim.start_delayed(n[0], Duration::ZERO, secs(5.0));
+    sim.start_delayed(n[1], Duration::ZERO, secs(5.0));
+    (sim, n[0], n[1])
+}
+
+#[test]
+fn startup_delay_holds_backups_until_it_ends_plus_mdi() {
+    let (mut sim, r1, r2) = delayed_pair(v2("VI_1", 51, 150), v2("VI_1", 51, 100));
+    sim.run_until(secs(20.0));
+    // both enter BACKUP (init) at once, with their notifies, as keepalived
+    let tr = sim.transitions("VI_1");
+    check!(sim, tr[0] == (at(0), r1, State::Init, State::Backup));
+    check!(sim, tr[1] == (at(0), r2, State::Init, State::Backup));
+    // nobody advertises during the delay; the winner's wait starts at 5 s
+    let first = sim.adverts_sent(r1, 51, None)[0];
+    check!(sim, first == at(5_000_000 + V2_MDI_150));
+    check!(
+        sim,
+        sim.entered(r1, "VI_1", State::Master, Duration::ZERO) == Some(first)
+    );
+    check!(sim, sim.adverts_sent(r2, 51, None).is_empty());
+    check!(sim, sim.state(r2, "VI_1") == State::Backup);
+}
+
+#[test]
+fn startup_delay_is_over_once_it_has_passed() {
+    let (mut sim, r1, r2) = delayed_pair(v2("VI_1", 51, 150), v2("VI_1", 51, 100));
+    sim.kill(r1, secs(15.5));
+    sim.run_until(secs(30.0));
+    let last = *sim.adverts_sent(r1, 51, Some(150)).last().unwrap();
+    // the backup's timer counts from the last advert again, not from the delay
+    check!(
+        sim,
+        sim.entered(r2, "VI_1", State::Master, secs(10.0))
+            == Some(at(last.as_micros() + V2_MDI_100))
+    );
+}
+
+#[test]
+fn startup_delay_holds_the_address_owner_silently() {
+    let (mut sim, r1, r2) = delayed_pair(v2("VI_1", 51, 255), v2("VI_1", 51, 100));
+    sim.run_until(secs(10.0));
+    check!(
+        sim,
+        sim.entered(r1, "VI_1", State::Master, Duration::ZERO) == Some(at(5_000_000))
+    );
+    check!(sim, sim.adverts_sent(r1, 51, None)[0] == at(5_000_000));
+    // no "Receive advertisement timeout" and no BACKUP notify for the owner
+    let noise = sim.actions(r1, |a| {
+        matches!(
+            a,
+            Action::Log(LogEvent::ReceiveTimeout { .. })
+                | Action::Notify {
+                    state: NotifyState::Backup,
+                    ..
+                }
+        )
+    });
+    check!(sim, noise.is_empty());
+    check!(sim, sim.state(r2, "VI_1") == State::Backup);
+    check!(sim, sim.adverts_sent(r2, 51, None).is_empty());
+}
