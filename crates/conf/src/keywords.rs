@@ -162,7 +162,6 @@ pub const GLOBAL_ACCEPTED: &[&str] = &[
     "startup_script_timeout",
     "shutdown_script",
     "shutdown_script_timeout",
-    "min_auto_priority_delay",
     "no_email_faults",
     "default_interface",
     "disable_local_igmp",

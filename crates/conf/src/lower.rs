@@ -58,7 +58,7 @@ pub struct GlobalDefs {
 
 /// How the daemon asks to be scheduled: keepalived's knobs against a busy
 /// host delaying adverts ("A thread timer expired").
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Scheduling {
     /// nice value (vrrp_priority, -20..19)
     pub nice: Option<i32>,
@@ -71,6 +71,27 @@ pub struct Scheduling {
     /// RLIMIT_RTTIME in µs while realtime (vrrp_rlimit_rttime; keepalived's
     /// default 10,000), so a runaway loop cannot hold a CPU
     pub rlimit_rttime: Option<u64>,
+    /// max_auto_priority: when a timer fires later than
+    /// `min_auto_priority_delay`, switch to SCHED_RR (priority 1) or raise
+    /// it by one, up to this (None: never)
+    pub max_auto_priority: Option<i32>,
+    /// how late a timer may fire before "A thread timer expired … ago" is
+    /// logged (and the priority raised)
+    pub min_auto_priority_delay: Duration,
+}
+
+impl Default for Scheduling {
+    fn default() -> Scheduling {
+        Scheduling {
+            nice: None,
+            rt_priority: None,
+            no_swap: false,
+            cpu_affinity: Vec::new(),
+            rlimit_rttime: None,
+            max_auto_priority: None,
+            min_auto_priority_delay: Duration::from_secs(1),
+        }
+    }
 }
 
 /// An instance's daemon-side settings (what proto does not carry).
@@ -215,6 +236,8 @@ pub fn lower(m: &Model) -> Config {
 }
 
 fn global_defs(g: &Global) -> GlobalDefs {
+    // -1 and 0 switch it off (-1 also silences keepalived's start-up notice)
+    let auto_priority = g.max_auto_priority.filter(|p| *p > 0);
     GlobalDefs {
         router_id: g.router_id.clone(),
         script_security: g.enable_script_security,
@@ -235,9 +258,12 @@ fn global_defs(g: &Global) -> GlobalDefs {
             rt_priority: g.vrrp_rt_priority,
             no_swap: g.vrrp_no_swap,
             cpu_affinity: g.vrrp_cpu_affinity.clone(),
-            rlimit_rttime: g
-                .vrrp_rt_priority
-                .map(|_| g.vrrp_rlimit_rttime.unwrap_or(10_000)),
+            rlimit_rttime: (g.vrrp_rt_priority.is_some() || auto_priority.is_some())
+                .then(|| g.vrrp_rlimit_rttime.unwrap_or(10_000)),
+            max_auto_priority: auto_priority,
+            min_auto_priority_delay: Duration::from_micros(
+                g.min_auto_priority_delay.unwrap_or(1_000_000),
+            ),
         },
         accepted: g.accepted.clone(),
     }

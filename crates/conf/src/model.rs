@@ -421,8 +421,10 @@ pub struct Global {
     pub vrrp_notify_priority_changes: bool,
     /// fifo_write_vrrp_states_on_reload
     pub fifo_write_vrrp_states_on_reload: bool,
-    /// max_auto_priority [N] (None: not set; -1: the maximum)
+    /// max_auto_priority [N] (None: not set; no N: 99; -1 and 0: off)
     pub max_auto_priority: Option<i32>,
+    /// min_auto_priority_delay µs (1..10,000,000; keepalived's default 1 s)
+    pub min_auto_priority_delay: Option<u64>,
     /// vrrp_priority N: the nice value of the VRRP process (-20..19)
     pub vrrp_priority: Option<i32>,
     /// vrrp_rt_priority N: SCHED_RR at priority N (1..99)

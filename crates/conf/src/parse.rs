@@ -244,15 +244,6 @@ impl Parser<'_> {
             );
         }
         let user = n.args.get(1).map(|w| w.text.clone());
-        if user.as_deref().is_some_and(|u| u != "root") {
-            self.warn(
-                n.arg_span(1),
-                format!(
-                    "`{}`: the user is parsed but not acted on by keepvip yet (scripts run as the daemon's user)",
-                    n.key.text
-                ),
-            );
-        }
         Some(NotifyCmd {
             command: cmd,
             user,
@@ -431,10 +422,6 @@ impl Parser<'_> {
                     if let Some(u) = self.arg(c, 0) {
                         g.script_user =
                             Some((u.text.clone(), c.args.get(1).map(|w| w.text.clone())));
-                        if u.text != "root" {
-                            let s = u.span;
-                            self.warn(s, "`script_user` is parsed but not acted on by keepvip yet (scripts run as the daemon's user)");
-                        }
                     }
                 }
                 "notification_email" => {
@@ -541,13 +528,7 @@ impl Parser<'_> {
                         &mut g.vrrp_notify_fifo
                     };
                     match fifo {
-                        Some(f) => {
-                            f.script = cmd;
-                            self.warn(
-                                c.key.span,
-                                format!("`{k}` is parsed but not acted on by keepvip yet (the FIFO is written, the script is not started)"),
-                            );
-                        }
+                        Some(f) => f.script = cmd,
                         None => self.err(
                             c.key.span,
                             format!(
@@ -559,27 +540,19 @@ impl Parser<'_> {
                 }
                 "vrrp_notify_priority_changes" => {
                     g.vrrp_notify_priority_changes = self.flag(c).unwrap_or(false);
-                    if g.vrrp_notify_priority_changes {
-                        self.not_acted_on(
-                            c,
-                            "no MASTER_PRIORITY / BACKUP_PRIORITY events are written",
-                        );
-                    }
                 }
                 "fifo_write_vrrp_states_on_reload" => {
                     g.fifo_write_vrrp_states_on_reload = true;
-                    self.not_acted_on(c, "states are not re-sent to the FIFO on reload");
                 }
                 "max_auto_priority" => {
                     g.max_auto_priority = if c.args.is_empty() {
-                        Some(-1)
+                        Some(99)
                     } else {
                         self.num(c, 0, -1, 99).map(|v| v as i32)
                     };
-                    self.warn(
-                        c.key.span,
-                        "`max_auto_priority` is accepted but not acted on: keepvip does not change its scheduling priority",
-                    );
+                }
+                "min_auto_priority_delay" => {
+                    g.min_auto_priority_delay = self.num(c, 0, 1, 10_000_000).map(|v| v as u64)
                 }
                 "vrrp_priority" => g.vrrp_priority = self.num(c, 0, -20, 19).map(|v| v as i32),
                 "vrrp_rt_priority" => g.vrrp_rt_priority = self.num(c, 0, 1, 99).map(|v| v as i32),
@@ -597,10 +570,6 @@ impl Parser<'_> {
                 }
                 "vrrp_startup_delay" => {
                     g.vrrp_startup_delay = self.secs(c, 0, 0.0, 3600.0);
-                    self.warn(
-                        c.key.span,
-                        "`vrrp_startup_delay` is parsed but not acted on by keepvip yet",
-                    );
                 }
                 "dynamic_interfaces" => g.dynamic_interfaces = true,
                 k if keywords::GLOBAL_OTHER_PARTS.contains(&k) => {
@@ -1579,9 +1548,6 @@ impl Parser<'_> {
                 }
                 "notify_priority_changes" => {
                     i.notify.priority_changes = self.flag(c);
-                    if i.notify.priority_changes == Some(true) {
-                        self.not_acted_on(c, "no MASTER_PRIORITY / BACKUP_PRIORITY events are written");
-                    }
                 }
                 "lvs_sync_daemon_interface" => self.warn(
                     c.key.span,
@@ -1708,12 +1674,6 @@ impl Parser<'_> {
                 }
                 "notify_priority_changes" => {
                     g.notify.priority_changes = self.flag(c);
-                    if g.notify.priority_changes == Some(true) {
-                        self.not_acted_on(
-                            c,
-                            "no MASTER_PRIORITY / BACKUP_PRIORITY events are written",
-                        );
-                    }
                 }
                 "sync_group_tracking_weight" => g.sync_group_tracking_weight = true,
                 "global_tracking" => {

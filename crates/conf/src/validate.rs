@@ -820,7 +820,7 @@ impl Validator<'_> {
             self.diags.push(
                 Diagnostic::warning(
                     None,
-                    "scripts are configured but enable_script_security is not set: keepalived refuses to run them (SECURITY VIOLATION); keepvip runs them as the daemon's user",
+                    "scripts are configured but enable_script_security is not set: keepalived logs SECURITY VIOLATION (and `keepalived -t` fails), then runs them, as keepvip does, even where a non-root user could replace a script run as root",
                 )
                 .with_help("add `enable_script_security` (and `script_user USER`) to global_defs"),
             );

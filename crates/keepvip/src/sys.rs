@@ -182,6 +182,57 @@ pub fn apply_scheduling(s: &keepvip_conf::lower::Scheduling) -> Vec<String> {
     warnings
 }
 
+/// The realtime priority this thread runs at (None: not realtime).
+pub fn current_rt_priority() -> Option<i32> {
+    // SAFETY: plain syscalls on this thread with a valid out-pointer.
+    unsafe {
+        let policy = libc::sched_getscheduler(0);
+        if policy < 0 || policy & !libc::SCHED_RESET_ON_FORK != libc::SCHED_RR {
+            return None;
+        }
+        let mut p = libc::sched_param { sched_priority: 0 };
+        (libc::sched_getparam(0, &mut p) == 0).then_some(p.sched_priority)
+    }
+}
+
+/// max_auto_priority: the daemon ran late, so run at a higher priority:
+/// SCHED_RR at priority 1 if not realtime yet (with RLIMIT_RTTIME
+/// `rlimit_rttime` µs), else one step higher, never above `max`. Returns
+/// the new realtime priority, or None when it is already at `max`.
+pub fn raise_rt_priority(
+    current: Option<i32>,
+    max: i32,
+    rlimit_rttime: Option<u64>,
+) -> io::Result<Option<i32>> {
+    let next = match current {
+        Some(p) if p >= max => return Ok(None),
+        Some(p) => p + 1,
+        None => {
+            if let Some(us) = rlimit_rttime {
+                let lim = libc::rlimit {
+                    rlim_cur: us,
+                    rlim_max: us,
+                };
+                // SAFETY: valid rlimit.
+                if unsafe { libc::setrlimit(libc::RLIMIT_RTTIME, &lim) } != 0 {
+                    return Err(io::Error::last_os_error());
+                }
+            }
+            1
+        }
+    };
+    let param = libc::sched_param {
+        sched_priority: next,
+    };
+    // SAFETY: valid sched_param; this thread only (the daemon's one thread).
+    let rc =
+        unsafe { libc::sched_setscheduler(0, libc::SCHED_RR | libc::SCHED_RESET_ON_FORK, &param) };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(Some(next))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -93,7 +93,8 @@ impl DeadlineTimer {
         Ok(())
     }
 
-    /// Wait until the armed deadline passes (forever if disarmed).
+    /// Wait until the armed deadline passes (forever if disarmed); returns
+    /// that deadline, so the caller can tell how late it woke.
     ///
     /// The expiry count is never read: tokio registers the fd edge-triggered,
     /// so every expiry is a new readiness event whether or not the count was
@@ -101,14 +102,14 @@ impl DeadlineTimer {
     /// syscall fewer per wake-up. A readiness left over from an earlier
     /// arming (the loop woke for something else first) is recognised by the
     /// clock and waited past, with the timer armed again.
-    pub async fn expired(&mut self) -> io::Result<()> {
+    pub async fn expired(&mut self) -> io::Result<Instant> {
         loop {
             let mut guard = self.fd.readable().await?;
             guard.clear_ready();
             match self.armed {
                 Some(deadline) if now() >= deadline => {
                     self.armed = None;
-                    return Ok(());
+                    return Ok(deadline);
                 }
                 Some(deadline) => {
                     // a stale readiness, or one the clock does not agree

@@ -1037,3 +1037,55 @@ fn scheduling_knobs_apply_to_the_daemon_not_its_scripts() {
     assert_eq!(policy.trim(), "0", "the script's policy");
     r1.terminate(Duration::from_secs(2));
 }
+
+/// max_auto_priority: a timer that fires later than
+/// min_auto_priority_delay (here 1 µs, so every wake-up counts) is logged
+/// as keepalived does, and moves the daemon to SCHED_RR, one step at a
+/// time, up to the maximum and no further.
+#[test]
+fn max_auto_priority_raises_the_priority_when_timers_fire_late() {
+    let Some(t) = Ctx::new("autop", 1) else {
+        return;
+    };
+    let text = format!(
+        "global_defs {{\n    max_auto_priority 3\n    min_auto_priority_delay 1\n}}\n{}",
+        conf(100, 3, "0.1", "")
+    );
+    let mut r1 = t.keepvip(0, &t.write("r1.conf", &text));
+    t.wait_vip(0, vip(), true, Duration::from_secs(5));
+    let pid = r1.pid();
+    let policy = || {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let f: Vec<String> = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default();
+        // stat(5): rt_priority is field 40, policy 41 (f[0] is field 3)
+        (f.get(37).cloned(), f.get(38).cloned())
+    };
+    t.lab
+        .wait_for("SCHED_RR at 3", Duration::from_secs(5), || {
+            policy() == (Some("3".into()), Some("2".into()))
+        })
+        .unwrap_or_else(|e| panic!("{e}: {:?}\n{}", policy(), t.logs()));
+    // it stays at the maximum while the wake-ups go on being late
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(policy(), (Some("3".into()), Some("2".into())));
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+    let rt = limits
+        .lines()
+        .find(|l| l.starts_with("Max realtime timeout"))
+        .unwrap();
+    assert!(rt.contains("10000"), "{rt}");
+    r1.terminate(Duration::from_secs(2));
+    let logs = t.logs();
+    for line in [
+        "A thread timer expired 0.",
+        "Set realtime priority 1",
+        "Set realtime priority 2",
+        "Set realtime priority 3",
+    ] {
+        assert!(logs.contains(line), "no `{line}` in\n{logs}");
+    }
+    assert!(!logs.contains("Set realtime priority 4"), "{logs}");
+}

@@ -525,6 +525,100 @@ fn notify_argv_and_fifo_lines_are_exact() {
     let _ = (Path::new("/"), PathBuf::new());
 }
 
+/// A reader that keeps `fifo` open and sends each line it reads, with the
+/// time it arrived.
+fn fifo_reader(fifo: &Path) -> std::sync::mpsc::Receiver<(Instant, String)> {
+    nix::unistd::mkfifo(fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let fifo = fifo.to_path_buf();
+    std::thread::spawn(move || {
+        let Ok(f) = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&fifo)
+        else {
+            return;
+        };
+        for line in std::io::BufReader::new(f)
+            .lines()
+            .map_while(Result::ok)
+            .take(20)
+        {
+            if tx.send((Instant::now(), line)).is_err() {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+/// The next FIFO line within `limit`.
+fn next_line(
+    rx: &std::sync::mpsc::Receiver<(Instant, String)>,
+    limit: Duration,
+) -> Option<(Instant, String)> {
+    rx.recv_timeout(limit).ok()
+}
+
+/// vrrp_startup_delay holds the instance in BACKUP for the delay plus its
+/// Master_Down_Interval; vrrp_notify_priority_changes writes
+/// MASTER_PRIORITY lines; fifo_write_vrrp_states_on_reload writes the
+/// unchanged state again after SIGHUP.
+#[test]
+fn startup_delay_priority_changes_and_states_on_reload_reach_the_fifo() {
+    if !is_root() {
+        eprintln!("SKIPPED: needs root");
+        return;
+    }
+    let lab = Lab::new(LabSpec::new("kvsd", 1, 1, false)).unwrap();
+    let dir = lab.path("sd");
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("events.fifo");
+    let rx = fifo_reader(&fifo);
+    let flag = dir.join("maint");
+    let conf = dir.join("k.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "global_defs {{\n vrrp_notify_fifo {}\n vrrp_startup_delay 1.5\n vrrp_notify_priority_changes\n fifo_write_vrrp_states_on_reload\n}}\n\
+             track_file maint {{\n file \"{}\"\n weight -30\n init_file 0\n}}\n\
+             vrrp_instance VI_1 {{\n interface eth0\n virtual_router_id 1\n priority 100\n advert_int 0.1\n version 3\n\
+             track_file {{\n  maint\n }}\n virtual_ipaddress {{\n  192.0.2.201\n }}\n}}\n",
+            fifo.display(),
+            flag.display()
+        ),
+    )
+    .unwrap();
+    let started = Instant::now();
+    let mut d = keepvip_in(&lab, &conf, &dir);
+    let (_, first) = next_line(&rx, Duration::from_secs(5)).expect("a BACKUP line");
+    assert_eq!(first, "INSTANCE \"VI_1\" BACKUP 100");
+    let (t, second) = next_line(&rx, Duration::from_secs(6)).expect("a MASTER line");
+    assert_eq!(second, "INSTANCE \"VI_1\" MASTER 100");
+    // 1.5 s of delay, then the 0.36 s Master_Down_Interval of priority 100
+    let waited = t - started;
+    assert!(
+        waited >= Duration::from_millis(1800),
+        "MASTER after {waited:?}"
+    );
+    let log = std::fs::read_to_string(dir.join("k.log")).unwrap_or_default();
+    assert!(
+        log.contains("Delaying startup for 1.5 seconds"),
+        "log:\n{log}"
+    );
+    // the tracked file lowers the priority by 30
+    std::fs::write(&flag, "1\n").unwrap();
+    let (_, third) = next_line(&rx, Duration::from_secs(5)).expect("a priority line");
+    assert_eq!(third, "INSTANCE \"VI_1\" MASTER_PRIORITY 70");
+    // a reload that changes nothing re-sends the state
+    d.signal(libc::SIGHUP).unwrap();
+    let (_, fourth) = next_line(&rx, Duration::from_secs(5)).expect("a line after SIGHUP");
+    assert_eq!(fourth, "INSTANCE \"VI_1\" MASTER 70");
+    d.terminate(Duration::from_secs(2));
+    let (_, fifth) = next_line(&rx, Duration::from_secs(3)).expect("a STOP line");
+    assert_eq!(fifth, "INSTANCE \"VI_1\" STOP 70");
+}
+
 #[test]
 fn track_file_process_and_interface_change_the_priority() {
     if !is_root() {

@@ -9,8 +9,8 @@ use std::time::Duration;
 use keepvip_conf::{Config, LoadOptions};
 use keepvip_proto::wire::{self, Family, VrrpRepr};
 use keepvip_proto::{
-    Action, Destination, IfaceId, Input, NotifyState, NotifyTarget, RouteConfig, Router, State,
-    TrackerKey, TrackerState, VipConfig,
+    Action, Destination, IfaceId, Input, LogEvent, NotifyState, NotifyTarget, RouteConfig, Router,
+    State, TrackerKey, TrackerState, VipConfig,
 };
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
@@ -79,6 +79,11 @@ struct Daemon {
     garp_queue: Vec<(std::time::Instant, IfaceId, Vec<IpAddr>, u32, Duration)>,
     /// `*_fifo_script` processes, sent SIGTERM on exit
     fifo_children: Vec<tokio::process::Child>,
+    /// while a reload is carried out: who got a notify (for
+    /// fifo_write_vrrp_states_on_reload)
+    notified_in_reload: Option<Vec<NotifyTarget>>,
+    /// SCHED_RR priority now (vrrp_rt_priority, raised by max_auto_priority)
+    rt_priority: Option<i32>,
 }
 
 fn load(opts: &Options) -> Result<keepvip_conf::Loaded, DaemonError> {
@@ -416,7 +421,7 @@ impl Daemon {
                 other => {
                     self.flush_adverts();
                     for ev in logs.drain(..) {
-                        self.renderer.log(&ev);
+                        self.log_event(&ev);
                     }
                     self.execute(other).await;
                 }
@@ -424,7 +429,61 @@ impl Daemon {
         }
         self.flush_adverts();
         for ev in logs {
-            self.renderer.log(&ev);
+            self.log_event(&ev);
+        }
+    }
+
+    /// Write a log line, and with notify_priority_changes tell the FIFOs
+    /// of a new effective priority (keepalived: `INSTANCE "VI_1"
+    /// MASTER_PRIORITY 80`, BACKUP_PRIORITY in any other state).
+    fn log_event(&mut self, ev: &LogEvent) {
+        self.renderer.log(ev);
+        let LogEvent::PriorityChange { instance, to, .. } = ev else {
+            return;
+        };
+        let wanted = self
+            .config
+            .instances
+            .iter()
+            .any(|i| &i.name == instance && i.notify_priority_changes);
+        if !wanted {
+            return;
+        }
+        let word = match self.router.instance_by_name(instance).map(|v| v.state) {
+            Some(State::Master) => "MASTER_PRIORITY",
+            _ => "BACKUP_PRIORITY",
+        };
+        self.fifo_line(&format!("INSTANCE \"{instance}\" {word} {to}\n"));
+    }
+
+    /// The protocol timer fired `late` after its deadline (a host too busy
+    /// to run us): say so as keepalived does, and with max_auto_priority
+    /// move to (or up in) realtime scheduling.
+    fn running_late(&mut self, late: Duration) {
+        tracing::info!(
+            "A thread timer expired {}.{:06} seconds ago",
+            late.as_secs(),
+            late.subsec_micros()
+        );
+        let s = &self.config.global.scheduling;
+        let Some(max) = s.max_auto_priority else {
+            return;
+        };
+        match crate::sys::raise_rt_priority(self.rt_priority, max, s.rlimit_rttime) {
+            Ok(Some(p)) => {
+                self.rt_priority = Some(p);
+                tracing::info!("Set realtime priority {p}");
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!("max_auto_priority: cannot raise the priority: {e}"),
+        }
+    }
+
+    /// One line to the notify FIFOs (vrrp_notify_fifo and notify_fifo).
+    fn fifo_line(&self, line: &str) {
+        let g = &self.config.global;
+        for f in [&g.vrrp_notify_fifo, &g.notify_fifo].into_iter().flatten() {
+            scripts::fifo_write(f, line);
         }
     }
 
@@ -463,7 +522,7 @@ impl Daemon {
                 priority,
             } => self.notify(&target, state, priority),
             Action::StateChange { .. } => {}
-            Action::Log(ev) => self.renderer.log(&ev),
+            Action::Log(ev) => self.log_event(&ev),
         }
     }
 
@@ -650,6 +709,9 @@ impl Daemon {
     }
 
     fn notify(&mut self, target: &NotifyTarget, state: NotifyState, priority: u8) {
+        if let Some(list) = &mut self.notified_in_reload {
+            list.push(target.clone());
+        }
         let (kind, name, notifies) = match target {
             NotifyTarget::Instance(n) => (
                 "INSTANCE",
@@ -685,13 +747,7 @@ impl Daemon {
             NotifyState::Deleted => "DELETED",
             NotifyState::MasterRxLowerPri => "MASTER_RX_LOWER_PRI",
         };
-        let line = format!("{kind} \"{name}\" {word} {priority}\n");
-        if let Some(f) = &self.config.global.vrrp_notify_fifo {
-            scripts::fifo_write(f, &line);
-        }
-        if let Some(f) = &self.config.global.notify_fifo {
-            scripts::fifo_write(f, &line);
-        }
+        self.fifo_line(&format!("{kind} \"{name}\" {word} {priority}\n"));
         let Some(n) = notifies else { return };
         let specific = match state {
             NotifyState::Master => &n.master,
@@ -827,7 +883,54 @@ impl Daemon {
         self.feed_interfaces(now);
         self.open_sockets();
         self.start_scripts();
+        if self.config.global.fifo_write_states_on_reload {
+            self.notified_in_reload = Some(Vec::new());
+            self.drain().await;
+            self.fifo_write_unchanged_states();
+            self.notified_in_reload = None;
+        }
         tracing::info!("Reload complete");
+    }
+
+    /// fifo_write_vrrp_states_on_reload: after a reload, every group and
+    /// instance whose state it did not change (and so got no notify) has
+    /// its state written to the FIFOs again, groups first, as keepalived.
+    fn fifo_write_unchanged_states(&mut self) {
+        let notified = self.notified_in_reload.take().unwrap_or_default();
+        let word = |s: State| match s {
+            State::Master => Some("MASTER"),
+            State::Backup => Some("BACKUP"),
+            State::Fault => Some("FAULT"),
+            State::Init => None,
+        };
+        let mut lines = Vec::new();
+        for g in &self.config.groups {
+            let target = NotifyTarget::Group(g.name.clone());
+            if notified.contains(&target) {
+                continue;
+            }
+            if let Some(w) = self.router.group_state(&g.name).and_then(word) {
+                lines.push(format!("GROUP \"{}\" {w} 0\n", g.name));
+            }
+        }
+        for id in self.router.instance_ids() {
+            let Some(v) = self.router.instance(id) else {
+                continue;
+            };
+            let target = NotifyTarget::Instance(v.config.name.clone());
+            if notified.contains(&target) {
+                continue;
+            }
+            if let Some(w) = word(v.state) {
+                lines.push(format!(
+                    "INSTANCE \"{}\" {w} {}\n",
+                    v.config.name, v.effective_priority
+                ));
+            }
+        }
+        for l in &lines {
+            self.fifo_line(l);
+        }
     }
 }
 
@@ -924,6 +1027,8 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
         own_removals: Vec::new(),
         garp_queue: Vec::new(),
         fifo_children: Vec::new(),
+        notified_in_reload: None,
+        rt_priority: crate::sys::current_rt_priority(),
     };
     // scripts that start failed (init_fail) are known before the start
     for s in &d.config.scripts {
@@ -971,7 +1076,13 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
     d.feed_interfaces(now);
     d.open_sockets();
     d.start_fifo_scripts();
-    d.router.start(timer::now());
+    match d.config.global.startup_delay.filter(|t| !t.is_zero()) {
+        Some(delay) => {
+            tracing::info!("Delaying startup for {} seconds", delay.as_secs_f64());
+            d.router.start_delayed(timer::now(), delay);
+        }
+        None => d.router.start(timer::now()),
+    }
     d.start_scripts();
     let (ctl_tx, mut ctl_rx) = mpsc::channel::<control::Pending>(16);
     let ctl_path = d.opts.control_socket.clone();
@@ -1007,8 +1118,13 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
         tokio::select! {
             biased;
             r = deadline.expired() => {
-                r.map_err(|e| DaemonError::io("timerfd", e))?;
-                d.router.handle_timeout(timer::now());
+                let due = r.map_err(|e| DaemonError::io("timerfd", e))?;
+                let now = timer::now();
+                let late = now - due;
+                if late > d.config.global.scheduling.min_auto_priority_delay {
+                    d.running_late(late);
+                }
+                d.router.handle_timeout(now);
             }
             Some(p) = packets_rx.recv() => d.on_packet(p),
             Some(ev) = net_rx.recv() => d.on_net(ev),
