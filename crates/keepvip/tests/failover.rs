@@ -1089,3 +1089,64 @@ fn max_auto_priority_raises_the_priority_when_timers_fire_late() {
     }
     assert!(!logs.contains("Set realtime priority 4"), "{logs}");
 }
+
+/// An instance needs an address of its family on its interface to send
+/// adverts from: without one it is in FAULT, at start (keepalived's
+/// "entering FAULT state (no IPv4 address for interface)") and when the
+/// address goes away, and comes back when the address does.
+#[test]
+fn no_address_on_the_interface_means_fault_until_one_is_added() {
+    let Some(t) = Ctx::new("noaddr", 1) else {
+        return;
+    };
+    let ns = t.lab.router_ns(0).to_string();
+    let own = t.lab.router_addr_v4(0, 0);
+    let len = t
+        .lab
+        .addresses(&ns, "eth0")
+        .unwrap()
+        .into_iter()
+        .find(|(a, _)| *a == IpAddr::V4(own))
+        .map(|(_, l)| l)
+        .expect("the router's address");
+    let own_cidr = format!("{own}/{len}");
+    let text = "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 51\n    priority 100\n    version 3\n    advert_int 0.1\n    virtual_ipaddress {\n        192.0.2.200/32\n    }\n}\n";
+    let conf = t.write("r1.conf", text);
+    let mut r1 = t.keepvip(0, &conf);
+    t.wait_vip(0, vip(), true, Duration::from_secs(5));
+    // the address goes: FAULT, the VIP is released
+    t.lab
+        .ip(&ns, &["addr", "del", &own_cidr, "dev", "eth0"])
+        .unwrap();
+    t.wait_vip(0, vip(), false, Duration::from_secs(3));
+    assert!(
+        t.logs().contains("(VI_1) Entering FAULT STATE"),
+        "{}",
+        t.logs()
+    );
+    // it comes back: BACKUP, then MASTER
+    t.lab
+        .ip(&ns, &["addr", "add", &own_cidr, "dev", "eth0"])
+        .unwrap();
+    t.wait_vip(0, vip(), true, Duration::from_secs(5));
+    r1.terminate(Duration::from_secs(2));
+    // started without the address: FAULT from the start, with keepalived's line
+    t.lab
+        .ip(&ns, &["addr", "del", &own_cidr, "dev", "eth0"])
+        .unwrap();
+    let _ = std::fs::remove_file(t.dir.join("r1.log"));
+    let mut r1 = t.keepvip(0, &conf);
+    t.lab
+        .wait_for("the FAULT line", Duration::from_secs(5), || {
+            t.logs()
+                .contains("(VI_1) entering FAULT state (no IPv4 address for interface)")
+        })
+        .unwrap_or_else(|e| panic!("{e}\n{}", t.logs()));
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(!t.has(0, vip()), "no VIP without an address\n{}", t.logs());
+    t.lab
+        .ip(&ns, &["addr", "add", &own_cidr, "dev", "eth0"])
+        .unwrap();
+    t.wait_vip(0, vip(), true, Duration::from_secs(5));
+    r1.terminate(Duration::from_secs(2));
+}

@@ -39,6 +39,21 @@ fn router(n: usize) -> Router {
         },
         Instant::ZERO,
     );
+    // each interface's own address, as the daemon feeds them before start
+    // (without one an instance has no advert source and stays in FAULT)
+    for i in 0..4u8 {
+        if let Some(iface) = r.iface_id(&format!("eth{i}")) {
+            r.handle(
+                Instant::ZERO,
+                Input::Address {
+                    iface,
+                    addr: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 11 + i)),
+                    prefix_len: 24,
+                    added: true,
+                },
+            );
+        }
+    }
     r.start(Instant::ZERO);
     while r.poll_action().is_some() {}
     r

@@ -253,6 +253,43 @@ pub enum Action {
     Log(LogEvent),
 }
 
+/// Why an instance is in FAULT.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub enum FaultCause {
+    /// a vrrp_script with weight 0 failed
+    Script(String),
+    /// a tracked file with weight 0 is not 0, or its value took the priority below 1
+    File {
+        /// track_file name
+        name: String,
+        /// the value read
+        value: i64,
+    },
+    /// a tracked process lost its quorum (weight 0)
+    Process(String),
+    /// a tracked interface (or the instance's own) is down
+    Interface(String),
+    /// no source address: the interface has no address of the family
+    /// (IPv4, or an IPv6 link-local) and none is configured
+    NoAddress(wire::Family),
+    /// another member of its sync group is in FAULT
+    GroupMember(String),
+}
+
+impl core::fmt::Display for FaultCause {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            FaultCause::Script(n) => write!(f, "script {n}"),
+            FaultCause::File { name, value } => write!(f, "tracked file {name} has status {value}"),
+            FaultCause::Process(n) => write!(f, "tracked process {n} quorum not achieved"),
+            FaultCause::Interface(n) => write!(f, "interface {n} down"),
+            FaultCause::NoAddress(wire::Family::V4) => f.write_str("no IPv4 address for interface"),
+            FaultCause::NoAddress(wire::Family::V6) => f.write_str("no IPv6 address for interface"),
+            FaultCause::GroupMember(n) => write!(f, "sync group member {n}"),
+        }
+    }
+}
+
 /// Why an advert was dropped (each has its own counter).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum DropReason {
@@ -438,12 +475,12 @@ pub enum LogEvent {
         /// target state
         state: State,
     },
-    /// `(VI_1): entering FAULT state due to script chk_nginx` style cause
+    /// Why an instance starts in FAULT (keepalived logs one line per cause).
     FaultDueTo {
         /// instance name
         instance: String,
-        /// what caused it (`script chk_nginx`, `interface eth0 down`, `sync group member VI_2`)
-        cause: String,
+        /// what caused it
+        cause: FaultCause,
     },
     /// An advert was dropped (the daemon rate-limits these lines).
     Dropped {

@@ -16,9 +16,9 @@ use keepvip_wire::{AddrList, Auth, ChecksumMode, Family, Version, VrrpRepr};
 
 use crate::timing::{field_interval, interval_field, master_down_interval, skew};
 use crate::{
-    Action, AuthConfig, Counters, Destination, DropReason, IfaceId, Input, InstanceConfig,
-    InstanceId, Instant, LogEvent, NotifyState, NotifyTarget, RouterConfig, State, SyncGroupConfig,
-    TrackRef, TrackerKey, TrackerState, VipConfig,
+    Action, AuthConfig, Counters, Destination, DropReason, FaultCause, IfaceId, Input,
+    InstanceConfig, InstanceId, Instant, LogEvent, NotifyState, NotifyTarget, RouterConfig, State,
+    SyncGroupConfig, TrackRef, TrackerKey, TrackerState, VipConfig,
 };
 
 /// The per-instance timers. `Main` is the advert timer of a MASTER or the
@@ -64,7 +64,7 @@ pub struct InstanceView<'a> {
     /// when we last received a priority-0 advert
     pub last_prio0: Option<Instant>,
     /// why the instance is in FAULT
-    pub fault_cause: Option<String>,
+    pub fault_cause: Option<FaultCause>,
     /// sync group name
     pub sync_group: Option<&'a str>,
     /// counters
@@ -85,7 +85,7 @@ struct Instance {
     last_accepted: Option<Instant>,
     last_prio0: Option<Instant>,
     preempt_until: Option<Instant>,
-    fault_cause: Option<String>,
+    fault_cause: Option<FaultCause>,
     /// the VIPs carried in adverts, packed as on the wire
     advert_addrs: Vec<u8>,
     mcast_dst: IpAddr,
@@ -643,7 +643,7 @@ impl Router {
     // ---- priority and FAULT ----
 
     /// Is a tracker "ok" as the weight sees it (after `reverse`)?
-    fn tracker_contribution(&self, t: &TrackRef, weight: i32) -> Result<i32, String> {
+    fn tracker_contribution(&self, t: &TrackRef, weight: i32) -> Result<i32, FaultCause> {
         let state = match &t.key {
             TrackerKey::Interface(name) => match self.iface_id(name) {
                 Some(id) if !self.ifaces[id.0 as usize].up => TrackerState::Down,
@@ -660,22 +660,29 @@ impl Router {
             }),
         };
         let what = || match &t.key {
-            TrackerKey::Script(n) => format!("script {n}"),
-            TrackerKey::File(n) => format!("track file {n}"),
-            TrackerKey::Process(n) => format!("track process {n}"),
-            TrackerKey::Interface(n) => format!("interface {n}"),
+            TrackerKey::Script(n) => FaultCause::Script(n.clone()),
+            TrackerKey::File(n) => FaultCause::File {
+                name: n.clone(),
+                value: 0,
+            },
+            TrackerKey::Process(n) => FaultCause::Process(n.clone()),
+            TrackerKey::Interface(n) => FaultCause::Interface(n.clone()),
         };
         match state {
             TrackerState::Value(v) => {
+                let file = || match what() {
+                    FaultCause::File { name, .. } => FaultCause::File { name, value: v },
+                    other => other,
+                };
                 if weight == 0 {
-                    return if v != 0 { Err(what()) } else { Ok(0) };
+                    return if v != 0 { Err(file()) } else { Ok(0) };
                 }
                 let mut c = v.saturating_mul(i64::from(weight));
                 if t.reverse {
                     c = -c;
                 }
                 if c < -253 {
-                    Err(what())
+                    Err(file())
                 } else {
                     Ok(c.min(253) as i32)
                 }
@@ -694,7 +701,7 @@ impl Router {
     }
 
     /// The instance's own priority and FAULT cause, ignoring its group.
-    fn own_priority(&self, idx: usize) -> (u8, Option<String>) {
+    fn own_priority(&self, idx: usize) -> (u8, Option<FaultCause>) {
         let inst = self.inst(idx);
         let mut fault = None;
         if inst.cfg.track_primary
@@ -703,7 +710,12 @@ impl Router {
                 .get(inst.iface.0 as usize)
                 .is_some_and(|f| !f.up)
         {
-            fault = Some(format!("interface {} down", inst.cfg.interface));
+            fault = Some(FaultCause::Interface(inst.cfg.interface.clone()));
+        }
+        if fault.is_none() && self.primary_ip(idx).is_none() {
+            // nothing to send adverts from (keepalived: FAULT until the
+            // interface gets an address)
+            fault = Some(FaultCause::NoAddress(inst.cfg.family));
         }
         let group = inst.group.map(|g| &self.groups[g]);
         // keepalived: members of a sync group ignore tracker weights (a
@@ -740,7 +752,7 @@ impl Router {
     }
 
     /// Priority and FAULT cause including sync-group members' faults.
-    fn evaluate(&self, idx: usize) -> (u8, Option<String>) {
+    fn evaluate(&self, idx: usize) -> (u8, Option<FaultCause>) {
         let (prio, mut fault) = self.own_priority(idx);
         if fault.is_none() {
             if let Some(g) = self.inst(idx).group {
@@ -749,9 +761,8 @@ impl Router {
                         continue;
                     }
                     if let (_, Some(_)) = self.own_priority(m.0 as usize) {
-                        fault = Some(format!(
-                            "sync group member {}",
-                            self.inst(m.0 as usize).cfg.name
+                        fault = Some(FaultCause::GroupMember(
+                            self.inst(m.0 as usize).cfg.name.clone(),
                         ));
                         break;
                     }
@@ -1058,7 +1069,7 @@ impl Router {
         }
     }
 
-    fn enter_fault(&mut self, idx: usize, cause: String, init: bool) {
+    fn enter_fault(&mut self, idx: usize, cause: FaultCause, init: bool) {
         let was = self.inst(idx).state;
         let name = self.inst(idx).cfg.name.clone();
         if init {
@@ -1137,7 +1148,7 @@ impl Router {
                 (State::Master, State::Backup) => self.become_master(midx),
                 (State::Backup, State::Master) => self.enter_backup(midx, false),
                 (State::Fault, s) if s != State::Fault && s != State::Init => {
-                    let cause = format!("sync group {name}");
+                    let cause = FaultCause::GroupMember(self.inst(idx).cfg.name.clone());
                     self.enter_fault(midx, cause, false);
                 }
                 _ => {}
@@ -1246,10 +1257,26 @@ impl Router {
             if !f.addrs.contains(&addr) {
                 f.addrs.push(addr);
             }
+        } else {
+            f.addrs.retain(|a| *a != addr);
+        }
+        if !self.started || self.stopped {
             return;
         }
-        f.addrs.retain(|a| *a != addr);
-        if !self.started || self.stopped || !self.vip_set.contains(&addr) {
+        if !self.vip_set.contains(&addr) {
+            // the interface's own addresses decide the advert source: an
+            // instance with none to send from is in FAULT
+            for idx in 0..self.instances.len() {
+                if self.instances[idx]
+                    .as_ref()
+                    .is_some_and(|i| i.iface == iface && i.cfg.src_ip.is_none())
+                {
+                    self.reevaluate(idx);
+                }
+            }
+            return;
+        }
+        if added {
             return;
         }
         // A tracked VIP deleted by someone else while MASTER: keepalived

@@ -537,6 +537,16 @@ fn version_mismatch_is_dropped() {
 fn ttl_other_than_255_is_dropped_for_multicast() {
     let mut r = keepvip_proto::Router::new(cfg(vec![v2("VI_1", 51, 100)]), at(0));
     let eth0 = r.iface_id("eth0").unwrap();
+    // the interface's own address, the advert source (the daemon feeds it before start)
+    r.handle(
+        at(0),
+        keepvip_proto::Input::Address {
+            iface: eth0,
+            addr: ip4(11),
+            prefix_len: 24,
+            added: true,
+        },
+    );
     r.start(at(0));
     while r.poll_action().is_some() {}
     let vip = [192, 0, 2, 200];
@@ -1219,6 +1229,16 @@ fn vip_deleted_externally_while_master() {
     });
     let mut r = keepvip_proto::Router::new(cfg(vec![a]), at(0));
     let eth0 = r.iface_id("eth0").unwrap();
+    // the interface's own address, the advert source (the daemon feeds it before start)
+    r.handle(
+        at(0),
+        keepvip_proto::Input::Address {
+            iface: eth0,
+            addr: ip4(11),
+            prefix_len: 24,
+            added: true,
+        },
+    );
     r.start(at(0));
     r.handle_timeout(at(V2_MDI_150));
     assert_eq!(r.instance_by_name("VI_1").unwrap().state, State::Master);
@@ -1454,4 +1474,49 @@ fn startup_delay_holds_the_address_owner_silently() {
     check!(sim, noise.is_empty());
     check!(sim, sim.state(r2, "VI_1") == State::Backup);
     check!(sim, sim.adverts_sent(r2, 51, None).is_empty());
+}
+
+// ---- no address to send adverts from ----
+
+#[test]
+fn an_interface_without_an_address_means_fault_until_one_appears() {
+    let mut r = keepvip_proto::Router::new(cfg(vec![v2("VI_1", 51, 100)]), at(0));
+    let eth0 = r.iface_id("eth0").unwrap();
+    let addr = |added| keepvip_proto::Input::Address {
+        iface: eth0,
+        addr: ip4(11),
+        prefix_len: 24,
+        added,
+    };
+    r.start(at(0));
+    let acts: Vec<Action> = std::iter::from_fn(|| r.poll_action()).collect();
+    assert_eq!(r.instance_by_name("VI_1").unwrap().state, State::Fault);
+    assert!(
+        acts.contains(&Action::Log(LogEvent::FaultDueTo {
+            instance: "VI_1".into(),
+            cause: keepvip_proto::FaultCause::NoAddress(keepvip_proto::Family::V4),
+        })),
+        "{acts:?}"
+    );
+    assert!(!acts.iter().any(|a| matches!(a, Action::SendAdvert { .. })));
+    // a VIP is not an address to send from
+    r.handle(
+        at(1_000),
+        keepvip_proto::Input::Address {
+            iface: eth0,
+            addr: IpAddr::V4(VIP),
+            prefix_len: 32,
+            added: true,
+        },
+    );
+    assert_eq!(r.instance_by_name("VI_1").unwrap().state, State::Fault);
+    // the address arrives: BACKUP, then MASTER after the down timer
+    r.handle(at(2_000), addr(true));
+    assert_eq!(r.instance_by_name("VI_1").unwrap().state, State::Backup);
+    r.handle_timeout(at(2_000 + V2_MDI_100));
+    assert_eq!(r.instance_by_name("VI_1").unwrap().state, State::Master);
+    while r.poll_action().is_some() {}
+    // and goes away: FAULT again
+    r.handle(at(5_000_000), addr(false));
+    assert_eq!(r.instance_by_name("VI_1").unwrap().state, State::Fault);
 }

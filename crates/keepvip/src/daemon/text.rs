@@ -4,6 +4,8 @@
 
 use std::net::IpAddr;
 
+use keepvip_proto::FaultCause;
+
 /// `(VI_1) Entering MASTER STATE`, `(VI_1) Entering BACKUP STATE (init)`
 pub fn entering_state(instance: &str, state: &str, init: bool) -> String {
     if init {
@@ -142,9 +144,23 @@ pub fn group_syncing(group: &str, state: &str) -> String {
     format!("VRRP_Group({group}) Syncing instances to {state} state")
 }
 
-/// `(VI_1): entering FAULT state due to script chk_nginx` style
-pub fn fault_due_to(instance: &str, what: &str) -> String {
-    format!("({instance}) Entering FAULT STATE due to {what}")
+/// Why an instance starts in FAULT, one keepalived line per cause:
+/// `(VI_1): entering FAULT state due to script chk_nginx`,
+/// `(VI_1) entering FAULT state (no IPv4 address for interface)`, …
+pub fn fault_due_to(instance: &str, cause: &FaultCause) -> String {
+    match cause {
+        FaultCause::Script(s) => format!("({instance}): entering FAULT state due to script {s}"),
+        // keepalived words these with a colon after the name, and the
+        // process and address ones without
+        FaultCause::Interface(_) | FaultCause::File { .. } => {
+            format!("({instance}): entering FAULT state ({cause})")
+        }
+        FaultCause::Process(_) | FaultCause::NoAddress(_) => {
+            format!("({instance}) entering FAULT state ({cause})")
+        }
+        // keepalived has no line of its own for this one
+        FaultCause::GroupMember(_) => format!("({instance}) entering FAULT state ({cause})"),
+    }
 }
 
 /// `Netlink reports eth0 down` / `up`
@@ -198,6 +214,35 @@ mod tests {
         assert_eq!(
             auth_type_mismatch("VI_1", 0, 1),
             "(VI_1) received a 0 auth, expecting 1!"
+        );
+        use keepvip_proto::wire::Family;
+        let fault = |c| fault_due_to("VI_1", &c);
+        assert_eq!(
+            fault(FaultCause::Script("chk_nginx".into())),
+            "(VI_1): entering FAULT state due to script chk_nginx"
+        );
+        assert_eq!(
+            fault(FaultCause::Interface("eth1".into())),
+            "(VI_1): entering FAULT state (interface eth1 down)"
+        );
+        assert_eq!(
+            fault(FaultCause::File {
+                name: "maint".into(),
+                value: 3
+            }),
+            "(VI_1): entering FAULT state (tracked file maint has status 3)"
+        );
+        assert_eq!(
+            fault(FaultCause::Process("nginx".into())),
+            "(VI_1) entering FAULT state (tracked process nginx quorum not achieved)"
+        );
+        assert_eq!(
+            fault(FaultCause::NoAddress(Family::V4)),
+            "(VI_1) entering FAULT state (no IPv4 address for interface)"
+        );
+        assert_eq!(
+            fault(FaultCause::NoAddress(Family::V6)),
+            "(VI_1) entering FAULT state (no IPv6 address for interface)"
         );
         assert_eq!(
             master_rx_lower("VI_1", "192.0.2.5".parse().unwrap(), 150, 150),
