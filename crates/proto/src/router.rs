@@ -212,15 +212,23 @@ impl Router {
             let Some(inst) = self.instances[idx].as_ref() else {
                 continue;
             };
-            let (vips, routes, iface, id, name) = (
+            let (vips, routes, rules, iface, id, name) = (
                 inst.all_vips(),
                 inst.cfg.routes.clone(),
+                inst.cfg.rules.clone(),
                 inst.iface,
                 inst.id,
                 inst.cfg.name.clone(),
             );
-            if !vips.is_empty() || !routes.is_empty() {
+            if !vips.is_empty() || !routes.is_empty() || !rules.is_empty() {
                 self.log(LogEvent::RemovingVips { instance: name });
+            }
+            // rules first: keepalived removes rules, then routes, then addresses
+            if !rules.is_empty() {
+                self.push(Action::RemoveRules {
+                    instance: id,
+                    rules,
+                });
             }
             if !vips.is_empty() {
                 self.push(Action::RemoveVips {
@@ -942,11 +950,12 @@ impl Router {
         });
         self.set_state(idx, State::Master);
         let inst = self.inst(idx);
-        let (id, iface, vips, routes, garp_cfg, adv) = (
+        let (id, iface, vips, routes, rules, garp_cfg, adv) = (
             inst.id,
             inst.iface,
             inst.all_vips(),
             inst.cfg.routes.clone(),
+            inst.cfg.rules.clone(),
             inst.cfg.garp.clone(),
             inst.cfg.advert_interval,
         );
@@ -962,6 +971,12 @@ impl Router {
             self.push(Action::AddRoutes {
                 instance: id,
                 routes,
+            });
+        }
+        if !rules.is_empty() {
+            self.push(Action::AddRules {
+                instance: id,
+                rules,
             });
         }
         self.garp(idx, garp_cfg.master_repeat);
@@ -1005,12 +1020,19 @@ impl Router {
     fn release_addresses(&mut self, idx: usize, name: String) {
         self.clear_garp_timers(idx);
         let inst = self.inst(idx);
-        let (id, iface, vips, routes) = (
+        let (id, iface, vips, routes, rules) = (
             inst.id,
             inst.iface,
             inst.all_vips(),
             inst.cfg.routes.clone(),
+            inst.cfg.rules.clone(),
         );
+        if !rules.is_empty() {
+            self.push(Action::RemoveRules {
+                instance: id,
+                rules,
+            });
+        }
         if !vips.is_empty() {
             self.log(LogEvent::RemovingVips { instance: name });
             self.push(Action::RemoveVips {
@@ -1684,6 +1706,18 @@ impl Router {
                     .filter(|r| !old_routes.contains(r))
                     .cloned()
                     .collect();
+                let old_rules = &old.cfg.rules;
+                let new_rules = inst.cfg.rules.clone();
+                let rules_removed: Vec<_> = old_rules
+                    .iter()
+                    .filter(|r| !new_rules.contains(r))
+                    .cloned()
+                    .collect();
+                let rules_added: Vec<_> = new_rules
+                    .iter()
+                    .filter(|r| !old_rules.contains(r))
+                    .cloned()
+                    .collect();
                 let (prio, adv, interval) = (
                     inst.effective,
                     inst.cfg.advert_interval,
@@ -1691,6 +1725,12 @@ impl Router {
                 );
                 let repeat = inst.cfg.garp.master_repeat;
                 self.log(LogEvent::SettingVips { instance: name });
+                if !rules_removed.is_empty() {
+                    self.push(Action::RemoveRules {
+                        instance: id,
+                        rules: rules_removed,
+                    });
+                }
                 if !removed.is_empty() {
                     self.push(Action::RemoveVips {
                         instance: id,
@@ -1725,6 +1765,12 @@ impl Router {
                     self.push(Action::AddRoutes {
                         instance: id,
                         routes: routes_added,
+                    });
+                }
+                if !rules_added.is_empty() {
+                    self.push(Action::AddRules {
+                        instance: id,
+                        rules: rules_added,
                     });
                 }
                 // keepalived advertises the (possibly new) priority at once

@@ -9,8 +9,8 @@ use std::time::Duration;
 use keepvip_conf::{Config, LoadOptions};
 use keepvip_proto::wire::{self, Family, VrrpRepr};
 use keepvip_proto::{
-    Action, Destination, IfaceId, Input, NotifyState, NotifyTarget, RouteConfig, Router, State,
-    TrackerKey, TrackerState, VipConfig,
+    Action, Destination, IfaceId, Input, NotifyState, NotifyTarget, RouteConfig, Router,
+    RuleConfig, State, TrackerKey, TrackerState, VipConfig,
 };
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
@@ -438,6 +438,8 @@ impl Daemon {
             Action::RemoveVips { iface, vips, .. } => self.apply_vips(iface, &vips, false).await,
             Action::AddRoutes { routes, .. } => self.apply_routes(&routes, true).await,
             Action::RemoveRoutes { routes, .. } => self.apply_routes(&routes, false).await,
+            Action::AddRules { rules, .. } => self.apply_rules(&rules, true).await,
+            Action::RemoveRules { rules, .. } => self.apply_rules(&rules, false).await,
             Action::Garp {
                 iface,
                 addrs,
@@ -505,6 +507,21 @@ impl Daemon {
             if let Err(e) = res {
                 let verb = if add { "add" } else { "remove" };
                 tracing::warn!("cannot {verb} route {}/{}: {e}", r.dst, r.dst_len);
+            }
+        }
+    }
+
+    /// Add or remove policy-routing rules.
+    async fn apply_rules(&mut self, rules: &[RuleConfig], add: bool) {
+        for r in rules {
+            let res = if add {
+                self.netlink.add_rule(r).await
+            } else {
+                self.netlink.remove_rule(r).await
+            };
+            if let Err(e) = res {
+                let verb = if add { "add" } else { "remove" };
+                tracing::warn!("cannot {verb} rule {}: {e}", super::text::rule(r));
             }
         }
     }
@@ -1037,7 +1054,12 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
     d.router.handle(timer::now(), Input::Shutdown);
     if d.opts.dont_release_vrrp {
         while let Some(a) = d.router.poll_action() {
-            if !matches!(a, Action::RemoveVips { .. } | Action::RemoveRoutes { .. }) {
+            if !matches!(
+                a,
+                Action::RemoveVips { .. }
+                    | Action::RemoveRoutes { .. }
+                    | Action::RemoveRules { .. }
+            ) {
                 d.execute(a).await;
             }
         }
