@@ -360,7 +360,6 @@ impl Parser<'_> {
                         m.static_ipaddress.push(v);
                     }
                 }
-                self.not_acted_on(n, "static addresses are not installed");
             }
             "static_routes" => {
                 for c in self.block(n) {
@@ -368,7 +367,6 @@ impl Parser<'_> {
                         m.static_routes.push(r);
                     }
                 }
-                self.not_acted_on(n, "static routes are not installed");
             }
             "static_rules" => {
                 for c in self.block(n) {
@@ -376,7 +374,6 @@ impl Parser<'_> {
                         m.static_rules.push(r);
                     }
                 }
-                self.not_acted_on(n, "static rules are not installed");
             }
             _ => {
                 if let Some((_, why)) = keywords::TOP_LEVEL_ACCEPTED.iter().find(|(kw, _)| *kw == k)
