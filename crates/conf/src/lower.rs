@@ -8,8 +8,8 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use keepvip_proto::{
-    AuthConfig, Family, GarpConfig, InstanceConfig, RouteConfig, RouterConfig, StateHint,
-    SyncGroupConfig, TrackRef, TrackerKey, Version, VipConfig,
+    AuthConfig, Family, GarpConfig, InstanceConfig, RouteConfig, RouterConfig, RuleConfig,
+    StateHint, SyncGroupConfig, TrackRef, TrackerKey, Version, VipConfig,
 };
 use serde::Serialize;
 
@@ -105,8 +105,6 @@ pub struct InstanceExtra {
     pub notify_priority_changes: bool,
     /// the sync group it belongs to
     pub sync_group: Option<String>,
-    /// virtual_rules (ip-rule text; not installed yet)
-    pub rules: Vec<String>,
     /// use_vmac (parsed; not acted on)
     pub use_vmac: Option<UseVmac>,
     /// track_src_ip (parsed; not acted on)
@@ -150,7 +148,7 @@ pub struct Config {
     /// static_routes
     pub static_routes: Vec<RouteConfig>,
     /// static_rules
-    pub static_rules: Vec<String>,
+    pub static_rules: Vec<RuleConfig>,
     /// what the protocol core runs
     pub router: RouterConfig,
 }
@@ -180,7 +178,6 @@ pub fn lower(m: &Model) -> Config {
                     .or(group.and_then(|s| s.notify.priority_changes))
                     .unwrap_or(g.vrrp_notify_priority_changes),
                 sync_group: group.map(|s| s.name.clone()),
-                rules: i.virtual_rules.clone(),
                 use_vmac: i.use_vmac.clone(),
                 track_src_ip: i.track_src_ip,
                 unicast_fault_no_peer: i.unicast_fault_no_peer,
@@ -339,6 +336,13 @@ fn instance(m: &Model, i: &VrrpInstance) -> Option<InstanceConfig> {
     c.vips = i.virtual_ipaddress.clone();
     c.excluded_vips = i.virtual_ipaddress_excluded.clone();
     c.routes = i.virtual_routes.clone();
+    c.rules = i.virtual_rules.clone();
+    // a rule that names no address is of the instance's family (keepalived)
+    for r in &mut c.rules {
+        if r.src.is_none() && r.dst.is_none() {
+            r.family = family;
+        }
+    }
     c.unicast_peers = i.unicast_peers.clone();
     let unicast = !c.unicast_peers.is_empty();
     c.src_ip = if unicast {

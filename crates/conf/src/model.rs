@@ -12,7 +12,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use keepvip_proto::{Family, RouteConfig, StateHint, UnicastPeer, VipConfig};
+use keepvip_proto::{Family, RouteConfig, RuleConfig, StateHint, UnicastPeer, VipConfig};
 use serde::Serialize;
 
 use crate::span::Span;
@@ -268,8 +268,9 @@ pub struct VrrpInstance {
     /// spans of the virtual_routes entries
     #[serde(skip)]
     pub route_spans: Vec<Span>,
-    /// virtual_rules { ... } (ip-rule text, kept as written)
-    pub virtual_rules: Vec<String>,
+    /// virtual_rules { ... } (a rule without a prefix is IPv4 here and
+    /// takes the instance's family in `lower`)
+    pub virtual_rules: Vec<RuleConfig>,
     /// track_interface { ... }
     pub track_interface: Vec<TrackEntry>,
     /// track_script { ... }
@@ -467,8 +468,8 @@ pub struct Model {
     pub static_ipaddress: Vec<VipConfig>,
     /// static_routes
     pub static_routes: Vec<RouteConfig>,
-    /// static_rules (as written)
-    pub static_rules: Vec<String>,
+    /// static_rules
+    pub static_rules: Vec<RuleConfig>,
     /// blocks of keepalived's other parts, skipped
     pub skipped: Vec<String>,
     /// where each vrrp_script / track_file / vrrp_track_process was

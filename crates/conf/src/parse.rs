@@ -6,7 +6,9 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use keepvip_proto::{RouteConfig, StateHint, UnicastPeer, VipConfig};
+use keepvip_proto::{
+    Family, RouteConfig, RuleAction, RuleConfig, StateHint, UnicastPeer, VipConfig,
+};
 
 use crate::diag::{Diagnostic, Span};
 use crate::keywords;
@@ -50,14 +52,6 @@ pub fn join_words(words: &[Word]) -> String {
                 t.clone()
             }
         })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn words_text(words: &[Word]) -> String {
-    words
-        .iter()
-        .map(|w| w.text.as_str())
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -357,7 +351,6 @@ impl Parser<'_> {
                         m.static_ipaddress.push(v);
                     }
                 }
-                self.not_acted_on(n, "static addresses are not installed");
             }
             "static_routes" => {
                 for c in self.block(n) {
@@ -365,17 +358,13 @@ impl Parser<'_> {
                         m.static_routes.push(r);
                     }
                 }
-                self.not_acted_on(n, "static routes are not installed");
             }
             "static_rules" => {
                 for c in self.block(n) {
-                    m.static_rules.push(words_text(
-                        &std::iter::once(c.key.clone())
-                            .chain(c.args.iter().cloned())
-                            .collect::<Vec<_>>(),
-                    ));
+                    if let Some(r) = self.rule(c) {
+                        m.static_rules.push(r);
+                    }
                 }
-                self.not_acted_on(n, "static rules are not installed");
             }
             _ => {
                 if let Some((_, why)) = keywords::TOP_LEVEL_ACCEPTED.iter().find(|(kw, _)| *kw == k)
@@ -1207,6 +1196,350 @@ impl Parser<'_> {
         Some(r)
     }
 
+    /// ip-rule style, as keepalived 2.2.7 takes it (measured with
+    /// `keepalived -t`): `[not] [from P] [to P] [iif|dev IF] [oif IF]
+    /// [fwmark N[/M]] [tos|dsfield N] [priority|preference|order N]`, one
+    /// action (`table|lookup T`, `goto N`, `l3mdev`, `[type]
+    /// blackhole|unreachable|prohibit|nop`), and `[suppress_prefixlength N]
+    /// [suppress_ifgroup G] [uidrange A-B] [sport A-B] [dport A-B]
+    /// [ipproto P] [protocol N] [no_track]`. The family comes from the
+    /// prefixes (IPv4 without one; an instance's rule then takes the
+    /// instance's family, in `lower`). A bad value is an error and drops
+    /// the rule; a rule with no action is dropped with a warning, as
+    /// keepalived does.
+    pub fn rule(&mut self, c: &Node) -> Option<RuleConfig> {
+        if let Some(open) = c.open {
+            self.err(open, "a rule does not take a `{ }` block");
+        }
+        let words: Vec<&Word> = std::iter::once(&c.key).chain(c.args.iter()).collect();
+        let errors_before = self.error_count();
+        let mut r = RuleConfig::new(Family::V4);
+        let mut priority = None;
+        let mut protocol = None;
+        let mut family: Option<(Family, Span)> = None;
+        // the one action keepalived allows, and where it was given
+        let mut action: Option<(RuleAction, Option<u32>, Span)> = None;
+        let mut i = 0;
+        while i < words.len() {
+            let kw = words[i];
+            let k = kw.text.as_str();
+            let flag = matches!(
+                k,
+                "not" | "l3mdev" | "no_track" | "blackhole" | "unreachable" | "prohibit" | "nop"
+            );
+            // an action word, checked for "only one action" below
+            let mut this_action: Option<(RuleAction, Option<u32>)> = None;
+            let Some(v) = words.get(i + 1).copied().filter(|_| !flag) else {
+                if !flag {
+                    self.err(kw.span, format!("rule option `{k}` needs a value"));
+                    break;
+                }
+                match k {
+                    "not" => r.invert = true,
+                    "no_track" => r.no_track = true,
+                    "l3mdev" => {
+                        r.l3mdev = true;
+                        this_action = Some((RuleAction::ToTable, None));
+                    }
+                    t => this_action = rule_type(t).map(|a| (a, None)),
+                }
+                if let Some((a, t)) = this_action {
+                    self.rule_action(&mut action, a, t, kw.span);
+                }
+                i += 1;
+                continue;
+            };
+            match k {
+                "from" | "to" => {
+                    if let Some((addr, len)) = self.rule_prefix(v) {
+                        let f = if addr.is_ipv4() {
+                            Family::V4
+                        } else {
+                            Family::V6
+                        };
+                        match family {
+                            Some((g, at)) if g != f => {
+                                self.diags.push(
+                                    Diagnostic::error(
+                                        Some(v.span),
+                                        format!("rule mixes address families: `{}`", v.text),
+                                    )
+                                    .with_help(format!(
+                                        "the other prefix is at {}:{}",
+                                        at.line, at.col
+                                    )),
+                                );
+                            }
+                            _ => family = Some((f, v.span)),
+                        }
+                        if k == "from" {
+                            (r.src, r.src_len) = (Some(addr), len);
+                        } else {
+                            (r.dst, r.dst_len) = (Some(addr), len);
+                        }
+                    }
+                }
+                "priority" | "preference" | "order" => {
+                    priority = self.rule_num(k, v, u64::from(u32::MAX)).map(|n| n as u32)
+                }
+                "tos" | "dsfield" => r.tos = self.rule_num(k, v, 255).map_or(0, |n| n as u8),
+                "fwmark" => {
+                    let (mark, mask) = v.text.split_once('/').unwrap_or((&v.text, ""));
+                    let mark = parse_u64(mark).and_then(|m| u32::try_from(m).ok());
+                    let mask = match mask {
+                        "" => Some(None),
+                        m => parse_u64(m).and_then(|m| u32::try_from(m).ok()).map(Some),
+                    };
+                    match (mark, mask) {
+                        (Some(m), Some(k)) => (r.fwmark, r.fwmask) = (Some(m), k),
+                        _ => self.err(
+                            v.span,
+                            format!("bad fwmark `{}` (N[/MASK], 32 bits)", v.text),
+                        ),
+                    }
+                }
+                "iif" | "dev" | "oif" => {
+                    if v.text.len() > IFNAMSIZ {
+                        self.err(
+                            v.span,
+                            format!(
+                                "interface name `{}` is too long (at most {IFNAMSIZ} characters)",
+                                v.text
+                            ),
+                        );
+                    } else if k == "oif" {
+                        r.oif = Some(v.text.clone());
+                    } else {
+                        r.iif = Some(v.text.clone());
+                    }
+                }
+                "table" | "lookup" => {
+                    let t = match v.text.as_str() {
+                        "main" => Some(254),
+                        "local" => Some(255),
+                        "default" => Some(253),
+                        t => match parse_u64(t) {
+                            Some(n @ 1..=0xffff_ffff) => Some(n as u32),
+                            _ => {
+                                self.err(
+                                    v.span,
+                                    format!(
+                                        "bad table `{t}` (1..4294967295, main, local or default)"
+                                    ),
+                                );
+                                None
+                            }
+                        },
+                    };
+                    this_action = t.map(|t| (RuleAction::ToTable, Some(t)));
+                }
+                "goto" => {
+                    this_action = self
+                        .rule_num(k, v, u64::from(u32::MAX))
+                        .map(|n| (RuleAction::Goto(n as u32), None));
+                }
+                "type" => match rule_type(&v.text) {
+                    Some(a) => this_action = Some((a, None)),
+                    None => self.err(
+                        v.span,
+                        format!(
+                            "unknown rule type `{}` (blackhole, unreachable, prohibit or nop)",
+                            v.text
+                        ),
+                    ),
+                },
+                "suppress_prefixlength" | "sup_pl" => {
+                    r.suppress_prefixlen =
+                        self.rule_num(k, v, u64::from(u32::MAX)).map(|n| n as u32)
+                }
+                "suppress_ifgroup" | "sup_group" => {
+                    r.suppress_ifgroup = if v.text == "default" {
+                        Some(0)
+                    } else {
+                        self.rule_num(k, v, u64::from(u32::MAX)).map(|n| n as u32)
+                    }
+                }
+                "uidrange" => {
+                    r.uid_range = self
+                        .rule_range(k, v, u64::from(u32::MAX))
+                        .map(|(a, b)| (a as u32, b as u32))
+                }
+                "sport" | "dport" => {
+                    let range = self
+                        .rule_range(k, v, 65535)
+                        .map(|(a, b)| (a as u16, b as u16));
+                    if k == "sport" {
+                        r.sport = range;
+                    } else {
+                        r.dport = range;
+                    }
+                }
+                "ipproto" => {
+                    // the /etc/protocols names keepalived resolves, or a number
+                    r.ip_proto = match v.text.as_str() {
+                        "icmp" => Some(1),
+                        "igmp" => Some(2),
+                        "ipip" => Some(4),
+                        "tcp" => Some(6),
+                        "udp" => Some(17),
+                        "gre" => Some(47),
+                        "esp" => Some(50),
+                        "ah" => Some(51),
+                        "ipv6-icmp" => Some(58),
+                        "sctp" => Some(132),
+                        "udplite" => Some(136),
+                        _ => self.rule_num(k, v, 255).map(|n| n as u8),
+                    }
+                }
+                "protocol" => protocol = self.rule_num(k, v, 255).map(|n| (n as u8, v.span)),
+                // accepted by keepalived, but not carried by keepvip
+                "realms" | "tunnel-id" => self.warn(
+                    kw.span,
+                    format!("rule option `{k}` is not supported by keepvip: ignored"),
+                ),
+                _ => {
+                    let mut d = Diagnostic::error(
+                        Some(kw.span),
+                        format!("unknown rule option `{k}` (from, to, iif, oif, fwmark, tos, priority, table, goto, type, ...)"),
+                    );
+                    if k == "pref" {
+                        d = d.with_help(
+                            "keepalived 2.2.7 takes `priority`, `preference` or `order`",
+                        );
+                    } else if k == "nat" || k == "map-to" {
+                        d = d.with_help("the kernel no longer does rule NAT");
+                    } else if let Some(s) = crate::diag::suggest(k, RULE_OPTIONS) {
+                        d = d.with_help(format!("did you mean `{s}`?"));
+                    }
+                    self.diags.push(d);
+                    // what follows may or may not be its value: one error is enough
+                    break;
+                }
+            }
+            if let Some((a, t)) = this_action {
+                self.rule_action(&mut action, a, t, kw.span);
+            }
+            i += 2;
+        }
+        if let Some((f, _)) = family {
+            r.family = f;
+        }
+        if self.error_count() != errors_before {
+            return None;
+        }
+        let Some((a, table, _)) = action else {
+            self.warn(
+                c.key.span,
+                "rule has no action (table, goto, l3mdev, blackhole, unreachable, prohibit or nop): ignored, as keepalived does",
+            );
+            return None;
+        };
+        (r.action, r.table) = (a, table);
+        match priority {
+            Some(p) => r.priority = p,
+            None => self.warn(
+                c.key.span,
+                "rule has no `priority`: keepalived gives it 16384, probably not what you want",
+            ),
+        }
+        // keepalived tags the rules it tracks with its own protocol (18)
+        match protocol {
+            Some((p, _)) if r.no_track => r.protocol = p,
+            Some((p, at)) if p != RULE_PROTO_KEEPALIVED => self.warn(
+                at,
+                format!("rule protocol {p}: a tracked rule has protocol 18 (keepalived), as keepalived resets it"),
+            ),
+            _ => {}
+        }
+        Some(r)
+    }
+
+    /// Record a rule's action: keepalived takes exactly one of table, goto,
+    /// l3mdev, nop, blackhole, unreachable and prohibit.
+    fn rule_action(
+        &mut self,
+        slot: &mut Option<(RuleAction, Option<u32>, Span)>,
+        a: RuleAction,
+        table: Option<u32>,
+        at: Span,
+    ) {
+        if let Some((_, _, first)) = slot {
+            let d = Diagnostic::error(
+                Some(at),
+                "a rule takes only one of table, goto, l3mdev, nop, blackhole, unreachable and prohibit",
+            )
+            .with_help(format!("the first is at {}:{}", first.line, first.col));
+            self.diags.push(d);
+        } else {
+            *slot = Some((a, table, at));
+        }
+    }
+
+    fn error_count(&self) -> usize {
+        self.diags
+            .iter()
+            .filter(|d| d.severity == crate::diag::Severity::Error)
+            .count()
+    }
+
+    /// A rule's `from`/`to` value: `all`/`any`/`default` (None) or IP[/len].
+    fn rule_prefix(&mut self, w: &Word) -> Option<(IpAddr, u8)> {
+        let t = w.text.as_str();
+        if matches!(t, "all" | "any" | "default") {
+            return None;
+        }
+        let (a, l) = t.split_once('/').unwrap_or((t, ""));
+        let Some(addr) = parse_ip(a) else {
+            self.err(
+                w.span,
+                format!("`{t}` is not a rule prefix (IP[/len] or all)"),
+            );
+            return None;
+        };
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let len = if l.is_empty() {
+            Some(max)
+        } else {
+            l.parse::<u8>().ok().filter(|l| *l <= max)
+        };
+        match len {
+            Some(len) => Some((addr, len)),
+            None => {
+                self.err(
+                    w.span,
+                    format!("bad prefix length in `{t}` (at most /{max})"),
+                );
+                None
+            }
+        }
+    }
+
+    /// A rule option's number (decimal or 0x hex) in 0..=max.
+    fn rule_num(&mut self, k: &str, w: &Word, max: u64) -> Option<u64> {
+        match parse_u64(&w.text) {
+            Some(n) if n <= max => Some(n),
+            _ => {
+                self.err(w.span, format!("bad {k} `{}` (0..{max})", w.text));
+                None
+            }
+        }
+    }
+
+    /// `A-B`, each in 0..=max, A <= B (keepalived wants both ends).
+    fn rule_range(&mut self, k: &str, w: &Word, max: u64) -> Option<(u64, u64)> {
+        let (a, b) = w.text.split_once('-').unwrap_or((&w.text, ""));
+        match (parse_u64(a), parse_u64(b)) {
+            (Some(a), Some(b)) if a <= b && b <= max => Some((a, b)),
+            _ => {
+                self.err(
+                    w.span,
+                    format!("bad {k} `{}` (A-B with A <= B <= {max})", w.text),
+                );
+                None
+            }
+        }
+    }
+
     fn tracks(&mut self, c: &Node, max: i32, out: &mut Vec<TrackEntry>) {
         for t in self.block(c) {
             if let Some(open) = t.open {
@@ -1445,21 +1778,10 @@ impl Parser<'_> {
                 }
                 "virtual_rules" => {
                     for r in self.block(c) {
-                        let words: Vec<Word> = std::iter::once(r.key.clone())
-                            .chain(r.args.iter().cloned())
-                            .collect();
-                        if !words
-                            .iter()
-                            .any(|w| matches!(w.text.as_str(), "priority" | "preference" | "pref"))
-                        {
-                            self.warn(
-                                r.key.span,
-                                format!("({name}) rule has no `priority`: keepalived gives it 16384, probably not what you want"),
-                            );
+                        if let Some(rule) = self.rule(r) {
+                            i.virtual_rules.push(rule);
                         }
-                        i.virtual_rules.push(words_text(&words));
                     }
-                    self.not_acted_on(c, "rules are not installed");
                 }
                 "track_interface" => self.tracks(c, 254, &mut i.track_interface),
                 "track_script" => self.tracks(c, 253, &mut i.track_script),
@@ -1734,6 +2056,60 @@ pub fn parse_decimal(s: &str) -> Option<f64> {
         return None;
     }
     t.parse().ok()
+}
+
+/// The ip-rule options, for "did you mean".
+const RULE_OPTIONS: &[&str] = &[
+    "from",
+    "to",
+    "not",
+    "order",
+    "lookup",
+    "iif",
+    "oif",
+    "fwmark",
+    "tos",
+    "dsfield",
+    "priority",
+    "preference",
+    "table",
+    "goto",
+    "type",
+    "suppress_prefixlength",
+    "suppress_ifgroup",
+    "uidrange",
+    "sport",
+    "dport",
+    "ipproto",
+    "protocol",
+    "l3mdev",
+    "no_track",
+    "blackhole",
+    "unreachable",
+    "prohibit",
+];
+
+/// RTPROT_KEEPALIVED: the protocol keepalived puts on the rules it tracks.
+const RULE_PROTO_KEEPALIVED: u8 = 18;
+
+/// `type X` / a bare action word of an ip rule (keepalived refuses `unicast`).
+fn rule_type(t: &str) -> Option<RuleAction> {
+    Some(match t {
+        "blackhole" => RuleAction::Blackhole,
+        "unreachable" => RuleAction::Unreachable,
+        "prohibit" => RuleAction::Prohibit,
+        "nop" => RuleAction::Nop,
+        _ => return None,
+    })
+}
+
+/// An unsigned number as ip(8) reads one: decimal or `0x` hex.
+fn parse_u64(s: &str) -> Option<u64> {
+    match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(h) if !h.is_empty() => u64::from_str_radix(h, 16).ok(),
+        _ if !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()) => s.parse().ok(),
+        _ => None,
+    }
 }
 
 /// An IP address; IPv6 may carry a `%zone` (ignored).

@@ -1150,3 +1150,149 @@ fn no_address_on_the_interface_means_fault_until_one_is_added() {
     t.wait_vip(0, vip(), true, Duration::from_secs(5));
     r1.terminate(Duration::from_secs(2));
 }
+
+/// The `ip [-6] rule show` line with priority `pref` in router `i`'s
+/// namespace (the test may run ip; the daemon uses netlink).
+fn rule_line(t: &Ctx, i: usize, v6: bool, pref: u32) -> Option<String> {
+    let ns = t.lab.router_ns(i).to_string();
+    let args: &[&str] = if v6 {
+        &["-6", "rule", "show"]
+    } else {
+        &["rule", "show"]
+    };
+    let out = t.lab.ip(&ns, args).ok()?;
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find(|l| l.starts_with(&format!("{pref}:")))
+        .map(str::to_string)
+}
+
+/// Router `i`'s routes to `dst` (`ip route show DST`).
+fn route_to(t: &Ctx, i: usize, dst: &str) -> String {
+    let ns = t.lab.router_ns(i).to_string();
+    t.lab
+        .ip(&ns, &["route", "show", dst])
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default()
+}
+
+/// Two nodes with virtual_rules (IPv4 and IPv6) and static addresses,
+/// routes and rules. `static_pref` is the priority of the static IPv4 rule
+/// (a reload changes it).
+fn rules_conf(i: usize, prio: u8, static_pref: u32) -> String {
+    format!(
+        "static_ipaddress {{\n    203.0.113.{a}/24 dev eth0\n}}\n\
+         static_routes {{\n    198.51.100.0/24 via 203.0.113.1 dev eth0\n}}\n\
+         static_rules {{\n    to 198.51.100.0/24 table 200 priority {static_pref}\n    \
+         from 2001:db8:5::/48 table 200 priority 201\n}}\n{}",
+        conf(
+            prio,
+            3,
+            "0.1",
+            "    virtual_rules {\n        from 192.0.2.200 table 100 priority 100\n        \
+             from 2001:db8::200/128 table 100 priority 101\n        \
+             fwmark 0x7/0xff iif eth0 blackhole priority 102\n    }\n",
+        ),
+        a = 10 + i,
+    )
+}
+
+#[test]
+fn virtual_rules_follow_the_master_and_static_ones_stay_until_stop() {
+    let Some(t) = Ctx::new("rules", 2) else {
+        return;
+    };
+    let c1 = t.write("r1.conf", &rules_conf(0, 150, 200));
+    let c2 = t.write("r2.conf", &rules_conf(1, 100, 200));
+    let mut r1 = t.keepvip(0, &c1);
+    let mut r2 = t.keepvip(1, &c2);
+    let wait = |what: &str, f: &dyn Fn() -> bool| {
+        t.lab
+            .wait_for(what, Duration::from_secs(3), f)
+            .unwrap_or_else(|e| panic!("{e}\n{}", t.logs()));
+    };
+    // the virtual rules of master `m` (and none on the other node)
+    let virtual_on = |m: usize| {
+        let (a, b, c) = (
+            rule_line(&t, m, false, 100),
+            rule_line(&t, m, true, 101),
+            rule_line(&t, m, false, 102),
+        );
+        a.is_some_and(|l| l.contains("from 192.0.2.200 lookup 100"))
+            && b.is_some_and(|l| l.contains("from 2001:db8::200 lookup 100"))
+            && c.is_some_and(|l| l.contains("fwmark 0x7/0xff iif eth0 blackhole"))
+    };
+    let no_virtual = |i: usize| {
+        rule_line(&t, i, false, 100).is_none()
+            && rule_line(&t, i, true, 101).is_none()
+            && rule_line(&t, i, false, 102).is_none()
+    };
+    let static_addr = |i: usize| -> IpAddr { format!("203.0.113.{}", 10 + i).parse().unwrap() };
+    // static address, route and both rules of node `i`
+    let statics_on = |i: usize, pref: u32| {
+        t.has(i, static_addr(i))
+            && route_to(&t, i, "198.51.100.0/24").contains("via 203.0.113.1")
+            && rule_line(&t, i, false, pref)
+                .is_some_and(|l| l.contains("to 198.51.100.0/24 lookup 200"))
+            && rule_line(&t, i, true, 201)
+                .is_some_and(|l| l.contains("from 2001:db8:5::/48 lookup 200"))
+    };
+    let no_statics = |i: usize| {
+        !t.has(i, static_addr(i))
+            && route_to(&t, i, "198.51.100.0/24").is_empty()
+            && rule_line(&t, i, false, 200).is_none()
+            && rule_line(&t, i, false, 210).is_none()
+            && rule_line(&t, i, true, 201).is_none()
+    };
+
+    // r1 is master: its virtual rules, none on r2; statics on both
+    t.wait_vip(0, vip(), true, Duration::from_secs(5));
+    wait("virtual rules on r1", &|| virtual_on(0));
+    wait("statics on r1 and r2", &|| {
+        statics_on(0, 200) && statics_on(1, 200)
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(no_virtual(1), "virtual rules on the backup\n{}", t.logs());
+
+    // SIGTERM r1: the rules move to r2; r1 leaves no rule, route or address
+    r1.signal(libc::SIGTERM).unwrap();
+    assert!(r1
+        .wait_timeout(Duration::from_secs(2))
+        .is_some_and(|s| s.success()));
+    assert!(no_virtual(0), "virtual rules left on r1\n{}", t.logs());
+    assert!(no_statics(0), "statics left on r1\n{}", t.logs());
+    t.wait_vip(1, vip(), true, Duration::from_secs(3));
+    wait("virtual rules on r2", &|| virtual_on(1));
+
+    // r1 comes back and preempts: r2, still running, drops its virtual
+    // rules but keeps its statics
+    let mut r1 = t.keepvip(0, &c1);
+    wait("statics on r1 again", &|| statics_on(0, 200));
+    t.wait_vip(0, vip(), true, Duration::from_secs(5));
+    wait("virtual rules back on r1", &|| virtual_on(0));
+    wait("virtual rules off r2", &|| no_virtual(1));
+    assert!(statics_on(1, 200), "r2 lost its statics\n{}", t.logs());
+
+    // reload r2 with the static rule at 210: 200 goes, 210 comes, the rest stays
+    t.write("r2.conf", &rules_conf(1, 100, 210));
+    r2.signal(libc::SIGHUP).unwrap();
+    wait("static rule moved to 210 on r2", &|| {
+        statics_on(1, 210) && rule_line(&t, 1, false, 200).is_none()
+    });
+    assert!(no_virtual(1), "reload gave the backup virtual rules");
+
+    // SIGTERM both: nothing left anywhere
+    for (i, p) in [(0, &mut r1), (1, &mut r2)] {
+        p.signal(libc::SIGTERM).unwrap();
+        assert!(p
+            .wait_timeout(Duration::from_secs(2))
+            .is_some_and(|s| s.success()));
+        assert!(
+            no_virtual(i),
+            "virtual rules left on r{}\n{}",
+            i + 1,
+            t.logs()
+        );
+        assert!(no_statics(i), "statics left on r{}\n{}", i + 1, t.logs());
+    }
+}

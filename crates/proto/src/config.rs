@@ -100,6 +100,111 @@ pub struct RouteConfig {
     pub no_track: bool,
 }
 
+/// What a matching policy-routing rule does (ip-rule's `table`, `goto`,
+/// `nop` and `type blackhole|unreachable|prohibit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub enum RuleAction {
+    /// look the packet up in `table` (or the l3mdev's table)
+    #[default]
+    ToTable,
+    /// jump to the rule with this priority
+    Goto(u32),
+    /// do nothing (only counts)
+    Nop,
+    /// drop silently
+    Blackhole,
+    /// drop with "network unreachable"
+    Unreachable,
+    /// drop with "administratively prohibited"
+    Prohibit,
+}
+
+/// One `virtual_rules` / `static_rules` entry: the part of ip-rule syntax
+/// the kernel's FIB rule netlink message carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleConfig {
+    /// address family (from the prefixes; else the instance's, else IPv4)
+    pub family: Family,
+    /// `from PREFIX` (None: all)
+    pub src: Option<IpAddr>,
+    /// source prefix length
+    pub src_len: u8,
+    /// `to PREFIX` (None: all)
+    pub dst: Option<IpAddr>,
+    /// destination prefix length
+    pub dst_len: u8,
+    /// `not`: the selector is inverted
+    pub invert: bool,
+    /// `priority|preference|order N` (keepalived's 16384 when not given)
+    pub priority: u32,
+    /// `tos|dsfield N`
+    pub tos: u8,
+    /// `fwmark N[/MASK]`
+    pub fwmark: Option<u32>,
+    /// the mask of `fwmark N/MASK`
+    pub fwmask: Option<u32>,
+    /// `iif|dev IF`
+    pub iif: Option<String>,
+    /// `oif IF`
+    pub oif: Option<String>,
+    /// `table|lookup N|main|local|default` (None with `l3mdev` or another
+    /// action)
+    pub table: Option<u32>,
+    /// what the rule does
+    pub action: RuleAction,
+    /// `suppress_prefixlength N`
+    pub suppress_prefixlen: Option<u32>,
+    /// `suppress_ifgroup N`
+    pub suppress_ifgroup: Option<u32>,
+    /// `uidrange A-B`
+    pub uid_range: Option<(u32, u32)>,
+    /// `ipproto N|tcp|udp|...`
+    pub ip_proto: Option<u8>,
+    /// `sport A[-B]`
+    pub sport: Option<(u16, u16)>,
+    /// `dport A[-B]`
+    pub dport: Option<(u16, u16)>,
+    /// `l3mdev`: the table of the VRF device
+    pub l3mdev: bool,
+    /// who installed the rule: 18 (RTPROT_KEEPALIVED) as keepalived sets
+    /// it, or `protocol N` on a `no_track` rule
+    pub protocol: u8,
+    /// `no_track`
+    pub no_track: bool,
+}
+
+impl RuleConfig {
+    /// A rule that matches everything of `family` and looks up table main,
+    /// at keepalived's default priority.
+    pub fn new(family: Family) -> Self {
+        RuleConfig {
+            family,
+            src: None,
+            src_len: 0,
+            dst: None,
+            dst_len: 0,
+            invert: false,
+            priority: 16384,
+            tos: 0,
+            fwmark: None,
+            fwmask: None,
+            iif: None,
+            oif: None,
+            table: Some(254),
+            action: RuleAction::ToTable,
+            suppress_prefixlen: None,
+            suppress_ifgroup: None,
+            uid_range: None,
+            ip_proto: None,
+            sport: None,
+            dport: None,
+            l3mdev: false,
+            protocol: 18,
+            no_track: false,
+        }
+    }
+}
+
 /// `unicast_peer { IP [min_ttl N] [max_ttl N] }`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UnicastPeer {
@@ -201,6 +306,8 @@ pub struct InstanceConfig {
     pub excluded_vips: Vec<VipConfig>,
     /// `virtual_routes`
     pub routes: Vec<RouteConfig>,
+    /// `virtual_rules` (installed with MASTER, like the routes)
+    pub rules: Vec<RuleConfig>,
     /// `unicast_peer`; empty = multicast
     pub unicast_peers: Vec<UnicastPeer>,
     /// `unicast_src_ip` / `mcast_src_ip`; None = interface primary address
@@ -249,6 +356,7 @@ impl InstanceConfig {
             vips: Vec::new(),
             excluded_vips: Vec::new(),
             routes: Vec::new(),
+            rules: Vec::new(),
             unicast_peers: Vec::new(),
             src_ip: None,
             mcast_dst: None,

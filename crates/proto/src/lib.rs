@@ -217,6 +217,20 @@ pub enum Action {
         /// routes
         routes: Vec<RouteConfig>,
     },
+    /// Install virtual policy-routing rules.
+    AddRules {
+        /// instance
+        instance: InstanceId,
+        /// rules
+        rules: Vec<RuleConfig>,
+    },
+    /// Remove virtual policy-routing rules.
+    RemoveRules {
+        /// instance
+        instance: InstanceId,
+        /// rules
+        rules: Vec<RuleConfig>,
+    },
     /// Send one burst of gratuitous ARPs (IPv4) / unsolicited NAs (IPv6):
     /// `repeat` rounds over `addrs`, `interval` apart.
     Garp {

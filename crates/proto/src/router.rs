@@ -228,15 +228,23 @@ impl Router {
             let Some(inst) = self.instances[idx].as_ref() else {
                 continue;
             };
-            let (vips, routes, iface, id, name) = (
+            let (vips, routes, rules, iface, id, name) = (
                 inst.all_vips(),
                 inst.cfg.routes.clone(),
+                inst.cfg.rules.clone(),
                 inst.iface,
                 inst.id,
                 inst.cfg.name.clone(),
             );
-            if !vips.is_empty() || !routes.is_empty() {
+            if !vips.is_empty() || !routes.is_empty() || !rules.is_empty() {
                 self.log(LogEvent::RemovingVips { instance: name });
+            }
+            // rules first: keepalived removes rules, then routes, then addresses
+            if !rules.is_empty() {
+                self.push(Action::RemoveRules {
+                    instance: id,
+                    rules,
+                });
             }
             if !vips.is_empty() {
                 self.push(Action::RemoveVips {
@@ -984,11 +992,12 @@ impl Router {
         });
         self.set_state(idx, State::Master);
         let inst = self.inst(idx);
-        let (id, iface, vips, routes, garp_cfg, adv) = (
+        let (id, iface, vips, routes, rules, garp_cfg, adv) = (
             inst.id,
             inst.iface,
             inst.all_vips(),
             inst.cfg.routes.clone(),
+            inst.cfg.rules.clone(),
             inst.cfg.garp.clone(),
             inst.cfg.advert_interval,
         );
@@ -1004,6 +1013,12 @@ impl Router {
             self.push(Action::AddRoutes {
                 instance: id,
                 routes,
+            });
+        }
+        if !rules.is_empty() {
+            self.push(Action::AddRules {
+                instance: id,
+                rules,
             });
         }
         self.garp(idx, garp_cfg.master_repeat);
@@ -1047,12 +1062,19 @@ impl Router {
     fn release_addresses(&mut self, idx: usize, name: String) {
         self.clear_garp_timers(idx);
         let inst = self.inst(idx);
-        let (id, iface, vips, routes) = (
+        let (id, iface, vips, routes, rules) = (
             inst.id,
             inst.iface,
             inst.all_vips(),
             inst.cfg.routes.clone(),
+            inst.cfg.rules.clone(),
         );
+        if !rules.is_empty() {
+            self.push(Action::RemoveRules {
+                instance: id,
+                rules,
+            });
+        }
         if !vips.is_empty() {
             self.log(LogEvent::RemovingVips { instance: name });
             self.push(Action::RemoveVips {
@@ -1746,6 +1768,18 @@ impl Router {
                     .filter(|r| !old_routes.contains(r))
                     .cloned()
                     .collect();
+                let old_rules = &old.cfg.rules;
+                let new_rules = inst.cfg.rules.clone();
+                let rules_removed: Vec<_> = old_rules
+                    .iter()
+                    .filter(|r| !new_rules.contains(r))
+                    .cloned()
+                    .collect();
+                let rules_added: Vec<_> = new_rules
+                    .iter()
+                    .filter(|r| !old_rules.contains(r))
+                    .cloned()
+                    .collect();
                 let (prio, adv, interval) = (
                     inst.effective,
                     inst.cfg.advert_interval,
@@ -1753,6 +1787,12 @@ impl Router {
                 );
                 let repeat = inst.cfg.garp.master_repeat;
                 self.log(LogEvent::SettingVips { instance: name });
+                if !rules_removed.is_empty() {
+                    self.push(Action::RemoveRules {
+                        instance: id,
+                        rules: rules_removed,
+                    });
+                }
                 if !removed.is_empty() {
                     self.push(Action::RemoveVips {
                         instance: id,
@@ -1787,6 +1827,12 @@ impl Router {
                     self.push(Action::AddRoutes {
                         instance: id,
                         routes: routes_added,
+                    });
+                }
+                if !rules_added.is_empty() {
+                    self.push(Action::AddRules {
+                        instance: id,
+                        rules: rules_added,
                     });
                 }
                 // keepalived advertises the (possibly new) priority at once

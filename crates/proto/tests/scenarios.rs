@@ -11,8 +11,8 @@ use std::time::Duration;
 use common::*;
 use keepvip_proto::sim::LinkParams;
 use keepvip_proto::{
-    Action, AuthConfig, DropReason, LogEvent, NotifyState, NotifyTarget, RouteConfig, State,
-    SyncGroupConfig, TrackRef, TrackerKey, TrackerState, UnicastPeer, VipConfig,
+    Action, AuthConfig, DropReason, LogEvent, NotifyState, NotifyTarget, RouteConfig, RuleConfig,
+    State, SyncGroupConfig, TrackRef, TrackerKey, TrackerState, UnicastPeer, VipConfig,
 };
 
 const V2_MDI_100: u64 = 3_609_375;
@@ -1519,4 +1519,75 @@ fn an_interface_without_an_address_means_fault_until_one_appears() {
     // and goes away: FAULT again
     r.handle(at(5_000_000), addr(false));
     assert_eq!(r.instance_by_name("VI_1").unwrap().state, State::Fault);
+}
+
+fn rule(pref: u32) -> RuleConfig {
+    let mut r = RuleConfig::new(keepvip_proto::Family::V4);
+    r.src = Some(IpAddr::V4(VIP));
+    r.src_len = 32;
+    r.priority = pref;
+    r.table = Some(100);
+    r
+}
+
+/// The rules an action list adds (true) or removes (false), by priority.
+fn rule_prefs(actions: &[(keepvip_proto::Instant, Action)]) -> Vec<(bool, Vec<u32>)> {
+    actions
+        .iter()
+        .filter_map(|(_, a)| match a {
+            Action::AddRules { rules, .. } => {
+                Some((true, rules.iter().map(|r| r.priority).collect()))
+            }
+            Action::RemoveRules { rules, .. } => {
+                Some((false, rules.iter().map(|r| r.priority).collect()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn virtual_rules_follow_the_master_state_and_reload_applies_their_diff() {
+    let mut a = v2("VI_1", 51, 150);
+    a.rules = vec![rule(50)];
+    let mut b = v2("VI_1", 51, 100);
+    b.rules = vec![rule(50)];
+    let (mut sim, r1, r2) = pair(a, b);
+    sim.run_until(secs(5.0));
+    check!(sim, sim.masters("VI_1") == vec![r1]);
+    let is_rule = |a: &Action| matches!(a, Action::AddRules { .. } | Action::RemoveRules { .. });
+    // leftovers removed at start on both, added only by the master
+    check!(
+        sim,
+        rule_prefs(&sim.actions(r1, is_rule)) == vec![(false, vec![50]), (true, vec![50])]
+    );
+    check!(
+        sim,
+        rule_prefs(&sim.actions(r2, is_rule)) == vec![(false, vec![50])]
+    );
+    // reload: 50 stays, 60 is new
+    let mut new = v2("VI_1", 51, 150);
+    new.rules = vec![rule(50), rule(60)];
+    sim.reload(r1, cfg(vec![new]), secs(6.0));
+    sim.run_until(secs(7.0));
+    let after: Vec<_> = sim
+        .actions(r1, is_rule)
+        .into_iter()
+        .filter(|(t, _)| *t >= at(6_000_000))
+        .collect();
+    check!(sim, rule_prefs(&after) == vec![(true, vec![60])]);
+    // the master stops: both rules go, and the backup adds its own
+    sim.stop(r1, secs(8.0));
+    sim.run_until(secs(12.0));
+    let after: Vec<_> = sim
+        .actions(r1, is_rule)
+        .into_iter()
+        .filter(|(t, _)| *t >= at(8_000_000))
+        .collect();
+    check!(sim, rule_prefs(&after) == vec![(false, vec![50, 60])]);
+    check!(sim, sim.masters("VI_1") == vec![r2]);
+    check!(
+        sim,
+        rule_prefs(&sim.actions(r2, is_rule)).last() == Some(&(true, vec![50]))
+    );
 }

@@ -10,7 +10,7 @@ use keepvip_conf::{Config, LoadOptions};
 use keepvip_proto::wire::{self, Family, VrrpRepr};
 use keepvip_proto::{
     Action, Destination, IfaceId, Input, LogEvent, NotifyState, NotifyTarget, RouteConfig, Router,
-    State, TrackerKey, TrackerState, VipConfig,
+    RuleConfig, State, TrackerKey, TrackerState, VipConfig,
 };
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
@@ -497,6 +497,8 @@ impl Daemon {
             Action::RemoveVips { iface, vips, .. } => self.apply_vips(iface, &vips, false).await,
             Action::AddRoutes { routes, .. } => self.apply_routes(&routes, true).await,
             Action::RemoveRoutes { routes, .. } => self.apply_routes(&routes, false).await,
+            Action::AddRules { rules, .. } => self.apply_rules(&rules, true).await,
+            Action::RemoveRules { rules, .. } => self.apply_rules(&rules, false).await,
             Action::Garp {
                 iface,
                 addrs,
@@ -564,6 +566,107 @@ impl Daemon {
             if let Err(e) = res {
                 let verb = if add { "add" } else { "remove" };
                 tracing::warn!("cannot {verb} route {}/{}: {e}", r.dst, r.dst_len);
+            }
+        }
+    }
+
+    /// Add or remove policy-routing rules.
+    async fn apply_rules(&mut self, rules: &[RuleConfig], add: bool) {
+        for r in rules {
+            let res = if add {
+                self.netlink.add_rule(r).await
+            } else {
+                self.netlink.remove_rule(r).await
+            };
+            if let Err(e) = res {
+                let verb = if add { "add" } else { "remove" };
+                tracing::warn!("cannot {verb} rule {}: {e}", super::text::rule(r));
+            }
+        }
+    }
+
+    /// static_ipaddress / static_routes / static_rules: installed whatever
+    /// the VRRP state. `old` is the running configuration on a reload: what
+    /// it had and `new` lacks is removed (rules, then routes, then
+    /// addresses), then everything in `new` is added (addresses first, so
+    /// routes via them work): what is already there stays (EEXIST), and
+    /// what someone deleted comes back, as keepalived does on reload.
+    async fn install_statics(&mut self, old: Option<&Config>) {
+        if let Some(old) = old {
+            let c = &self.config;
+            let rules: Vec<RuleConfig> = old
+                .static_rules
+                .iter()
+                .filter(|r| !c.static_rules.contains(r))
+                .cloned()
+                .collect();
+            let routes: Vec<RouteConfig> = old
+                .static_routes
+                .iter()
+                .filter(|r| !c.static_routes.contains(r))
+                .cloned()
+                .collect();
+            let addrs: Vec<VipConfig> = old
+                .static_addresses
+                .iter()
+                .filter(|a| !c.static_addresses.contains(a))
+                .cloned()
+                .collect();
+            self.apply_rules(&rules, false).await;
+            self.apply_routes(&routes, false).await;
+            self.apply_static_addresses(&addrs, false).await;
+        }
+        let c = &self.config;
+        let (addrs, routes, rules) = (
+            c.static_addresses.clone(),
+            c.static_routes.clone(),
+            c.static_rules.clone(),
+        );
+        self.apply_static_addresses(&addrs, true).await;
+        self.apply_routes(&routes, true).await;
+        self.apply_rules(&rules, true).await;
+    }
+
+    /// Remove every static rule, route and address (on stop; also with
+    /// `-V`, which only keeps the VRRP addresses, as in keepalived).
+    async fn remove_statics(&mut self) {
+        let c = &self.config;
+        let (addrs, routes, rules) = (
+            c.static_addresses.clone(),
+            c.static_routes.clone(),
+            c.static_rules.clone(),
+        );
+        self.apply_rules(&rules, false).await;
+        self.apply_routes(&routes, false).await;
+        self.apply_static_addresses(&addrs, false).await;
+    }
+
+    /// Add or remove static addresses, each on its own `dev` (conf makes
+    /// `dev` mandatory for them).
+    async fn apply_static_addresses(&mut self, addrs: &[VipConfig], add: bool) {
+        let verb = if add { "add" } else { "remove" };
+        for a in addrs {
+            let Some(dev) = self.dev_index(a.dev.as_deref()) else {
+                tracing::warn!(
+                    "cannot {verb} static address {}/{}: no interface {}",
+                    a.addr,
+                    a.prefix_len,
+                    a.dev.as_deref().unwrap_or("?")
+                );
+                continue;
+            };
+            let r = if add {
+                self.netlink.add_address(dev, a).await
+            } else {
+                self.own_removals.push((a.addr, std::time::Instant::now()));
+                self.netlink.remove_address(dev, a).await
+            };
+            if let Err(e) = r {
+                tracing::warn!(
+                    "cannot {verb} static address {}/{}: {e}",
+                    a.addr,
+                    a.prefix_len
+                );
             }
         }
     }
@@ -873,7 +976,9 @@ impl Daemon {
             l.config
         };
         let router_config = std::mem::take(&mut config.router);
-        self.config = config;
+        let old = std::mem::replace(&mut self.config, config);
+        self.install_statics(Some(&old)).await;
+        drop(old);
         let now = timer::now();
         self.router.handle(now, Input::Reload(router_config));
         self.refresh_iface_index();
@@ -1076,6 +1181,9 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
     d.feed_interfaces(now);
     d.open_sockets();
     d.start_fifo_scripts();
+    // static addresses, routes and rules first: they do not depend on the
+    // VRRP state, and virtual routes may go via a static address
+    d.install_statics(None).await;
     match d.config.global.startup_delay.filter(|t| !t.is_zero()) {
         Some(delay) => {
             tracing::info!("Delaying startup for {} seconds", delay.as_secs_f64());
@@ -1153,13 +1261,20 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
     d.router.handle(timer::now(), Input::Shutdown);
     if d.opts.dont_release_vrrp {
         while let Some(a) = d.router.poll_action() {
-            if !matches!(a, Action::RemoveVips { .. } | Action::RemoveRoutes { .. }) {
+            if !matches!(
+                a,
+                Action::RemoveVips { .. }
+                    | Action::RemoveRoutes { .. }
+                    | Action::RemoveRules { .. }
+            ) {
                 d.execute(a).await;
             }
         }
     } else {
         d.drain().await;
     }
+    // after the VRRP addresses, as keepalived: step 3 of its shutdown
+    d.remove_statics().await;
     for ch in &d.fifo_children {
         if let Some(pid) = ch.id() {
             // SAFETY: kill(2) on the FIFO script this daemon started.

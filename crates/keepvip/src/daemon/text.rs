@@ -168,6 +168,35 @@ pub fn netlink_link(iface: &str, up: bool) -> String {
     format!("Netlink reports {iface} {}", if up { "up" } else { "down" })
 }
 
+/// A rule in ip-rule words, for warnings: `from 192.0.2.1/32 pref 50 table 100`.
+pub fn rule(r: &keepvip_proto::RuleConfig) -> String {
+    use keepvip_proto::RuleAction;
+    let mut w = Vec::new();
+    if r.invert {
+        w.push("not".to_string());
+    }
+    match r.src {
+        Some(a) => w.push(format!("from {a}/{}", r.src_len)),
+        None => w.push("from all".into()),
+    }
+    if let Some(a) = r.dst {
+        w.push(format!("to {a}/{}", r.dst_len));
+    }
+    w.push(format!("pref {}", r.priority));
+    match r.action {
+        RuleAction::ToTable => {}
+        RuleAction::Goto(t) => w.push(format!("goto {t}")),
+        RuleAction::Nop => w.push("nop".into()),
+        RuleAction::Blackhole => w.push("blackhole".into()),
+        RuleAction::Unreachable => w.push("unreachable".into()),
+        RuleAction::Prohibit => w.push("prohibit".into()),
+    }
+    if let Some(t) = r.table {
+        w.push(format!("table {t}"));
+    }
+    w.join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,5 +301,20 @@ mod tests {
             }
         }
         assert!(seen >= 3, "fixture has state lines");
+    }
+
+    #[test]
+    fn rule_text_names_the_selector_priority_and_table() {
+        let mut r = keepvip_proto::RuleConfig::new(keepvip_proto::Family::V4);
+        r.src = Some("192.0.2.1".parse().unwrap());
+        r.src_len = 32;
+        r.priority = 50;
+        r.table = Some(100);
+        assert_eq!(rule(&r), "from 192.0.2.1/32 pref 50 table 100");
+        r.src = None;
+        r.invert = true;
+        r.action = keepvip_proto::RuleAction::Blackhole;
+        r.table = None;
+        assert_eq!(rule(&r), "not from all pref 50 blackhole");
     }
 }

@@ -1,4 +1,5 @@
-//! rtnetlink: list links and addresses, add/remove VIPs and routes, and
+//! rtnetlink: list links and addresses, add/remove VIPs, routes and
+//! policy-routing rules (RTM_NEWRULE / RTM_DELRULE), and
 //! follow link and address events (RTMGRP_LINK, RTMGRP_IPV4/6_IFADDR).
 
 use std::io;
@@ -6,12 +7,15 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use futures::stream::StreamExt;
 use futures::TryStreamExt;
-use keepvip_proto::{RouteConfig, VipConfig};
+use keepvip_proto::{Family, RouteConfig, RuleAction, RuleConfig, VipConfig};
 use netlink_packet_core::NetlinkPayload;
 use netlink_packet_route::address::{AddressAttribute, AddressFlags, AddressMessage, AddressScope};
 use netlink_packet_route::link::{LinkAttribute, LinkFlags, LinkMessage};
-use netlink_packet_route::route::{RouteScope, RouteType};
-use netlink_packet_route::RouteNetlinkMessage;
+use netlink_packet_route::route::{RouteProtocol, RouteScope, RouteType};
+use netlink_packet_route::rule::{
+    self, RuleAttribute, RuleFlags, RuleMessage, RulePortRange, RuleUidRange,
+};
+use netlink_packet_route::{AddressFamily, IpProtocol, RouteNetlinkMessage};
 use netlink_sys::{AsyncSocket, SocketAddr};
 use rtnetlink::{Handle, RouteMessageBuilder};
 use tokio::sync::mpsc;
@@ -299,6 +303,106 @@ impl Netlink {
         let m = Self::route_message(ifindex, r);
         match self.handle.route().del(m).execute().await.map_err(nl_err) {
             Err(e) if matches!(errno(&e), libc::ESRCH | libc::ENOENT) => Ok(()),
+            r => r,
+        }
+    }
+
+    /// The FIB rule message for `r`: the same message adds (RTM_NEWRULE)
+    /// and deletes (RTM_DELRULE), so a removal matches what was added.
+    pub fn rule_message(r: &RuleConfig) -> RuleMessage {
+        let mut m = RuleMessage::default();
+        let h = &mut m.header;
+        h.family = match r.family {
+            Family::V4 => AddressFamily::Inet,
+            Family::V6 => AddressFamily::Inet6,
+        };
+        h.tos = r.tos;
+        h.action = match r.action {
+            RuleAction::ToTable => rule::RuleAction::ToTable,
+            RuleAction::Goto(_) => rule::RuleAction::Goto,
+            RuleAction::Nop => rule::RuleAction::Nop,
+            RuleAction::Blackhole => rule::RuleAction::Blackhole,
+            RuleAction::Unreachable => rule::RuleAction::Unreachable,
+            RuleAction::Prohibit => rule::RuleAction::Prohibit,
+        };
+        if r.invert {
+            h.flags = RuleFlags::Invert;
+        }
+        let a = &mut m.attributes;
+        if let Some(t) = r.table {
+            // the header has 8 bits; FRA_TABLE carries any table (as ip does)
+            h.table = u8::try_from(t).unwrap_or(0);
+            a.push(RuleAttribute::Table(t));
+        }
+        if let Some(src) = r.src {
+            h.src_len = r.src_len;
+            a.push(RuleAttribute::Source(src));
+        }
+        if let Some(dst) = r.dst {
+            h.dst_len = r.dst_len;
+            a.push(RuleAttribute::Destination(dst));
+        }
+        a.push(RuleAttribute::Priority(r.priority));
+        if let Some(f) = r.fwmark {
+            a.push(RuleAttribute::FwMark(f));
+        }
+        if let Some(f) = r.fwmask {
+            a.push(RuleAttribute::FwMask(f));
+        }
+        if let Some(i) = &r.iif {
+            a.push(RuleAttribute::Iifname(i.clone()));
+        }
+        if let Some(o) = &r.oif {
+            a.push(RuleAttribute::Oifname(o.clone()));
+        }
+        if let RuleAction::Goto(target) = r.action {
+            a.push(RuleAttribute::Goto(target));
+        }
+        if let Some(n) = r.suppress_prefixlen {
+            a.push(RuleAttribute::SuppressPrefixLen(n));
+        }
+        if let Some(g) = r.suppress_ifgroup {
+            a.push(RuleAttribute::SuppressIfGroup(g));
+        }
+        if let Some((start, end)) = r.uid_range {
+            a.push(RuleAttribute::UidRange(RuleUidRange { start, end }));
+        }
+        if let Some(p) = r.ip_proto {
+            a.push(RuleAttribute::IpProtocol(IpProtocol::from(p)));
+        }
+        if let Some((start, end)) = r.sport {
+            a.push(RuleAttribute::SourcePortRange(RulePortRange { start, end }));
+        }
+        if let Some((start, end)) = r.dport {
+            a.push(RuleAttribute::DestinationPortRange(RulePortRange {
+                start,
+                end,
+            }));
+        }
+        if r.l3mdev {
+            a.push(RuleAttribute::L3MDev(true));
+        }
+        a.push(RuleAttribute::Protocol(RouteProtocol::from(r.protocol)));
+        m
+    }
+
+    /// Add a rule. Sent with NLM_F_EXCL, so an identical rule already
+    /// there (same priority and selectors, e.g. left by a `kill -9`) is
+    /// EEXIST, which is fine.
+    pub async fn add_rule(&self, r: &RuleConfig) -> io::Result<()> {
+        let mut req = self.handle.rule().add();
+        *req.message_mut() = Self::rule_message(r);
+        match req.execute().await.map_err(nl_err) {
+            Err(e) if errno(&e) == libc::EEXIST => Ok(()),
+            r => r,
+        }
+    }
+
+    /// Remove a rule (already gone is fine).
+    pub async fn remove_rule(&self, r: &RuleConfig) -> io::Result<()> {
+        let m = Self::rule_message(r);
+        match self.handle.rule().del(m).execute().await.map_err(nl_err) {
+            Err(e) if matches!(errno(&e), libc::ENOENT | libc::ESRCH) => Ok(()),
             r => r,
         }
     }
