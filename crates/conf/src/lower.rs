@@ -107,8 +107,6 @@ pub struct InstanceExtra {
     pub sync_group: Option<String>,
     /// use_vmac (parsed; not acted on)
     pub use_vmac: Option<UseVmac>,
-    /// track_src_ip (parsed; not acted on)
-    pub track_src_ip: bool,
     /// unicast_fault_no_peer (parsed; not acted on)
     pub unicast_fault_no_peer: bool,
     /// check_unicast_src (keepvip always checks)
@@ -179,7 +177,6 @@ pub fn lower(m: &Model) -> Config {
                     .unwrap_or(g.vrrp_notify_priority_changes),
                 sync_group: group.map(|s| s.name.clone()),
                 use_vmac: i.use_vmac.clone(),
-                track_src_ip: i.track_src_ip,
                 unicast_fault_no_peer: i.unicast_fault_no_peer,
                 check_unicast_src: i.check_unicast_src || g.vrrp_check_unicast_src,
                 track_bfd: i.track_bfd.clone(),
@@ -351,6 +348,8 @@ fn instance(m: &Model, i: &VrrpInstance) -> Option<InstanceConfig> {
         i.mcast_src_ip.or(i.unicast_src_ip)
     }
     .filter(|a: &IpAddr| a.is_ipv4() == (family == Family::V4));
+    // keepalived clears it when no source address is configured
+    c.track_src_ip = i.track_src_ip && c.src_ip.is_some();
     c.mcast_dst = if unicast { None } else { i.mcast_dst_ip };
     c.unicast_ttl = i.unicast_ttl.unwrap_or(255);
     c.auth = match &i.authentication {

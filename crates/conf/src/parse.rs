@@ -1736,10 +1736,7 @@ impl Parser<'_> {
                     }
                 }
                 "unicast_ttl" => i.unicast_ttl = self.num(c, 0, 0, 255).map(|v| v as u8),
-                "track_src_ip" => {
-                    i.track_src_ip = true;
-                    self.not_acted_on(c, "a vanished source address does not cause FAULT");
-                }
+                "track_src_ip" => i.track_src_ip = true,
                 "check_unicast_src" => i.check_unicast_src = true,
                 "unicast_fault_no_peer" => {
                     i.unicast_fault_no_peer = true;

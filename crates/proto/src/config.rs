@@ -312,6 +312,8 @@ pub struct InstanceConfig {
     pub unicast_peers: Vec<UnicastPeer>,
     /// `unicast_src_ip` / `mcast_src_ip`; None = interface primary address
     pub src_ip: Option<IpAddr>,
+    /// `track_src_ip`: FAULT while `src_ip` is not on the interface
+    pub track_src_ip: bool,
     /// `mcast_dst_ip` / vrrp_mcast_group4/6; None = 224.0.0.18 / ff02::12
     pub mcast_dst: Option<IpAddr>,
     /// `unicast_ttl` (default 255)
@@ -359,6 +361,7 @@ impl InstanceConfig {
             rules: Vec::new(),
             unicast_peers: Vec::new(),
             src_ip: None,
+            track_src_ip: false,
             mcast_dst: None,
             unicast_ttl: 255,
             auth: None,

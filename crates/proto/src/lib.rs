@@ -286,6 +286,8 @@ pub enum FaultCause {
     /// no source address: the interface has no address of the family
     /// (IPv4, or an IPv6 link-local) and none is configured
     NoAddress(wire::Family),
+    /// `track_src_ip`: the configured source address is not on the interface
+    SourceMissing(IpAddr),
     /// another member of its sync group is in FAULT
     GroupMember(String),
 }
@@ -299,6 +301,7 @@ impl core::fmt::Display for FaultCause {
             FaultCause::Interface(n) => write!(f, "interface {n} down"),
             FaultCause::NoAddress(wire::Family::V4) => f.write_str("no IPv4 address for interface"),
             FaultCause::NoAddress(wire::Family::V6) => f.write_str("no IPv6 address for interface"),
+            FaultCause::SourceMissing(_) => f.write_str("src address not configured"),
             FaultCause::GroupMember(n) => write!(f, "sync group member {n}"),
         }
     }

@@ -720,6 +720,15 @@ impl Router {
         {
             fault = Some(FaultCause::Interface(inst.cfg.interface.clone()));
         }
+        if let (true, Some(src)) = (inst.cfg.track_src_ip, inst.cfg.src_ip) {
+            let present = self
+                .ifaces
+                .get(inst.iface.0 as usize)
+                .is_some_and(|f| f.addrs.contains(&src));
+            if !present && fault.is_none() {
+                fault = Some(FaultCause::SourceMissing(src));
+            }
+        }
         if fault.is_none() && self.primary_ip(idx).is_none() {
             // nothing to send adverts from (keepalived: FAULT until the
             // interface gets an address)
@@ -1289,10 +1298,9 @@ impl Router {
             // the interface's own addresses decide the advert source: an
             // instance with none to send from is in FAULT
             for idx in 0..self.instances.len() {
-                if self.instances[idx]
-                    .as_ref()
-                    .is_some_and(|i| i.iface == iface && i.cfg.src_ip.is_none())
-                {
+                if self.instances[idx].as_ref().is_some_and(|i| {
+                    i.iface == iface && (i.cfg.src_ip.is_none() || i.cfg.track_src_ip)
+                }) {
                     self.reevaluate(idx);
                 }
             }

@@ -1591,3 +1591,47 @@ fn virtual_rules_follow_the_master_state_and_reload_applies_their_diff() {
         rule_prefs(&sim.actions(r2, is_rule)).last() == Some(&(true, vec![50]))
     );
 }
+
+#[test]
+fn track_src_ip_means_fault_while_the_configured_source_is_missing() {
+    for track in [true, false] {
+        let mut c = v2("VI_1", 51, 100);
+        c.src_ip = Some(ip4(11));
+        c.track_src_ip = track;
+        let mut r = keepvip_proto::Router::new(cfg(vec![c]), at(0));
+        let eth0 = r.iface_id("eth0").unwrap();
+        let addr = |a, added| keepvip_proto::Input::Address {
+            iface: eth0,
+            addr: a,
+            prefix_len: 24,
+            added,
+        };
+        // the interface has an address, but not the configured one
+        r.handle(at(0), addr(ip4(12), true));
+        r.start(at(0));
+        let acts: Vec<Action> = std::iter::from_fn(|| r.poll_action()).collect();
+        let want = if track { State::Fault } else { State::Backup };
+        assert_eq!(
+            r.instance_by_name("VI_1").unwrap().state,
+            want,
+            "track {track}"
+        );
+        assert_eq!(
+            acts.contains(&Action::Log(LogEvent::FaultDueTo {
+                instance: "VI_1".into(),
+                cause: keepvip_proto::FaultCause::SourceMissing(ip4(11)),
+            })),
+            track
+        );
+        // it is added: out of FAULT
+        r.handle(at(1_000), addr(ip4(11), true));
+        assert_eq!(r.instance_by_name("VI_1").unwrap().state, State::Backup);
+        // and removed again: FAULT only when tracked
+        r.handle(at(2_000), addr(ip4(11), false));
+        assert_eq!(
+            r.instance_by_name("VI_1").unwrap().state,
+            want,
+            "track {track}"
+        );
+    }
+}

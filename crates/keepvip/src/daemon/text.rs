@@ -152,7 +152,7 @@ pub fn fault_due_to(instance: &str, cause: &FaultCause) -> String {
         FaultCause::Script(s) => format!("({instance}): entering FAULT state due to script {s}"),
         // keepalived words these with a colon after the name, and the
         // process and address ones without
-        FaultCause::Interface(_) | FaultCause::File { .. } => {
+        FaultCause::Interface(_) | FaultCause::File { .. } | FaultCause::SourceMissing(_) => {
             format!("({instance}): entering FAULT state ({cause})")
         }
         FaultCause::Process(_) | FaultCause::NoAddress(_) => {
@@ -268,6 +268,10 @@ mod tests {
         assert_eq!(
             fault(FaultCause::NoAddress(Family::V4)),
             "(VI_1) entering FAULT state (no IPv4 address for interface)"
+        );
+        assert_eq!(
+            fault(FaultCause::SourceMissing("192.0.2.11".parse().unwrap())),
+            "(VI_1): entering FAULT state (src address not configured)"
         );
         assert_eq!(
             fault(FaultCause::NoAddress(Family::V6)),
