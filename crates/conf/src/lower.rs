@@ -14,8 +14,7 @@ use keepvip_proto::{
 use serde::Serialize;
 
 use crate::model::{
-    Fifo, Global, Model, Notifies, TrackEntry, TrackFile, TrackProcess, UseVmac, VrrpInstance,
-    VrrpScript,
+    Fifo, Global, Model, Notifies, TrackEntry, TrackFile, TrackProcess, VrrpInstance, VrrpScript,
 };
 
 /// global_defs as the daemon uses them.
@@ -105,8 +104,8 @@ pub struct InstanceExtra {
     pub notify_priority_changes: bool,
     /// the sync group it belongs to
     pub sync_group: Option<String>,
-    /// use_vmac (parsed; not acted on)
-    pub use_vmac: Option<UseVmac>,
+    /// use_vmac, resolved (IPv4 instances only)
+    pub vmac: Option<Vmac>,
     /// unicast_fault_no_peer (parsed; not acted on)
     pub unicast_fault_no_peer: bool,
     /// check_unicast_src (keepvip always checks)
@@ -176,7 +175,7 @@ pub fn lower(m: &Model) -> Config {
                     .or(group.and_then(|s| s.notify.priority_changes))
                     .unwrap_or(g.vrrp_notify_priority_changes),
                 sync_group: group.map(|s| s.name.clone()),
-                use_vmac: i.use_vmac.clone(),
+                vmac: vmac_of(i),
                 unicast_fault_no_peer: i.unicast_fault_no_peer,
                 check_unicast_src: i.check_unicast_src || g.vrrp_check_unicast_src,
                 track_bfd: i.track_bfd.clone(),
@@ -308,12 +307,42 @@ fn garp(g: &Global, i: &VrrpInstance, family: Family) -> GarpConfig {
     }
 }
 
+/// `use_vmac` as the daemon carries it out: the macvlan to create.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Vmac {
+    /// its name (`vrrp.VRID` unless given)
+    pub name: String,
+    /// the interface it sits on (the instance's `interface`)
+    pub base: String,
+    /// its MAC: 00:00:5e:00:01:VRID unless given
+    pub mac: [u8; 6],
+    /// vmac_xmit_base: adverts go out on `base`, only the VIPs live on the VMAC
+    pub xmit_base: bool,
+}
+
+/// The VMAC of an IPv4 instance with `use_vmac` (keepvip does not do
+/// IPv6 VMACs yet; validate warns).
+fn vmac_of(i: &VrrpInstance) -> Option<Vmac> {
+    let v = i.use_vmac.as_ref()?;
+    let vrid = i.virtual_router_id?;
+    if i.family.unwrap_or(Family::V4) != Family::V4 {
+        return None;
+    }
+    Some(Vmac {
+        name: v.name.clone().unwrap_or_else(|| format!("vrrp.{vrid}")),
+        base: i.interface.clone()?,
+        mac: v.mac.unwrap_or([0, 0, 0x5e, 0, 1, vrid]),
+        xmit_base: i.vmac_xmit_base,
+    })
+}
+
 fn instance(m: &Model, i: &VrrpInstance) -> Option<InstanceConfig> {
     let g = &m.global;
     let interface = i.interface.clone()?;
     let vrid = i.virtual_router_id?;
     let family = i.family.unwrap_or(Family::V4);
     let mut c = InstanceConfig::new(i.name.clone(), interface, vrid);
+    let vmac = vmac_of(i);
     c.family = family;
     c.version = if i.version == Some(3) {
         Version::V3
@@ -332,6 +361,20 @@ fn instance(m: &Model, i: &VrrpInstance) -> Option<InstanceConfig> {
     c.accept = i.accept.unwrap_or(true);
     c.vips = i.virtual_ipaddress.clone();
     c.excluded_vips = i.virtual_ipaddress_excluded.clone();
+    if let Some(v) = &vmac {
+        if v.xmit_base {
+            // adverts stay on the interface; the addresses go on the VMAC
+            for vip in c.vips.iter_mut().chain(c.excluded_vips.iter_mut()) {
+                if vip.dev.is_none() {
+                    vip.dev = Some(v.name.clone());
+                }
+            }
+        } else {
+            // adverts, VIPs and GARPs on the VMAC, so they carry its MAC;
+            // the advert source is still the interface's own address
+            c.source_iface = Some(std::mem::replace(&mut c.interface, v.name.clone()));
+        }
+    }
     c.routes = i.virtual_routes.clone();
     c.rules = i.virtual_rules.clone();
     // a rule that names no address is of the instance's family (keepalived)

@@ -184,8 +184,8 @@ pub struct Authentication {
 pub struct UseVmac {
     /// interface name (default vrrp.VRID)
     pub name: Option<String>,
-    /// MAC address
-    pub mac: Option<String>,
+    /// MAC address (default 00:00:5e:00:01:VRID)
+    pub mac: Option<[u8; 6]>,
 }
 
 /// Per-instance GARP settings (None: from global_defs).

@@ -70,6 +70,48 @@ impl Parser<'_> {
             .push(Diagnostic::unknown_keyword(w.span, &w.text, context, known));
     }
 
+    /// `use_vmac [NAME] [MAC]`, either order (a MAC has colons, a name
+    /// cannot), as keepalived reads it.
+    fn use_vmac(&mut self, n: &Node) -> UseVmac {
+        let mut v = UseVmac::default();
+        for (k, w) in n.args.iter().enumerate().take(2) {
+            if w.text.contains(':') {
+                match parse_mac(&w.text) {
+                    Some(m) if m[0] & 1 != 0 => self.err(
+                        n.arg_span(k),
+                        format!("VMAC MAC address {} is multicast", w.text),
+                    ),
+                    Some(m) if m[..4] == [0, 0, 0x5e, 0] && matches!(m[4], 1 | 2) => self.err(
+                        n.arg_span(k),
+                        format!(
+                            "VMAC MAC address {} is an RFC 5798 address: leave it out and keepvip uses 00:00:5e:00:01:VRID",
+                            w.text
+                        ),
+                    ),
+                    Some(m) => v.mac = Some(m),
+                    None => self.err(
+                        n.arg_span(k),
+                        format!("VMAC invalid MAC address {}", w.text),
+                    ),
+                }
+            } else if w.text.len() > 15
+                || w.text.is_empty()
+                || w.text.contains(|c: char| c == '/' || c.is_whitespace())
+            {
+                self.err(
+                    n.arg_span(k),
+                    format!(
+                        "VMAC interface name `{}` is too long or has invalid characters",
+                        w.text
+                    ),
+                );
+            } else {
+                v.name = Some(w.text.clone());
+            }
+        }
+        v
+    }
+
     fn not_acted_on(&mut self, n: &Node, why: &str) {
         self.warn(
             n.key.span,
@@ -1894,17 +1936,8 @@ impl Parser<'_> {
                 "skip_check_adv_addr" => i.skip_check_adv_addr = self.flag(c),
                 "lower_prio_no_advert" => i.lower_prio_no_advert = self.flag(c),
                 "higher_prio_send_advert" => i.higher_prio_send_advert = self.flag(c),
-                "use_vmac" => {
-                    i.use_vmac = Some(UseVmac {
-                        name: c.args.first().map(|w| w.text.clone()),
-                        mac: c.args.get(1).map(|w| w.text.clone()),
-                    });
-                    self.not_acted_on(c, "no macvlan interface is created; adverts and GARPs use the interface's own MAC");
-                }
-                "vmac_xmit_base" => {
-                    i.vmac_xmit_base = true;
-                    self.not_acted_on(c, "VMAC is not implemented");
-                }
+                "use_vmac" => i.use_vmac = Some(self.use_vmac(c)),
+                "vmac_xmit_base" => i.vmac_xmit_base = true,
                 "use_vmac_addr" => {
                     i.use_vmac_addr = true;
                     self.not_acted_on(c, "VMAC is not implemented");
@@ -2113,6 +2146,20 @@ fn parse_u64(s: &str) -> Option<u64> {
 pub fn parse_ip(s: &str) -> Option<IpAddr> {
     let s = s.split('%').next().unwrap_or(s);
     s.parse().ok()
+}
+
+/// `00:00:5e:00:01:33` (six hex octets) as bytes.
+fn parse_mac(text: &str) -> Option<[u8; 6]> {
+    let mut mac = [0u8; 6];
+    let mut parts = text.split(':');
+    for b in &mut mac {
+        let p = parts.next()?;
+        if p.is_empty() || p.len() > 2 {
+            return None;
+        }
+        *b = u8::from_str_radix(p, 16).ok()?;
+    }
+    parts.next().is_none().then_some(mac)
 }
 
 #[cfg(test)]

@@ -127,6 +127,18 @@ impl Validator<'_> {
                 format!("({name}) native_ipv6 with IPv4 addresses"),
             );
         }
+        if i.use_vmac.is_some() && family == Family::V6 {
+            self.warn(
+                Self::span(i, "use_vmac"),
+                format!("({name}) `use_vmac` is not supported by keepvip for IPv6 instances yet: ignored (adverts and NAs use the interface's own MAC)"),
+            );
+        }
+        if i.vmac_xmit_base && i.use_vmac.is_none() {
+            self.warn(
+                Self::span(i, "vmac_xmit_base"),
+                format!("({name}) `vmac_xmit_base` without `use_vmac`: ignored"),
+            );
+        }
         let mut keep = Vec::new();
         let mut keep_spans = Vec::new();
         for (k, vip) in i.virtual_ipaddress.iter().enumerate() {

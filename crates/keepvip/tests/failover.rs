@@ -1296,3 +1296,157 @@ fn virtual_rules_follow_the_master_and_static_ones_stay_until_stop() {
         assert!(no_statics(i), "statics left on r{}\n{}", i + 1, t.logs());
     }
 }
+
+/// The MAC of `ifname` in router `i`'s namespace, if it exists.
+fn link_mac(t: &Ctx, i: usize, ifname: &str) -> Option<String> {
+    let out = t
+        .lab
+        .ip(t.lab.router_ns(i), &["-br", "link", "show", "dev", ifname])
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .nth(2)
+        .map(str::to_string)
+}
+
+/// An IPv4 conf sysctl of `ifname` in router `i`'s namespace.
+fn ipv4_conf(t: &Ctx, i: usize, ifname: &str, key: &str) -> String {
+    let path = format!("/proc/sys/net/ipv4/conf/{ifname}/{key}");
+    t.lab
+        .in_ns(t.lab.router_ns(i), move || {
+            std::fs::read_to_string(path).map(|s| s.trim().to_string())
+        })
+        .unwrap()
+        .unwrap_or_default()
+}
+
+/// use_vmac: both routers make the macvlan vrrp.51 with MAC
+/// 00:00:5e:00:01:33; the master's adverts and its VIP's ARP answers carry
+/// that MAC, so after a takeover the client reaches the VIP with the
+/// neighbour entry it already had. keepalived's ARP settings are made and
+/// put back, and the VMAC goes when the daemon stops.
+#[test]
+fn use_vmac_keeps_the_vip_behind_the_vrrp_mac_across_a_takeover() {
+    use_vmac_case(false);
+}
+
+/// The same with vmac_xmit_base: the VIPs and their ARP on the VMAC, the
+/// adverts from the interface under it (its own MAC).
+#[test]
+fn vmac_xmit_base_sends_adverts_from_the_interface_under_the_vmac() {
+    use_vmac_case(true);
+}
+
+fn use_vmac_case(xmit_base: bool) {
+    let Some(t) = Ctx::new(if xmit_base { "vmacx" } else { "vmac" }, 2) else {
+        return;
+    };
+    let extra = if xmit_base {
+        "    vmac_xmit_base\n"
+    } else {
+        ""
+    };
+    let text = |prio: u8| {
+        format!(
+            "vrrp_instance VI_1 {{\n    interface eth0\n    virtual_router_id 51\n    priority {prio}\n    version 3\n    advert_int 0.1\n    use_vmac\n{extra}    virtual_ipaddress {{\n        192.0.2.200/24\n    }}\n}}\n"
+        )
+    };
+    let vmac = "00:00:5e:00:01:33";
+    let client = t.lab.client_ns().unwrap().to_string();
+    let before = ipv4_conf(&t, 0, "eth0", "arp_ignore");
+    let cap = t.lab.capture(&client, "eth0", "ip proto 112").unwrap();
+    let arpcap = t.lab.capture(&client, "eth0", "arp").unwrap();
+    let mut r1 = t.keepvip(0, &t.write("r1.conf", &text(150)));
+    let mut r2 = t.keepvip(1, &t.write("r2.conf", &text(100)));
+    let on = |i: usize| t.lab.has_addr(t.lab.router_ns(i), "vrrp.51", vip());
+    t.lab
+        .wait_for("VIP on r1's vrrp.51", Duration::from_secs(5), || on(0))
+        .unwrap_or_else(|e| panic!("{e}\n{}", t.logs()));
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!on(1) && !t.has(1, vip()), "VIP on both\n{}", t.logs());
+    for i in 0..2 {
+        assert_eq!(
+            link_mac(&t, i, "vrrp.51").as_deref(),
+            Some(vmac),
+            "r{}",
+            i + 1
+        );
+        assert_eq!(ipv4_conf(&t, i, "vrrp.51", "arp_ignore"), "1");
+        assert_eq!(ipv4_conf(&t, i, "eth0", "arp_ignore"), "1");
+        assert_eq!(ipv4_conf(&t, i, "eth0", "arp_filter"), "1");
+    }
+    assert!(
+        t.lab.ping(&client, vip(), Duration::from_secs(1)).unwrap(),
+        "VIP does not answer\n{}",
+        t.logs()
+    );
+    let mac = |s: &str| -> [u8; 6] {
+        let v: Vec<u8> = s
+            .split(':')
+            .map(|b| u8::from_str_radix(b, 16).unwrap())
+            .collect();
+        v.try_into().unwrap()
+    };
+    // the VIP was answered for by the VMAC only: the interface under it
+    // (arp_ignore 1) kept quiet. (r1's own ARP requests, sent from eth0 to
+    // reply to the ping, carry the VIP as sender with eth0's MAC, as with
+    // keepalived; the next GARP puts the VMAC back.)
+    let arps = arpcap.stop().unwrap();
+    let replies: Vec<_> = arps
+        .iter()
+        .filter(|p| {
+            p.data.len() >= 42 && p.data[20..22] == [0, 2] && p.data[28..32] == [192, 0, 2, 200]
+        })
+        .collect();
+    assert!(!replies.is_empty(), "no ARP reply for the VIP");
+    assert!(
+        replies.iter().all(|p| p.data[22..28] == mac(vmac)),
+        "ARP replies for the VIP from {:?}",
+        replies.iter().map(|p| p.eth_src()).collect::<Vec<_>>()
+    );
+    // SIGTERM: r2 takes over on its own vrrp.51; the client's entry still holds
+    r1.terminate(Duration::from_secs(2));
+    t.lab
+        .wait_for("VIP on r2's vrrp.51", Duration::from_secs(5), || on(1))
+        .unwrap_or_else(|e| panic!("{e}\n{}", t.logs()));
+    // r2's GARPs come from the same VMAC
+    t.lab
+        .wait_for(
+            "the client's entry back on the VMAC",
+            Duration::from_secs(3),
+            || t.lab.neighbour_mac(&client, vip()).ok().flatten() == Some(mac(vmac)),
+        )
+        .unwrap_or_else(|e| panic!("{e}\n{}", t.logs()));
+    assert!(
+        t.lab.ping(&client, vip(), Duration::from_secs(1)).unwrap(),
+        "VIP does not answer after the takeover\n{}",
+        t.logs()
+    );
+    // the stopped router removed its VMAC and put its settings back
+    assert_eq!(link_mac(&t, 0, "vrrp.51"), None, "{}", t.logs());
+    assert_eq!(ipv4_conf(&t, 0, "eth0", "arp_ignore"), before);
+    r2.terminate(Duration::from_secs(2));
+    assert_eq!(link_mac(&t, 1, "vrrp.51"), None);
+    let packets = cap.stop().unwrap();
+    let adverts: Vec<_> = packets
+        .iter()
+        .filter(|p| p.ip_proto() == Some(112))
+        .collect();
+    assert!(adverts.len() > 5, "{} adverts", adverts.len());
+    // every advert left from the VRRP MAC (priority 0 ones included), or
+    // with vmac_xmit_base from a router's own eth0
+    let from_router =
+        |p: &&netlab::Packet| (0..2).any(|i| p.eth_src() == Some(t.lab.router_mac(i, 0)));
+    assert!(
+        adverts.iter().all(|p| if xmit_base {
+            from_router(p)
+        } else {
+            p.eth_src() == Some(mac(vmac))
+        }),
+        "adverts from {:?}",
+        adverts.iter().map(|p| p.eth_src()).collect::<Vec<_>>()
+    );
+}

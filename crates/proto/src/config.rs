@@ -314,6 +314,9 @@ pub struct InstanceConfig {
     pub src_ip: Option<IpAddr>,
     /// `track_src_ip`: FAULT while `src_ip` is not on the interface
     pub track_src_ip: bool,
+    /// where the advert source address comes from when `src_ip` is None
+    /// (None: `interface`; with `use_vmac`, the interface under the VMAC)
+    pub source_iface: Option<String>,
     /// `mcast_dst_ip` / vrrp_mcast_group4/6; None = 224.0.0.18 / ff02::12
     pub mcast_dst: Option<IpAddr>,
     /// `unicast_ttl` (default 255)
@@ -362,6 +365,7 @@ impl InstanceConfig {
             unicast_peers: Vec::new(),
             src_ip: None,
             track_src_ip: false,
+            source_iface: None,
             mcast_dst: None,
             unicast_ttl: 255,
             auth: None,

@@ -76,6 +76,8 @@ struct Instance {
     id: InstanceId,
     cfg: InstanceConfig,
     iface: IfaceId,
+    /// whose addresses the advert source comes from (`iface` unless VMAC)
+    source_iface: IfaceId,
     group: Option<usize>,
     state: State,
     effective: u8,
@@ -500,6 +502,10 @@ impl Router {
 
     fn make_instance(&mut self, id: InstanceId, cfg: InstanceConfig) -> Instance {
         let iface = self.intern(&cfg.interface);
+        let source_iface = match &cfg.source_iface {
+            Some(name) => self.intern(name),
+            None => iface,
+        };
         for v in cfg.vips.iter().chain(cfg.excluded_vips.iter()) {
             if let Some(d) = &v.dev {
                 self.intern(d);
@@ -526,6 +532,7 @@ impl Router {
         Instance {
             id,
             iface,
+            source_iface,
             group: None,
             state: State::Init,
             effective,
@@ -633,7 +640,7 @@ impl Router {
         if let Some(ip) = inst.cfg.src_ip {
             return Some(ip);
         }
-        let iface = self.ifaces.get(inst.iface.0 as usize)?;
+        let iface = self.ifaces.get(inst.source_iface.0 as usize)?;
         match inst.cfg.family {
             Family::V4 => iface
                 .addrs
@@ -1299,7 +1306,8 @@ impl Router {
             // instance with none to send from is in FAULT
             for idx in 0..self.instances.len() {
                 if self.instances[idx].as_ref().is_some_and(|i| {
-                    i.iface == iface && (i.cfg.src_ip.is_none() || i.cfg.track_src_ip)
+                    (i.source_iface == iface && i.cfg.src_ip.is_none())
+                        || (i.iface == iface && i.cfg.track_src_ip)
                 }) {
                     self.reevaluate(idx);
                 }

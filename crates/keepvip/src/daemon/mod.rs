@@ -12,6 +12,7 @@ pub mod run;
 pub mod scripts;
 pub mod text;
 pub mod trackers;
+pub mod vmac;
 
 use std::time::Duration;
 

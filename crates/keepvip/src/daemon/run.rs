@@ -84,6 +84,8 @@ struct Daemon {
     notified_in_reload: Option<Vec<NotifyTarget>>,
     /// SCHED_RR priority now (vrrp_rt_priority, raised by max_auto_priority)
     rt_priority: Option<i32>,
+    /// the use_vmac interfaces this daemon made
+    vmacs: super::vmac::Vmacs,
 }
 
 fn load(opts: &Options) -> Result<keepvip_conf::Loaded, DaemonError> {
@@ -976,6 +978,15 @@ impl Daemon {
             l.config
         };
         let router_config = std::mem::take(&mut config.router);
+        // new VMACs before the router moves instances onto them
+        self.vmacs
+            .create(&self.netlink, &wanted_vmacs(&config))
+            .await;
+        if let Ok(links) = self.netlink.links().await {
+            for l in links {
+                self.ifaces.upsert_link(l.index, &l.name, l.mac, l.up);
+            }
+        }
         let old = std::mem::replace(&mut self.config, config);
         self.install_statics(Some(&old)).await;
         drop(old);
@@ -994,6 +1005,10 @@ impl Daemon {
             self.fifo_write_unchanged_states();
             self.notified_in_reload = None;
         }
+        // the VMACs no instance uses any more go once their VIPs are off
+        self.drain().await;
+        let wanted = wanted_vmacs(&self.config);
+        self.vmacs.remove_except(&self.netlink, &wanted).await;
         tracing::info!("Reload complete");
     }
 
@@ -1037,6 +1052,15 @@ impl Daemon {
             self.fifo_line(l);
         }
     }
+}
+
+/// The VMACs the configuration asks for.
+fn wanted_vmacs(config: &Config) -> Vec<&keepvip_conf::lower::Vmac> {
+    config
+        .instances
+        .iter()
+        .filter_map(|i| i.vmac.as_ref())
+        .collect()
 }
 
 /// What a signal asks of the loop.
@@ -1098,6 +1122,9 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
     }
     let (netlink, mut net_rx) =
         Netlink::connect().map_err(|e| DaemonError::io("cannot open a netlink socket", e))?;
+    // the VMACs first, so the interface list below has them
+    let mut vmacs = super::vmac::Vmacs::default();
+    vmacs.create(&netlink, &wanted_vmacs(&config)).await;
     let mut ifaces = IfaceTable::default();
     for link in netlink
         .links()
@@ -1134,6 +1161,7 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
         fifo_children: Vec::new(),
         notified_in_reload: None,
         rt_priority: crate::sys::current_rt_priority(),
+        vmacs,
     };
     // scripts that start failed (init_fail) are known before the start
     for s in &d.config.scripts {
@@ -1275,6 +1303,10 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
     }
     // after the VRRP addresses, as keepalived: step 3 of its shutdown
     d.remove_statics().await;
+    if !d.opts.dont_release_vrrp {
+        // -V keeps the VIPs, so it keeps the VMACs they are on
+        d.vmacs.remove_except(&d.netlink, &[]).await;
+    }
     for ch in &d.fifo_children {
         if let Some(pid) = ch.id() {
             // SAFETY: kill(2) on the FIFO script this daemon started.

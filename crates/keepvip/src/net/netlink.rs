@@ -1,6 +1,7 @@
 //! rtnetlink: list links and addresses, add/remove VIPs, routes and
-//! policy-routing rules (RTM_NEWRULE / RTM_DELRULE), and
-//! follow link and address events (RTMGRP_LINK, RTMGRP_IPV4/6_IFADDR).
+//! policy-routing rules (RTM_NEWRULE / RTM_DELRULE), create and delete
+//! VMAC (macvlan) interfaces, and follow link and address events
+//! (RTMGRP_LINK, RTMGRP_IPV4/6_IFADDR).
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -10,7 +11,7 @@ use futures::TryStreamExt;
 use keepvip_proto::{Family, RouteConfig, RuleAction, RuleConfig, VipConfig};
 use netlink_packet_core::NetlinkPayload;
 use netlink_packet_route::address::{AddressAttribute, AddressFlags, AddressMessage, AddressScope};
-use netlink_packet_route::link::{LinkAttribute, LinkFlags, LinkMessage};
+use netlink_packet_route::link::{LinkAttribute, LinkFlags, LinkMessage, MacVlanMode};
 use netlink_packet_route::route::{RouteProtocol, RouteScope, RouteType};
 use netlink_packet_route::rule::{
     self, RuleAttribute, RuleFlags, RuleMessage, RulePortRange, RuleUidRange,
@@ -394,6 +395,36 @@ impl Netlink {
         *req.message_mut() = Self::rule_message(r);
         match req.execute().await.map_err(nl_err) {
             Err(e) if errno(&e) == libc::EEXIST => Ok(()),
+            r => r,
+        }
+    }
+
+    /// Create the macvlan `name` on `base` with `mac`, in private mode (so
+    /// it hears the other router's adverts, sent from the same MAC), down.
+    pub async fn add_vmac(&self, name: &str, base: u32, mac: [u8; 6]) -> io::Result<()> {
+        let msg = rtnetlink::LinkMacVlan::new(name, base, MacVlanMode::Private)
+            .address(mac.to_vec())
+            .build();
+        self.handle.link().add(msg).execute().await.map_err(nl_err)
+    }
+
+    /// Set a link up.
+    pub async fn link_up(&self, index: u32) -> io::Result<()> {
+        let msg = rtnetlink::LinkUnspec::new_with_index(index).up().build();
+        self.handle.link().set(msg).execute().await.map_err(nl_err)
+    }
+
+    /// Delete a link (already gone is fine).
+    pub async fn delete_link(&self, index: u32) -> io::Result<()> {
+        match self
+            .handle
+            .link()
+            .del(index)
+            .execute()
+            .await
+            .map_err(nl_err)
+        {
+            Err(e) if errno(&e) == libc::ENODEV => Ok(()),
             r => r,
         }
     }

@@ -1,0 +1,164 @@
+//! `use_vmac`: one macvlan per instance with the VRRP MAC
+//! (00:00:5e:00:01:VRID), created at start and deleted at stop, as
+//! keepalived does. Private mode, so it hears the other router's adverts,
+//! which come from the same MAC. The kernel settings keepalived makes
+//! (vrrp_if_config.c) are written to /proc/sys: on the VMAC arp_ignore 1
+//! (answer ARP only for its own addresses, the VIPs), accept_local 1 and
+//! rp_filter 0 (hear adverts while it has no address), IPv6 off (a backup
+//! must send nothing from the shared MAC, not even a router solicitation);
+//! on the interface under it arp_ignore 1 and arp_filter 1 (never answer
+//! for a VIP with its own MAC), put back when its last VMAC goes.
+
+use std::collections::HashMap;
+use std::io;
+
+use keepvip_conf::lower::Vmac;
+
+use crate::net::netlink::Netlink;
+
+/// The VMACs this daemon made, and the settings it changed under them.
+#[derive(Debug, Default)]
+pub struct Vmacs {
+    /// name → (ifindex, base name)
+    made: HashMap<String, (u32, String)>,
+    /// base name → its arp_ignore and arp_filter before the first VMAC
+    saved: HashMap<String, (String, String)>,
+}
+
+fn conf_path(v6: bool, ifname: &str, key: &str) -> String {
+    let family = if v6 { "ipv6" } else { "ipv4" };
+    format!("/proc/sys/net/{family}/conf/{ifname}/{key}")
+}
+
+fn write_conf(v6: bool, ifname: &str, key: &str, value: &str) -> io::Result<()> {
+    std::fs::write(conf_path(v6, ifname, key), value)
+}
+
+fn read_conf(ifname: &str, key: &str) -> String {
+    std::fs::read_to_string(conf_path(false, ifname, key))
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "0".into())
+}
+
+fn mac_text(mac: &[u8; 6]) -> String {
+    mac.iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+impl Vmacs {
+    /// Create every VMAC in `wanted` that is not there yet. A leftover with
+    /// the same name and MAC (a daemon killed with -9) is deleted and made
+    /// again; an interface of that name with another MAC is not ours and
+    /// is left alone (error).
+    pub async fn create(&mut self, netlink: &Netlink, wanted: &[&Vmac]) {
+        let links = match netlink.links().await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::error!("VMAC: cannot list interfaces: {e}");
+                return;
+            }
+        };
+        for v in wanted {
+            if self.made.contains_key(&v.name) {
+                continue;
+            }
+            let Some(base) = links.iter().find(|l| l.name == v.base) else {
+                tracing::error!("VMAC {}: no interface {}", v.name, v.base);
+                continue;
+            };
+            if let Some(old) = links.iter().find(|l| l.name == v.name) {
+                if old.mac != Some(v.mac) {
+                    tracing::error!(
+                        "VMAC {} conflicts with an existing interface (MAC {}): not created",
+                        v.name,
+                        old.mac.as_ref().map_or_else(|| "none".into(), mac_text)
+                    );
+                    continue;
+                }
+                tracing::info!("Removing old VMAC interface {}", v.name);
+                if let Err(e) = netlink.delete_link(old.index).await {
+                    tracing::error!("VMAC {}: cannot remove the old interface: {e}", v.name);
+                    continue;
+                }
+            }
+            match self.make(netlink, v, base.index).await {
+                Ok(index) => {
+                    tracing::info!(
+                        "Created VMAC interface {} ({}) on {}",
+                        v.name,
+                        mac_text(&v.mac),
+                        v.base
+                    );
+                    self.made.insert(v.name.clone(), (index, v.base.clone()));
+                }
+                Err(e) => tracing::error!("Unable to create VMAC interface {}: {e}", v.name),
+            }
+        }
+    }
+
+    async fn make(&mut self, netlink: &Netlink, v: &Vmac, base: u32) -> io::Result<u32> {
+        netlink.add_vmac(&v.name, base, v.mac).await?;
+        let index = netlink
+            .links()
+            .await?
+            .into_iter()
+            .find(|l| l.name == v.name)
+            .map(|l| l.index)
+            .ok_or_else(|| io::Error::other("created, but not listed"))?;
+        // settings before the link comes up: no IPv6 link-local, no MLD or
+        // router solicitation from the shared MAC
+        let settings: [(bool, &str, &str); 4] = [
+            (true, "disable_ipv6", "1"),
+            (false, "arp_ignore", "1"),
+            (false, "accept_local", "1"),
+            (false, "rp_filter", "0"),
+        ];
+        for (v6, key, value) in settings {
+            if let Err(e) = write_conf(v6, &v.name, key, value) {
+                tracing::warn!("VMAC {}: cannot set {key} {value}: {e}", v.name);
+            }
+        }
+        if !self.saved.contains_key(&v.base) {
+            let before = (
+                read_conf(&v.base, "arp_ignore"),
+                read_conf(&v.base, "arp_filter"),
+            );
+            for key in ["arp_ignore", "arp_filter"] {
+                if let Err(e) = write_conf(false, &v.base, key, "1") {
+                    tracing::warn!("VMAC {}: cannot set {key} 1 on {}: {e}", v.name, v.base);
+                }
+            }
+            self.saved.insert(v.base.clone(), before);
+        }
+        netlink.link_up(index).await?;
+        Ok(index)
+    }
+
+    /// Delete the VMACs not in `keep` (all of them at stop), and put back
+    /// the settings of an interface whose last VMAC went.
+    pub async fn remove_except(&mut self, netlink: &Netlink, keep: &[&Vmac]) {
+        let gone: Vec<String> = self
+            .made
+            .keys()
+            .filter(|n| !keep.iter().any(|v| &v.name == *n))
+            .cloned()
+            .collect();
+        for name in gone {
+            let Some((index, base)) = self.made.remove(&name) else {
+                continue;
+            };
+            match netlink.delete_link(index).await {
+                Ok(()) => tracing::info!("Removed VMAC interface {name}"),
+                Err(e) => tracing::warn!("cannot remove VMAC interface {name}: {e}"),
+            }
+            if self.made.values().all(|(_, b)| *b != base) {
+                if let Some((arp_ignore, arp_filter)) = self.saved.remove(&base) {
+                    let _ = write_conf(false, &base, "arp_ignore", &arp_ignore);
+                    let _ = write_conf(false, &base, "arp_filter", &arp_filter);
+                }
+            }
+        }
+    }
+}
