@@ -1450,3 +1450,53 @@ fn use_vmac_case(xmit_base: bool) {
         adverts.iter().map(|p| p.eth_src()).collect::<Vec<_>>()
     );
 }
+
+/// A mixed pair with VMACs: keepalived 2.2.7 master on its vrrp.51,
+/// keepvip backup on its own; each side hears the other's adverts (sent
+/// from the shared VRRP MAC) and the VIP moves both ways.
+#[test]
+fn interop_keepalived_with_use_vmac() {
+    let Some(t) = Ctx::new("kavmac", 2) else {
+        return;
+    };
+    if !keepalived_present() {
+        eprintln!("SKIPPED: keepalived not installed (scripts/test installs it)");
+        return;
+    }
+    let text = |prio: u8| {
+        format!(
+            "vrrp_instance VI_1 {{\n    interface eth0\n    virtual_router_id 51\n    priority {prio}\n    version 3\n    advert_int 0.1\n    use_vmac\n    virtual_ipaddress {{\n        192.0.2.200/24\n    }}\n}}\n"
+        )
+    };
+    let on = |i: usize| t.lab.has_addr(t.lab.router_ns(i), "vrrp.51", vip());
+    let wait_on = |i: usize, present: bool| {
+        t.lab
+            .wait_for(
+                &format!("VIP on r{}'s vrrp.51: {present}", i + 1),
+                Duration::from_secs(5),
+                || on(i) == present,
+            )
+            .unwrap_or_else(|e| panic!("{e}\n{}", t.logs()))
+    };
+    let c1 = t.write("r1.conf", &text(150));
+    let mut ka = t.keepalived(0, &c1);
+    let mut kv = t.keepvip(1, &t.write("r2.conf", &text(100)));
+    wait_on(0, true);
+    std::thread::sleep(Duration::from_millis(800));
+    assert!(
+        !on(1),
+        "both masters: the VMACs do not hear each other\n{}",
+        t.logs()
+    );
+    // keepalived leaves (priority 0): keepvip takes over on its VMAC
+    ka.terminate(Duration::from_secs(3));
+    wait_on(1, true);
+    // keepalived comes back higher and preempts
+    let mut ka = t.keepalived(0, &c1);
+    wait_on(0, true);
+    wait_on(1, false);
+    ka.terminate(Duration::from_secs(3));
+    wait_on(1, true);
+    kv.terminate(Duration::from_secs(2));
+    assert_eq!(link_mac(&t, 1, "vrrp.51"), None, "{}", t.logs());
+}
