@@ -106,8 +106,6 @@ pub struct InstanceExtra {
     pub sync_group: Option<String>,
     /// use_vmac, resolved (IPv4 instances only)
     pub vmac: Option<Vmac>,
-    /// unicast_fault_no_peer (parsed; not acted on)
-    pub unicast_fault_no_peer: bool,
     /// check_unicast_src (keepvip always checks)
     pub check_unicast_src: bool,
     /// track_bfd names (parsed; not acted on)
@@ -176,7 +174,6 @@ pub fn lower(m: &Model) -> Config {
                     .unwrap_or(g.vrrp_notify_priority_changes),
                 sync_group: group.map(|s| s.name.clone()),
                 vmac: vmac_of(i),
-                unicast_fault_no_peer: i.unicast_fault_no_peer,
                 check_unicast_src: i.check_unicast_src || g.vrrp_check_unicast_src,
                 track_bfd: i.track_bfd.clone(),
                 debug: i.debug,
@@ -393,6 +390,7 @@ fn instance(m: &Model, i: &VrrpInstance) -> Option<InstanceConfig> {
     .filter(|a: &IpAddr| a.is_ipv4() == (family == Family::V4));
     // keepalived clears it when no source address is configured
     c.track_src_ip = i.track_src_ip && c.src_ip.is_some();
+    c.unicast_without_peers = i.unicast_fault_no_peer && c.unicast_peers.is_empty();
     c.mcast_dst = if unicast { None } else { i.mcast_dst_ip };
     c.unicast_ttl = i.unicast_ttl.unwrap_or(255);
     c.auth = match &i.authentication {

@@ -1780,10 +1780,7 @@ impl Parser<'_> {
                 "unicast_ttl" => i.unicast_ttl = self.num(c, 0, 0, 255).map(|v| v as u8),
                 "track_src_ip" => i.track_src_ip = true,
                 "check_unicast_src" => i.check_unicast_src = true,
-                "unicast_fault_no_peer" => {
-                    i.unicast_fault_no_peer = true;
-                    self.not_acted_on(c, "an instance without peers does not go to FAULT");
-                }
+                "unicast_fault_no_peer" => i.unicast_fault_no_peer = true,
                 "old_unicast_checksum" => {
                     i.old_unicast_checksum = true;
                     self.not_acted_on(c, "unicast adverts use the current checksum");

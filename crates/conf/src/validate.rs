@@ -133,6 +133,19 @@ impl Validator<'_> {
                 format!("({name}) `use_vmac` is not supported by keepvip for IPv6 instances yet: ignored (adverts and NAs use the interface's own MAC)"),
             );
         }
+        let unicast_keyword = i.unicast_src_ip.is_some()
+            || i.check_unicast_src
+            || i.spans.contains_key("unicast_peer");
+        if i.unicast_peers.is_empty() && unicast_keyword && !i.unicast_fault_no_peer {
+            let key = ["unicast_peer", "unicast_src_ip", "check_unicast_src"]
+                .into_iter()
+                .find(|k| i.spans.contains_key(*k))
+                .unwrap_or("unicast_peer");
+            self.warn(
+                Self::span(i, key),
+                format!("({name}) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration."),
+            );
+        }
         if i.vmac_xmit_base && i.use_vmac.is_none() {
             self.warn(
                 Self::span(i, "vmac_xmit_base"),

@@ -314,6 +314,9 @@ pub struct InstanceConfig {
     pub src_ip: Option<IpAddr>,
     /// `track_src_ip`: FAULT while `src_ip` is not on the interface
     pub track_src_ip: bool,
+    /// `unicast_fault_no_peer` with no `unicast_peer`: always FAULT
+    /// (rather than keepalived's old fall-back to multicast)
+    pub unicast_without_peers: bool,
     /// where the advert source address comes from when `src_ip` is None
     /// (None: `interface`; with `use_vmac`, the interface under the VMAC)
     pub source_iface: Option<String>,
@@ -365,6 +368,7 @@ impl InstanceConfig {
             unicast_peers: Vec::new(),
             src_ip: None,
             track_src_ip: false,
+            unicast_without_peers: false,
             source_iface: None,
             mcast_dst: None,
             unicast_ttl: 255,

@@ -288,6 +288,8 @@ pub enum FaultCause {
     NoAddress(wire::Family),
     /// `track_src_ip`: the configured source address is not on the interface
     SourceMissing(IpAddr),
+    /// `unicast_fault_no_peer` and no peers
+    NoUnicastPeers,
     /// another member of its sync group is in FAULT
     GroupMember(String),
 }
@@ -302,6 +304,7 @@ impl core::fmt::Display for FaultCause {
             FaultCause::NoAddress(wire::Family::V4) => f.write_str("no IPv4 address for interface"),
             FaultCause::NoAddress(wire::Family::V6) => f.write_str("no IPv6 address for interface"),
             FaultCause::SourceMissing(_) => f.write_str("src address not configured"),
+            FaultCause::NoUnicastPeers => f.write_str("unicast without any peers"),
             FaultCause::GroupMember(n) => write!(f, "sync group member {n}"),
         }
     }

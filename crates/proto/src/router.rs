@@ -727,6 +727,9 @@ impl Router {
         {
             fault = Some(FaultCause::Interface(inst.cfg.interface.clone()));
         }
+        if inst.cfg.unicast_without_peers {
+            fault = Some(FaultCause::NoUnicastPeers);
+        }
         if let (true, Some(src)) = (inst.cfg.track_src_ip, inst.cfg.src_ip) {
             let present = self
                 .ifaces

@@ -1635,3 +1635,23 @@ fn track_src_ip_means_fault_while_the_configured_source_is_missing() {
         );
     }
 }
+
+#[test]
+fn unicast_without_peers_stays_in_fault() {
+    let mut c = v2("VI_1", 51, 150);
+    c.unicast_without_peers = true;
+    let (mut sim, r1, _r2) = pair(c, v2("VI_1", 51, 100));
+    sim.run_until(secs(10.0));
+    check!(sim, sim.state(r1, "VI_1") == State::Fault);
+    check!(sim, sim.adverts_sent(r1, 51, None).is_empty());
+    let logs = sim.actions(r1, |a| {
+        matches!(
+            a,
+            Action::Log(LogEvent::FaultDueTo {
+                cause: keepvip_proto::FaultCause::NoUnicastPeers,
+                ..
+            })
+        )
+    });
+    check!(sim, logs.len() == 1);
+}

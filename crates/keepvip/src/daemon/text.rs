@@ -158,6 +158,9 @@ pub fn fault_due_to(instance: &str, cause: &FaultCause) -> String {
         FaultCause::Process(_) | FaultCause::NoAddress(_) => {
             format!("({instance}) entering FAULT state ({cause})")
         }
+        FaultCause::NoUnicastPeers => {
+            format!("({instance}) Cannot use unicast without any peers - going to fault state")
+        }
         // keepalived has no line of its own for this one
         FaultCause::GroupMember(_) => format!("({instance}) entering FAULT state ({cause})"),
     }
@@ -272,6 +275,10 @@ mod tests {
         assert_eq!(
             fault(FaultCause::SourceMissing("192.0.2.11".parse().unwrap())),
             "(VI_1): entering FAULT state (src address not configured)"
+        );
+        assert_eq!(
+            fault(FaultCause::NoUnicastPeers),
+            "(VI_1) Cannot use unicast without any peers - going to fault state"
         );
         assert_eq!(
             fault(FaultCause::NoAddress(Family::V6)),
