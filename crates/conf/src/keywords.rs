@@ -32,10 +32,6 @@ pub const TOP_LEVEL_ACCEPTED: &[(&str, &str)] = &[
         "keepvip follows link state by netlink only",
     ),
     ("track_group", "track groups are not implemented"),
-    (
-        "interface_up_down_delays",
-        "interface debounce delays are not implemented",
-    ),
     ("net_namespace", "run keepvip inside the namespace instead"),
     ("net_namespace_ipvs", "LVS is not part of keepvip"),
     (

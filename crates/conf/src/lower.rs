@@ -144,6 +144,9 @@ pub struct Config {
     pub static_routes: Vec<RouteConfig>,
     /// static_rules
     pub static_rules: Vec<RuleConfig>,
+    /// interface_up_down_delays (validated), with each VMAC given the
+    /// delays of the interface under it, as keepalived
+    pub link_delays: Vec<LinkDelay>,
     /// what the protocol core runs
     pub router: RouterConfig,
 }
@@ -221,6 +224,7 @@ pub fn lower(m: &Model) -> Config {
         static_addresses: m.static_ipaddress.clone(),
         static_routes: m.static_routes.clone(),
         static_rules: m.static_rules.clone(),
+        link_delays: link_delays(m),
         router,
     }
 }
@@ -304,6 +308,52 @@ fn garp(g: &Global, i: &VrrpInstance, family: Family) -> GarpConfig {
     }
 }
 
+/// The advert interval as sent: VRRPv2 in whole seconds, VRRPv3 in
+/// centiseconds.
+pub(crate) fn advert_interval(i: &VrrpInstance) -> Duration {
+    let adv = i.advert_int.unwrap_or(1.0);
+    if i.version == Some(3) {
+        Duration::from_millis(((adv * 100.0).round() as u64).clamp(1, 4095) * 10)
+    } else {
+        Duration::from_secs((adv.round() as u64).clamp(1, 255))
+    }
+}
+
+/// How long a link change on `interface` waits before instances see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LinkDelay {
+    /// interface name
+    pub interface: String,
+    /// before a down counts
+    pub down: Duration,
+    /// before an up counts
+    pub up: Duration,
+}
+
+fn link_delays(m: &Model) -> Vec<LinkDelay> {
+    let mut out: Vec<LinkDelay> = m
+        .interface_delays
+        .iter()
+        .map(|d| LinkDelay {
+            interface: d.interface.clone(),
+            down: d.down,
+            up: d.up,
+        })
+        .collect();
+    for v in m.instances.iter().filter_map(vmac_of) {
+        if out.iter().any(|d| d.interface == v.name) {
+            continue;
+        }
+        if let Some(base) = out.iter().find(|d| d.interface == v.base).cloned() {
+            out.push(LinkDelay {
+                interface: v.name,
+                ..base
+            });
+        }
+    }
+    out
+}
+
 /// `use_vmac` as the daemon carries it out: the macvlan to create.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Vmac {
@@ -347,11 +397,7 @@ fn instance(m: &Model, i: &VrrpInstance) -> Option<InstanceConfig> {
         Version::V2
     };
     c.priority = i.priority.unwrap_or(100);
-    let adv = i.advert_int.unwrap_or(1.0);
-    c.advert_interval = match c.version {
-        Version::V2 => Duration::from_secs((adv.round() as u64).clamp(1, 255)),
-        Version::V3 => Duration::from_millis(((adv * 100.0).round() as u64).clamp(1, 4095) * 10),
-    };
+    c.advert_interval = advert_interval(i);
     c.state_hint = i.state.unwrap_or(StateHint::Backup);
     c.nopreempt = i.nopreempt;
     c.preempt_delay = Duration::from_secs_f64(i.preempt_delay.unwrap_or(0.0).clamp(0.0, 1000.0));

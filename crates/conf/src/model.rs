@@ -179,6 +179,21 @@ pub struct Authentication {
     pub auth_pass: Option<String>,
 }
 
+/// One line of `interface_up_down_delays`: how long a link change on
+/// the interface waits before instances see it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InterfaceDelay {
+    /// interface name
+    pub interface: String,
+    /// before a down is acted on
+    pub down: Duration,
+    /// before an up is acted on (default: as `down`)
+    pub up: Duration,
+    /// where it is written
+    #[serde(skip)]
+    pub span: Span,
+}
+
 /// `use_vmac [NAME] [MAC]`
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct UseVmac {
@@ -470,6 +485,8 @@ pub struct Model {
     pub static_routes: Vec<RouteConfig>,
     /// static_rules
     pub static_rules: Vec<RuleConfig>,
+    /// interface_up_down_delays { IF DOWN [UP] }
+    pub interface_delays: Vec<InterfaceDelay>,
     /// blocks of keepalived's other parts, skipped
     pub skipped: Vec<String>,
     /// where each vrrp_script / track_file / vrrp_track_process was

@@ -13,8 +13,8 @@ use keepvip_proto::{
 use crate::diag::{Diagnostic, Span};
 use crate::keywords;
 use crate::model::{
-    Authentication, Fifo, Global, Model, NotifyCmd, SyncGroup, TrackEntry, TrackFile, TrackProcess,
-    UseVmac, VrrpInstance, VrrpScript,
+    Authentication, Fifo, Global, InterfaceDelay, Model, NotifyCmd, SyncGroup, TrackEntry,
+    TrackFile, TrackProcess, UseVmac, VrrpInstance, VrrpScript,
 };
 use crate::tree::{Node, Word};
 
@@ -406,6 +406,25 @@ impl Parser<'_> {
                     if let Some(r) = self.rule(c) {
                         m.static_rules.push(r);
                     }
+                }
+            }
+            "interface_up_down_delays" => {
+                for c in self.block(n) {
+                    // the interface is the line's keyword, the delays its words
+                    let Some(down) = self.secs(c, 0, 0.0, 255.0) else {
+                        continue;
+                    };
+                    let up = if c.args.len() > 1 {
+                        self.secs(c, 1, 0.0, 255.0).unwrap_or(down)
+                    } else {
+                        down
+                    };
+                    m.interface_delays.push(InterfaceDelay {
+                        interface: c.key.text.clone(),
+                        down,
+                        up,
+                        span: c.key.span,
+                    });
                 }
             }
             _ => {

@@ -39,6 +39,7 @@ pub fn validate(m: &mut Model, diags: &mut Vec<Diagnostic>) {
         });
         v.instance(i, &global, tracking_weight);
     }
+    v.interface_delays(m);
     v.trackers(m);
     v.vrid_conflicts(m);
     v.sync_groups(m);
@@ -47,6 +48,44 @@ pub fn validate(m: &mut Model, diags: &mut Vec<Diagnostic>) {
 
 struct Validator<'d> {
     diags: &'d mut Vec<Diagnostic>,
+}
+
+impl Validator<'_> {
+    /// keepalived's bound on interface_up_down_delays: a delay must end
+    /// before (down_timer_adverts - 1) advert intervals of every instance
+    /// on the interface, or a backup elsewhere times out and takes over
+    /// before this instance has gone to FAULT. Longer ones are cut to just
+    /// under it.
+    fn interface_delays(&mut self, m: &mut Model) {
+        for d in &mut m.interface_delays {
+            for i in m
+                .instances
+                .iter()
+                .filter(|i| i.interface.as_deref() == Some(d.interface.as_str()))
+            {
+                let dta = i.down_timer_adverts.unwrap_or(3);
+                if dta <= 1 {
+                    continue;
+                }
+                let adv = crate::lower::advert_interval(i);
+                let bound = adv * (dta - 1);
+                if d.down >= bound || d.up >= bound {
+                    let below = bound - adv / 256;
+                    d.down = d.down.min(below);
+                    d.up = d.up.min(below);
+                    self.warn(
+                        d.span,
+                        format!(
+                            "({}): interface {} debounce timer(s) not less that {} * advert_int - resetting",
+                            i.name,
+                            d.interface,
+                            dta - 1
+                        ),
+                    );
+                }
+            }
+        }
+    }
 }
 
 fn family_of(a: IpAddr) -> Family {

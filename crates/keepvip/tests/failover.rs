@@ -1500,3 +1500,48 @@ fn interop_keepalived_with_use_vmac() {
     kv.terminate(Duration::from_secs(2));
     assert_eq!(link_mac(&t, 1, "vrrp.51"), None, "{}", t.logs());
 }
+
+/// interface_up_down_delays: a link that bounces within its down delay
+/// changes nothing; one that stays down puts the instance in FAULT only
+/// after the delay; coming back up waits for the up delay.
+#[test]
+fn interface_up_down_delays_debounce_link_changes() {
+    let Some(t) = Ctx::new("updown", 1) else {
+        return;
+    };
+    let ns = t.lab.router_ns(0).to_string();
+    let text = format!(
+        "interface_up_down_delays {{\n    eth0 0.6 0.3\n}}\n{}",
+        conf(100, 3, "0.5", "")
+    );
+    let mut r1 = t.keepvip(0, &t.write("r1.conf", &text));
+    t.wait_vip(0, vip(), true, Duration::from_secs(5));
+    let faults = || t.logs().matches("Entering FAULT STATE").count();
+    // a bounce of 0.1 s: no FAULT
+    t.lab.set_link(&ns, "eth0", false).unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    t.lab.set_link(&ns, "eth0", true).unwrap();
+    std::thread::sleep(Duration::from_millis(900));
+    assert_eq!(faults(), 0, "{}", t.logs());
+    assert!(t.has(0, vip()));
+    assert!(
+        t.logs().contains("eth0 is up again within its delay"),
+        "{}",
+        t.logs()
+    );
+    // down for good: FAULT after 0.6 s, not before
+    let down = Instant::now();
+    t.lab.set_link(&ns, "eth0", false).unwrap();
+    t.wait_vip(0, vip(), false, Duration::from_secs(3));
+    let took = down.elapsed();
+    assert!(
+        took >= Duration::from_millis(550),
+        "FAULT after {took:?}\n{}",
+        t.logs()
+    );
+    assert_eq!(faults(), 1, "{}", t.logs());
+    // up again: BACKUP after 0.3 s, then MASTER after its down timer
+    t.lab.set_link(&ns, "eth0", true).unwrap();
+    t.wait_vip(0, vip(), true, Duration::from_secs(5));
+    r1.terminate(Duration::from_secs(2));
+}

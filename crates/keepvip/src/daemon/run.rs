@@ -86,6 +86,8 @@ struct Daemon {
     rt_priority: Option<i32>,
     /// the use_vmac interfaces this daemon made
     vmacs: super::vmac::Vmacs,
+    /// link changes held back by interface_up_down_delays: (due, name, up)
+    held_links: Vec<(std::time::Instant, String, bool)>,
 }
 
 fn load(opts: &Options) -> Result<keepvip_conf::Loaded, DaemonError> {
@@ -333,6 +335,9 @@ impl Daemon {
                     if was.is_some() {
                         tracing::info!("{}", super::text::netlink_link(&l.name, l.up));
                     }
+                    if was.is_some() && self.hold_link_change(&l.name, l.up) {
+                        return;
+                    }
                     if let Some(id) = self.router.iface_id(&l.name) {
                         self.router.handle(
                             now,
@@ -349,6 +354,7 @@ impl Daemon {
             }
             NetEvent::LinkRemoved { index } => {
                 if let Some(name) = self.ifaces.by_index(index).map(|i| i.name.clone()) {
+                    self.held_links.retain(|(_, n, _)| *n != name);
                     if let Some(id) = self.router.iface_id(&name) {
                         self.router.handle(
                             now,
@@ -791,6 +797,52 @@ impl Daemon {
         }
     }
 
+    /// interface_up_down_delays: hold a link change back for its delay.
+    /// A change that undoes a held one cancels both, so a link that
+    /// bounces within the delay changes nothing. Returns true when the
+    /// change is held (or cancelled) rather than fed now.
+    fn hold_link_change(&mut self, name: &str, up: bool) -> bool {
+        if let Some(pos) = self.held_links.iter().position(|(_, n, _)| n == name) {
+            // the held change was the other way: back where it started
+            self.held_links.remove(pos);
+            tracing::info!(
+                "{name} is {} again within its delay: no change",
+                if up { "up" } else { "down" }
+            );
+            return true;
+        }
+        let Some(d) = self.config.link_delays.iter().find(|d| d.interface == name) else {
+            return false;
+        };
+        let delay = if up { d.up } else { d.down };
+        if delay.is_zero() {
+            return false;
+        }
+        self.held_links
+            .push((std::time::Instant::now() + delay, name.to_string(), up));
+        true
+    }
+
+    /// Feed the held link changes whose delay is over; returns when the
+    /// next one is due.
+    fn pump_link_changes(&mut self) -> Option<std::time::Instant> {
+        if self.held_links.is_empty() {
+            return None;
+        }
+        let now = std::time::Instant::now();
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.held_links)
+            .into_iter()
+            .partition(|e| e.0 <= now);
+        self.held_links = later;
+        for (_, name, up) in due {
+            if let Some(id) = self.router.iface_id(&name) {
+                self.router
+                    .handle(timer::now(), Input::Link { iface: id, up });
+            }
+        }
+        self.held_links.iter().map(|e| e.0).min()
+    }
+
     fn pump_garp_queue(&mut self) -> Option<std::time::Instant> {
         if self.garp_queue.is_empty() {
             return None;
@@ -1162,6 +1214,7 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
         notified_in_reload: None,
         rt_priority: crate::sys::current_rt_priority(),
         vmacs,
+        held_links: Vec::new(),
     };
     // scripts that start failed (init_fail) are known before the start
     for s in &d.config.scripts {
@@ -1235,13 +1288,19 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
     let mut trimmed = false;
     let trim = tokio::time::sleep(Duration::from_secs(5));
     tokio::pin!(trim);
-    // one Sleep for the GARP queue, moved rather than rebuilt, so a wake-up
-    // that has no GARPs to send costs no timer-wheel work
+    // one Sleep for the GARP queue and held link changes, moved rather
+    // than rebuilt, so a wake-up that has neither costs no timer-wheel work
     let garp_sleep = tokio::time::sleep(Duration::ZERO);
     tokio::pin!(garp_sleep);
     loop {
+        // held link changes first: what they make the router do is drained
+        // with the rest
+        let links_next = d.pump_link_changes();
         d.drain().await;
-        let garp_next = d.pump_garp_queue();
+        let garp_next = match (d.pump_garp_queue(), links_next) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         if let Some(t) = garp_next {
             let t = tokio::time::Instant::from_std(t);
             if garp_sleep.deadline() != t {

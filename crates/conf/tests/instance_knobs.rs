@@ -1,6 +1,9 @@
-//! Unicast keywords without peers: keepalived 2.2.7 falls back to
+//! Instance and interface knobs checked against keepalived 2.2.7. Unicast
+//! keywords without peers: keepalived falls back to
 //! multicast with a deprecation warning, or with `unicast_fault_no_peer`
 //! keeps the instance in FAULT.
+
+use std::time::Duration;
 
 use keepvip_conf::{parse_str, Loaded, Severity};
 
@@ -43,4 +46,39 @@ fn unicast_fault_no_peer_means_fault_instead() {
     let l = load("    unicast_fault_no_peer\n    unicast_peer {\n        192.0.2.12\n    }\n");
     assert!(!l.config.router.instances[0].unicast_without_peers);
     assert!(warnings(&l).is_empty(), "{:?}", warnings(&l));
+}
+
+#[test]
+fn interface_up_down_delays_are_read_and_cut_to_keepalived_bound() {
+    let l = parse_str(
+        "interface_up_down_delays {\n    eth0 0.5\n    eth1 0.1 2\n}\nvrrp_instance VI_1 {\n    interface eth1\n    virtual_router_id 51\n    version 3\n    advert_int 0.5\n    virtual_ipaddress {\n        192.0.2.10/24\n    }\n}\n",
+    );
+    let d = &l.config.link_delays;
+    assert_eq!(d.len(), 2);
+    assert_eq!(
+        (d[0].interface.as_str(), d[0].down, d[0].up),
+        (
+            "eth0",
+            Duration::from_millis(500),
+            Duration::from_millis(500)
+        )
+    );
+    // eth1's 2 s up delay is not under (3 - 1) × 0.5 s: cut to just under 1 s
+    assert_eq!(d[1].down, Duration::from_millis(100));
+    assert_eq!(
+        d[1].up,
+        Duration::from_millis(1000) - Duration::from_millis(500) / 256
+    );
+    let w = warnings(&l);
+    assert!(
+        w.iter().any(|(line, m)| *line == 3
+            && m == "(VI_1): interface eth1 debounce timer(s) not less that 2 * advert_int - resetting"),
+        "{w:?}"
+    );
+    // a delay that is not a number is an error where it is written
+    let l = parse_str("interface_up_down_delays {\n    eth0 soon\n}\n");
+    assert!(l
+        .diagnostics
+        .iter()
+        .any(|d| d.severity == Severity::Error && d.span.unwrap_or_default().line == 2));
 }
