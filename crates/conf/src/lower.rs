@@ -295,11 +295,13 @@ fn garp(g: &Global, i: &VrrpInstance, family: Family) -> GarpConfig {
             .lower_prio_repeat
             .or(g.vrrp_garp_lower_prio_repeat)
             .unwrap_or(master_repeat),
+        // keepalived: unset, it is the global garp_master_delay (5 s)
         lower_prio_delay: i
             .garp
             .lower_prio_delay
             .or(g.vrrp_garp_lower_prio_delay)
-            .unwrap_or(d.lower_prio_delay),
+            .or(g.vrrp_garp_master_delay)
+            .unwrap_or(d.master_delay),
         interval: match family {
             Family::V4 => g.vrrp_garp_interval,
             Family::V6 => g.vrrp_gna_interval,

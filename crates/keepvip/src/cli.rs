@@ -101,6 +101,10 @@ pub struct RunArgs {
     /// Print the version and exit.
     #[arg(short = 'v', long = "version")]
     pub version: bool,
+    /// Print the number of the signal that asks the daemon for FUNC (STOP,
+    /// RELOAD, DATA, STATS, STATS_CLEAR, JSON) and exit, as keepalived.
+    #[arg(long = "signum", value_name = "FUNC")]
+    pub signum: Option<String>,
     /// Run in network namespace NAME (as keepalived -s).
     #[arg(short = 's', long = "namespace", value_name = "NAME")]
     pub namespace: Option<String>,

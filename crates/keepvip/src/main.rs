@@ -34,6 +34,18 @@ fn run(args: keepvip::cli::RunArgs) -> i32 {
         println!("keepvip v{}", env!("CARGO_PKG_VERSION"));
         return 0;
     }
+    if let Some(func) = &args.signum {
+        return match keepvip::daemon::run::signum(func) {
+            Some(n) => {
+                println!("{n}");
+                0
+            }
+            None => {
+                eprintln!("keepvip: unknown signal function `{func}` (STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON)");
+                1
+            }
+        };
+    }
     if args.config_test {
         return keepvip_conf::check::run(&keepvip_conf::check::CheckOptions {
             path: args.config_path(),

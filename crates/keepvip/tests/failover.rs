@@ -1545,3 +1545,199 @@ fn interface_up_down_delays_debounce_link_changes() {
     t.wait_vip(0, vip(), true, Duration::from_secs(5));
     r1.terminate(Duration::from_secs(2));
 }
+
+/// The keys of a JSON value's objects, recursively (`data.vrid`, …).
+fn json_keys(v: &serde_json::Value, prefix: &str, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                let key = format!("{prefix}{k}");
+                out.push(key.clone());
+                json_keys(x, &format!("{key}."), out);
+            }
+        }
+        serde_json::Value::Array(a) => {
+            for x in a {
+                json_keys(x, prefix, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// keepalived's dump signals (SIGUSR1 data, SIGUSR2 stats, SIGRTMIN+2
+/// JSON) do not kill keepvip, and write the files keepalived 2.2.7 writes,
+/// into $TMPDIR, in its layout: the same stats text (numbers aside), the
+/// same JSON fields for the same configuration, the data lines people
+/// grep. STATS_CLEAR zeroes the counters. `--signum` gives keepalived's
+/// numbers.
+#[test]
+fn dump_signals_write_keepalived_files() {
+    let Some(t) = Ctx::new("dump", 1) else {
+        return;
+    };
+    let text = conf(100, 3, "0.1", "    notify_master \"/bin/true master\"\n");
+    let c1 = t.write("r1.conf", &text);
+    let dump = |daemon: &str| -> (String, serde_json::Value, String) {
+        let dir = t.dir.join(daemon);
+        std::fs::create_dir_all(&dir).unwrap();
+        let argv: Vec<String> = if daemon == "keepalived" {
+            [
+                "keepalived",
+                "-n",
+                "-l",
+                "-P",
+                "-f",
+                c1.to_str().unwrap(),
+                "-p",
+                dir.join("ka.pid").to_str().unwrap(),
+                "-r",
+                dir.join("kav.pid").to_str().unwrap(),
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+        } else {
+            [
+                KEEPVIP,
+                "-n",
+                "-l",
+                "-f",
+                c1.to_str().unwrap(),
+                "--control-socket",
+                dir.join("k.sock").to_str().unwrap(),
+                "-p",
+                dir.join("k.pid").to_str().unwrap(),
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+        };
+        let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+        let mut p = t
+            .lab
+            .spawn(
+                t.lab.router_ns(0),
+                &argv,
+                SpawnOpts::to_log(t.dir.join(format!("{daemon}.log")))
+                    .env("TMPDIR", dir.to_str().unwrap()),
+            )
+            .unwrap();
+        t.wait_vip(0, vip(), true, Duration::from_secs(5));
+        std::thread::sleep(Duration::from_millis(300));
+        // keepalived: the VRRP child writes them; its parent passes the signal on
+        for (sig, file) in [
+            (libc::SIGUSR1, "keepalived.data"),
+            (libc::SIGUSR2, "keepalived.stats"),
+            (libc::SIGRTMIN() + 2, "keepalived.json"),
+        ] {
+            p.signal(sig).unwrap();
+            t.lab
+                .wait_for(&format!("{daemon} {file}"), Duration::from_secs(3), || {
+                    std::fs::metadata(dir.join(file)).is_ok_and(|m| m.len() > 0)
+                })
+                .unwrap_or_else(|e| panic!("{e}\n{}", t.logs()));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(
+            p.is_running(),
+            "{daemon} died on a dump signal\n{}",
+            t.logs()
+        );
+        if daemon == "keepvip" {
+            // STATS_CLEAR: written, then zeroed
+            p.signal(libc::SIGRTMAX() - 1).unwrap();
+            std::thread::sleep(Duration::from_millis(300));
+            p.signal(libc::SIGUSR2).unwrap();
+            t.lab
+                .wait_for("stats after clearing", Duration::from_secs(3), || {
+                    std::fs::read_to_string(dir.join("keepalived.stats"))
+                        .is_ok_and(|s| s.contains("Became master: 0"))
+                })
+                .unwrap_or_else(|e| panic!("{e}\n{}", t.logs()));
+        }
+        p.terminate(Duration::from_secs(3));
+        t.wait_vip(0, vip(), false, Duration::from_secs(3));
+        let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&read("keepalived.json"))
+            .unwrap_or_else(|e| panic!("{daemon} JSON: {e}\n{}", read("keepalived.json")));
+        (read("keepalived.data"), json, read("keepalived.stats"))
+    };
+    if !keepalived_present() {
+        eprintln!("SKIPPED: keepalived not installed (scripts/test installs it)");
+        return;
+    }
+    let (ka_data, ka_json, ka_stats) = dump("keepalived");
+    let (kv_data, kv_json, _) = dump("keepvip");
+    let kv_stats = std::fs::read_to_string(t.dir.join("keepvip").join("keepalived.stats")).unwrap();
+    let shape = |s: &str| {
+        s.chars()
+            .map(|c| if c.is_ascii_digit() { '0' } else { c })
+            .collect::<String>()
+    };
+    let squeeze = |s: String| s.split("00").collect::<Vec<_>>().join("0");
+    let mut a = shape(&ka_stats);
+    let mut b = shape(&kv_stats);
+    for _ in 0..8 {
+        a = squeeze(a);
+        b = squeeze(b);
+    }
+    assert_eq!(b, a, "stats layout");
+    let (mut ka_keys, mut kv_keys) = (Vec::new(), Vec::new());
+    json_keys(&ka_json, "", &mut ka_keys);
+    json_keys(&kv_json, "", &mut kv_keys);
+    ka_keys.sort();
+    kv_keys.sort();
+    assert_eq!(kv_keys, ka_keys, "JSON fields");
+    for k in [
+        "script_master",
+        "vips",
+        "master_priority",
+        "vipset",
+        "garp_lower_prio_delay",
+    ] {
+        assert_eq!(kv_json[0]["data"][k], ka_json[0]["data"][k], "{k}");
+    }
+    for (k, want) in [
+        ("state", 2),
+        ("vrid", 51),
+        ("effective_priority", 100),
+        ("version", 3),
+    ] {
+        assert_eq!(kv_json[0]["data"][k], want, "{k}");
+        assert_eq!(ka_json[0]["data"][k], want, "keepalived's {k}");
+    }
+    for line in [
+        " VRRP Instance = VI_1",
+        "   State = MASTER",
+        "   Virtual Router ID = 51",
+        "   Priority = 100",
+        "   Effective priority = 100",
+        "   Interface = eth0",
+    ] {
+        assert!(
+            ka_data.lines().any(|l| l == line),
+            "keepalived's data lacks `{line}`"
+        );
+        assert!(
+            kv_data.lines().any(|l| l == line),
+            "keepvip's data lacks `{line}`:\n{kv_data}"
+        );
+    }
+    // --signum, as keepalived answers it
+    for func in ["STOP", "RELOAD", "DATA", "STATS", "STATS_CLEAR", "JSON"] {
+        let ours = std::process::Command::new(KEEPVIP)
+            .args(["--signum", func])
+            .output()
+            .unwrap();
+        let theirs = std::process::Command::new("keepalived")
+            .arg(format!("--signum={func}"))
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&ours.stdout).trim(),
+            String::from_utf8_lossy(&theirs.stdout).trim(),
+            "--signum {func}"
+        );
+    }
+}

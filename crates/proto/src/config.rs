@@ -255,7 +255,9 @@ pub struct GarpConfig {
     /// advert. keepalived 2.2.7 measured here sends `garp_master_repeat` (5)
     /// when it is not set, so that is the default; 0 turns it off.
     pub lower_prio_repeat: u32,
-    /// `garp_lower_prio_delay` (0)
+    /// `garp_lower_prio_delay`: after the burst a lower-priority advert
+    /// sets off, another this much later (zero: none). conf's default is
+    /// keepalived's, the global `vrrp_garp_master_delay` (5 s).
     pub lower_prio_delay: Duration,
     /// `garp_interval` / `gna_interval` (0): gap between packets of a burst
     pub interval: Duration,

@@ -59,6 +59,8 @@ pub struct InstanceView<'a> {
     pub master_adver_int: Duration,
     /// address of the master whose adverts we last accepted
     pub master_ip: Option<IpAddr>,
+    /// the priority in that master's last accepted advert
+    pub master_priority: Option<u8>,
     /// when we last accepted a master's advert (BACKUP)
     pub last_accepted: Option<Instant>,
     /// when we last received a priority-0 advert
@@ -84,6 +86,7 @@ struct Instance {
     master_adver_int: Duration,
     deadlines: [Option<Instant>; TIMER_KINDS],
     master_ip: Option<IpAddr>,
+    master_priority: Option<u8>,
     last_accepted: Option<Instant>,
     last_prio0: Option<Instant>,
     preempt_until: Option<Instant>,
@@ -135,6 +138,7 @@ impl Instance {
             effective_priority: self.effective,
             master_adver_int: self.master_adver_int,
             master_ip: self.master_ip,
+            master_priority: self.master_priority,
             last_accepted: self.last_accepted,
             last_prio0: self.last_prio0,
             fault_cause: self.fault_cause.clone(),
@@ -377,6 +381,13 @@ impl Router {
             .map(|g| g.state)
     }
 
+    /// Zero every instance's counters (keepalived's STATS_CLEAR).
+    pub fn clear_counters(&mut self) {
+        for inst in self.instances.iter_mut().flatten() {
+            inst.counters = Counters::default();
+        }
+    }
+
     /// Adverts received for VRIDs this router does not run.
     pub fn unknown_vrid_count(&self) -> u64 {
         self.unknown_vrid
@@ -539,6 +550,7 @@ impl Router {
             master_adver_int: cfg.advert_interval,
             deadlines: [None; TIMER_KINDS],
             master_ip: None,
+            master_priority: None,
             last_accepted: None,
             last_prio0: None,
             preempt_until: None,
@@ -1044,6 +1056,7 @@ impl Router {
         {
             let inst = self.inst_mut(idx);
             inst.master_ip = None;
+            inst.master_priority = None;
             inst.preempt_until = None;
             inst.master_adver_int = inst.cfg.advert_interval;
         }
@@ -1562,6 +1575,7 @@ impl Router {
             inst.master_adver_int = field_interval(Version::V3, advert.max_adver_int);
         }
         inst.master_ip = Some(src);
+        inst.master_priority = Some(advert.priority);
         inst.last_accepted = Some(now);
         let at = now + inst.mdi();
         self.set_timer(idx, TimerKind::Main, at);
@@ -1602,6 +1616,7 @@ impl Router {
                 inst.master_adver_int = field_interval(Version::V3, advert.max_adver_int);
             }
             inst.master_ip = Some(src);
+            inst.master_priority = Some(advert.priority);
             inst.last_accepted = Some(now);
             self.enter_backup(idx, false);
             return;
@@ -1618,9 +1633,11 @@ impl Router {
             self.send_advert(idx, ours);
         }
         if garp.lower_prio_repeat > 0 {
-            if garp.lower_prio_delay.is_zero() {
-                self.garp(idx, garp.lower_prio_repeat);
-            } else if self.inst(idx).deadlines[TimerKind::GarpLowerPrio as usize].is_none() {
+            // keepalived: a burst now, and another after garp_lower_prio_delay
+            self.garp(idx, garp.lower_prio_repeat);
+            if !garp.lower_prio_delay.is_zero()
+                && self.inst(idx).deadlines[TimerKind::GarpLowerPrio as usize].is_none()
+            {
                 self.set_timer(idx, TimerKind::GarpLowerPrio, now + garp.lower_prio_delay);
             }
         }
@@ -1725,6 +1742,7 @@ impl Router {
                     updated.effective = old.effective;
                     updated.deadlines = old.deadlines;
                     updated.master_ip = old.master_ip;
+                    updated.master_priority = old.master_priority;
                     updated.last_accepted = old.last_accepted;
                     updated.last_prio0 = old.last_prio0;
                     updated.preempt_until = old.preempt_until;

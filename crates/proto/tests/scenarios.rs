@@ -1655,3 +1655,32 @@ fn unicast_without_peers_stays_in_fault() {
     });
     check!(sim, logs.len() == 1);
 }
+
+#[test]
+fn a_lower_priority_advert_gets_a_garp_burst_now_and_another_after_the_delay() {
+    let mut a = v2("VI_1", 51, 200);
+    a.garp.lower_prio_delay = secs(5.0);
+    let (mut sim, n) = lan(
+        1,
+        LinkParams::default(),
+        vec![cfg(vec![a]), cfg(vec![v2("VI_1", 51, 100)])],
+    );
+    sim.start(n[0], Duration::ZERO);
+    sim.start(n[1], Duration::ZERO);
+    // r2 cannot hear r1 until 8.5 s, so it is MASTER too and advertises
+    sim.partition(n[1], 0, Duration::ZERO, secs(8.5));
+    sim.run_until(secs(20.0));
+    let lower_at = sim
+        .adverts_sent(n[1], 51, Some(100))
+        .into_iter()
+        .find(|t| t.as_micros() >= 8_500_000)
+        .unwrap();
+    let garps: Vec<keepvip_proto::Instant> = sim
+        .actions(n[0], |a| matches!(a, Action::Garp { .. }))
+        .into_iter()
+        .map(|(t, _)| t)
+        .filter(|t| *t >= lower_at)
+        .collect();
+    check!(sim, garps.first() == Some(&lower_at));
+    check!(sim, garps.contains(&at(lower_at.as_micros() + 5_000_000)));
+}

@@ -6,6 +6,7 @@
 //! a new master sends is the router's first action, so nothing (logging,
 //! netlink, GARP) sits between the deadline and the advert.
 
+pub mod dump;
 pub mod ifaces;
 pub mod render;
 pub mod run;

@@ -88,6 +88,8 @@ struct Daemon {
     vmacs: super::vmac::Vmacs,
     /// link changes held back by interface_up_down_delays: (due, name, up)
     held_links: Vec<(std::time::Instant, String, bool)>,
+    /// when each instance last changed state (for the dumps)
+    last_transition: HashMap<keepvip_proto::InstanceId, std::time::SystemTime>,
 }
 
 fn load(opts: &Options) -> Result<keepvip_conf::Loaded, DaemonError> {
@@ -531,7 +533,10 @@ impl Daemon {
                 state,
                 priority,
             } => self.notify(&target, state, priority),
-            Action::StateChange { .. } => {}
+            Action::StateChange { instance, .. } => {
+                self.last_transition
+                    .insert(instance, std::time::SystemTime::now());
+            }
             Action::Log(ev) => self.log_event(&ev),
         }
     }
@@ -998,6 +1003,52 @@ impl Daemon {
         st
     }
 
+    /// SIGUSR1 / SIGUSR2 / STATS_CLEAR / SIGJSON: write keepalived's dump.
+    fn dump(&mut self, sig: Signal) {
+        let pid = std::process::id();
+        let instances: Vec<super::dump::DumpInstance<'_>> = self
+            .router
+            .instance_ids()
+            .into_iter()
+            .filter_map(|id| self.router.instance(id))
+            .map(|view| super::dump::DumpInstance {
+                extra: self
+                    .config
+                    .instances
+                    .iter()
+                    .find(|e| e.name == view.config.name),
+                last_transition: self.last_transition.get(&view.id).copied(),
+                view,
+            })
+            .collect();
+        let (file, text, clear) = match sig {
+            Signal::Data => {
+                tracing::info!("Printing VRRP data for process({pid}) on signal");
+                ("keepalived.data", super::dump::data(&instances), false)
+            }
+            Signal::Stats { clear } => {
+                let and = if clear { "and clearing " } else { "" };
+                tracing::info!("Printing {and}VRRP stats for process({pid}) on signal");
+                ("keepalived.stats", super::dump::stats(&instances), clear)
+            }
+            Signal::Json => {
+                tracing::info!("Printing VRRP as json for process({pid}) on signal");
+                ("keepalived.json", super::dump::json(&instances), false)
+            }
+            Signal::Stop | Signal::Reload => return,
+        };
+        drop(instances);
+        if let Err(e) = super::dump::write_dump(file, &text) {
+            tracing::info!(
+                "Can't open {}/{file} ({e})",
+                super::dump::dump_dir().display()
+            );
+        }
+        if clear {
+            self.router.clear_counters();
+        }
+    }
+
     fn answer(&self, p: control::Pending) {
         let st = self.status();
         let text = match p.request {
@@ -1121,6 +1172,28 @@ enum Signal {
     Stop,
     /// SIGHUP
     Reload,
+    /// SIGUSR1: keepalived.data
+    Data,
+    /// SIGUSR2: keepalived.stats; SIGRTMAX-1 (STATS_CLEAR) also clears
+    Stats {
+        /// clear the counters after writing them
+        clear: bool,
+    },
+    /// SIGRTMIN+2: keepalived.json
+    Json,
+}
+
+/// keepalived's `--signum`: the signal that asks for `func`.
+pub fn signum(func: &str) -> Option<i32> {
+    Some(match func {
+        "STOP" => libc::SIGTERM,
+        "RELOAD" => libc::SIGHUP,
+        "DATA" => libc::SIGUSR1,
+        "STATS" => libc::SIGUSR2,
+        "STATS_CLEAR" => libc::SIGRTMAX() - 1,
+        "JSON" => libc::SIGRTMIN() + 2,
+        _ => return None,
+    })
 }
 
 /// The three signals, folded into one channel by a task of their own. The
@@ -1133,6 +1206,11 @@ fn signals() -> Result<mpsc::Receiver<Signal>, DaemonError> {
     let mut sigterm = listen(SignalKind::terminate())?;
     let mut sigint = listen(SignalKind::interrupt())?;
     let mut sighup = listen(SignalKind::hangup())?;
+    // keepalived's dump signals: without a handler each would kill the daemon
+    let mut sigusr1 = listen(SignalKind::user_defined1())?;
+    let mut sigusr2 = listen(SignalKind::user_defined2())?;
+    let mut sigclear = listen(SignalKind::from_raw(libc::SIGRTMAX() - 1))?;
+    let mut sigjson = listen(SignalKind::from_raw(libc::SIGRTMIN() + 2))?;
     let (tx, rx) = mpsc::channel(4);
     tokio::spawn(async move {
         loop {
@@ -1140,6 +1218,10 @@ fn signals() -> Result<mpsc::Receiver<Signal>, DaemonError> {
                 _ = sigterm.recv() => Signal::Stop,
                 _ = sigint.recv() => Signal::Stop,
                 _ = sighup.recv() => Signal::Reload,
+                _ = sigusr1.recv() => Signal::Data,
+                _ = sigusr2.recv() => Signal::Stats { clear: false },
+                _ = sigclear.recv() => Signal::Stats { clear: true },
+                _ = sigjson.recv() => Signal::Json,
             };
             if tx.send(sig).await.is_err() {
                 return;
@@ -1215,6 +1297,7 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
         rt_priority: crate::sys::current_rt_priority(),
         vmacs,
         held_links: Vec::new(),
+        last_transition: HashMap::new(),
     };
     // scripts that start failed (init_fail) are known before the start
     for s in &d.config.scripts {
@@ -1334,6 +1417,7 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
             Some(sig) = signals.recv() => match sig {
                 Signal::Stop => break,
                 Signal::Reload => d.reload().await,
+                dump => d.dump(dump),
             },
         }
     }

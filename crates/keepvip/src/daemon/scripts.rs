@@ -50,6 +50,24 @@ pub fn command(line: &str, extra: &[String]) -> Command {
     c
 }
 
+/// A command line as keepalived shows it in its dumps: every word in
+/// single quotes, the program with its real full path (`'/usr/bin/true' 'x'`).
+pub fn cmd_str(line: &str) -> String {
+    let mut words = line.split_whitespace();
+    let Some(prog) = words.next() else {
+        return String::new();
+    };
+    // keepalived shows the real path (`/bin/true` is `/usr/bin/true`)
+    let path = which(prog)
+        .map(|p| std::fs::canonicalize(&p).unwrap_or(p))
+        .map_or_else(|| prog.to_string(), |p| p.display().to_string());
+    std::iter::once(path)
+        .chain(words.map(str::to_string))
+        .map(|w| format!("'{w}'"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn which(prog: &str) -> Option<std::path::PathBuf> {
     if prog.contains('/') {
         return Some(prog.into());
