@@ -114,6 +114,21 @@ pub struct RunArgs {
 }
 
 impl RunArgs {
+    /// The pid files to write: `-p` and `-r` as given, or keepalived's
+    /// `/run/keepalived.pid` and `/run/vrrp.pid` when neither is, so its
+    /// systemd units, scripts (`kill -HUP $(cat /run/keepalived.pid)`) and
+    /// exporters find keepvip, and a keepalived still running is not
+    /// doubled (a live pid in either is refused).
+    pub fn pidfiles(&self) -> Vec<PathBuf> {
+        match (&self.pidfile, &self.vrrp_pidfile) {
+            (None, None) => vec![
+                PathBuf::from("/run/keepalived.pid"),
+                PathBuf::from("/run/vrrp.pid"),
+            ],
+            (p, r) => [p, r].into_iter().flatten().cloned().collect(),
+        }
+    }
+
     /// The configuration file to read.
     pub fn config_path(&self) -> PathBuf {
         self.config
@@ -227,6 +242,26 @@ mod tests {
         assert!(cli.run.dont_fork && cli.run.log_console && cli.run.log_detail);
         assert_eq!(cli.run.config_path(), PathBuf::from("/x.conf"));
         assert_eq!(cli.run.config_id.as_deref(), Some("lb1"));
+    }
+
+    #[test]
+    fn pidfiles_default_to_keepalived_s_unless_one_is_given() {
+        let run = |argv: &[&str]| Cli::try_parse_from(argv).unwrap().run.pidfiles();
+        assert_eq!(
+            run(&["keepvip", "-n"]),
+            [
+                PathBuf::from("/run/keepalived.pid"),
+                PathBuf::from("/run/vrrp.pid")
+            ]
+        );
+        assert_eq!(
+            run(&["keepvip", "-p", "/x/a.pid"]),
+            [PathBuf::from("/x/a.pid")]
+        );
+        assert_eq!(
+            run(&["keepvip", "-p", "/x/a.pid", "-r", "/x/b.pid"]),
+            [PathBuf::from("/x/a.pid"), PathBuf::from("/x/b.pid")]
+        );
     }
 
     #[test]

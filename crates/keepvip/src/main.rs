@@ -98,7 +98,7 @@ fn run(args: keepvip::cli::RunArgs) -> i32 {
         return 1;
     }
     let mut pidfiles = Vec::new();
-    for p in [&args.pidfile, &args.vrrp_pidfile].into_iter().flatten() {
+    for p in &args.pidfiles() {
         match keepvip::sys::PidFile::create(p) {
             Ok(f) => pidfiles.push(f),
             Err(e) => {

@@ -35,6 +35,8 @@ fn keepvip_in(lab: &Lab, conf: &Path, dir: &Path) -> Proc {
             conf.to_str().unwrap(),
             "--control-socket",
             sock.to_str().unwrap(),
+            "-p",
+            dir.join("k.pid").to_str().unwrap(),
         ],
         SpawnOpts::to_log(dir.join("k.log")),
     )
