@@ -68,6 +68,10 @@ pub struct RunArgs {
     /// Don't log through syslog.
     #[arg(short = 'G', long = "no-syslog")]
     pub no_syslog: bool,
+    /// The syslog identifier (default `keepvip`; `Keepalived_vrrp` keeps
+    /// log filters written for keepalived working).
+    #[arg(long = "syslog-ident", value_name = "NAME", default_value = "keepvip")]
+    pub syslog_ident: String,
     /// Drop VIPs on a transition caused by a signal (keepalived's fix for
     /// a reload that lowers priority leaving duplicate VIPs). keepvip always
     /// removes the VIPs when an instance leaves MASTER, so this is the
@@ -242,6 +246,14 @@ mod tests {
         assert!(cli.run.dont_fork && cli.run.log_console && cli.run.log_detail);
         assert_eq!(cli.run.config_path(), PathBuf::from("/x.conf"));
         assert_eq!(cli.run.config_id.as_deref(), Some("lb1"));
+    }
+
+    #[test]
+    fn syslog_ident_defaults_to_keepvip() {
+        let c = Cli::try_parse_from(["keepvip", "-n"]).unwrap();
+        assert_eq!(c.run.syslog_ident, "keepvip");
+        let c = Cli::try_parse_from(["keepvip", "--syslog-ident", "Keepalived_vrrp"]).unwrap();
+        assert_eq!(c.run.syslog_ident, "Keepalived_vrrp");
     }
 
     #[test]

@@ -31,6 +31,8 @@ pub struct LogConfig {
     pub facility: Option<u8>,
     /// `-g FILE`
     pub file: Option<PathBuf>,
+    /// syslog identifier (`--syslog-ident`)
+    pub ident: String,
 }
 
 struct Sinks {
@@ -52,7 +54,7 @@ pub fn init(cfg: &LogConfig) -> std::io::Result<()> {
         None => None,
     };
     if cfg.syslog {
-        open_syslog(cfg.facility);
+        open_syslog(cfg.facility, &cfg.ident);
     }
     let sinks = Sinks {
         console: cfg.console,
@@ -69,13 +71,15 @@ pub fn init(cfg: &LogConfig) -> std::io::Result<()> {
     Ok(())
 }
 
-fn open_syslog(facility: Option<u8>) {
+fn open_syslog(facility: Option<u8>, ident: &str) {
     let fac = match facility {
         Some(n @ 0..=7) => (16 + i32::from(n)) << 3, // LOG_LOCAL0 = 16<<3
         _ => libc::LOG_DAEMON,
     };
     // openlog keeps the pointer: the ident must live for the whole process.
-    let ident: &'static CString = Box::leak(Box::new(CString::new("keepvip").unwrap_or_default()));
+    let ident: &'static CString = Box::leak(Box::new(
+        CString::new(ident).unwrap_or_else(|_| CString::new("keepvip").unwrap_or_default()),
+    ));
     // SAFETY: ident is a valid NUL-terminated string that is never freed.
     unsafe { libc::openlog(ident.as_ptr(), libc::LOG_PID | libc::LOG_NDELAY, fac) };
 }

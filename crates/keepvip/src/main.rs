@@ -92,6 +92,7 @@ fn run(args: keepvip::cli::RunArgs) -> i32 {
         syslog: !args.no_syslog,
         facility: args.log_facility,
         file: args.log_file.clone(),
+        ident: args.syslog_ident.clone(),
     };
     if let Err(e) = keepvip::logging::init(&log) {
         eprintln!("keepvip: cannot open the log file: {e}");
