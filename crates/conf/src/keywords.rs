@@ -160,7 +160,6 @@ pub const GLOBAL_ACCEPTED: &[&str] = &[
     "shutdown_script_timeout",
     "no_email_faults",
     "default_interface",
-    "disable_local_igmp",
     "vrrp_garp_extra_if",
     "vrrp_vmac_garp_intvl",
     "vrrp_iptables",

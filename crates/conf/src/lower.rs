@@ -48,6 +48,8 @@ pub struct GlobalDefs {
     pub startup_delay: Option<Duration>,
     /// dynamic_interfaces
     pub dynamic_interfaces: bool,
+    /// disable_local_igmp: igmp_link_local_mcast_reports 0 while running
+    pub disable_local_igmp: bool,
     /// vrrp_priority, vrrp_rt_priority, vrrp_no_swap, vrrp_cpu_affinity,
     /// vrrp_rlimit_rttime
     pub scheduling: Scheduling,
@@ -247,6 +249,7 @@ fn global_defs(g: &Global) -> GlobalDefs {
         check_unicast_src: g.vrrp_check_unicast_src,
         startup_delay: g.vrrp_startup_delay,
         dynamic_interfaces: g.dynamic_interfaces,
+        disable_local_igmp: g.disable_local_igmp,
         scheduling: Scheduling {
             nice: g.vrrp_priority,
             rt_priority: g.vrrp_rt_priority,

@@ -457,6 +457,8 @@ pub struct Global {
     pub vrrp_startup_delay: Option<Duration>,
     /// dynamic_interfaces
     pub dynamic_interfaces: bool,
+    /// disable_local_igmp: no IGMP reports for 224.0.0.0/24 (VMACs)
+    pub disable_local_igmp: bool,
     /// keywords accepted without effect in keepvip
     pub accepted: Vec<String>,
     /// where each keyword was

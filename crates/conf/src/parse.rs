@@ -622,6 +622,7 @@ impl Parser<'_> {
                     g.vrrp_startup_delay = self.secs(c, 0, 0.0, 3600.0);
                 }
                 "dynamic_interfaces" => g.dynamic_interfaces = true,
+                "disable_local_igmp" => g.disable_local_igmp = true,
                 k if keywords::GLOBAL_OTHER_PARTS.contains(&k) => {
                     self.warn(
                         c.key.span,

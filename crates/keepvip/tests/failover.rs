@@ -1741,3 +1741,63 @@ fn dump_signals_write_keepalived_files() {
         );
     }
 }
+
+/// disable_local_igmp: without it the VMAC's join of 224.0.0.18 sends an
+/// IGMP report from the shared MAC (on a backup too); with it the
+/// daemon turns igmp_link_local_mcast_reports off while it runs, so none
+/// leaves, and puts it back at stop.
+#[test]
+fn disable_local_igmp_keeps_the_vmac_quiet() {
+    let Some(t) = Ctx::new("igmp", 1) else {
+        return;
+    };
+    let client = t.lab.client_ns().unwrap().to_string();
+    let vmac = [0u8, 0, 0x5e, 0, 1, 51];
+    let reports = |global: &str| -> (usize, String) {
+        let text = format!(
+            "{global}vrrp_instance VI_1 {{\n    interface eth0\n    virtual_router_id 51\n    priority 100\n    version 3\n    advert_int 0.1\n    use_vmac\n    virtual_ipaddress {{\n        192.0.2.200/24\n    }}\n}}\n"
+        );
+        let cap = t.lab.capture(&client, "eth0", "igmp").unwrap();
+        let mut r1 = t.keepvip(0, &t.write("r1.conf", &text));
+        t.lab
+            .wait_for("VIP on vrrp.51", Duration::from_secs(5), || {
+                t.lab.has_addr(t.lab.router_ns(0), "vrrp.51", vip())
+            })
+            .unwrap_or_else(|e| panic!("{e}\n{}", t.logs()));
+        std::thread::sleep(Duration::from_millis(1500));
+        let during = t
+            .lab
+            .in_ns(t.lab.router_ns(0), || {
+                std::fs::read_to_string("/proc/sys/net/ipv4/igmp_link_local_mcast_reports")
+                    .map(|s| s.trim().to_string())
+            })
+            .unwrap()
+            .unwrap();
+        r1.terminate(Duration::from_secs(2));
+        let n = cap
+            .stop()
+            .unwrap()
+            .iter()
+            .filter(|p| p.eth_src() == Some(vmac))
+            .count();
+        (n, during)
+    };
+    let (plain, on) = reports("");
+    assert_eq!(on, "1");
+    assert!(
+        plain > 0,
+        "no IGMP report from the VMAC without disable_local_igmp"
+    );
+    let (quiet, off) = reports("global_defs {\n    disable_local_igmp\n}\n");
+    assert_eq!(off, "0", "{}", t.logs());
+    assert_eq!(quiet, 0, "IGMP reports from the VMAC\n{}", t.logs());
+    let after = t
+        .lab
+        .in_ns(t.lab.router_ns(0), || {
+            std::fs::read_to_string("/proc/sys/net/ipv4/igmp_link_local_mcast_reports")
+                .map(|s| s.trim().to_string())
+        })
+        .unwrap()
+        .unwrap();
+    assert_eq!(after, "1", "not put back at stop");
+}

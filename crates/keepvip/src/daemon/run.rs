@@ -1256,6 +1256,10 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
     }
     let (netlink, mut net_rx) =
         Netlink::connect().map_err(|e| DaemonError::io("cannot open a netlink socket", e))?;
+    let local_igmp = config
+        .global
+        .disable_local_igmp
+        .then(super::vmac::LocalIgmp::disable);
     // the VMACs first, so the interface list below has them
     let mut vmacs = super::vmac::Vmacs::default();
     vmacs.create(&netlink, &wanted_vmacs(&config)).await;
@@ -1449,6 +1453,9 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
     if !d.opts.dont_release_vrrp {
         // -V keeps the VIPs, so it keeps the VMACs they are on
         d.vmacs.remove_except(&d.netlink, &[]).await;
+    }
+    if let Some(igmp) = local_igmp {
+        igmp.restore();
     }
     for ch in &d.fifo_children {
         if let Some(pid) = ch.id() {

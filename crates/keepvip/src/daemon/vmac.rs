@@ -162,3 +162,43 @@ impl Vmacs {
         }
     }
 }
+
+const IGMP_LINK_LOCAL_REPORTS: &str = "/proc/sys/net/ipv4/igmp_link_local_mcast_reports";
+
+/// disable_local_igmp: no IGMP reports for 224.0.0.0/24 while the daemon
+/// runs, so a BACKUP's VMAC does not announce itself (its membership
+/// report for 224.0.0.18 would carry the shared MAC and move it to the
+/// backup's switch port). Put back at stop, as keepalived does.
+#[derive(Debug, Default)]
+pub struct LocalIgmp {
+    was_on: bool,
+}
+
+impl LocalIgmp {
+    /// Turn the reports off if they are on.
+    pub fn disable() -> LocalIgmp {
+        match std::fs::read_to_string(IGMP_LINK_LOCAL_REPORTS) {
+            Ok(v) if v.trim() == "1" => match std::fs::write(IGMP_LINK_LOCAL_REPORTS, "0") {
+                Ok(()) => LocalIgmp { was_on: true },
+                Err(e) => {
+                    tracing::info!("Unable to write {IGMP_LINK_LOCAL_REPORTS} - {e}");
+                    LocalIgmp::default()
+                }
+            },
+            Ok(_) => LocalIgmp::default(),
+            Err(e) => {
+                tracing::info!("Unable to open {IGMP_LINK_LOCAL_REPORTS} - {e}");
+                LocalIgmp::default()
+            }
+        }
+    }
+
+    /// Put the reports back on if this turned them off.
+    pub fn restore(self) {
+        if self.was_on {
+            if let Err(e) = std::fs::write(IGMP_LINK_LOCAL_REPORTS, "1") {
+                tracing::info!("Unable to write {IGMP_LINK_LOCAL_REPORTS} - {e}");
+            }
+        }
+    }
+}
