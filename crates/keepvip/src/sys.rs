@@ -157,8 +157,10 @@ pub fn apply_scheduling(s: &keepvip_conf::lower::Scheduling) -> Vec<String> {
     }
     if let Some(prio) = s.rt_priority {
         if let Some(us) = s.rlimit_rttime {
+            // half as the soft limit, as keepalived: SIGXCPU (logged as
+            // a warning) comes before the kernel's SIGKILL at the limit
             let lim = libc::rlimit {
-                rlim_cur: us,
+                rlim_cur: us / 2,
                 rlim_max: us,
             };
             // SAFETY: valid rlimit.
@@ -209,8 +211,9 @@ pub fn raise_rt_priority(
         Some(p) => p + 1,
         None => {
             if let Some(us) = rlimit_rttime {
+                // half as the soft limit: SIGXCPU (a warning) before SIGKILL
                 let lim = libc::rlimit {
-                    rlim_cur: us,
+                    rlim_cur: us / 2,
                     rlim_max: us,
                 };
                 // SAFETY: valid rlimit.

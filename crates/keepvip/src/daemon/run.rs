@@ -1035,7 +1035,7 @@ impl Daemon {
                 tracing::info!("Printing VRRP as json for process({pid}) on signal");
                 ("keepalived.json", super::dump::json(&instances), false)
             }
-            Signal::Stop | Signal::Reload => return,
+            Signal::Stop | Signal::Reload | Signal::CpuTime => return,
         };
         drop(instances);
         if let Err(e) = super::dump::write_dump(file, &text) {
@@ -1181,6 +1181,8 @@ enum Signal {
     },
     /// SIGRTMIN+2: keepalived.json
     Json,
+    /// SIGXCPU: half of vrrp_rlimit_rttime used without a pause
+    CpuTime,
 }
 
 /// keepalived's `--signum`: the signal that asks for `func`.
@@ -1211,6 +1213,8 @@ fn signals() -> Result<mpsc::Receiver<Signal>, DaemonError> {
     let mut sigusr2 = listen(SignalKind::user_defined2())?;
     let mut sigclear = listen(SignalKind::from_raw(libc::SIGRTMAX() - 1))?;
     let mut sigjson = listen(SignalKind::from_raw(libc::SIGRTMIN() + 2))?;
+    // at realtime priority, RLIMIT_RTTIME's soft limit: a warning, not death
+    let mut sigxcpu = listen(SignalKind::from_raw(libc::SIGXCPU))?;
     let (tx, rx) = mpsc::channel(4);
     tokio::spawn(async move {
         loop {
@@ -1222,6 +1226,7 @@ fn signals() -> Result<mpsc::Receiver<Signal>, DaemonError> {
                 _ = sigusr2.recv() => Signal::Stats { clear: false },
                 _ = sigclear.recv() => Signal::Stats { clear: true },
                 _ = sigjson.recv() => Signal::Json,
+                _ = sigxcpu.recv() => Signal::CpuTime,
             };
             if tx.send(sig).await.is_err() {
                 return;
@@ -1251,6 +1256,9 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
         let l = loaded;
         l.config
     };
+    // the signal handlers before realtime scheduling, whose CPU-time
+    // limit is a signal too; signals that come during start-up wait
+    let mut signals = signals()?;
     for w in crate::sys::apply_scheduling(&config.global.scheduling) {
         tracing::warn!("cannot apply {w}");
     }
@@ -1367,7 +1375,6 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
             tracing::warn!("control socket {}: {e}", ctl_path.display());
         }
     });
-    let mut signals = signals()?;
     let mut deadline = DeadlineTimer::new().map_err(|e| DaemonError::io("timerfd", e))?;
     crate::sys::sd_notify("READY=1");
     // start-up (config text, tokens, the first netlink round-trips) leaves
@@ -1421,6 +1428,9 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
             Some(sig) = signals.recv() => match sig {
                 Signal::Stop => break,
                 Signal::Reload => d.reload().await,
+                Signal::CpuTime => tracing::info!(
+                    "VRRP process has used too much CPU time, vrrp_rlimit_rttime may need to be increased"
+                ),
                 dump => d.dump(dump),
             },
         }
