@@ -1142,27 +1142,7 @@ impl Parser<'_> {
                     0,
                 )
             }
-            t => {
-                let (a, l) = t.split_once('/').unwrap_or((t, ""));
-                let Some(addr) = parse_ip(a) else {
-                    self.err(w.span, format!("`{t}` is not a route destination"));
-                    return None;
-                };
-                let max = if addr.is_ipv4() { 32 } else { 128 };
-                let len = if l.is_empty() {
-                    Some(max)
-                } else {
-                    l.parse::<u8>().ok().filter(|l| *l <= max)
-                };
-                let Some(len) = len else {
-                    self.err(
-                        w.span,
-                        format!("bad prefix length in `{t}` (at most /{max})"),
-                    );
-                    return None;
-                };
-                (addr, len)
-            }
+            _ => self.prefix(w, "a route destination")?,
         };
         let mut r = RouteConfig {
             dst,
@@ -1550,12 +1530,16 @@ impl Parser<'_> {
         if matches!(t, "all" | "any" | "default") {
             return None;
         }
+        self.prefix(w, "a rule prefix (IP[/len] or all)")
+    }
+
+    /// `IP[/len]` (no length: the whole address); `what` names it in the
+    /// error when it is not one.
+    fn prefix(&mut self, w: &Word, what: &str) -> Option<(IpAddr, u8)> {
+        let t = w.text.as_str();
         let (a, l) = t.split_once('/').unwrap_or((t, ""));
         let Some(addr) = parse_ip(a) else {
-            self.err(
-                w.span,
-                format!("`{t}` is not a rule prefix (IP[/len] or all)"),
-            );
+            self.err(w.span, format!("`{t}` is not {what}"));
             return None;
         };
         let max = if addr.is_ipv4() { 32 } else { 128 };
@@ -1564,16 +1548,13 @@ impl Parser<'_> {
         } else {
             l.parse::<u8>().ok().filter(|l| *l <= max)
         };
-        match len {
-            Some(len) => Some((addr, len)),
-            None => {
-                self.err(
-                    w.span,
-                    format!("bad prefix length in `{t}` (at most /{max})"),
-                );
-                None
-            }
+        if len.is_none() {
+            self.err(
+                w.span,
+                format!("bad prefix length in `{t}` (at most /{max})"),
+            );
         }
+        len.map(|len| (addr, len))
     }
 
     /// A rule option's number (decimal or 0x hex) in 0..=max.

@@ -447,28 +447,7 @@ fn notify_argv_and_fifo_lines_are_exact() {
     .unwrap();
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
     let fifo = dir.join("events.fifo");
-    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
-    // a reader that keeps the FIFO open and collects lines
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    let fifo2 = fifo.clone();
-    std::thread::spawn(move || {
-        let Ok(f) = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(&fifo2)
-        else {
-            return;
-        };
-        for line in std::io::BufReader::new(f)
-            .lines()
-            .map_while(Result::ok)
-            .take(10)
-        {
-            if tx.send(line).is_err() {
-                return;
-            }
-        }
-    });
+    let rx = fifo_reader(&fifo);
     let conf = dir.join("k.conf");
     std::fs::write(
         &conf,
@@ -485,7 +464,7 @@ fn notify_argv_and_fifo_lines_are_exact() {
     let mut lines = Vec::new();
     let until = Instant::now() + Duration::from_secs(5);
     while lines.len() < 2 && Instant::now() < until {
-        if let Ok(l) = rx.recv_timeout(Duration::from_millis(100)) {
+        if let Ok((_, l)) = rx.recv_timeout(Duration::from_millis(100)) {
             lines.push(l);
         }
     }
@@ -499,7 +478,7 @@ fn notify_argv_and_fifo_lines_are_exact() {
     d.terminate(Duration::from_secs(2));
     let until = Instant::now() + Duration::from_secs(3);
     while lines.len() < 3 && Instant::now() < until {
-        if let Ok(l) = rx.recv_timeout(Duration::from_millis(100)) {
+        if let Ok((_, l)) = rx.recv_timeout(Duration::from_millis(100)) {
             lines.push(l);
         }
     }

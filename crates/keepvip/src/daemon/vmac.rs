@@ -53,6 +53,9 @@ impl Vmacs {
     /// again; an interface of that name with another MAC is not ours and
     /// is left alone (error).
     pub async fn create(&mut self, netlink: &Netlink, wanted: &[&Vmac]) {
+        if wanted.iter().all(|v| self.made.contains_key(&v.name)) {
+            return;
+        }
         let links = match netlink.links().await {
             Ok(l) => l,
             Err(e) => {
