@@ -185,6 +185,15 @@ impl Validator<'_> {
                 format!("({name}) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration."),
             );
         }
+        if i.use_vmac.is_some() && family == Family::V4 && !g.disable_local_igmp {
+            self.diags.push(
+                Diagnostic::warning(
+                    Some(Self::span(i, "use_vmac")),
+                    format!("({name}) with `use_vmac` a BACKUP's VMAC sends IGMP reports for 224.0.0.18 from the shared MAC, which can pull the VMAC to its switch port"),
+                )
+                .with_help("add `disable_local_igmp` to global_defs (keepvip installs no firewall rules to drop them)"),
+            );
+        }
         if i.vmac_xmit_base && i.use_vmac.is_none() {
             self.warn(
                 Self::span(i, "vmac_xmit_base"),

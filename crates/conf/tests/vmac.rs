@@ -20,11 +20,16 @@ fn messages(l: &Loaded, sev: Severity) -> Vec<String> {
 #[test]
 fn use_vmac_moves_the_instance_onto_vrrp_vrid() {
     let l = load("    use_vmac\n", "192.0.2.10/24");
+    // the one warning: a backup's VMAC would send IGMP reports
+    let w = messages(&l, Severity::Warning);
+    assert!(w.len() == 1 && w[0].contains("IGMP reports"), "{w:?}");
+    let quiet = parse_str("global_defs {\n    disable_local_igmp\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 51\n    use_vmac\n    virtual_ipaddress {\n        192.0.2.10/24\n    }\n}\n");
     assert!(
-        messages(&l, Severity::Warning).is_empty(),
+        messages(&quiet, Severity::Warning).is_empty(),
         "{:?}",
-        l.diagnostics
+        quiet.diagnostics
     );
+    assert!(quiet.config.global.disable_local_igmp);
     let v = l.config.instances[0].vmac.clone().unwrap();
     assert_eq!((v.name.as_str(), v.base.as_str()), ("vrrp.51", "eth0"));
     assert_eq!(v.mac, [0, 0, 0x5e, 0, 1, 51]);
