@@ -366,24 +366,26 @@ pub struct Vmac {
     pub name: String,
     /// the interface it sits on (the instance's `interface`)
     pub base: String,
-    /// its MAC: 00:00:5e:00:01:VRID unless given
+    /// its MAC: 00:00:5e:00:01:VRID (IPv6: 00:00:5e:00:02:VRID) unless given
     pub mac: [u8; 6],
+    /// an IPv6 instance's (IPv6 stays on, with a link-local address)
+    pub ipv6: bool,
     /// vmac_xmit_base: adverts go out on `base`, only the VIPs live on the VMAC
     pub xmit_base: bool,
 }
 
-/// The VMAC of an IPv4 instance with `use_vmac` (keepvip does not do
-/// IPv6 VMACs yet; validate warns).
+/// The VMAC of an instance with `use_vmac`.
 fn vmac_of(i: &VrrpInstance) -> Option<Vmac> {
     let v = i.use_vmac.as_ref()?;
     let vrid = i.virtual_router_id?;
-    if i.family.unwrap_or(Family::V4) != Family::V4 {
-        return None;
-    }
+    let ipv6 = i.family.unwrap_or(Family::V4) == Family::V6;
     Some(Vmac {
         name: v.name.clone().unwrap_or_else(|| format!("vrrp.{vrid}")),
         base: i.interface.clone()?,
-        mac: v.mac.unwrap_or([0, 0, 0x5e, 0, 1, vrid]),
+        mac: v
+            .mac
+            .unwrap_or([0, 0, 0x5e, 0, if ipv6 { 2 } else { 1 }, vrid]),
+        ipv6,
         xmit_base: i.vmac_xmit_base,
     })
 }

@@ -166,12 +166,6 @@ impl Validator<'_> {
                 format!("({name}) native_ipv6 with IPv4 addresses"),
             );
         }
-        if i.use_vmac.is_some() && family == Family::V6 {
-            self.warn(
-                Self::span(i, "use_vmac"),
-                format!("({name}) `use_vmac` is not supported by keepvip for IPv6 instances yet: ignored (adverts and NAs use the interface's own MAC)"),
-            );
-        }
         let unicast_keyword = i.unicast_src_ip.is_some()
             || i.check_unicast_src
             || i.spans.contains_key("unicast_peer");

@@ -55,7 +55,7 @@ fn vmac_xmit_base_keeps_the_adverts_on_the_interface() {
 }
 
 #[test]
-fn bad_vmacs_are_errors_and_ipv6_is_a_warning() {
+fn bad_vmacs_are_errors() {
     for (arg, want) in [
         ("01:00:5e:00:00:01", "is multicast"),
         ("00:00:5e:00:01:33", "RFC 5798"),
@@ -66,19 +66,28 @@ fn bad_vmacs_are_errors_and_ipv6_is_a_warning() {
         let errs = messages(&l, Severity::Error);
         assert!(errs.iter().any(|e| e.contains(want)), "{arg}: {errs:?}");
     }
-    let l = load("    use_vmac\n", "2001:db8::10/64");
-    assert!(messages(&l, Severity::Error).is_empty());
-    assert!(
-        messages(&l, Severity::Warning)
-            .iter()
-            .any(|w| w.contains("not supported by keepvip for IPv6")),
-        "{:?}",
-        l.diagnostics
-    );
-    assert!(l.config.instances[0].vmac.is_none());
-    assert_eq!(l.config.router.instances[0].interface, "eth0");
     let l = load("    vmac_xmit_base\n", "192.0.2.10/24");
     assert!(messages(&l, Severity::Warning)
         .iter()
         .any(|w| w.contains("without `use_vmac`")));
+}
+
+#[test]
+fn an_ipv6_vmac_has_the_ipv6_vrrp_mac() {
+    let l = load("    use_vmac\n", "2001:db8::10/64");
+    assert!(messages(&l, Severity::Error).is_empty());
+    // no IGMP warning for IPv6
+    assert!(
+        messages(&l, Severity::Warning)
+            .iter()
+            .all(|w| !w.contains("IGMP")),
+        "{:?}",
+        l.diagnostics
+    );
+    let v = l.config.instances[0].vmac.clone().unwrap();
+    assert_eq!(v.mac, [0, 0, 0x5e, 0, 2, 51]);
+    assert!(v.ipv6);
+    let i = &l.config.router.instances[0];
+    assert_eq!(i.interface, "vrrp.51");
+    assert_eq!(i.source_iface.as_deref(), Some("eth0"));
 }

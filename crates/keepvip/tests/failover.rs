@@ -1468,8 +1468,23 @@ fn use_vmac_case(xmit_base: bool) {
 /// from the shared VRRP MAC) and the VIP moves both ways.
 #[test]
 fn interop_keepalived_with_use_vmac() {
-    let Some(t) = Ctx::new("kavmac", 2) else {
+    interop_vmac(false);
+}
+
+/// The same for IPv6 VMACs (00:00:5e:00:02:33).
+#[test]
+fn interop_keepalived_with_use_vmac_ipv6() {
+    interop_vmac(true);
+}
+
+fn interop_vmac(v6: bool) {
+    let Some(t) = Ctx::new(if v6 { "kavmac6" } else { "kavmac" }, 2) else {
         return;
+    };
+    let (vip, vip_text): (IpAddr, &str) = if v6 {
+        ("2001:db8::200".parse().unwrap(), "2001:db8::200/64")
+    } else {
+        (vip(), "192.0.2.200/24")
     };
     if !keepalived_present() {
         eprintln!("SKIPPED: keepalived not installed (scripts/test installs it)");
@@ -1477,10 +1492,10 @@ fn interop_keepalived_with_use_vmac() {
     }
     let text = |prio: u8| {
         format!(
-            "vrrp_instance VI_1 {{\n    interface eth0\n    virtual_router_id 51\n    priority {prio}\n    version 3\n    advert_int 0.1\n    use_vmac\n    virtual_ipaddress {{\n        192.0.2.200/24\n    }}\n}}\n"
+            "vrrp_instance VI_1 {{\n    interface eth0\n    virtual_router_id 51\n    priority {prio}\n    version 3\n    advert_int 0.1\n    use_vmac\n    virtual_ipaddress {{\n        {vip_text}\n    }}\n}}\n"
         )
     };
-    let on = |i: usize| t.lab.has_addr(t.lab.router_ns(i), "vrrp.51", vip());
+    let on = |i: usize| t.lab.has_addr(t.lab.router_ns(i), "vrrp.51", vip);
     let wait_on = |i: usize, present: bool| {
         t.lab
             .wait_for(
@@ -1812,4 +1827,82 @@ fn disable_local_igmp_keeps_the_vmac_quiet() {
         .unwrap()
         .unwrap();
     assert_eq!(after, "1", "not put back at stop");
+}
+
+/// use_vmac for an IPv6 instance: vrrp.51 with 00:00:5e:00:02:33 and no
+/// link-local of its own making (addr_gen_mode none), the router's own
+/// link-local added to it; adverts and the VIP's neighbour answers come
+/// from the VMAC, and the VIP moves with a takeover.
+#[test]
+fn use_vmac_for_ipv6_sends_from_the_vrrp_mac() {
+    let Some(t) = Ctx::new("vmac6", 2) else {
+        return;
+    };
+    let vip6: IpAddr = "2001:db8::200".parse().unwrap();
+    let text = |prio: u8| {
+        format!(
+            "vrrp_instance VI_6 {{\n    interface eth0\n    virtual_router_id 51\n    priority {prio}\n    version 3\n    advert_int 0.1\n    use_vmac\n    virtual_ipaddress {{\n        2001:db8::200/64\n    }}\n}}\n"
+        )
+    };
+    let vmac = [0u8, 0, 0x5e, 0, 2, 51];
+    let client = t.lab.client_ns().unwrap().to_string();
+    let cap = t.lab.capture(&client, "eth0", "ip6 proto 112").unwrap();
+    let mut r1 = t.keepvip(0, &t.write("r1.conf", &text(150)));
+    let mut r2 = t.keepvip(1, &t.write("r2.conf", &text(100)));
+    let on = |i: usize| t.lab.has_addr(t.lab.router_ns(i), "vrrp.51", vip6);
+    t.lab
+        .wait_for("IPv6 VIP on r1's vrrp.51", Duration::from_secs(6), || on(0))
+        .unwrap_or_else(|e| panic!("{e}\n{}", t.logs()));
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!on(1), "VIP on both\n{}", t.logs());
+    for i in 0..2 {
+        assert_eq!(
+            link_mac(&t, i, "vrrp.51").as_deref(),
+            Some("00:00:5e:00:02:33")
+        );
+        // only the router's own link-local, none made from the VMAC
+        let lls: Vec<IpAddr> = t
+            .lab
+            .addresses(t.lab.router_ns(i), "vrrp.51")
+            .unwrap()
+            .into_iter()
+            .map(|(a, _)| a)
+            .filter(|a| matches!(a, IpAddr::V6(v) if v.segments()[0] == 0xfe80))
+            .collect();
+        let own = t
+            .lab
+            .link_local_v6(t.lab.router_ns(i), "eth0")
+            .unwrap()
+            .unwrap();
+        assert_eq!(lls, vec![IpAddr::V6(own)], "r{} vrrp.51", i + 1);
+    }
+    assert!(
+        t.lab.ping(&client, vip6, Duration::from_secs(2)).unwrap(),
+        "IPv6 VIP does not answer\n{}",
+        t.logs()
+    );
+    assert_eq!(t.lab.neighbour_mac(&client, vip6).unwrap(), Some(vmac));
+    r1.terminate(Duration::from_secs(2));
+    t.lab
+        .wait_for("IPv6 VIP on r2's vrrp.51", Duration::from_secs(5), || on(1))
+        .unwrap_or_else(|e| panic!("{e}\n{}", t.logs()));
+    assert!(
+        t.lab.ping(&client, vip6, Duration::from_secs(2)).unwrap(),
+        "IPv6 VIP does not answer after the takeover\n{}",
+        t.logs()
+    );
+    r2.terminate(Duration::from_secs(2));
+    let adverts = cap.stop().unwrap();
+    assert!(adverts.len() > 5, "{} adverts", adverts.len());
+    assert!(
+        adverts.iter().all(|p| p.eth_src() == Some(vmac)),
+        "adverts from {:?}",
+        adverts
+            .iter()
+            .map(|p| p.eth_src())
+            .collect::<std::collections::BTreeSet<_>>()
+    );
+    for i in 0..2 {
+        assert_eq!(link_mac(&t, i, "vrrp.51"), None);
+    }
 }

@@ -1,18 +1,23 @@
 //! `use_vmac`: one macvlan per instance with the VRRP MAC
-//! (00:00:5e:00:01:VRID), created at start and deleted at stop, as
-//! keepalived does. Private mode, so it hears the other router's adverts,
-//! which come from the same MAC. The kernel settings keepalived makes
-//! (vrrp_if_config.c) are written to /proc/sys: on the VMAC arp_ignore 1
-//! (answer ARP only for its own addresses, the VIPs), accept_local 1 and
-//! rp_filter 0 (hear adverts while it has no address), IPv6 off (a backup
-//! must send nothing from the shared MAC, not even a router solicitation);
-//! on the interface under it arp_ignore 1 and arp_filter 1 (never answer
-//! for a VIP with its own MAC), put back when its last VMAC goes.
+//! (00:00:5e:00:01:VRID, IPv6 00:00:5e:00:02:VRID), created at start and
+//! deleted at stop, as keepalived does. Private mode, so it hears the
+//! other router's adverts, which come from the same MAC. The kernel
+//! settings keepalived makes (vrrp_if_config.c) are written to /proc/sys.
+//! IPv4: on the VMAC arp_ignore 1 (answer ARP only for its own addresses,
+//! the VIPs), accept_local 1 and rp_filter 0 (hear adverts while it has no
+//! address), IPv6 off (a backup must send nothing from the shared MAC, not
+//! even a router solicitation); on the interface under it arp_ignore 1
+//! and arp_filter 1 (never answer for a VIP with its own MAC), put back
+//! when its last VMAC goes. IPv6: no address generated from the VMAC, the
+//! router's own link-local added instead, as the advert source.
 
 use std::collections::HashMap;
 use std::io;
 
+use std::net::{IpAddr, Ipv6Addr};
+
 use keepvip_conf::lower::Vmac;
+use keepvip_proto::VipConfig;
 
 use crate::net::netlink::Netlink;
 
@@ -110,18 +115,31 @@ impl Vmacs {
             .find(|l| l.name == v.name)
             .map(|l| l.index)
             .ok_or_else(|| io::Error::other("created, but not listed"))?;
-        // settings before the link comes up: no IPv6 link-local, no MLD or
-        // router solicitation from the shared MAC
-        let settings: [(bool, &str, &str); 4] = [
-            (true, "disable_ipv6", "1"),
-            (false, "arp_ignore", "1"),
-            (false, "accept_local", "1"),
-            (false, "rp_filter", "0"),
-        ];
+        // settings before the link comes up. IPv4: IPv6 off (no
+        // link-local, MLD or router solicitation from the shared MAC).
+        // IPv6: no link-local made from the VMAC (RFC 9568 §7.4: adverts
+        // come from the router's own one, added below)
+        let settings: &[(bool, &str, &str)] = if v.ipv6 {
+            &[(true, "addr_gen_mode", "1"), (false, "arp_ignore", "1")]
+        } else {
+            &[
+                (true, "disable_ipv6", "1"),
+                (false, "arp_ignore", "1"),
+                (false, "accept_local", "1"),
+                (false, "rp_filter", "0"),
+            ]
+        };
         for (v6, key, value) in settings {
-            if let Err(e) = write_conf(v6, &v.name, key, value) {
+            if let Err(e) = write_conf(*v6, &v.name, key, value) {
                 tracing::warn!("VMAC {}: cannot set {key} {value}: {e}", v.name);
             }
+        }
+        if v.ipv6 {
+            netlink.link_up(index).await?;
+            if !v.xmit_base {
+                self.add_link_local(netlink, v, base, index).await;
+            }
+            return Ok(index);
         }
         if !self.saved.contains_key(&v.base) {
             let before = (
@@ -137,6 +155,44 @@ impl Vmacs {
         }
         netlink.link_up(index).await?;
         Ok(index)
+    }
+
+    /// An IPv6 VMAC sends its adverts from the link-local address of the
+    /// interface under it (keepalived: that one, or one made from the
+    /// interface's MAC), so the advert source is the router's own.
+    async fn add_link_local(&self, netlink: &Netlink, v: &Vmac, base: u32, index: u32) {
+        let own = netlink.addresses().await.ok().and_then(|list| {
+            list.into_iter().find_map(|a| match a.addr {
+                IpAddr::V6(x) if a.index == base && x.segments()[0] & 0xffc0 == 0xfe80 => Some(x),
+                _ => None,
+            })
+        });
+        let ll = match own {
+            Some(x) => x,
+            None => {
+                let links = netlink.links().await.unwrap_or_default();
+                let Some(mac) = links.iter().find(|l| l.index == base).and_then(|l| l.mac) else {
+                    tracing::warn!(
+                        "VMAC {}: {} has no link-local address or MAC",
+                        v.name,
+                        v.base
+                    );
+                    return;
+                };
+                eui64_link_local(mac)
+            }
+        };
+        let addr = VipConfig {
+            prefix_len: 64,
+            ..VipConfig::new(IpAddr::V6(ll))
+        };
+        if let Err(e) = netlink.add_address(index, &addr).await {
+            tracing::warn!(
+                "({}) adding link-local address to {} failed: {e}",
+                v.name,
+                v.name
+            );
+        }
     }
 
     /// Delete the VMACs not in `keep` (all of them at stop), and put back
@@ -203,5 +259,41 @@ impl LocalIgmp {
                 tracing::info!("Unable to write {IGMP_LINK_LOCAL_REPORTS} - {e}");
             }
         }
+    }
+}
+
+/// fe80::/64 with the modified EUI-64 of `mac` (RFC 4291 appendix A).
+fn eui64_link_local(mac: [u8; 6]) -> Ipv6Addr {
+    let id = [
+        mac[0] ^ 2,
+        mac[1],
+        mac[2],
+        0xff,
+        0xfe,
+        mac[3],
+        mac[4],
+        mac[5],
+    ];
+    let mut b = [0u8; 16];
+    b[0] = 0xfe;
+    b[1] = 0x80;
+    b[8..].copy_from_slice(&id);
+    Ipv6Addr::from(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_local_from_a_mac() {
+        assert_eq!(
+            eui64_link_local([0x02, 0, 0, 0, 0, 0x01]),
+            "fe80::ff:fe00:1".parse::<Ipv6Addr>().unwrap()
+        );
+        assert_eq!(
+            eui64_link_local([0x52, 0x54, 0x00, 0x12, 0x34, 0x56]),
+            "fe80::5054:ff:fe12:3456".parse::<Ipv6Addr>().unwrap()
+        );
     }
 }
