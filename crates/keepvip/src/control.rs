@@ -67,6 +67,9 @@ pub struct InstanceStatus {
     pub vips: Vec<String>,
     /// counters by name
     pub counters: Vec<(String, u64)>,
+    /// why it is in FAULT (`interface eth1 down`, `script chk_nginx`, …)
+    #[serde(default)]
+    pub fault_cause: Option<String>,
 }
 
 /// The whole daemon as `keepvip status` shows it.
@@ -114,6 +117,11 @@ impl Status {
                 i.master.as_deref().unwrap_or("-"),
                 i.vips.join(",")
             ));
+        }
+        for i in &self.instances {
+            if let Some(cause) = &i.fault_cause {
+                out.push_str(&format!("{}: FAULT: {cause}\n", i.name));
+            }
         }
         out
     }
@@ -230,6 +238,7 @@ mod tests {
                 master: Some("192.0.2.11".into()),
                 vips: vec!["192.0.2.200/24".into()],
                 counters: vec![("adverts_sent".into(), 7)],
+                fault_cause: None,
             }],
         }
     }
@@ -240,6 +249,13 @@ mod tests {
         let t = s.render_table();
         assert!(t.contains("VI_1"), "{t}");
         assert!(t.contains("80(100)"), "{t}");
+        assert!(!t.contains("FAULT:"), "{t}");
+        let mut f = s.clone();
+        f.instances[0].state = "FAULT".into();
+        f.instances[0].fault_cause = Some("interface eth1 down".into());
+        assert!(f
+            .render_table()
+            .ends_with("VI_1: FAULT: interface eth1 down\n"));
         let m = s.render_metrics();
         assert!(m.contains("keepvip_instance_state{instance=\"VI_1\",vrid=\"51\",interface=\"eth0\",state=\"MASTER\"} 1"));
         assert!(m.contains("keepvip_events_total{instance=\"VI_1\",event=\"adverts_sent\"} 7"));

@@ -1136,6 +1136,17 @@ fn no_address_on_the_interface_means_fault_until_one_is_added() {
         "{}",
         t.logs()
     );
+    // keepvip status says why
+    let sock = t.dir.join("r1.sock");
+    let out = std::process::Command::new(KEEPVIP)
+        .args(["status", "--control-socket", sock.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("VI_1: FAULT: no IPv4 address for interface"),
+        "{table}"
+    );
     // it comes back: BACKUP, then MASTER
     t.lab
         .ip(&ns, &["addr", "add", &own_cidr, "dev", "eth0"])

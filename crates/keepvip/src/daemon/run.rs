@@ -998,6 +998,9 @@ impl Daemon {
                     ("drop_malformed".into(), c.drop_malformed),
                     ("addr_list_mismatch".into(), c.addr_list_mismatch),
                 ],
+                fault_cause: (v.state == State::Fault)
+                    .then(|| v.fault_cause.as_ref().map(ToString::to_string))
+                    .flatten(),
             });
         }
         st
