@@ -1614,7 +1614,15 @@ fn dump_signals_write_keepalived_files() {
     let Some(t) = Ctx::new("dump", 1) else {
         return;
     };
-    let text = conf(100, 3, "0.1", "    notify_master \"/bin/true master\"\n");
+    let text = format!(
+        "vrrp_script chk {{\n    script \"/bin/true\"\n    interval 1\n}}\n{}",
+        conf(
+            100,
+            3,
+            "0.1",
+            "    notify_master \"/bin/true master\"\n    track_script {\n        chk\n    }\n    track_interface {\n        lo\n    }\n"
+        )
+    );
     let c1 = t.write("r1.conf", &text);
     let dump = |daemon: &str| -> (String, serde_json::Value, String) {
         let dir = t.dir.join(daemon);
@@ -1733,6 +1741,8 @@ fn dump_signals_write_keepalived_files() {
         "master_priority",
         "vipset",
         "garp_lower_prio_delay",
+        "track_ifp",
+        "track_script",
     ] {
         assert_eq!(kv_json[0]["data"][k], ka_json[0]["data"][k], "{k}");
     }

@@ -23,6 +23,8 @@ pub struct DumpInstance<'a> {
     pub extra: Option<&'a InstanceExtra>,
     /// when it last changed state
     pub last_transition: Option<SystemTime>,
+    /// the command lines of its tracked vrrp_scripts
+    pub track_scripts: Vec<String>,
 }
 
 /// keepalived's state numbers (vrrp.h: INIT 0, BACKUP 1, MASTER 2, FAULT 3).
@@ -351,6 +353,30 @@ pub fn json(instances: &[DumpInstance<'_>]) -> String {
             }
             if !c.excluded_vips.is_empty() {
                 obj.insert("evips".into(), vips(&c.excluded_vips).into());
+            }
+            let track_ifp: Vec<String> = c
+                .trackers
+                .iter()
+                .filter_map(|t| match &t.key {
+                    // keepalived does not list the instance's own interface
+                    keepvip_proto::TrackerKey::Interface(n)
+                        if *n != c.interface && Some(n) != c.source_iface.as_ref() =>
+                    {
+                        Some(n.clone())
+                    }
+                    _ => None,
+                })
+                .collect();
+            if !track_ifp.is_empty() {
+                obj.insert("track_ifp".into(), track_ifp.into());
+            }
+            if !i.track_scripts.is_empty() {
+                let lines: Vec<String> = i
+                    .track_scripts
+                    .iter()
+                    .map(|l| super::scripts::cmd_str(l))
+                    .collect();
+                obj.insert("track_script".into(), lines.into());
             }
             obj.insert(
                 "auth_type".into(),

@@ -1021,6 +1021,20 @@ impl Daemon {
                     .iter()
                     .find(|e| e.name == view.config.name),
                 last_transition: self.last_transition.get(&view.id).copied(),
+                track_scripts: view
+                    .config
+                    .trackers
+                    .iter()
+                    .filter_map(|t| match &t.key {
+                        TrackerKey::Script(n) => self
+                            .config
+                            .scripts
+                            .iter()
+                            .find(|s| &s.name == n)
+                            .map(|s| s.script.clone()),
+                        _ => None,
+                    })
+                    .collect(),
                 view,
             })
             .collect();
