@@ -706,9 +706,6 @@ impl Parser<'_> {
                 "user" => {
                     s.user = self.arg(c, 0).map(|w| w.text.clone());
                     s.group = c.args.get(1).map(|w| w.text.clone());
-                    if s.user.as_deref().is_some_and(|u| u != "root") {
-                        self.not_acted_on(c, "scripts run as the daemon's user");
-                    }
                 }
                 "init_fail" => s.init_fail = true,
                 _ => self.unknown(&c.key, keywords::SCRIPT, "vrrp_script"),
@@ -1938,7 +1935,10 @@ impl Parser<'_> {
                 "vmac_xmit_base" => i.vmac_xmit_base = true,
                 "use_vmac_addr" => {
                     i.use_vmac_addr = true;
-                    self.not_acted_on(c, "VMAC is not implemented");
+                    self.not_acted_on(
+                        c,
+                        "GARPs for VIPs on other interfaces carry that interface's own MAC",
+                    );
                 }
                 "use_ipvlan" => {
                     i.use_ipvlan = Some(c.args.iter().map(|w| w.text.clone()).collect());
