@@ -17,6 +17,9 @@ pub struct Frame<'a> {
     pub outgoing: bool,
     /// the Ethernet frame
     pub bytes: &'a [u8],
+    /// when the kernel received it (CLOCK_REALTIME, SO_TIMESTAMPNS): gaps
+    /// are timed by arrival, not by when the watcher got to the frame
+    pub arrival: Option<std::time::Duration>,
 }
 
 /// The packet socket.
@@ -58,6 +61,8 @@ impl VrrpListener {
             filter: filter.as_mut_ptr(),
         };
         setsockopt(&fd, libc::SOL_SOCKET, libc::SO_ATTACH_FILTER, &prog)?;
+        let one: libc::c_int = 1;
+        setsockopt(&fd, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, &one)?;
         // SAFETY: plain data; zeroed is a valid sockaddr_ll.
         let mut sll: libc::sockaddr_ll = unsafe { zeroed() };
         sll.sll_family = libc::AF_PACKET as u16;
@@ -91,20 +96,22 @@ impl VrrpListener {
 
     /// The next queued frame, or None when there is none.
     pub fn recv<'b>(&self, buf: &'b mut [u8]) -> io::Result<Option<Frame<'b>>> {
-        // SAFETY: plain data; zeroed is a valid sockaddr_ll.
+        // SAFETY: plain data; zeroed is a valid sockaddr_ll and msghdr.
         let mut from: libc::sockaddr_ll = unsafe { zeroed() };
-        let mut len = size_of::<libc::sockaddr_ll>() as libc::socklen_t;
-        // SAFETY: buf and from are valid for the lengths given.
-        let n = unsafe {
-            libc::recvfrom(
-                self.fd.as_raw_fd(),
-                buf.as_mut_ptr().cast(),
-                buf.len(),
-                0,
-                (&mut from as *mut libc::sockaddr_ll).cast(),
-                &mut len,
-            )
+        let mut iov = libc::iovec {
+            iov_base: buf.as_mut_ptr().cast(),
+            iov_len: buf.len(),
         };
+        let mut cbuf = [0u64; 8];
+        let mut msg: libc::msghdr = unsafe { zeroed() };
+        msg.msg_name = (&mut from as *mut libc::sockaddr_ll).cast();
+        msg.msg_namelen = size_of::<libc::sockaddr_ll>() as libc::socklen_t;
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = cbuf.as_mut_ptr().cast();
+        msg.msg_controllen = std::mem::size_of_val(&cbuf);
+        // SAFETY: every pointer in msg is valid for the sizes given.
+        let n = unsafe { libc::recvmsg(self.fd.as_raw_fd(), &mut msg, 0) };
         if n < 0 {
             let e = io::Error::last_os_error();
             return match e.kind() {
@@ -112,10 +119,26 @@ impl VrrpListener {
                 _ => Err(e),
             };
         }
+        let mut arrival = None;
+        // SAFETY: the CMSG macros walk the control buffer the kernel filled.
+        unsafe {
+            let mut c = libc::CMSG_FIRSTHDR(&msg);
+            while !c.is_null() {
+                if ((*c).cmsg_level, (*c).cmsg_type) == (libc::SOL_SOCKET, libc::SCM_TIMESTAMPNS) {
+                    let ts: libc::timespec = std::ptr::read_unaligned(libc::CMSG_DATA(c).cast());
+                    arrival = Some(std::time::Duration::new(
+                        ts.tv_sec as u64,
+                        ts.tv_nsec as u32,
+                    ));
+                }
+                c = libc::CMSG_NXTHDR(&msg, c);
+            }
+        }
         Ok(Some(Frame {
             ifindex: from.sll_ifindex as u32,
             outgoing: from.sll_pkttype == libc::PACKET_OUTGOING,
             bytes: &buf[..n as usize],
+            arrival,
         }))
     }
 }

@@ -133,6 +133,7 @@ pub fn run(args: &WatchArgs) -> i32 {
     // links are looked at twice a second, and at once when the socket
     // says one went down
     let mut links_checked: Option<Instant> = None;
+    let mut last_at = Instant::ZERO;
     while !STOP.load(Ordering::Relaxed) {
         let now = crate::timer::now();
         if end.is_some_and(|e| now >= e) {
@@ -168,7 +169,23 @@ pub fn run(args: &WatchArgs) -> i32 {
             let Some(iface) = names.get(&frame.ifindex) else {
                 continue;
             };
-            let at = crate::timer::now();
+            // the kernel's receive time on the protocol clock, never
+            // before the last frame's (the two clocks can step apart)
+            let now = crate::timer::now();
+            let at = frame
+                .arrival
+                .and_then(|a| {
+                    let wall = SystemTime::now()
+                        .duration_since(SystemTime::UNIX_EPOCH)
+                        .ok()?;
+                    let ago = wall.checked_sub(a)?;
+                    let ago = u64::try_from(ago.as_micros()).ok()?;
+                    Some(Instant::from_micros(now.as_micros().saturating_sub(ago)))
+                })
+                .unwrap_or(now)
+                .max(last_at)
+                .min(now);
+            last_at = at;
             hear(&mut observer, at, iface, frame.bytes);
         }
         let now = crate::timer::now();
