@@ -1927,3 +1927,108 @@ fn use_vmac_for_ipv6_sends_from_the_vrrp_mac() {
         assert_eq!(link_mac(&t, i, "vrrp.51"), None);
     }
 }
+
+/// The watcher on a trunk: two VLANs both run VRID 51 with different
+/// masters. Heard tagged on the client's eth0, they are two virtual
+/// routers (`eth0 vlan 100 VRID 51`, `eth0 vlan 200 VRID 51`), not a
+/// conflict or a split brain. (This kernel has no 8021q module, so the
+/// tagged adverts are written as frames from r1's namespace; the
+/// receiving kernel moves the tag into the packet's metadata, as it does
+/// for any tagged frame.)
+#[test]
+fn watcher_tells_vlans_apart_on_a_trunk() {
+    let Some(t) = Ctx::new("vlan", 1) else {
+        return;
+    };
+    let w = watch(&t, "w", &["--json"], "2");
+    std::thread::sleep(Duration::from_millis(300));
+    let eth0 = t.lab.ifname(0);
+    t.lab
+        .in_ns(t.lab.router_ns(0), move || -> std::io::Result<()> {
+            use socket2::{Domain, Socket, Type};
+            let s = Socket::new(Domain::PACKET, Type::RAW, None)?;
+            let ifindex =
+                nix::net::if_::if_nametoindex(eth0.as_str()).map_err(std::io::Error::from)?;
+            // SAFETY: plain data.
+            let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
+            sll.sll_family = libc::AF_PACKET as u16;
+            sll.sll_ifindex = ifindex as i32;
+            sll.sll_halen = 6;
+            for _ in 0..10 {
+                for (vlan, src, mac_last, vip) in [
+                    (100u16, [198u8, 51, 100, 11], 0x11u8, [198u8, 51, 100, 200]),
+                    (200, [203, 0, 113, 12], 0x12, [203, 0, 113, 200]),
+                ] {
+                    let vips = [std::net::Ipv4Addr::from(vip)];
+                    let advert = keepvip_wire::VrrpRepr {
+                        version: keepvip_wire::Version::V3,
+                        vrid: 51,
+                        priority: 100,
+                        max_adver_int: 10,
+                        family: keepvip_wire::Family::V4,
+                        addrs: keepvip_wire::AddrList::V4(&vips),
+                        auth: keepvip_wire::Auth::None,
+                    };
+                    let src = std::net::Ipv4Addr::from(src);
+                    let dst = std::net::Ipv4Addr::new(224, 0, 0, 18);
+                    let mut vrrp = [0u8; 64];
+                    let n = advert.emit(
+                        &mut vrrp,
+                        src.into(),
+                        dst.into(),
+                        keepvip_wire::ChecksumMode::V3PseudoHeader,
+                    );
+                    let ip = keepvip_wire::ipv4::emit_vrrp_header(src, dst, n, 255, 1);
+                    let mut frame = vec![
+                        0x01, 0x00, 0x5e, 0x00, 0x00, 0x12, 0x02, 0, 0, 0, 0x99, mac_last,
+                    ];
+                    frame.extend_from_slice(&[0x81, 0x00]);
+                    frame.extend_from_slice(&vlan.to_be_bytes());
+                    frame.extend_from_slice(&[0x08, 0x00]);
+                    frame.extend_from_slice(&ip);
+                    frame.extend_from_slice(&vrrp[..n]);
+                    // SAFETY: frame and sll are valid for the lengths given.
+                    let rc = unsafe {
+                        libc::sendto(
+                            std::os::fd::AsRawFd::as_raw_fd(&s),
+                            frame.as_ptr().cast(),
+                            frame.len(),
+                            0,
+                            (&sll as *const libc::sockaddr_ll).cast(),
+                            std::mem::size_of::<libc::sockaddr_ll>() as u32,
+                        )
+                    };
+                    if rc < 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Ok(())
+        })
+        .unwrap()
+        .unwrap();
+    let (code, out) = watched(&t, "w", w);
+    assert_eq!(code, Some(0), "no conflict or split brain expected\n{out}");
+    // each VLAN's master, from the watcher's master events
+    let mut seen: Vec<(u64, String)> = out
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|e| e["event"] == "master")
+        .map(|e| {
+            (
+                e["vlan"].as_u64().unwrap_or(0),
+                e["master"]["ip"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            (100, "198.51.100.11".to_string()),
+            (200, "203.0.113.12".to_string())
+        ],
+        "{out}"
+    );
+}

@@ -99,6 +99,7 @@ fn feed(sim: &Sim, c: &Case) -> (Observer, Vec<Event>) {
         o.advert(Heard {
             at: e.at,
             iface: "eth0".into(),
+            vlan: None,
             vrid: 51,
             speaker,
             ttl: 255,

@@ -20,6 +20,9 @@ pub struct Frame<'a> {
     /// when the kernel received it (CLOCK_REALTIME, SO_TIMESTAMPNS): gaps
     /// are timed by arrival, not by when the watcher got to the frame
     pub arrival: Option<std::time::Duration>,
+    /// the 802.1Q VLAN id, for a tagged frame heard on the parent
+    /// interface (the kernel strips the tag into PACKET_AUXDATA)
+    pub vlan: Option<u16>,
 }
 
 /// The packet socket.
@@ -63,6 +66,7 @@ impl VrrpListener {
         setsockopt(&fd, libc::SOL_SOCKET, libc::SO_ATTACH_FILTER, &prog)?;
         let one: libc::c_int = 1;
         setsockopt(&fd, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, &one)?;
+        setsockopt(&fd, libc::SOL_PACKET, libc::PACKET_AUXDATA, &one)?;
         // SAFETY: plain data; zeroed is a valid sockaddr_ll.
         let mut sll: libc::sockaddr_ll = unsafe { zeroed() };
         sll.sll_family = libc::AF_PACKET as u16;
@@ -102,7 +106,7 @@ impl VrrpListener {
             iov_base: buf.as_mut_ptr().cast(),
             iov_len: buf.len(),
         };
-        let mut cbuf = [0u64; 8];
+        let mut cbuf = [0u64; 16];
         let mut msg: libc::msghdr = unsafe { zeroed() };
         msg.msg_name = (&mut from as *mut libc::sockaddr_ll).cast();
         msg.msg_namelen = size_of::<libc::sockaddr_ll>() as libc::socklen_t;
@@ -120,16 +124,28 @@ impl VrrpListener {
             };
         }
         let mut arrival = None;
+        let mut vlan = None;
         // SAFETY: the CMSG macros walk the control buffer the kernel filled.
         unsafe {
             let mut c = libc::CMSG_FIRSTHDR(&msg);
             while !c.is_null() {
-                if ((*c).cmsg_level, (*c).cmsg_type) == (libc::SOL_SOCKET, libc::SCM_TIMESTAMPNS) {
-                    let ts: libc::timespec = std::ptr::read_unaligned(libc::CMSG_DATA(c).cast());
-                    arrival = Some(std::time::Duration::new(
-                        ts.tv_sec as u64,
-                        ts.tv_nsec as u32,
-                    ));
+                match ((*c).cmsg_level, (*c).cmsg_type) {
+                    (libc::SOL_SOCKET, libc::SCM_TIMESTAMPNS) => {
+                        let ts: libc::timespec =
+                            std::ptr::read_unaligned(libc::CMSG_DATA(c).cast());
+                        arrival = Some(std::time::Duration::new(
+                            ts.tv_sec as u64,
+                            ts.tv_nsec as u32,
+                        ));
+                    }
+                    (libc::SOL_PACKET, libc::PACKET_AUXDATA) => {
+                        let aux: libc::tpacket_auxdata =
+                            std::ptr::read_unaligned(libc::CMSG_DATA(c).cast());
+                        if aux.tp_status & libc::TP_STATUS_VLAN_VALID != 0 {
+                            vlan = Some(aux.tp_vlan_tci & 0x0fff);
+                        }
+                    }
+                    _ => {}
                 }
                 c = libc::CMSG_NXTHDR(&msg, c);
             }
@@ -139,6 +155,7 @@ impl VrrpListener {
             outgoing: from.sll_pkttype == libc::PACKET_OUTGOING,
             bytes: &buf[..n as usize],
             arrival,
+            vlan,
         }))
     }
 }

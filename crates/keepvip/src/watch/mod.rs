@@ -186,7 +186,7 @@ pub fn run(args: &WatchArgs) -> i32 {
                 .max(last_at)
                 .min(now);
             last_at = at;
-            hear(&mut observer, at, iface, frame.bytes);
+            hear(&mut observer, at, iface, frame.vlan, frame.bytes);
         }
         let now = crate::timer::now();
         if links_checked.is_none_or(|t| now.saturating_duration_since(t) >= LINK_CHECK) {
@@ -231,7 +231,7 @@ pub fn run(args: &WatchArgs) -> i32 {
 }
 
 /// Hand one frame to the observer.
-fn hear(observer: &mut Observer, at: Instant, iface: &str, bytes: &[u8]) {
+fn hear(observer: &mut Observer, at: Instant, iface: &str, vlan: Option<u16>, bytes: &[u8]) {
     let mac = Mac(bytes
         .get(6..12)
         .and_then(|m| m.try_into().ok())
@@ -248,6 +248,7 @@ fn hear(observer: &mut Observer, at: Instant, iface: &str, bytes: &[u8]) {
         Ok((advert, checksum)) => observer.advert(Heard {
             at,
             iface: iface.to_string(),
+            vlan,
             vrid: advert.vrid,
             speaker: Speaker::from_advert(frame.src, mac, &advert, checksum),
             ttl: frame.ttl,

@@ -46,6 +46,8 @@ pub const MAX_MALFORMED_SENDERS: usize = 4_096;
 pub struct GroupKey {
     /// interface the adverts arrive on
     pub iface: String,
+    /// 802.1Q VLAN of the adverts, when heard tagged on `iface`
+    pub vlan: Option<u16>,
     /// address family of the adverts
     pub family: Family,
     /// virtual router id
@@ -381,6 +383,8 @@ pub struct Heard {
     pub at: Instant,
     /// the interface it arrived on
     pub iface: String,
+    /// its VLAN, if it came tagged
+    pub vlan: Option<u16>,
     /// its VRID
     pub vrid: u8,
     /// who sent it and what it says
@@ -412,6 +416,7 @@ impl Observer {
         let Heard {
             at,
             iface,
+            vlan,
             vrid,
             speaker,
             ttl,
@@ -426,6 +431,7 @@ impl Observer {
         };
         let key = GroupKey {
             iface,
+            vlan,
             family,
             vrid,
         };
@@ -847,6 +853,7 @@ pub(crate) mod tests {
         o.advert(Heard {
             at: t(ms),
             iface: "eth0".into(),
+            vlan: None,
             vrid: 51,
             speaker: s.clone(),
             ttl: 255,
@@ -1190,6 +1197,7 @@ pub(crate) mod tests {
             o.advert(Heard {
                 at: t(ms),
                 iface: "eth0".into(),
+                vlan: None,
                 vrid: 51,
                 speaker: a.clone(),
                 ttl: 64,
@@ -1201,6 +1209,7 @@ pub(crate) mod tests {
         o.advert(Heard {
             at: t(300),
             iface: "eth0".into(),
+            vlan: None,
             vrid: 52,
             speaker: a.clone(),
             ttl: 64,
@@ -1244,6 +1253,7 @@ pub(crate) mod tests {
             o.advert(Heard {
                 at: t(ms + 10),
                 iface: "eth0".into(),
+                vlan: None,
                 vrid: 52,
                 speaker: b.clone(),
                 ttl: 255,

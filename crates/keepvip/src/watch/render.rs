@@ -82,7 +82,15 @@ fn who(s: &Speaker) -> String {
 }
 
 fn prefix(key: &GroupKey) -> String {
-    format!("{} VRID {} {}:", key.iface, key.vrid, family(key.family))
+    match key.vlan {
+        Some(v) => format!(
+            "{} vlan {v} VRID {} {}:",
+            key.iface,
+            key.vrid,
+            family(key.family)
+        ),
+        None => format!("{} VRID {} {}:", key.iface, key.vrid, family(key.family)),
+    }
 }
 
 /// The event as a line of text (without the time).
@@ -250,7 +258,11 @@ fn speaker_json(s: &Speaker) -> Value {
 }
 
 fn key_json(key: &GroupKey) -> Value {
-    json!({ "iface": key.iface, "family": family(key.family), "vrid": key.vrid })
+    let mut k = json!({ "iface": key.iface, "family": family(key.family), "vrid": key.vrid });
+    if let Some(v) = key.vlan {
+        k["vlan"] = v.into();
+    }
+    k
 }
 
 fn ms(d: Duration) -> f64 {
@@ -401,6 +413,7 @@ mod tests {
     fn key() -> GroupKey {
         GroupKey {
             iface: "eth0".into(),
+            vlan: None,
             family: Family::V4,
             vrid: 51,
         }
