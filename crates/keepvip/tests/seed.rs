@@ -717,3 +717,36 @@ fn script_security_refuses_writable_scripts_and_user_is_applied() {
     );
     d.terminate(Duration::from_secs(2));
 }
+
+/// A notify FIFO that does not exist is created as keepalived creates it:
+/// rw-r--r--, owned by the user named on its line.
+#[test]
+fn a_missing_notify_fifo_is_created_for_its_user() {
+    if !is_root() {
+        eprintln!("SKIPPED: needs root");
+        return;
+    }
+    let lab = Lab::new(LabSpec::new("kvff", 1, 1, false)).unwrap();
+    let dir = lab.path("ff");
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("made.fifo");
+    let conf = dir.join("k.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "global_defs {{\n vrrp_notify_fifo {} nobody\n}}\nvrrp_instance VI_1 {{\n interface eth0\n virtual_router_id 1\n priority 100\n advert_int 0.1\n version 3\n virtual_ipaddress {{\n  192.0.2.201\n }}\n}}\n",
+            fifo.display()
+        ),
+    )
+    .unwrap();
+    let mut d = keepvip_in(&lab, &conf, &dir);
+    lab.wait_for("the FIFO", Duration::from_secs(5), || fifo.exists())
+        .unwrap();
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let m = std::fs::metadata(&fifo).unwrap();
+    let nobody = nix::unistd::User::from_name("nobody").unwrap().unwrap();
+    assert!(m.file_type().is_fifo());
+    assert_eq!(m.uid(), nobody.uid.as_raw());
+    assert_eq!(m.mode() & 0o777, 0o644);
+    d.terminate(Duration::from_secs(2));
+}

@@ -267,12 +267,31 @@ impl Daemon {
         .into_iter()
         .flatten()
         {
-            // keepalived creates a missing FIFO
+            // keepalived creates a missing FIFO: rw-r--r--, owned by its
+            // `USER [GROUP]` so a reader running as that user can open it
             if !fifo.path.exists() {
-                if let Err(e) =
-                    nix::unistd::mkfifo(&fifo.path, nix::sys::stat::Mode::from_bits_truncate(0o600))
-                {
-                    tracing::warn!("cannot create notify FIFO {}: {e}", fifo.path.display());
+                match nix::unistd::mkfifo(
+                    &fifo.path,
+                    nix::sys::stat::Mode::from_bits_truncate(0o644),
+                ) {
+                    Ok(()) => {
+                        if let Some(user) = &fifo.user {
+                            let owner = scripts::resolve_user(user, fifo.group.as_deref())
+                                .and_then(|(uid, gid)| {
+                                    std::os::unix::fs::chown(&fifo.path, Some(uid), Some(gid))
+                                        .map_err(|e| e.to_string())
+                                });
+                            if let Err(e) = owner {
+                                tracing::warn!(
+                                    "notify FIFO {}: cannot give it to {user}: {e}",
+                                    fifo.path.display()
+                                );
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!("cannot create notify FIFO {}: {e}", fifo.path.display())
+                    }
                 }
             }
             if let Some(cmd) = &fifo.script {
