@@ -28,7 +28,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the VRRP daemon (the default).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Check a configuration file and print diagnostics (exit 5 on errors).
     Check(CheckArgs),
     /// Show the state of a running daemon's instances.
@@ -115,6 +115,66 @@ pub struct RunArgs {
     /// Control socket path for `keepvip status`.
     #[arg(long = "control-socket", value_name = "PATH")]
     pub control_socket: Option<PathBuf>,
+    /// File-creation mask, octal (as keepalived -u).
+    #[arg(short = 'u', long = "umask", value_name = "MASK", value_parser = parse_umask)]
+    pub umask: Option<u32>,
+    /// Allow core dumps (RLIMIT_CORE unlimited, as keepalived -m).
+    #[arg(short = 'm', long = "core-dump")]
+    pub core_dump: bool,
+    /// keepalived flags with nothing to do in keepvip, accepted so that
+    /// existing unit files and /etc/default/keepalived keep working: -B
+    /// (no BFD), --all, -e (all config), --flush-log-file, -I (IPVS), -R
+    /// (keepvip has no child to respawn), -a (address monitoring), -L,
+    /// --no-mem-check, --perf, --debug.
+    #[command(flatten)]
+    pub ignored: IgnoredArgs,
+    /// SNMP (-x, -A SOCKET): not supported, accepted with a warning.
+    #[arg(short = 'x', long = "snmp")]
+    pub snmp: bool,
+    /// SNMP agent socket (with -x).
+    #[arg(short = 'A', long = "snmp-agent-socket", value_name = "SOCKET")]
+    pub snmp_agent_socket: Option<String>,
+    /// Core dump pattern (-M): keepvip leaves the system's, warning.
+    #[arg(short = 'M', long = "core-dump-pattern", value_name = "PATTERN", num_args = 0..=1, default_missing_value = "core")]
+    pub core_dump_pattern: Option<String>,
+    /// BFD child pidfile (accepted, unused).
+    #[arg(short = 'b', long = "bfd_pid", value_name = "FILE")]
+    pub bfd_pidfile: Option<PathBuf>,
+}
+
+/// The keepalived flags keepvip accepts and has no use for.
+#[derive(Debug, Clone, Default, Args)]
+pub struct IgnoredArgs {
+    #[arg(short = 'B', long = "no_bfd", hide = true)]
+    no_bfd: bool,
+    #[arg(long = "all", hide = true)]
+    all: bool,
+    #[arg(short = 'e', long = "all-config", hide = true)]
+    all_config: bool,
+    #[arg(long = "flush-log-file", hide = true)]
+    flush_log_file: bool,
+    #[arg(short = 'I', long = "dont-release-ipvs", hide = true)]
+    dont_release_ipvs: bool,
+    #[arg(short = 'R', long = "dont-respawn", hide = true)]
+    dont_respawn: bool,
+    #[arg(short = 'a', long = "address-monitoring", hide = true)]
+    address_monitoring: bool,
+    #[arg(short = 'L', long = "mem-check-log", hide = true)]
+    mem_check_log: bool,
+    #[arg(long = "no-mem-check", hide = true)]
+    no_mem_check: bool,
+    #[arg(long = "perf", num_args = 0..=1, default_missing_value = "run", hide = true)]
+    perf: Option<String>,
+    #[arg(long = "debug", num_args = 0..=1, default_missing_value = "", hide = true)]
+    debug: Option<String>,
+}
+
+fn parse_umask(s: &str) -> Result<u32, String> {
+    let digits = s.strip_prefix("0o").unwrap_or(s);
+    u32::from_str_radix(digits, 8)
+        .ok()
+        .filter(|m| *m <= 0o777)
+        .ok_or_else(|| format!("`{s}` is not an octal mask (0..0777)"))
 }
 
 impl RunArgs {
@@ -164,6 +224,9 @@ pub struct StatusArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Print the Prometheus text exposition (states, priorities, counters).
+    #[arg(long, conflicts_with = "json")]
+    pub metrics: bool,
 }
 
 /// `keepvip watch`
@@ -246,6 +309,62 @@ mod tests {
         assert!(cli.run.dont_fork && cli.run.log_console && cli.run.log_detail);
         assert_eq!(cli.run.config_path(), PathBuf::from("/x.conf"));
         assert_eq!(cli.run.config_id.as_deref(), Some("lb1"));
+    }
+
+    #[test]
+    fn every_keepalived_flag_is_accepted() {
+        // keepalived 2.2.7's own options, so an existing unit file or
+        // /etc/default/keepalived does not stop keepvip from starting
+        let argv = [
+            "keepvip",
+            "-f",
+            "/x.conf",
+            "-P",
+            "-B",
+            "--all",
+            "-l",
+            "-D",
+            "-S",
+            "3",
+            "-g",
+            "-e",
+            "--flush-log-file",
+            "-G",
+            "-u",
+            "022",
+            "-X",
+            "-V",
+            "-I",
+            "-R",
+            "-n",
+            "-d",
+            "-p",
+            "/a.pid",
+            "-r",
+            "/b.pid",
+            "-c",
+            "/c.pid",
+            "-a",
+            "-b",
+            "/d.pid",
+            "-x",
+            "-A",
+            "/s",
+            "-m",
+            "-M",
+            "--no-mem-check",
+            "-L",
+            "-s",
+            "ns",
+            "-i",
+            "id",
+            "--perf",
+            "--debug",
+        ];
+        let c = Cli::try_parse_from(argv).unwrap();
+        assert_eq!(c.run.umask, Some(0o22));
+        assert!(c.run.core_dump && c.run.snmp && c.run.dont_fork);
+        assert!(Cli::try_parse_from(["keepvip", "-u", "999"]).is_err());
     }
 
     #[test]

@@ -8,7 +8,7 @@ fn main() {
     let cli = Cli::parse();
     let code = match cli.command {
         None => run(cli.run),
-        Some(Command::Run(args)) => run(args),
+        Some(Command::Run(args)) => run(*args),
         Some(Command::Status(args)) => status(&args),
         Some(Command::Check(args)) => {
             keepvip_conf::check::run(&keepvip_conf::check::CheckOptions {
@@ -109,6 +109,29 @@ fn run(args: keepvip::cli::RunArgs) -> i32 {
         }
     }
     tracing::info!("Starting keepvip v{}", env!("CARGO_PKG_VERSION"));
+    if let Some(mask) = args.umask {
+        // SAFETY: umask(2) only changes this process's file-creation mask.
+        unsafe { libc::umask(mask as libc::mode_t) };
+    }
+    if args.core_dump {
+        let unlimited = libc::rlimit {
+            rlim_cur: libc::RLIM_INFINITY,
+            rlim_max: libc::RLIM_INFINITY,
+        };
+        // SAFETY: a valid rlimit.
+        if unsafe { libc::setrlimit(libc::RLIMIT_CORE, &unlimited) } != 0 {
+            tracing::warn!(
+                "-m: cannot allow core dumps: {}",
+                std::io::Error::last_os_error()
+            );
+        }
+    }
+    if args.snmp || args.snmp_agent_socket.is_some() {
+        tracing::warn!("-x/--snmp: keepvip has no SNMP agent; use `keepvip status --metrics` or the dump signals");
+    }
+    if args.core_dump_pattern.is_some() {
+        tracing::warn!("-M/--core-dump-pattern: keepvip leaves the system's core pattern alone");
+    }
     let opts = keepvip::daemon::run::Options {
         config,
         config_id: args.config_id.clone(),
@@ -138,6 +161,18 @@ fn run(args: keepvip::cli::RunArgs) -> i32 {
 
 fn status(args: &StatusArgs) -> i32 {
     let path = control::socket_path(args.control_socket.as_deref());
+    if args.metrics {
+        return match control::query(&path, control::Request::Metrics) {
+            Ok(text) => {
+                print!("{text}");
+                0
+            }
+            Err(e) => {
+                eprintln!("keepvip status: {e}");
+                1
+            }
+        };
+    }
     match control::query(&path, control::Request::Status) {
         Ok(json) if args.json => {
             println!("{json}");

@@ -1147,6 +1147,20 @@ fn no_address_on_the_interface_means_fault_until_one_is_added() {
         table.contains("VI_1: FAULT: no IPv4 address for interface"),
         "{table}"
     );
+    let out = std::process::Command::new(KEEPVIP)
+        .args([
+            "status",
+            "--metrics",
+            "--control-socket",
+            sock.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let metrics = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        metrics.contains("keepvip_instance_state{instance=\"VI_1\",vrid=\"51\",interface=\"eth0\",state=\"FAULT\"} 1"),
+        "{metrics}"
+    );
     // it comes back: BACKUP, then MASTER
     t.lab
         .ip(&ns, &["addr", "add", &own_cidr, "dev", "eth0"])
