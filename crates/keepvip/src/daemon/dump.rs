@@ -15,6 +15,8 @@ use std::time::SystemTime;
 use keepvip_conf::lower::InstanceExtra;
 use keepvip_proto::{AuthConfig, Counters, InstanceView, State, VipConfig};
 
+use super::render::state_word;
+
 /// One instance as the dumps see it.
 pub struct DumpInstance<'a> {
     /// the router's view
@@ -34,15 +36,6 @@ fn state_num(s: State) -> u8 {
         State::Backup => 1,
         State::Master => 2,
         State::Fault => 3,
-    }
-}
-
-fn state_word(s: State) -> &'static str {
-    match s {
-        State::Init => "INIT",
-        State::Backup => "BACKUP",
-        State::Master => "MASTER",
-        State::Fault => "FAULT",
     }
 }
 

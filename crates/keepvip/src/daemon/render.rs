@@ -19,7 +19,8 @@ pub struct Renderer {
     drops: HashMap<(String, std::mem::Discriminant<DropReason>), (Instant, u32)>,
 }
 
-fn state_word(s: State) -> &'static str {
+/// keepalived's word for a state (`MASTER`, `BACKUP`, `FAULT`, `INIT`).
+pub(crate) fn state_word(s: State) -> &'static str {
     match s {
         State::Master => "MASTER",
         State::Backup => "BACKUP",

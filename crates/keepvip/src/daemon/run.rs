@@ -984,13 +984,7 @@ impl Daemon {
                 } else {
                     3
                 },
-                state: match v.state {
-                    State::Master => "MASTER",
-                    State::Backup => "BACKUP",
-                    State::Fault => "FAULT",
-                    State::Init => "INIT",
-                }
-                .into(),
+                state: super::render::state_word(v.state).into(),
                 base_priority: v.config.priority,
                 effective_priority: v.effective_priority,
                 master: v.master_ip.map(|m| m.to_string()),
@@ -1118,12 +1112,16 @@ impl Daemon {
         };
         let router_config = std::mem::take(&mut config.router);
         // new VMACs before the router moves instances onto them
-        self.vmacs
+        // (listed again only if one was made: the router needs their index now)
+        if self
+            .vmacs
             .create(&self.netlink, &wanted_vmacs(&config))
-            .await;
-        if let Ok(links) = self.netlink.links().await {
-            for l in links {
-                self.ifaces.upsert_link(l.index, &l.name, l.mac, l.up);
+            .await
+        {
+            if let Ok(links) = self.netlink.links().await {
+                for l in links {
+                    self.ifaces.upsert_link(l.index, &l.name, l.mac, l.up);
+                }
             }
         }
         let old = std::mem::replace(&mut self.config, config);
@@ -1156,12 +1154,8 @@ impl Daemon {
     /// its state written to the FIFOs again, groups first, as keepalived.
     fn fifo_write_unchanged_states(&mut self) {
         let notified = self.notified_in_reload.take().unwrap_or_default();
-        let word = |s: State| match s {
-            State::Master => Some("MASTER"),
-            State::Backup => Some("BACKUP"),
-            State::Fault => Some("FAULT"),
-            State::Init => None,
-        };
+        // an instance still in INIT has no state to repeat
+        let word = |s: State| (s != State::Init).then(|| super::render::state_word(s));
         let mut lines = Vec::new();
         for g in &self.config.groups {
             let target = NotifyTarget::Group(g.name.clone());

@@ -56,16 +56,17 @@ impl Vmacs {
     /// Create every VMAC in `wanted` that is not there yet. A leftover with
     /// the same name and MAC (a daemon killed with -9) is deleted and made
     /// again; an interface of that name with another MAC is not ours and
-    /// is left alone (error).
-    pub async fn create(&mut self, netlink: &Netlink, wanted: &[&Vmac]) {
+    /// is left alone (error). Returns whether it made any.
+    pub async fn create(&mut self, netlink: &Netlink, wanted: &[&Vmac]) -> bool {
+        let before = self.made.len();
         if wanted.iter().all(|v| self.made.contains_key(&v.name)) {
-            return;
+            return false;
         }
         let links = match netlink.links().await {
             Ok(l) => l,
             Err(e) => {
                 tracing::error!("VMAC: cannot list interfaces: {e}");
-                return;
+                return false;
             }
         };
         for v in wanted {
@@ -104,6 +105,7 @@ impl Vmacs {
                 Err(e) => tracing::error!("Unable to create VMAC interface {}: {e}", v.name),
             }
         }
+        self.made.len() > before
     }
 
     async fn make(&mut self, netlink: &Netlink, v: &Vmac, base: u32) -> io::Result<u32> {

@@ -125,31 +125,19 @@ impl VrrpListener {
         }
         let mut arrival = None;
         let mut vlan = None;
-        // SAFETY: the CMSG macros walk the control buffer the kernel filled.
-        unsafe {
-            let mut c = libc::CMSG_FIRSTHDR(&msg);
-            while !c.is_null() {
-                match ((*c).cmsg_level, (*c).cmsg_type) {
-                    (libc::SOL_SOCKET, libc::SCM_TIMESTAMPNS) => {
-                        let ts: libc::timespec =
-                            std::ptr::read_unaligned(libc::CMSG_DATA(c).cast());
-                        arrival = Some(std::time::Duration::new(
-                            ts.tv_sec as u64,
-                            ts.tv_nsec as u32,
-                        ));
-                    }
-                    (libc::SOL_PACKET, libc::PACKET_AUXDATA) => {
-                        let aux: libc::tpacket_auxdata =
-                            std::ptr::read_unaligned(libc::CMSG_DATA(c).cast());
-                        if aux.tp_status & libc::TP_STATUS_VLAN_VALID != 0 {
-                            vlan = Some(aux.tp_vlan_tci & 0x0fff);
-                        }
-                    }
-                    _ => {}
-                }
-                c = libc::CMSG_NXTHDR(&msg, c);
+        super::for_each_cmsg(&msg, |level, kind, data| match (level, kind) {
+            // SAFETY: each arm reads the type its control message carries.
+            (libc::SOL_SOCKET, libc::SCM_TIMESTAMPNS) => {
+                arrival = Some(unsafe { super::timestamp_ns(data) });
             }
-        }
+            (libc::SOL_PACKET, libc::PACKET_AUXDATA) => {
+                let aux: libc::tpacket_auxdata = unsafe { std::ptr::read_unaligned(data.cast()) };
+                if aux.tp_status & libc::TP_STATUS_VLAN_VALID != 0 {
+                    vlan = Some(aux.tp_vlan_tci & 0x0fff);
+                }
+            }
+            _ => {}
+        });
         Ok(Some(Frame {
             ifindex: from.sll_ifindex as u32,
             outgoing: from.sll_pkttype == libc::PACKET_OUTGOING,

@@ -36,6 +36,30 @@ pub(crate) fn packet_socket() -> io::Result<OwnedFd> {
     Ok(unsafe { std::os::fd::FromRawFd::from_raw_fd(raw) })
 }
 
+/// Call `f(level, type, data)` for each control message the kernel put
+/// in `msg` after a recvmsg(2).
+pub(crate) fn for_each_cmsg(msg: &libc::msghdr, mut f: impl FnMut(i32, i32, *const u8)) {
+    // SAFETY: the CMSG macros walk the control buffer of a msghdr that
+    // recvmsg filled, staying inside msg_controllen.
+    unsafe {
+        let mut c = libc::CMSG_FIRSTHDR(msg);
+        while !c.is_null() {
+            f((*c).cmsg_level, (*c).cmsg_type, libc::CMSG_DATA(c));
+            c = libc::CMSG_NXTHDR(msg, c);
+        }
+    }
+}
+
+/// The time in an SCM_TIMESTAMPNS control message (CLOCK_REALTIME).
+///
+/// # Safety
+/// `data` is the data of an SCM_TIMESTAMPNS message.
+pub(crate) unsafe fn timestamp_ns(data: *const u8) -> std::time::Duration {
+    // SAFETY: the caller says data holds a timespec.
+    let ts: libc::timespec = unsafe { std::ptr::read_unaligned(data.cast()) };
+    std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
 /// setsockopt(2) with a value of type `T`.
 pub(crate) fn setsockopt<T>(
     fd: &OwnedFd,

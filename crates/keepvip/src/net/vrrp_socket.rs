@@ -275,33 +275,21 @@ impl VrrpSocket {
         let mut arrival = None;
         let mut dst6 = IpAddr::V6(Ipv6Addr::UNSPECIFIED);
         let mut hoplimit = 0u8;
-        // SAFETY: the CMSG macros walk the control buffer the kernel filled.
-        unsafe {
-            let mut c = libc::CMSG_FIRSTHDR(&msg);
-            while !c.is_null() {
-                match ((*c).cmsg_level, (*c).cmsg_type) {
-                    (libc::SOL_SOCKET, libc::SCM_TIMESTAMPNS) => {
-                        let ts: libc::timespec =
-                            std::ptr::read_unaligned(libc::CMSG_DATA(c).cast());
-                        arrival = Some(std::time::Duration::new(
-                            ts.tv_sec as u64,
-                            ts.tv_nsec as u32,
-                        ));
-                    }
-                    (libc::IPPROTO_IPV6, libc::IPV6_HOPLIMIT) => {
-                        let v: libc::c_int = std::ptr::read_unaligned(libc::CMSG_DATA(c).cast());
-                        hoplimit = v.clamp(0, 255) as u8;
-                    }
-                    (libc::IPPROTO_IPV6, libc::IPV6_PKTINFO) => {
-                        let pi: libc::in6_pktinfo =
-                            std::ptr::read_unaligned(libc::CMSG_DATA(c).cast());
-                        dst6 = IpAddr::V6(Ipv6Addr::from(pi.ipi6_addr.s6_addr));
-                    }
-                    _ => {}
-                }
-                c = libc::CMSG_NXTHDR(&msg, c);
+        super::for_each_cmsg(&msg, |level, kind, data| match (level, kind) {
+            // SAFETY: each arm reads the type its control message carries.
+            (libc::SOL_SOCKET, libc::SCM_TIMESTAMPNS) => {
+                arrival = Some(unsafe { super::timestamp_ns(data) });
             }
-        }
+            (libc::IPPROTO_IPV6, libc::IPV6_HOPLIMIT) => {
+                let v: libc::c_int = unsafe { std::ptr::read_unaligned(data.cast()) };
+                hoplimit = v.clamp(0, 255) as u8;
+            }
+            (libc::IPPROTO_IPV6, libc::IPV6_PKTINFO) => {
+                let pi: libc::in6_pktinfo = unsafe { std::ptr::read_unaligned(data.cast()) };
+                dst6 = IpAddr::V6(Ipv6Addr::from(pi.ipi6_addr.s6_addr));
+            }
+            _ => {}
+        });
         match self.family {
             Family::V4 => {
                 let info = keepvip_wire::Ipv4Info::parse(&buf[..n]).map_err(|e| {
