@@ -14,6 +14,10 @@ pub const TOP_LEVEL: &[&str] = &[
     "static_ipaddress",
     "static_routes",
     "static_rules",
+    "interface_up_down_delays",
+    "net_namespace",
+    "instance",
+    "use_pid_dir",
 ];
 
 /// Top-level keywords keepalived knows that keepvip accepts without
@@ -32,14 +36,11 @@ pub const TOP_LEVEL_ACCEPTED: &[(&str, &str)] = &[
         "keepvip follows link state by netlink only",
     ),
     ("track_group", "track groups are not implemented"),
-    ("net_namespace", "run keepvip inside the namespace instead"),
     ("net_namespace_ipvs", "LVS is not part of keepvip"),
     (
         "namespace_with_ipsets",
         "keepvip installs no firewall rules",
     ),
-    ("use_pid_dir", "pid files are set on the command line"),
-    ("instance", "pid files are set on the command line"),
     ("child_wait_time", "keepvip runs as one process"),
 ];
 
@@ -98,6 +99,7 @@ pub const GLOBAL_USED: &[&str] = &[
     "vrrp_owner_ignore_adverts",
     "vrrp_startup_delay",
     "dynamic_interfaces",
+    "data_use_instance",
 ];
 
 /// global_defs keywords of keepalived's other parts (SNMP, D-Bus, LVS,
@@ -188,7 +190,6 @@ pub const GLOBAL_ACCEPTED: &[&str] = &[
     "include_check",
     "config_save_dir",
     "tmp_config_directory",
-    "data_use_instance",
 ];
 
 /// global_defs keywords of later keepalived versions (2.3+) that 2.2.7

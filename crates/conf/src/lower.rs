@@ -53,8 +53,26 @@ pub struct GlobalDefs {
     /// vrrp_priority, vrrp_rt_priority, vrrp_no_swap, vrrp_cpu_affinity,
     /// vrrp_rlimit_rttime
     pub scheduling: Scheduling,
+    /// where the daemon runs and how its files are named
+    pub naming: ProcessNaming,
     /// keywords accepted without effect
     pub accepted: Vec<String>,
+}
+
+/// keepalived's `net_namespace`, `instance`, `use_pid_dir` and
+/// `data_use_instance`: the network namespace the daemon enters and the
+/// names of its pid files, syslog ident and dump files, so that several
+/// daemons run side by side, one per namespace.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ProcessNaming {
+    /// net_namespace NAME: /run/netns/NAME is entered before anything opens
+    pub net_namespace: Option<String>,
+    /// instance NAME
+    pub instance: Option<String>,
+    /// pid files in /run/keepalived (set by either name too)
+    pub use_pid_dir: bool,
+    /// dump files carry the namespace and instance names
+    pub data_use_instance: bool,
 }
 
 /// How the daemon asks to be scheduled: keepalived's knobs against a busy
@@ -261,6 +279,12 @@ fn global_defs(g: &Global) -> GlobalDefs {
             min_auto_priority_delay: Duration::from_micros(
                 g.min_auto_priority_delay.unwrap_or(1_000_000),
             ),
+        },
+        naming: ProcessNaming {
+            net_namespace: g.net_namespace.clone(),
+            instance: g.instance.clone(),
+            use_pid_dir: g.use_pid_dir,
+            data_use_instance: g.data_use_instance,
         },
         accepted: g.accepted.clone(),
     }

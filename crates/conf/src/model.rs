@@ -459,6 +459,15 @@ pub struct Global {
     pub dynamic_interfaces: bool,
     /// disable_local_igmp: no IGMP reports for 224.0.0.0/24 (VMACs)
     pub disable_local_igmp: bool,
+    /// data_use_instance: dump files named after the namespace and instance
+    pub data_use_instance: bool,
+    /// net_namespace NAME (top level): the network namespace to run in
+    pub net_namespace: Option<String>,
+    /// instance NAME (top level): names the pid files and syslog ident
+    pub instance: Option<String>,
+    /// use_pid_dir (top level; implied by the two above): pid files in
+    /// /run/keepalived
+    pub use_pid_dir: bool,
     /// keywords accepted without effect in keepvip
     pub accepted: Vec<String>,
     /// where each keyword was

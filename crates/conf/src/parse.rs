@@ -408,6 +408,32 @@ impl Parser<'_> {
                     }
                 }
             }
+            "net_namespace" | "instance" => {
+                self.no_block(n);
+                let slot = if k == "net_namespace" {
+                    &mut m.global.net_namespace
+                } else {
+                    &mut m.global.instance
+                };
+                match (n.args.first(), slot.is_some()) {
+                    // keepalived's words, and it goes on without the line
+                    (None, _) => self.warn(n.key.span, format!("{k} name missing - ignoring")),
+                    (Some(w), true) => {
+                        self.warn(
+                            n.arg_span(0),
+                            format!("Duplicate {k} definition {} - ignoring", w.text),
+                        );
+                    }
+                    (Some(w), false) => {
+                        *slot = Some(w.text.clone());
+                        m.global.use_pid_dir = true;
+                    }
+                }
+            }
+            "use_pid_dir" => {
+                self.no_block(n);
+                m.global.use_pid_dir = true;
+            }
             "interface_up_down_delays" => {
                 for c in self.block(n) {
                     // the interface is the line's keyword, the delays its words
@@ -623,6 +649,9 @@ impl Parser<'_> {
                 }
                 "dynamic_interfaces" => g.dynamic_interfaces = true,
                 "disable_local_igmp" => g.disable_local_igmp = true,
+                "data_use_instance" => {
+                    g.data_use_instance = self.flag(c).unwrap_or(g.data_use_instance)
+                }
                 k if keywords::GLOBAL_OTHER_PARTS.contains(&k) => {
                     self.warn(
                         c.key.span,

@@ -99,9 +99,11 @@ pub struct RunArgs {
     /// Configuration id for `@ID` line conditionals (default: short hostname).
     #[arg(short = 'i', long = "config-id", value_name = "ID")]
     pub config_id: Option<String>,
-    /// Test the configuration and exit (keepalived's exit codes: 0 ok, 5 errors).
-    #[arg(short = 't', long = "config-test")]
-    pub config_test: bool,
+    /// Test the configuration and exit (keepalived's exit codes: 0 ok, 5
+    /// errors); `--config-test=FILE` appends the report to FILE instead of
+    /// stderr, as keepalived.
+    #[arg(short = 't', long = "config-test", value_name = "LOG_FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    pub config_test: Option<String>,
     /// Print the version and exit.
     #[arg(short = 'v', long = "version")]
     pub version: bool,
@@ -109,7 +111,8 @@ pub struct RunArgs {
     /// RELOAD, DATA, STATS, STATS_CLEAR, JSON) and exit, as keepalived.
     #[arg(long = "signum", value_name = "FUNC")]
     pub signum: Option<String>,
-    /// Run in network namespace NAME (as keepalived -s).
+    /// Run in network namespace NAME, one of `ip netns list` (as
+    /// keepalived -s; overrides the configuration's `net_namespace`).
     #[arg(short = 's', long = "namespace", value_name = "NAME")]
     pub namespace: Option<String>,
     /// Control socket path for `keepvip status`.
@@ -179,18 +182,13 @@ fn parse_umask(s: &str) -> Result<u32, String> {
 
 impl RunArgs {
     /// The pid files to write: `-p` and `-r` as given, or keepalived's
-    /// `/run/keepalived.pid` and `/run/vrrp.pid` when neither is, so its
-    /// systemd units, scripts (`kill -HUP $(cat /run/keepalived.pid)`) and
+    /// defaults for `naming` when neither is (`/run/keepalived.pid` and
+    /// `/run/vrrp.pid` without a namespace or instance), so its systemd
+    /// units, scripts (`kill -HUP $(cat /run/keepalived.pid)`) and
     /// exporters find keepvip, and a keepalived still running is not
     /// doubled (a live pid in either is refused).
-    pub fn pidfiles(&self) -> Vec<PathBuf> {
-        match (&self.pidfile, &self.vrrp_pidfile) {
-            (None, None) => vec![
-                PathBuf::from("/run/keepalived.pid"),
-                PathBuf::from("/run/vrrp.pid"),
-            ],
-            (p, r) => [p, r].into_iter().flatten().cloned().collect(),
-        }
+    pub fn pidfiles(&self, naming: &crate::naming::Naming) -> Vec<PathBuf> {
+        naming.pidfiles(self.pidfile.as_deref(), self.vrrp_pidfile.as_deref())
     }
 
     /// The configuration file to read.
@@ -227,6 +225,12 @@ pub struct StatusArgs {
     /// Print the Prometheus text exposition (states, priorities, counters).
     #[arg(long, conflicts_with = "json")]
     pub metrics: bool,
+    /// The daemon of network namespace NAME (its `-s` or `net_namespace`).
+    #[arg(short = 's', long = "namespace", value_name = "NAME")]
+    pub namespace: Option<String>,
+    /// The daemon whose configuration says `instance NAME`.
+    #[arg(long = "instance", value_name = "NAME")]
+    pub instance: Option<String>,
 }
 
 /// `keepvip watch`
@@ -377,7 +381,8 @@ mod tests {
 
     #[test]
     fn pidfiles_default_to_keepalived_s_unless_one_is_given() {
-        let run = |argv: &[&str]| Cli::try_parse_from(argv).unwrap().run.pidfiles();
+        let naming = crate::naming::Naming::default();
+        let run = |argv: &[&str]| Cli::try_parse_from(argv).unwrap().run.pidfiles(&naming);
         assert_eq!(
             run(&["keepvip", "-n"]),
             [
@@ -398,7 +403,34 @@ mod tests {
     #[test]
     fn config_test_flag() {
         let cli = Cli::try_parse_from(["keepvip", "-t", "-f", "/x.conf"]).unwrap();
-        assert!(cli.run.config_test);
+        assert_eq!(cli.run.config_test.as_deref(), Some(""));
+        assert_eq!(
+            cli.run.config.as_deref(),
+            Some(std::path::Path::new("/x.conf"))
+        );
+        let cli =
+            Cli::try_parse_from(["keepvip", "--config-test=/tmp/t.log", "-f", "/x.conf"]).unwrap();
+        assert_eq!(cli.run.config_test.as_deref(), Some("/tmp/t.log"));
+        let cli = Cli::try_parse_from(["keepvip", "-t=/tmp/t.log"]).unwrap();
+        assert_eq!(cli.run.config_test.as_deref(), Some("/tmp/t.log"));
+        assert_eq!(
+            Cli::try_parse_from(["keepvip", "-n"])
+                .unwrap()
+                .run
+                .config_test,
+            None
+        );
+    }
+
+    #[test]
+    fn status_finds_a_namespace_s_daemon() {
+        let cli =
+            Cli::try_parse_from(["keepvip", "status", "-s", "blue", "--instance", "web"]).unwrap();
+        let Some(Command::Status(a)) = cli.command else {
+            panic!("not status")
+        };
+        assert_eq!(a.namespace.as_deref(), Some("blue"));
+        assert_eq!(a.instance.as_deref(), Some("web"));
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod control;
 pub mod daemon;
 pub mod lab;
 pub mod logging;
+pub mod naming;
 pub mod net;
 pub mod sys;
 pub mod timer;

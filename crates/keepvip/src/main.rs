@@ -46,7 +46,13 @@ fn run(args: keepvip::cli::RunArgs) -> i32 {
             }
         };
     }
-    if args.config_test {
+    if let Some(report) = &args.config_test {
+        if !report.is_empty() {
+            if let Err(e) = report_to(report) {
+                eprintln!("Unable to open config-test log file {report} - {e}");
+                return 1;
+            }
+        }
         return keepvip_conf::check::run(&keepvip_conf::check::CheckOptions {
             path: args.config_path(),
             config_id: args.config_id.clone(),
@@ -80,6 +86,18 @@ fn run(args: keepvip::cli::RunArgs) -> i32 {
             return keepvip_conf::check::EXIT_UNREADABLE;
         }
     };
+    let (naming, override_notice) =
+        keepvip::naming::Naming::new(&loaded.config.global.naming, args.namespace.as_deref());
+    // before the fork and before any thread, so that the whole daemon and
+    // every script it runs live in the namespace, and a failure reaches
+    // the terminal
+    if let Some(ns) = &naming.namespace {
+        if let Err(e) = keepvip::naming::enter_namespace(ns) {
+            eprintln!("keepvip: {e}");
+            eprintln!("keepvip: Unable to set network namespace {ns} - exiting");
+            return 1;
+        }
+    }
     if !args.dont_fork {
         if let Err(e) = keepvip::sys::daemonize() {
             eprintln!("keepvip: cannot fork: {e}");
@@ -92,14 +110,28 @@ fn run(args: keepvip::cli::RunArgs) -> i32 {
         syslog: !args.no_syslog,
         facility: args.log_facility,
         file: args.log_file.clone(),
-        ident: args.syslog_ident.clone(),
+        ident: naming.syslog_ident(&args.syslog_ident),
     };
     if let Err(e) = keepvip::logging::init(&log) {
         eprintln!("keepvip: cannot open the log file: {e}");
         return 1;
     }
+    if let Some(notice) = override_notice {
+        tracing::info!("{notice}");
+    }
+    if log.ident != args.syslog_ident {
+        tracing::info!("Changing syslog ident to {}", log.ident);
+    }
+    let pidfile_paths = args.pidfiles(&naming);
+    let _pid_dirs = match keepvip::naming::MadeDirs::for_files(&pidfile_paths) {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::error!("Unable to create the pid file directory: {e}");
+            return 1;
+        }
+    };
     let mut pidfiles = Vec::new();
-    for p in &args.pidfiles() {
+    for p in &pidfile_paths {
         match keepvip::sys::PidFile::create(p) {
             Ok(f) => pidfiles.push(f),
             Err(e) => {
@@ -135,8 +167,12 @@ fn run(args: keepvip::cli::RunArgs) -> i32 {
     let opts = keepvip::daemon::run::Options {
         config,
         config_id: args.config_id.clone(),
-        control_socket: control::socket_path(args.control_socket.as_deref()),
+        control_socket: args
+            .control_socket
+            .clone()
+            .unwrap_or_else(|| naming.control_socket()),
         dont_release_vrrp: args.dont_release_vrrp,
+        naming,
     };
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -159,8 +195,33 @@ fn run(args: keepvip::cli::RunArgs) -> i32 {
     code
 }
 
+/// `--config-test=FILE`: the report goes to the end of FILE instead of
+/// stderr (a symlink is not followed), as keepalived.
+fn report_to(file: &str) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    let f = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(0o644)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(file)?;
+    // SAFETY: dup2 onto our own stderr with a descriptor we own.
+    if unsafe { libc::dup2(f.as_raw_fd(), libc::STDERR_FILENO) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 fn status(args: &StatusArgs) -> i32 {
-    let path = control::socket_path(args.control_socket.as_deref());
+    let path = args.control_socket.clone().unwrap_or_else(|| {
+        let naming = keepvip::naming::Naming {
+            namespace: args.namespace.clone(),
+            instance: args.instance.clone(),
+            ..Default::default()
+        };
+        naming.control_socket()
+    });
     if args.metrics {
         return match control::query(&path, control::Request::Metrics) {
             Ok(text) => {

@@ -2046,3 +2046,125 @@ fn watcher_tells_vlans_apart_on_a_trunk() {
         "{out}"
     );
 }
+
+/// `keepvip status` for the daemon a namespace (and instance) names.
+fn status_of(ns: &str, instance: Option<&str>) -> String {
+    let mut c = std::process::Command::new(KEEPVIP);
+    c.args(["status", "-s", ns]);
+    if let Some(i) = instance {
+        c.args(["--instance", i]);
+    }
+    let out = c.output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn net_namespace_and_dash_s_run_the_daemon_in_the_named_namespace() {
+    let Some(t) = Ctx::new("netns", 2) else {
+        return;
+    };
+    // Both daemons are started from the client's namespace, which is on
+    // the same LAN: one that failed to move would put the VIP there.
+    let launcher = t.lab.client_ns().unwrap().to_string();
+    let (ns1, ns2) = (
+        t.lab.router_ns(0).to_string(),
+        t.lab.router_ns(1).to_string(),
+    );
+    let c1 = t.write("r1.conf", &conf(150, 3, "0.1", ""));
+    let named = |ns: &str| {
+        format!(
+            "net_namespace {ns}\ninstance web\nglobal_defs {{\n    data_use_instance\n}}\n{}",
+            conf(100, 3, "0.1", "")
+        )
+    };
+    let c2 = t.write("r2.conf", &named(&ns2));
+    let spawn = |tag: &str, argv: &[&str]| {
+        let mut full = vec![KEEPVIP, "-n", "-l", "-D", "-G"];
+        full.extend_from_slice(argv);
+        t.lab
+            .spawn(
+                &launcher,
+                &full,
+                SpawnOpts::to_log(t.dir.join(format!("{tag}.log")))
+                    .env("TMPDIR", t.dir.to_str().unwrap()),
+            )
+            .unwrap()
+    };
+    // a namespace that does not exist: refused before anything is made
+    let mut bad = spawn(
+        "bad",
+        &["-s", "kvit-no-such-ns", "-f", c1.to_str().unwrap()],
+    );
+    let st = bad.wait_timeout(Duration::from_secs(5)).expect("exits");
+    assert_eq!(st.code(), Some(1));
+    let log = std::fs::read_to_string(t.dir.join("bad.log")).unwrap();
+    assert!(
+        log.contains("Failed to open /run/netns/kvit-no-such-ns")
+            && log.contains("Unable to set network namespace kvit-no-such-ns - exiting"),
+        "{log}"
+    );
+    assert!(!Path::new("/run/keepalived/kvit-no-such-ns").exists());
+
+    // -s names r1's namespace; r2's configuration names its own; neither
+    // is given -p or --control-socket: the names come from the namespace
+    let mut r1 = spawn("r1", &["-s", &ns1, "-f", c1.to_str().unwrap()]);
+    let mut r2 = spawn("r2", &["-f", c2.to_str().unwrap()]);
+    t.wait_vip(0, vip(), true, Duration::from_secs(5));
+    let client_has_vip = || {
+        t.lab
+            .addresses(&launcher, "eth0")
+            .is_ok_and(|a| a.iter().any(|(x, _)| *x == vip()))
+    };
+    assert!(!t.has(1, vip()) && !client_has_vip(), "{}", t.logs());
+    let pid1 = PathBuf::from(format!("/run/keepalived/{ns1}/keepalived.pid"));
+    let vpid1 = PathBuf::from(format!("/run/keepalived/{ns1}/vrrp.pid"));
+    let pid2 = PathBuf::from(format!("/run/keepalived/{ns2}/keepalived_web.pid"));
+    for (p, proc_) in [(&pid1, &r1), (&vpid1, &r1), (&pid2, &r2)] {
+        let got = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        assert_eq!(got.trim(), proc_.pid().to_string(), "{}", p.display());
+    }
+    // each daemon's own control socket, found by namespace (and instance)
+    let wait_status = |ns: &str, inst: Option<&str>, want: &str| {
+        t.lab
+            .wait_for(&format!("{ns} {want}"), Duration::from_secs(5), || {
+                status_of(ns, inst).contains(want)
+            })
+            .unwrap_or_else(|e| panic!("{e}\n{}\n{}", status_of(ns, inst), t.logs()));
+    };
+    wait_status(&ns1, None, "MASTER");
+    wait_status(&ns2, Some("web"), "BACKUP");
+    let log2 = std::fs::read_to_string(t.dir.join("r2.log")).unwrap();
+    assert!(
+        log2.contains(&format!("Changing syslog ident to keepvip_{ns2}_web")),
+        "{log2}"
+    );
+
+    // a reload cannot move it: logged, it stays where it is
+    std::fs::write(&c2, named(&ns1)).unwrap();
+    r2.signal(libc::SIGHUP).unwrap();
+    t.lab
+        .wait_for("reload refused the move", Duration::from_secs(5), || {
+            std::fs::read_to_string(t.dir.join("r2.log")).is_ok_and(|l| {
+                l.contains("Cannot change network namespace at a reload - please restart keepvip")
+                    && l.contains("Reload complete")
+            })
+        })
+        .unwrap_or_else(|e| panic!("{e}\n{}", t.logs()));
+    // the dump files carry the names (data_use_instance)
+    r2.signal(libc::SIGUSR1).unwrap();
+    let data = t.dir.join(format!("keepalived.{ns2}_web.data"));
+    t.lab
+        .wait_for("named dump", Duration::from_secs(5), || data.exists())
+        .unwrap_or_else(|e| panic!("{e}\n{}", t.logs()));
+
+    // failover between the two namespaced daemons
+    r1.terminate(Duration::from_secs(2));
+    t.wait_vip(1, vip(), true, Duration::from_secs(5));
+    assert!(!client_has_vip(), "{}", t.logs());
+    assert!(!pid1.exists() && !vpid1.exists());
+    assert!(!Path::new(&format!("/run/keepalived/{ns1}")).exists());
+    r2.terminate(Duration::from_secs(2));
+    t.wait_vip(1, vip(), false, Duration::from_secs(3));
+    assert!(!pid2.exists());
+    assert!(!Path::new(&format!("/run/keepalived/{ns2}")).exists());
+}

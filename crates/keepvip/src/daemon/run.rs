@@ -47,6 +47,8 @@ pub struct Options {
     pub control_socket: PathBuf,
     /// `-V`: leave VIPs in place on stop
     pub dont_release_vrrp: bool,
+    /// namespace, instance and the file names they give
+    pub naming: crate::naming::Naming,
 }
 
 /// A VRRP socket and the adverts waiting to go out on it: sent together
@@ -1068,7 +1070,8 @@ impl Daemon {
             Signal::Stop | Signal::Reload | Signal::CpuTime => return,
         };
         drop(instances);
-        if let Err(e) = super::dump::write_dump(file, &text) {
+        let file = self.opts.naming.dump_file(file);
+        if let Err(e) = super::dump::write_dump(&file, &text) {
             tracing::info!(
                 "Can't open {}/{file} ({e})",
                 super::dump::dump_dir().display()
@@ -1103,6 +1106,9 @@ impl Daemon {
         if loaded.error_count(false) > 0 {
             tracing::error!("reload: the new configuration has errors; keeping the running one");
             return;
+        }
+        for line in self.opts.naming.unchangeable(&loaded.config.global.naming) {
+            tracing::info!("{line}");
         }
         // the router keeps the instance descriptions; the daemon keeps the
         // rest; the model and source text go at the end of this block
