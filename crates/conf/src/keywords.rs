@@ -100,6 +100,8 @@ pub const GLOBAL_USED: &[&str] = &[
     "vrrp_startup_delay",
     "dynamic_interfaces",
     "data_use_instance",
+    "vrrp_garp_extra_if",
+    "vrrp_vmac_garp_intvl",
 ];
 
 /// global_defs keywords of keepalived's other parts (SNMP, D-Bus, LVS,
@@ -162,8 +164,6 @@ pub const GLOBAL_ACCEPTED: &[&str] = &[
     "shutdown_script_timeout",
     "no_email_faults",
     "default_interface",
-    "vrrp_garp_extra_if",
-    "vrrp_vmac_garp_intvl",
     "vrrp_iptables",
     "vrrp_ipsets",
     "nftables",

@@ -334,7 +334,63 @@ fn garp(g: &Global, i: &VrrpInstance, family: Family) -> GarpConfig {
             Family::V6 => g.vrrp_gna_interval,
         }
         .unwrap_or(d.interval),
+        // set by instance() once the VIPs' interfaces are known
+        extra_if: Duration::ZERO,
+        extra_if_targets: Vec::new(),
     }
+}
+
+/// `garp_extra_if` of the instance, else global_defs' (with its `all`).
+fn extra_if_every(g: &Global, i: &VrrpInstance) -> Option<crate::model::ExtraIfGarp> {
+    i.garp
+        .extra_if
+        .or(g.vrrp_garp_extra_if)
+        .filter(|e| e.every > 0)
+}
+
+/// Where `garp_extra_if` sends, as keepalived 2.2.7 (vrrp_send_vmac_update):
+/// one GARP / NA for the first VIP on each interface other than the
+/// instance's own (keepalived's own is the VMAC, also with
+/// `vmac_xmit_base`, whose VMAC still gets them), VMACs only unless `all`.
+/// None at all, as in keepalived, when no VIP is on a VMAC other than the
+/// instance's own and either none is on another interface or `all` is off.
+fn extra_if_targets(
+    m: &Model,
+    c: &InstanceConfig,
+    vmac: Option<&Vmac>,
+    all: bool,
+) -> Vec<(String, IpAddr)> {
+    let vmacs: Vec<Vmac> = m.instances.iter().filter_map(vmac_of).collect();
+    let is_vmac = |ifname: &str| vmacs.iter().any(|v| v.name == ifname);
+    let xmit_base = vmac.is_some_and(|v| v.xmit_base);
+    // keepalived's vrrp->ifp
+    let own = match vmac {
+        Some(v) if v.xmit_base => v.name.as_str(),
+        _ => c.interface.as_str(),
+    };
+    let vips: Vec<(&str, IpAddr)> = c
+        .vips
+        .iter()
+        .chain(c.excluded_vips.iter())
+        .map(|v| (v.dev.as_deref().unwrap_or(&c.interface), v.addr))
+        .collect();
+    let extra_vmac = vips.iter().any(|(d, _)| *d != own && is_vmac(d));
+    let extra_if = vips.iter().any(|(d, _)| *d != own && !is_vmac(d));
+    // keepalived's rule: another VMAC, or another interface with `all`
+    let wanted = extra_vmac || (extra_if && all);
+    if !wanted {
+        return Vec::new();
+    }
+    let mut out: Vec<(String, IpAddr)> = Vec::new();
+    for (dev, addr) in vips {
+        if (!is_vmac(dev) && !all) || (dev == own && !xmit_base) {
+            continue;
+        }
+        if !out.iter().any(|(d, _)| d == dev) {
+            out.push((dev.to_string(), addr));
+        }
+    }
+    out
 }
 
 /// The advert interval as sent: VRRPv2 in whole seconds, VRRPv3 in
@@ -493,6 +549,12 @@ fn instance(m: &Model, i: &VrrpInstance) -> Option<InstanceConfig> {
     );
     c.track_primary = !i.dont_track_primary;
     c.garp = garp(g, i, family);
+    if let Some(every) = extra_if_every(g, i) {
+        c.garp.extra_if_targets = extra_if_targets(m, &c, vmac.as_ref(), every.all);
+        if !c.garp.extra_if_targets.is_empty() {
+            c.garp.extra_if = Duration::from_secs(every.every as u64);
+        }
+    }
     c.v3_checksum_pseudo_header = true;
     c.strict = i.strict_mode.unwrap_or(false);
     c.skip_check_adv_addr = i.skip_check_adv_addr.unwrap_or(false);

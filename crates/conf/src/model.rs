@@ -218,6 +218,18 @@ pub struct GarpSettings {
     pub lower_prio_delay: Option<Duration>,
     /// garp_lower_prio_repeat
     pub lower_prio_repeat: Option<u32>,
+    /// garp_extra_if [all] SECONDS (vmac_garp_intvl)
+    pub extra_if: Option<ExtraIfGarp>,
+}
+
+/// `garp_extra_if [all] SECONDS`: periodic GARPs on the interfaces of VIPs
+/// that send no adverts (VMACs; every one with `all`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ExtraIfGarp {
+    /// seconds between them (0: off)
+    pub every: u32,
+    /// not only VMACs
+    pub all: bool,
 }
 
 /// Where each keyword of a block was (keyword → span of its first word).
@@ -417,6 +429,8 @@ pub struct Global {
     pub vrrp_garp_lower_prio_repeat: Option<u32>,
     /// vrrp_garp_lower_prio_delay
     pub vrrp_garp_lower_prio_delay: Option<Duration>,
+    /// vrrp_garp_extra_if [all] SECONDS (vrrp_vmac_garp_intvl)
+    pub vrrp_garp_extra_if: Option<ExtraIfGarp>,
     /// vrrp_min_garp
     pub vrrp_min_garp: bool,
     /// vrrp_lower_prio_no_advert

@@ -13,8 +13,8 @@ use keepvip_proto::{
 use crate::diag::{Diagnostic, Span};
 use crate::keywords;
 use crate::model::{
-    Authentication, Fifo, Global, InterfaceDelay, Model, NotifyCmd, SyncGroup, TrackEntry,
-    TrackFile, TrackProcess, UseVmac, VrrpInstance, VrrpScript,
+    Authentication, ExtraIfGarp, Fifo, Global, InterfaceDelay, Model, NotifyCmd, SyncGroup,
+    TrackEntry, TrackFile, TrackProcess, UseVmac, VrrpInstance, VrrpScript,
 };
 use crate::tree::{Node, Word};
 
@@ -175,6 +175,37 @@ impl Parser<'_> {
                 None
             }
         }
+    }
+
+    /// `[all] SECONDS` of `garp_extra_if` (SECONDS from `min`, keepalived's
+    /// 0 per instance and 1 in global_defs, up to a day); the old spelling
+    /// warns.
+    fn extra_if(&mut self, n: &Node, min: i64) -> Option<ExtraIfGarp> {
+        if let Some(new) = match n.key.text.as_str() {
+            "vmac_garp_intvl" => Some("garp_extra_if"),
+            "vrrp_vmac_garp_intvl" => Some("vrrp_garp_extra_if"),
+            _ => None,
+        } {
+            self.warn(
+                n.key.span,
+                format!("`{}` is deprecated: write `{new}`", n.key.text),
+            );
+        }
+        let mut out = ExtraIfGarp::default();
+        let mut every = None;
+        for (k, w) in n.args.iter().enumerate() {
+            if w.text == "all" {
+                out.all = true;
+            } else {
+                every = Some(self.num(n, k, min, 86_400)? as u32);
+            }
+        }
+        let Some(every) = every else {
+            self.err(n.key.span, format!("{} specified without time", n.key.text));
+            return None;
+        };
+        out.every = every;
+        Some(out)
     }
 
     /// `0 2-3 …`: CPU numbers and ranges (vrrp_cpu_affinity).
@@ -649,6 +680,11 @@ impl Parser<'_> {
                 }
                 "dynamic_interfaces" => g.dynamic_interfaces = true,
                 "disable_local_igmp" => g.disable_local_igmp = true,
+                "vrrp_garp_extra_if" | "vrrp_vmac_garp_intvl" => {
+                    if let Some(e) = self.extra_if(c, 1) {
+                        g.vrrp_garp_extra_if = Some(e);
+                    }
+                }
                 "data_use_instance" => {
                     g.data_use_instance = self.flag(c).unwrap_or(g.data_use_instance)
                 }
@@ -1954,7 +1990,9 @@ impl Parser<'_> {
                     i.down_timer_adverts = self.num(c, 0, 1, 100).map(|v| v as u32)
                 }
                 "garp_extra_if" | "vmac_garp_intvl" => {
-                    self.not_acted_on(c, "extra GARPs on the base interface of a VMAC")
+                    if let Some(e) = self.extra_if(c, 0) {
+                        i.garp.extra_if = Some(e);
+                    }
                 }
                 "strict_mode" => i.strict_mode = self.flag(c),
                 "skip_check_adv_addr" => i.skip_check_adv_addr = self.flag(c),

@@ -91,3 +91,103 @@ fn an_ipv6_vmac_has_the_ipv6_vrrp_mac() {
     assert_eq!(i.interface, "vrrp.51");
     assert_eq!(i.source_iface.as_deref(), Some("eth0"));
 }
+
+fn extra(l: &Loaded) -> (std::time::Duration, Vec<(String, std::net::IpAddr)>) {
+    let g = &l.config.router.instances[0].garp;
+    (g.extra_if, g.extra_if_targets.clone())
+}
+
+#[test]
+fn garp_extra_if_picks_keepalived_s_interfaces() {
+    use std::time::Duration;
+    let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+    let vips =
+        "192.0.2.10/24\n        198.51.100.10/24 dev eth1\n        198.51.100.11/24 dev eth1";
+    // a VMAC and a VIP on a plain interface: keepalived sends only on
+    // VMACs other than its own unless `all`, so nothing
+    let l = load("    use_vmac\n    garp_extra_if 100\n", vips);
+    assert!(l.error_count(false) == 0, "{:?}", l.diagnostics);
+    assert_eq!(extra(&l), (Duration::ZERO, vec![]));
+    // with `all`: the first VIP of eth1, not the VMAC the adverts leave by
+    let l = load("    use_vmac\n    garp_extra_if all 100\n", vips);
+    assert_eq!(
+        extra(&l),
+        (
+            Duration::from_secs(100),
+            vec![("eth1".into(), ip("198.51.100.10"))]
+        )
+    );
+    // from global_defs, with its own `all`; the instance's own value wins
+    let text = |inst: &str| {
+        format!("global_defs {{\n    vrrp_garp_extra_if all 60\n}}\nvrrp_instance VI_1 {{\n    interface eth0\n    virtual_router_id 51\n{inst}    virtual_ipaddress {{\n        {vips}\n    }}\n}}\n")
+    };
+    let l = parse_str(&text(""));
+    assert_eq!(
+        extra(&l),
+        (
+            Duration::from_secs(60),
+            vec![("eth1".into(), ip("198.51.100.10"))]
+        )
+    );
+    let l = parse_str(&text("    garp_extra_if 0\n"));
+    assert_eq!(extra(&l), (Duration::ZERO, vec![]));
+    // vmac_xmit_base alone: the VIPs are on keepalived's own interface
+    // (the VMAC), so none; with a VIP elsewhere and `all`, the VMAC too
+    let l = load(
+        "    use_vmac\n    vmac_xmit_base\n    garp_extra_if all 30\n",
+        "192.0.2.10/24",
+    );
+    assert_eq!(extra(&l), (Duration::ZERO, vec![]));
+    let l = load(
+        "    use_vmac\n    vmac_xmit_base\n    garp_extra_if all 30\n",
+        vips,
+    );
+    assert_eq!(
+        extra(&l),
+        (
+            Duration::from_secs(30),
+            vec![
+                ("vrrp.51".into(), ip("192.0.2.10")),
+                ("eth1".into(), ip("198.51.100.10"))
+            ]
+        )
+    );
+}
+
+#[test]
+fn garp_extra_if_a_vip_on_another_instance_s_vmac_is_refreshed_without_all() {
+    let l = parse_str(
+        "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 51\n    garp_extra_if 100\n    virtual_ipaddress {\n        192.0.2.10/24\n        198.51.100.10/24 dev vrrp.52\n    }\n}\nvrrp_instance VI_2 {\n    interface eth1\n    virtual_router_id 52\n    use_vmac\n    virtual_ipaddress {\n        198.51.100.20/24\n    }\n}\n",
+    );
+    let g = &l.config.router.instances[0].garp;
+    assert_eq!(g.extra_if, std::time::Duration::from_secs(100));
+    assert_eq!(
+        g.extra_if_targets,
+        vec![("vrrp.52".to_string(), "198.51.100.10".parse().unwrap())]
+    );
+}
+
+#[test]
+fn garp_extra_if_bad_values_and_the_old_spelling() {
+    let l = load("    vmac_garp_intvl 100\n", "192.0.2.10/24");
+    assert_eq!(
+        messages(&l, Severity::Warning),
+        vec!["`vmac_garp_intvl` is deprecated: write `garp_extra_if`"]
+    );
+    for (line, want) in [
+        ("garp_extra_if all", "garp_extra_if specified without time"),
+        (
+            "garp_extra_if 86401",
+            "garp_extra_if 86401 is outside the range 0..=86400",
+        ),
+        ("garp_extra_if soon", "`soon` is not a whole number"),
+    ] {
+        let l = load(&format!("    {line}\n"), "192.0.2.10/24");
+        assert_eq!(messages(&l, Severity::Error), vec![want], "{line}");
+    }
+    let l = parse_str("global_defs {\n    vrrp_garp_extra_if 0\n}\n");
+    assert_eq!(
+        messages(&l, Severity::Error),
+        vec!["vrrp_garp_extra_if 0 is outside the range 1..=86400"]
+    );
+}

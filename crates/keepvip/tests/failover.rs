@@ -21,11 +21,15 @@ struct Ctx {
 
 impl Ctx {
     fn new(name: &str, routers: usize) -> Option<Ctx> {
+        Ctx::with_segments(name, routers, 1)
+    }
+
+    fn with_segments(name: &str, routers: usize, segments: usize) -> Option<Ctx> {
         if !is_root() {
             eprintln!("SKIPPED: needs root");
             return None;
         }
-        let lab = Lab::new(LabSpec::new("kvit", routers, 1, true)).unwrap();
+        let lab = Lab::new(LabSpec::new("kvit", routers, segments, true)).unwrap();
         let dir = std::env::temp_dir().join(format!("{}{name}", lab.prefix()));
         std::fs::create_dir_all(&dir).unwrap();
         Some(Ctx { lab, dir })
@@ -2167,4 +2171,98 @@ fn net_namespace_and_dash_s_run_the_daemon_in_the_named_namespace() {
     t.wait_vip(1, vip(), false, Duration::from_secs(3));
     assert!(!pid2.exists());
     assert!(!Path::new(&format!("/run/keepalived/{ns2}")).exists());
+}
+
+#[test]
+fn garp_extra_if_refreshes_the_other_interface_as_keepalived_does() {
+    let Some(t) = Ctx::with_segments("extraif", 1, 2) else {
+        return;
+    };
+    let other: IpAddr = "198.51.100.200".parse().unwrap();
+    let c = t.write(
+        "r1.conf",
+        &conf(
+            150,
+            3,
+            "0.1",
+            "    garp_master_delay 0\n    garp_extra_if all 1\n",
+        )
+        .replace(
+            "        192.0.2.200/24 dev eth0 label eth0:vip\n",
+            "        192.0.2.200/24 dev eth0 label eth0:vip\n        198.51.100.200/24 dev eth1\n        198.51.100.201/24 dev eth1\n",
+        ),
+    );
+    let client = t.lab.client_ns().unwrap().to_string();
+    let r1 = t.lab.router_ns(0).to_string();
+    let eth1_mac = t.lab.router_mac(0, 1);
+    // GARP times for each address on the client's eth1, relative to the first
+    let run = |daemon: &str| -> Vec<(f64, [u8; 4], [u8; 6])> {
+        let cap = t.lab.capture(&client, "eth1", "arp").unwrap();
+        let mut p = if daemon == "keepvip" {
+            t.keepvip(0, &c)
+        } else {
+            t.keepalived(0, &c)
+        };
+        t.lab
+            .wait_for("VIP on eth1", Duration::from_secs(5), || {
+                t.lab.has_addr(&r1, "eth1", other)
+            })
+            .unwrap_or_else(|e| panic!("{daemon}: {e}\n{}", t.logs()));
+        std::thread::sleep(Duration::from_millis(3500));
+        p.terminate(Duration::from_secs(3));
+        let frames = cap.stop().unwrap();
+        let garps: Vec<(f64, [u8; 4], [u8; 6])> = frames
+            .iter()
+            .filter(|f| f.ethertype() == Some(0x0806) && f.data.len() >= 42)
+            // gratuitous: sender and target address are the same
+            .filter(|f| f.data[28..32] == f.data[38..42])
+            .map(|f| {
+                (
+                    f.ts_secs(),
+                    f.data[28..32].try_into().unwrap(),
+                    f.data[22..28].try_into().unwrap(),
+                )
+            })
+            .collect();
+        let t0 = garps.first().map(|g| g.0).unwrap_or(0.0);
+        garps
+            .into_iter()
+            .map(|(ts, a, m)| (ts - t0, a, m))
+            .collect()
+    };
+    let summary = |g: &[(f64, [u8; 4], [u8; 6])]| -> (usize, Vec<f64>) {
+        // the burst on becoming MASTER: both VIPs, five times each, at once;
+        // then one GARP for the first VIP on eth1, about once a second
+        let burst = g.iter().filter(|x| x.0 < 0.5).count();
+        let later: Vec<f64> = g.iter().filter(|x| x.0 >= 0.5).map(|x| x.0).collect();
+        (burst, later)
+    };
+    let mut seen = Vec::new();
+    for daemon in ["keepvip", "keepalived"] {
+        if daemon == "keepalived" && !keepalived_present() {
+            continue;
+        }
+        let g = run(daemon);
+        let (burst, later) = summary(&g);
+        assert_eq!(burst, 10, "{daemon}: {g:?}\n{}", t.logs());
+        assert!(
+            g.iter()
+                .filter(|x| x.0 >= 0.5)
+                .all(|x| x.1 == [198, 51, 100, 200] && x.2 == eth1_mac),
+            "{daemon}: the refresh is for the first VIP on eth1, from eth1's MAC: {g:?}"
+        );
+        // three seconds of MASTER after the burst: GARPs near 1, 2 and 3 s
+        // (keepalived checks its timer at each advert, so up to 0.1 s late)
+        assert!(
+            later.len() == 3
+                && later
+                    .iter()
+                    .enumerate()
+                    .all(|(k, ts)| (ts - (k + 1) as f64).abs() < 0.25),
+            "{daemon}: {later:?}\n{}",
+            t.logs()
+        );
+        seen.push((daemon, later));
+    }
+    eprintln!("garp_extra_if refreshes (s after the burst): {seen:?}");
 }

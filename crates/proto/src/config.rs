@@ -261,6 +261,14 @@ pub struct GarpConfig {
     pub lower_prio_delay: Duration,
     /// `garp_interval` / `gna_interval` (0): gap between packets of a burst
     pub interval: Duration,
+    /// `garp_extra_if` (0 = off): while MASTER, one GARP / NA this often
+    /// on each of `extra_if_targets`, to keep switches' MAC caches for
+    /// interfaces that send no adverts
+    pub extra_if: Duration,
+    /// (interface, its first VIP) for `extra_if`, chosen as keepalived
+    /// does by conf: VMACs (every interface with `all`) other than the one
+    /// the adverts leave by
+    pub extra_if_targets: Vec<(String, IpAddr)>,
 }
 
 impl Default for GarpConfig {
@@ -273,6 +281,8 @@ impl Default for GarpConfig {
             lower_prio_repeat: 5,
             lower_prio_delay: Duration::ZERO,
             interval: Duration::ZERO,
+            extra_if: Duration::ZERO,
+            extra_if_targets: Vec::new(),
         }
     }
 }

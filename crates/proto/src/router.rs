@@ -29,9 +29,10 @@ enum TimerKind {
     GarpDelayed = 1,
     GarpRefresh = 2,
     GarpLowerPrio = 3,
+    GarpExtraIf = 4,
 }
 
-const TIMER_KINDS: usize = 4;
+const TIMER_KINDS: usize = 5;
 
 /// A heap entry; stale entries (the instance's deadline moved) are skipped.
 type TimerEntry = Reverse<(Instant, u32, TimerKind)>;
@@ -644,6 +645,7 @@ impl Router {
         self.clear_timer(idx, TimerKind::GarpDelayed);
         self.clear_timer(idx, TimerKind::GarpRefresh);
         self.clear_timer(idx, TimerKind::GarpLowerPrio);
+        self.clear_timer(idx, TimerKind::GarpExtraIf);
     }
 
     /// Our address for the equal-priority tie-break and the advert source.
@@ -1067,6 +1069,9 @@ impl Router {
         if !garp_cfg.master_refresh.is_zero() {
             self.set_timer(idx, TimerKind::GarpRefresh, now + garp_cfg.master_refresh);
         }
+        if !garp_cfg.extra_if.is_zero() && !garp_cfg.extra_if_targets.is_empty() {
+            self.set_timer(idx, TimerKind::GarpExtraIf, now + garp_cfg.extra_if);
+        }
         self.notify(idx, NotifyState::Master);
         self.sync_group(idx, State::Master);
     }
@@ -1250,12 +1255,34 @@ impl Router {
             }
             (TimerKind::GarpRefresh, State::Master) => {
                 let g = self.inst(idx).cfg.garp.clone();
-                self.garp(idx, g.master_refresh_repeat);
-                self.set_timer(idx, TimerKind::GarpRefresh, now + g.master_refresh);
+                // a reload may have turned it off: re-arming at `now` would
+                // spin this loop forever
+                if !g.master_refresh.is_zero() {
+                    self.garp(idx, g.master_refresh_repeat);
+                    self.set_timer(idx, TimerKind::GarpRefresh, now + g.master_refresh);
+                }
             }
             (TimerKind::GarpLowerPrio, State::Master) => {
                 let n = self.inst(idx).cfg.garp.lower_prio_repeat;
                 self.garp(idx, n);
+            }
+            (TimerKind::GarpExtraIf, State::Master) => {
+                let inst = self.inst(idx);
+                let (id, home, g) = (inst.id, inst.iface, inst.cfg.garp.clone());
+                if g.extra_if.is_zero() {
+                    return; // turned off by a reload
+                }
+                for (ifname, addr) in &g.extra_if_targets {
+                    let iface = self.iface_id(ifname).unwrap_or(home);
+                    self.push(Action::Garp {
+                        instance: id,
+                        iface,
+                        addrs: vec![*addr],
+                        repeat: 1,
+                        interval: g.interval,
+                    });
+                }
+                self.set_timer(idx, TimerKind::GarpExtraIf, now + g.extra_if);
             }
             _ => {}
         }
@@ -1876,6 +1903,18 @@ impl Router {
                 // and restarts its advert timer
                 self.send_advert(idx, prio);
                 self.set_timer(idx, TimerKind::Main, now + adv);
+                // periodic GARPs a reload turned on start now (the running
+                // ones keep their phase, and stop if turned off)
+                let g = &self.inst(idx).cfg.garp;
+                let periodic = [
+                    (TimerKind::GarpRefresh, g.master_refresh),
+                    (TimerKind::GarpExtraIf, g.extra_if),
+                ];
+                for (kind, every) in periodic {
+                    if !every.is_zero() && self.inst(idx).deadlines[kind as usize].is_none() {
+                        self.set_timer(idx, kind, now + every);
+                    }
+                }
             }
             State::Backup => {
                 let at = now + inst.mdi();

@@ -1684,3 +1684,109 @@ fn a_lower_priority_advert_gets_a_garp_burst_now_and_another_after_the_delay() {
     check!(sim, garps.first() == Some(&lower_at));
     check!(sim, garps.contains(&at(lower_at.as_micros() + 5_000_000)));
 }
+
+#[test]
+fn garp_extra_if_refreshes_one_vip_per_extra_interface_while_master() {
+    let with_extra = |prio| {
+        let mut c = v2("VI_1", 51, prio);
+        let mut on_eth1 = VipConfig::new(ip4(201));
+        on_eth1.dev = Some("eth1".into());
+        let mut also_eth1 = VipConfig::new(ip4(202));
+        also_eth1.dev = Some("eth1".into());
+        c.vips.push(on_eth1);
+        c.vips.push(also_eth1);
+        c.garp.master_delay = Duration::ZERO;
+        c.garp.extra_if = Duration::from_secs(3);
+        c.garp.extra_if_targets = vec![("eth1".into(), ip4(201))];
+        c
+    };
+    let (mut sim, r1, r2) = pair(with_extra(150), with_extra(100));
+    sim.run_until(secs(12.0));
+    let became = sim
+        .actions(r1, |a| matches!(a, Action::Garp { repeat: 5, .. }))
+        .first()
+        .map(|(t, _)| *t)
+        .expect("r1 became master");
+    let router = sim.router(r1).unwrap();
+    let extra: Vec<(u128, String, Vec<IpAddr>)> = sim
+        .actions(r1, |a| matches!(a, Action::Garp { repeat: 1, .. }))
+        .into_iter()
+        .filter_map(|(t, a)| match a {
+            Action::Garp { iface, addrs, .. } => Some((
+                (t - became).as_micros(),
+                router.iface_name(iface).unwrap_or("?").to_string(),
+                addrs,
+            )),
+            _ => None,
+        })
+        .collect();
+    // one GARP for the first VIP on eth1, every 3 s after becoming MASTER
+    check!(
+        sim,
+        extra
+            == vec![
+                (3_000_000, "eth1".to_string(), vec![ip4(201)]),
+                (6_000_000, "eth1".to_string(), vec![ip4(201)]),
+            ],
+        "{extra:?}"
+    );
+    // a BACKUP sends none
+    check!(
+        sim,
+        sim.actions(r2, |a| matches!(a, Action::Garp { .. }))
+            .is_empty()
+    );
+}
+
+#[test]
+fn a_reload_that_adds_or_drops_the_periodic_garps_of_a_master() {
+    let refresh = |every: u64, extra: u64| {
+        let mut c = v2("VI_1", 51, 150);
+        let mut on_eth1 = VipConfig::new(ip4(201));
+        on_eth1.dev = Some("eth1".into());
+        c.vips.push(on_eth1);
+        c.garp.master_delay = Duration::ZERO;
+        c.garp.master_refresh = Duration::from_secs(every);
+        c.garp.extra_if = Duration::from_secs(extra);
+        if extra > 0 {
+            c.garp.extra_if_targets = vec![("eth1".into(), ip4(201))];
+        }
+        c
+    };
+    let (mut sim, n) = lan(1, LinkParams::default(), vec![cfg(vec![refresh(2, 2)])]);
+    sim.start(n[0], Duration::ZERO);
+    sim.run_until(secs(10.0));
+    let garps = |sim: &keepvip_proto::sim::Sim, from: f64, to: f64| {
+        sim.actions(n[0], |a| matches!(a, Action::Garp { .. }))
+            .into_iter()
+            .filter(|(t, _)| {
+                t.as_micros() >= (from * 1e6) as u64 && t.as_micros() < (to * 1e6) as u64
+            })
+            .count()
+    };
+    let before = garps(&sim, 4.0, 10.0);
+    check!(
+        sim,
+        before >= 4,
+        "{before} periodic GARPs before the reload"
+    );
+    // dropped: no more periodic GARPs (and no timer left spinning)
+    sim.reload(n[0], cfg(vec![refresh(0, 0)]), secs(10.0));
+    sim.run_until(secs(20.0));
+    check!(sim, garps(&sim, 10.5, 20.0) == 0);
+    // added back while MASTER: they start again from the reload
+    sim.reload(n[0], cfg(vec![refresh(3, 3)]), secs(20.0));
+    sim.run_until(secs(30.0));
+    let after = garps(&sim, 20.5, 30.0);
+    // 3 s apart, from 20 s: at 23, 26 and 29 s the refresh (one action for
+    // each of eth0 and eth1) and garp_extra_if's one on eth1
+    let when: Vec<(u64, u32, usize)> = sim
+        .actions(n[0], |a| matches!(a, Action::Garp { .. }))
+        .into_iter()
+        .filter_map(|(t, a)| match a {
+            Action::Garp { repeat, addrs, .. } => Some((t.as_micros() / 1000, repeat, addrs.len())),
+            _ => None,
+        })
+        .collect();
+    check!(sim, after == 9, "{after}: {when:?}");
+}
