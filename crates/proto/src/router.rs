@@ -413,10 +413,15 @@ impl Router {
     /// Fire every timer due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.now = self.now.max(now);
+        // At most as many entries as were queued when called: a timer that
+        // a handler re-arms at `now` waits for the next call (poll_timeout
+        // says it is due), so such a bug cannot hang the caller here.
+        let mut budget = self.timers.len();
         while let Some(Reverse((at, idx, kind))) = self.timers.peek().copied() {
-            if at > now {
+            if at > now || budget == 0 {
                 break;
             }
+            budget -= 1;
             self.timers.pop();
             if !self.timer_is_live(at, idx, kind) {
                 continue;

@@ -221,6 +221,9 @@ impl Sim {
     pub fn run_until(&mut self, until: Duration) {
         let until = Instant::ZERO + until;
         let mut steps = 0u64;
+        // steps without the clock moving: a timer re-armed at its own
+        // instant would never let it move
+        let (mut same_instant, mut last) = (0u32, self.now);
         loop {
             steps += 1;
             assert!(steps < 50_000_000, "simulation did not settle");
@@ -242,6 +245,13 @@ impl Sim {
             if at > until {
                 break;
             }
+            same_instant = if at == last { same_instant + 1 } else { 0 };
+            last = at;
+            assert!(
+                same_instant < 100_000,
+                "livelock: 100,000 steps at {:?} without time moving",
+                at - Instant::ZERO
+            );
             self.now = at;
             if is_event {
                 let Some(Reverse((_, _, idx))) = self.queue.pop() else {

@@ -40,6 +40,13 @@ pub enum Fault {
     Check { node: usize, len: f64 },
     /// the interface goes down for a while
     Link { node: usize, len: f64 },
+    /// SIGHUP with the same priority, periodic GARPs every `garp_cs`
+    /// centiseconds (0: off) and maybe a second VIP
+    Reload {
+        node: usize,
+        garp_cs: u64,
+        extra_vip: bool,
+    },
 }
 
 /// One random LAN and its faults.
@@ -94,6 +101,18 @@ pub fn case(l: Limits) -> impl Strategy<Value = Case> {
                             .prop_map(|(node, len)| Fault::Partition { node, len }),
                         (0..n, 0.5f64..max_len).prop_map(|(node, len)| Fault::Check { node, len }),
                         (0..n, 0.5f64..max_len).prop_map(|(node, len)| Fault::Link { node, len }),
+                        (
+                            0..n,
+                            prop_oneof![Just(0u64), Just(30), Just(100)],
+                            any::<bool>()
+                        )
+                            .prop_map(|(node, garp_cs, extra_vip)| {
+                                Fault::Reload {
+                                    node,
+                                    garp_cs,
+                                    extra_vip,
+                                }
+                            }),
                     ],
                 ),
                 0..max_faults,
@@ -190,6 +209,27 @@ pub fn build(c: &Case) -> (Sim, Vec<NodeId>, f64) {
                 sim.link(node, "eth0", false, secs(*t));
                 sim.link(node, "eth0", true, secs(t + len));
                 t + len
+            }
+            Fault::Reload {
+                node,
+                garp_cs,
+                extra_vip,
+            } => {
+                let mut i = instance(c, c.prios[node]);
+                let every = Duration::from_millis(garp_cs * 10);
+                i.garp.master_refresh = every;
+                i.garp.extra_if = every;
+                i.garp.extra_if_targets = vec![("eth0".into(), IpAddr::V4(LAN_VIP))];
+                if extra_vip {
+                    i.vips
+                        .push(VipConfig::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 201))));
+                }
+                let cfg = RouterConfig {
+                    instances: vec![i],
+                    sync_groups: Vec::new(),
+                };
+                sim.reload(node, cfg, secs(*t));
+                *t
             }
         };
         quiet_from = quiet_from.max(end);
