@@ -40,12 +40,15 @@ pub enum Fault {
     Check { node: usize, len: f64 },
     /// the interface goes down for a while
     Link { node: usize, len: f64 },
-    /// SIGHUP with the same priority, periodic GARPs every `garp_cs`
-    /// centiseconds (0: off) and maybe a second VIP
+    /// SIGHUP with periodic GARPs every `garp_cs` centiseconds (0: off),
+    /// maybe a second VIP, and maybe a new priority: the first one from
+    /// `new_prio` up that no router has yet (kept at or above the lowest
+    /// start-up priority, so the settle time still holds)
     Reload {
         node: usize,
         garp_cs: u64,
         extra_vip: bool,
+        new_prio: Option<u8>,
     },
 }
 
@@ -104,15 +107,19 @@ pub fn case(l: Limits) -> impl Strategy<Value = Case> {
                         (
                             0..n,
                             prop_oneof![Just(0u64), Just(30), Just(100)],
-                            any::<bool>()
+                            any::<bool>(),
+                            proptest::option::of(1u8..=254)
                         )
-                            .prop_map(|(node, garp_cs, extra_vip)| {
-                                Fault::Reload {
-                                    node,
-                                    garp_cs,
-                                    extra_vip,
+                            .prop_map(
+                                |(node, garp_cs, extra_vip, new_prio)| {
+                                    Fault::Reload {
+                                        node,
+                                        garp_cs,
+                                        extra_vip,
+                                        new_prio,
+                                    }
                                 }
-                            }),
+                            ),
                     ],
                 ),
                 0..max_faults,
@@ -183,7 +190,13 @@ pub fn build(c: &Case) -> (Sim, Vec<NodeId>, f64) {
         sim.start(*n, Duration::ZERO);
     }
     let mut quiet_from = 0.0f64;
-    for (t, f) in &c.faults {
+    // each router's priority as the reloads leave it (they are applied in
+    // time order by the simulator; the faults are listed in any order)
+    let mut prios = c.prios.clone();
+    let lowest = *c.prios.iter().min().expect("two routers or more");
+    let mut faults: Vec<&(f64, Fault)> = c.faults.iter().collect();
+    faults.sort_by(|a, b| a.0.total_cmp(&b.0));
+    for (t, f) in faults {
         let end = match *f {
             Fault::Kill { node, down } => {
                 sim.kill(node, secs(*t));
@@ -214,8 +227,17 @@ pub fn build(c: &Case) -> (Sim, Vec<NodeId>, f64) {
                 node,
                 garp_cs,
                 extra_vip,
+                new_prio,
             } => {
-                let mut i = instance(c, c.prios[node]);
+                if let Some(want) = new_prio {
+                    // unique, so the highest priority names one master
+                    let mut p = want.max(lowest);
+                    while prios.iter().enumerate().any(|(k, q)| k != node && *q == p) {
+                        p = if p >= 254 { lowest } else { p + 1 };
+                    }
+                    prios[node] = p;
+                }
+                let mut i = instance(c, prios[node]);
                 let every = Duration::from_millis(garp_cs * 10);
                 i.garp.master_refresh = every;
                 i.garp.extra_if = every;
