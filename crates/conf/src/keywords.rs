@@ -102,6 +102,7 @@ pub const GLOBAL_USED: &[&str] = &[
     "data_use_instance",
     "vrrp_garp_extra_if",
     "vrrp_vmac_garp_intvl",
+    "log_unknown_vrids",
 ];
 
 /// global_defs keywords of keepalived's other parts (SNMP, D-Bus, LVS,
@@ -178,7 +179,6 @@ pub const GLOBAL_ACCEPTED: &[&str] = &[
     "process_monitor_rcv_bufs_force",
     "vrrp_rx_bufs_policy",
     "vrrp_rx_bufs_multiplier",
-    "log_unknown_vrids",
     "vmac_prefix",
     "vmac_addr_prefix",
     "umask",

@@ -53,6 +53,8 @@ pub struct GlobalDefs {
     /// vrrp_priority, vrrp_rt_priority, vrrp_no_swap, vrrp_cpu_affinity,
     /// vrrp_rlimit_rttime
     pub scheduling: Scheduling,
+    /// log_unknown_vrids
+    pub log_unknown_vrids: bool,
     /// where the daemon runs and how its files are named
     pub naming: ProcessNaming,
     /// keywords accepted without effect
@@ -280,6 +282,7 @@ fn global_defs(g: &Global) -> GlobalDefs {
                 g.min_auto_priority_delay.unwrap_or(1_000_000),
             ),
         },
+        log_unknown_vrids: g.log_unknown_vrids,
         naming: ProcessNaming {
             net_namespace: g.net_namespace.clone(),
             instance: g.instance.clone(),

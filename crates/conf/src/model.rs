@@ -473,6 +473,8 @@ pub struct Global {
     pub dynamic_interfaces: bool,
     /// disable_local_igmp: no IGMP reports for 224.0.0.0/24 (VMACs)
     pub disable_local_igmp: bool,
+    /// log_unknown_vrids: log adverts for VRIDs no instance has
+    pub log_unknown_vrids: bool,
     /// data_use_instance: dump files named after the namespace and instance
     pub data_use_instance: bool,
     /// net_namespace NAME (top level): the network namespace to run in

@@ -685,6 +685,7 @@ impl Parser<'_> {
                         g.vrrp_garp_extra_if = Some(e);
                     }
                 }
+                "log_unknown_vrids" => g.log_unknown_vrids = true,
                 "data_use_instance" => {
                     g.data_use_instance = self.flag(c).unwrap_or(g.data_use_instance)
                 }

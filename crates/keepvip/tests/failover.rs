@@ -596,7 +596,13 @@ fn crafted_packets_are_dropped_and_counted() {
     let Some(t) = Ctx::new("craft", 1) else {
         return;
     };
-    let c1 = t.write("r1.conf", &conf(100, 2, "1", ""));
+    let c1 = t.write(
+        "r1.conf",
+        &format!(
+            "global_defs {{\n    log_unknown_vrids\n}}\n{}",
+            conf(100, 2, "1", "")
+        ),
+    );
     let mut r1 = t.keepvip(0, &c1);
     t.wait_vip(0, vip(), true, Duration::from_secs(6));
     let client = t.lab.client_ns().unwrap().to_string();
@@ -680,6 +686,11 @@ fn crafted_packets_are_dropped_and_counted() {
     assert!(count("drop_malformed") >= 3, "{json}");
     let log = std::fs::read_to_string(t.dir.join("r1.log")).unwrap();
     assert!(log.contains("(VI_1) Invalid VRRPv2 checksum"), "{log}");
+    // log_unknown_vrids: keepalived's line for the well-formed VRID 99 one
+    assert!(
+        log.contains("Unknown VRID(99) received on interface(eth0). ignoring..."),
+        "{log}"
+    );
     assert_eq!(log.matches("Entering MASTER STATE").count(), 1, "{log}");
     // the watcher on the client (which sent them) names each kind once
     let (code, out) = watched(&t, "w", w);

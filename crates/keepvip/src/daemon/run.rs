@@ -468,6 +468,14 @@ impl Daemon {
     /// of a new effective priority (keepalived: `INSTANCE "VI_1"
     /// MASTER_PRIORITY 80`, BACKUP_PRIORITY in any other state).
     fn log_event(&mut self, ev: &LogEvent) {
+        if let LogEvent::UnknownVrid { iface, vrid, .. } = ev {
+            // off by default, as keepalived: a shared segment floods it
+            if self.config.global.log_unknown_vrids {
+                let name = self.router.iface_name(*iface).unwrap_or("?");
+                tracing::info!("Unknown VRID({vrid}) received on interface({name}). ignoring...");
+            }
+            return;
+        }
         self.renderer.log(ev);
         let LogEvent::PriorityChange { instance, to, .. } = ev else {
             return;
