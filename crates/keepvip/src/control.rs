@@ -81,6 +81,10 @@ pub struct Status {
     pub config: String,
     /// instances
     pub instances: Vec<InstanceStatus>,
+    /// adverts received for a VRID no instance has on that interface (a
+    /// neighbour's VRRP on the segment, or a VRID typed wrong)
+    #[serde(default)]
+    pub unknown_vrid_adverts: u64,
 }
 
 impl Status {
@@ -123,6 +127,12 @@ impl Status {
                 out.push_str(&format!("{}: FAULT: {cause}\n", i.name));
             }
         }
+        if self.unknown_vrid_adverts > 0 {
+            out.push_str(&format!(
+                "adverts for VRIDs no instance has: {}\n",
+                self.unknown_vrid_adverts
+            ));
+        }
         out
     }
 
@@ -158,6 +168,11 @@ impl Status {
                 ));
             }
         }
+        out.push_str("# HELP keepvip_unknown_vrid_adverts_total Adverts for a VRID no instance has on that interface.\n# TYPE keepvip_unknown_vrid_adverts_total counter\n");
+        out.push_str(&format!(
+            "keepvip_unknown_vrid_adverts_total {}\n",
+            self.unknown_vrid_adverts
+        ));
         out
     }
 }
@@ -240,6 +255,7 @@ mod tests {
                 counters: vec![("adverts_sent".into(), 7)],
                 fault_cause: None,
             }],
+            unknown_vrid_adverts: 0,
         }
     }
 
@@ -259,6 +275,16 @@ mod tests {
         let m = s.render_metrics();
         assert!(m.contains("keepvip_instance_state{instance=\"VI_1\",vrid=\"51\",interface=\"eth0\",state=\"MASTER\"} 1"));
         assert!(m.contains("keepvip_events_total{instance=\"VI_1\",event=\"adverts_sent\"} 7"));
+        assert!(m.contains("keepvip_unknown_vrid_adverts_total 0"));
+        assert!(!t.contains("no instance has"), "{t}");
+        let mut u = s.clone();
+        u.unknown_vrid_adverts = 3;
+        assert!(u
+            .render_table()
+            .ends_with("adverts for VRIDs no instance has: 3\n"));
+        assert!(u
+            .render_metrics()
+            .contains("keepvip_unknown_vrid_adverts_total 3"));
     }
 
     #[test]

@@ -682,6 +682,7 @@ fn crafted_packets_are_dropped_and_counted() {
             .and_then(|i| json[i + key.len()..].split(']').next()?.trim().parse().ok())
             .unwrap_or(0)
     };
+    assert!(json.contains("\"unknown_vrid_adverts\":1"), "{json}");
     assert!(count("drop_checksum") >= 3, "{json}");
     assert!(count("drop_malformed") >= 3, "{json}");
     let log = std::fs::read_to_string(t.dir.join("r1.log")).unwrap();

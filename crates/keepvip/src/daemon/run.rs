@@ -974,6 +974,7 @@ impl Daemon {
             pid: std::process::id(),
             config: self.opts.config.display().to_string(),
             instances: Vec::new(),
+            unknown_vrid_adverts: self.router.unknown_vrid_count(),
         };
         for id in self.router.instance_ids() {
             let Some(v) = self.router.instance(id) else {
