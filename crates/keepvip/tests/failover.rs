@@ -2278,3 +2278,75 @@ fn garp_extra_if_refreshes_the_other_interface_as_keepalived_does() {
     }
     eprintln!("garp_extra_if refreshes (s after the burst): {seen:?}");
 }
+
+/// Write an IPv4 conf sysctl of `ifname` in router `i`'s namespace.
+fn set_ipv4_conf(t: &Ctx, i: usize, ifname: &str, key: &str, value: &str) {
+    let path = format!("/proc/sys/net/ipv4/conf/{ifname}/{key}");
+    let value = value.to_string();
+    t.lab
+        .in_ns(t.lab.router_ns(i), move || std::fs::write(path, value))
+        .unwrap()
+        .unwrap();
+}
+
+#[test]
+fn use_vmac_with_rp_filter_on_everywhere() {
+    let Some(t) = Ctx::new("rpf", 2) else {
+        return;
+    };
+    // as RHEL ships (1) and Ubuntu (2): the VMAC's own 0 alone would not
+    // count, the kernel uses the higher of it and all.rp_filter
+    for i in 0..2 {
+        for ifname in ["all", "default", "eth0"] {
+            set_ipv4_conf(&t, i, ifname, "rp_filter", "1");
+        }
+    }
+    let text = |prio: u8| {
+        format!(
+            "vrrp_instance VI_1 {{\n    interface eth0\n    virtual_router_id 51\n    priority {prio}\n    version 3\n    advert_int 0.1\n    use_vmac\n    virtual_ipaddress {{\n        192.0.2.200/24\n    }}\n}}\n"
+        )
+    };
+    let mut r1 = t.keepvip(0, &t.write("r1.conf", &text(150)));
+    let mut r2 = t.keepvip(1, &t.write("r2.conf", &text(100)));
+    let on = |i: usize| t.lab.has_addr(t.lab.router_ns(i), "vrrp.51", vip());
+    t.lab
+        .wait_for("VIP on r1's vrrp.51", Duration::from_secs(5), || on(0))
+        .unwrap_or_else(|e| panic!("{e}\n{}", t.logs()));
+    std::thread::sleep(Duration::from_millis(1000));
+    assert!(!on(1), "split brain: r2 does not hear r1\n{}", t.logs());
+    // keepalived's way: all 0, nothing else filtering less than before
+    for i in 0..2 {
+        assert_eq!(ipv4_conf(&t, i, "all", "rp_filter"), "0");
+        assert_eq!(ipv4_conf(&t, i, "vrrp.51", "rp_filter"), "0");
+        for ifname in ["default", "eth0", "lo"] {
+            assert_eq!(
+                ipv4_conf(&t, i, ifname, "rp_filter"),
+                "1",
+                "r{} {ifname}",
+                i + 1
+            );
+        }
+    }
+    let log = std::fs::read_to_string(t.dir.join("r1.log")).unwrap();
+    assert!(
+        log.contains("NOTICE: setting sysctl net.ipv4.conf.all.rp_filter from 1 to 0"),
+        "{log}"
+    );
+    // the takeover works too, and the stop puts every value back
+    r1.terminate(Duration::from_secs(2));
+    t.lab
+        .wait_for("VIP on r2's vrrp.51", Duration::from_secs(3), || on(1))
+        .unwrap_or_else(|e| panic!("{e}\n{}", t.logs()));
+    r2.terminate(Duration::from_secs(2));
+    for i in 0..2 {
+        for (ifname, want) in [("all", "1"), ("default", "1"), ("eth0", "1"), ("lo", "0")] {
+            assert_eq!(
+                ipv4_conf(&t, i, ifname, "rp_filter"),
+                want,
+                "r{} {ifname} after stop\n{}",
+                i + 1,
+                t.logs()
+            );
+        }
+    }
+}

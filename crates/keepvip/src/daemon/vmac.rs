@@ -28,6 +28,40 @@ pub struct Vmacs {
     made: HashMap<String, (u32, String)>,
     /// base name → its arp_ignore and arp_filter before the first VMAC
     saved: HashMap<String, (String, String)>,
+    /// what the rp_filter change for IPv4 VMACs replaced
+    rp_filter: Option<RpFilterSaved>,
+}
+
+/// An IPv4 VMAC needs rp_filter 0 to hear adverts while it has no address,
+/// and the kernel uses the higher of an interface's value and
+/// all.rp_filter, which RHEL ships as 1 and Ubuntu as 2: with it left
+/// there, a BACKUP drops the MASTER's adverts and becomes MASTER too.
+/// keepalived's way out (vrrp_if_config.c, clear_rp_filter): raise
+/// default.rp_filter and every interface's own value to all.rp_filter, so
+/// nothing else filters any less, then set all.rp_filter to 0; put back
+/// at the end, each only if still what keepvip set.
+#[derive(Debug)]
+struct RpFilterSaved {
+    /// all.rp_filter before
+    all: u32,
+    /// default.rp_filter before, if raised
+    default: Option<u32>,
+    /// interfaces raised, with their values before
+    ifaces: Vec<(String, u32)>,
+}
+
+fn rp_filter_of(ifname: &str) -> Option<u32> {
+    std::fs::read_to_string(conf_path(false, ifname, "rp_filter"))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+fn set_rp_filter(ifname: &str, value: u32) {
+    if let Err(e) = write_conf(false, ifname, "rp_filter", &value.to_string()) {
+        tracing::warn!("cannot set net.ipv4.conf.{ifname}.rp_filter to {value}: {e}");
+    }
 }
 
 fn conf_path(v6: bool, ifname: &str, key: &str) -> String {
@@ -69,6 +103,12 @@ impl Vmacs {
                 return false;
             }
         };
+        if wanted
+            .iter()
+            .any(|v| !v.ipv6 && !self.made.contains_key(&v.name))
+        {
+            self.clear_rp_filter(&links);
+        }
         for v in wanted {
             if self.made.contains_key(&v.name) {
                 continue;
@@ -197,6 +237,68 @@ impl Vmacs {
         }
     }
 
+    /// all.rp_filter to 0 without any interface filtering less (see
+    /// [`RpFilterSaved`]); once, before the first IPv4 VMAC.
+    fn clear_rp_filter(&mut self, links: &[crate::net::netlink::LinkInfo]) {
+        if self.rp_filter.is_some() {
+            return;
+        }
+        let Some(all) = rp_filter_of("all") else {
+            tracing::info!("Unable to read sysctl net.ipv4.conf.all.rp_filter");
+            return;
+        };
+        if all == 0 {
+            return;
+        }
+        let mut saved = RpFilterSaved {
+            all,
+            default: None,
+            ifaces: Vec::new(),
+        };
+        if let Some(d) = rp_filter_of("default").filter(|d| *d < all) {
+            tracing::info!(
+                "NOTICE: setting sysctl net.ipv4.conf.default.rp_filter from {d} to {all}"
+            );
+            set_rp_filter("default", all);
+            saved.default = Some(d);
+        }
+        for l in links {
+            if let Some(v) = rp_filter_of(&l.name).filter(|v| *v < all) {
+                set_rp_filter(&l.name, all);
+                saved.ifaces.push((l.name.clone(), v));
+            }
+        }
+        tracing::info!("NOTICE: setting sysctl net.ipv4.conf.all.rp_filter from {all} to 0");
+        set_rp_filter("all", 0);
+        self.rp_filter = Some(saved);
+    }
+
+    /// Undo [`Vmacs::clear_rp_filter`], each value only if it is still the
+    /// one keepvip wrote (someone may have changed it since).
+    fn restore_rp_filter(&mut self) {
+        let Some(saved) = self.rp_filter.take() else {
+            return;
+        };
+        if rp_filter_of("all") == Some(0) {
+            tracing::info!(
+                "NOTICE: resetting sysctl net.ipv4.conf.all.rp_filter to {}",
+                saved.all
+            );
+            set_rp_filter("all", saved.all);
+        }
+        if let Some(d) = saved.default {
+            if rp_filter_of("default") == Some(saved.all) {
+                tracing::info!("NOTICE: resetting sysctl net.ipv4.conf.default.rp_filter to {d}");
+                set_rp_filter("default", d);
+            }
+        }
+        for (ifname, v) in saved.ifaces {
+            if rp_filter_of(&ifname) == Some(saved.all) {
+                set_rp_filter(&ifname, v);
+            }
+        }
+    }
+
     /// Delete the VMACs not in `keep` (all of them at stop), and put back
     /// the settings of an interface whose last VMAC went.
     pub async fn remove_except(&mut self, netlink: &Netlink, keep: &[&Vmac]) {
@@ -220,6 +322,9 @@ impl Vmacs {
                     let _ = write_conf(false, &base, "arp_filter", &arp_filter);
                 }
             }
+        }
+        if self.made.is_empty() {
+            self.restore_rp_filter();
         }
     }
 }
