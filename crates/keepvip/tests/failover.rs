@@ -2350,3 +2350,92 @@ fn use_vmac_with_rp_filter_on_everywhere() {
         }
     }
 }
+
+/// Hosts that turn IPv6 off (`ipv6.disable=1` or disable_ipv6 everywhere)
+/// run IPv4 instances as usual: no IPv6 socket or address is needed.
+#[test]
+fn ipv4_pair_with_ipv6_disabled_on_the_hosts() {
+    let Some(t) = Ctx::new("noipv6", 2) else {
+        return;
+    };
+    for i in 0..2 {
+        for ifname in ["all", "default", "eth0", "lo"] {
+            let path = format!("/proc/sys/net/ipv6/conf/{ifname}/disable_ipv6");
+            t.lab
+                .in_ns(t.lab.router_ns(i), move || std::fs::write(path, "1"))
+                .unwrap()
+                .unwrap();
+        }
+    }
+    let mut r1 = t.keepvip(0, &t.write("r1.conf", &conf(150, 3, "0.1", "")));
+    let mut r2 = t.keepvip(1, &t.write("r2.conf", &conf(100, 3, "0.1", "")));
+    t.wait_vip(0, vip(), true, Duration::from_secs(5));
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(!t.has(1, vip()), "{}", t.logs());
+    r1.terminate(Duration::from_secs(2));
+    t.wait_vip(1, vip(), true, Duration::from_secs(3));
+    r2.terminate(Duration::from_secs(2));
+    let logs = t.logs();
+    for bad in ["ERROR", "WARN", "cannot", "Unable"] {
+        assert!(!logs.contains(bad), "`{bad}` in the logs:\n{logs}");
+    }
+}
+
+/// IPv6 with a host's defaults rather than the lab's: DAD on and
+/// addresses dropped on link down. After its link flaps, the higher
+/// priority router's new link-local address is tentative for about a
+/// second; it must not take the VIP back before it can be heard.
+#[test]
+fn ipv6_link_flap_with_dad_on() {
+    let Some(t) = Ctx::new("dad", 2) else {
+        return;
+    };
+    for i in 0..2 {
+        for (key, value) in [
+            ("accept_dad", "1"),
+            ("keep_addr_on_down", "0"),
+            ("dad_transmits", "1"),
+        ] {
+            let path = format!("/proc/sys/net/ipv6/conf/eth0/{key}");
+            t.lab
+                .in_ns(t.lab.router_ns(i), move || std::fs::write(path, value))
+                .unwrap()
+                .unwrap();
+        }
+    }
+    let v6 = |prio: u8| {
+        format!("vrrp_instance VI_6 {{\n interface eth0\n virtual_router_id 61\n priority {prio}\n advert_int 0.1\n virtual_ipaddress {{\n  2001:db8::200/64\n }}\n}}\n")
+    };
+    let mut r1 = t.keepvip(0, &t.write("r1.conf", &v6(150)));
+    let mut r2 = t.keepvip(1, &t.write("r2.conf", &v6(100)));
+    let g: IpAddr = "2001:db8::200".parse().unwrap();
+    t.wait_vip(0, g, true, Duration::from_secs(5));
+    let r1ns = t.lab.router_ns(0).to_string();
+    t.lab.set_link(&r1ns, "eth0", false).unwrap();
+    t.wait_vip(1, g, true, Duration::from_secs(3));
+    t.lab.set_link(&r1ns, "eth0", true).unwrap();
+    // sample who holds the VIP for 4 s
+    let start = Instant::now();
+    let mut both = Duration::ZERO;
+    let mut last = Instant::now();
+    let mut samples = Vec::new();
+    while start.elapsed() < Duration::from_secs(4) {
+        let (a, b) = (t.has(0, g), t.has(1, g));
+        if a && b {
+            both += last.elapsed();
+        }
+        last = Instant::now();
+        samples.push((start.elapsed().as_millis(), a, b));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let end = (t.has(0, g), t.has(1, g));
+    r1.terminate(Duration::from_secs(2));
+    r2.terminate(Duration::from_secs(2));
+    eprintln!("both held the VIP for {both:?}; end {end:?}");
+    assert_eq!(end, (true, false), "{samples:?}\n{}", t.logs());
+    assert!(
+        both < Duration::from_millis(300),
+        "both held it {both:?}: {samples:?}\n{}",
+        t.logs()
+    );
+}
