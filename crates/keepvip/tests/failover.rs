@@ -2439,3 +2439,105 @@ fn ipv6_link_flap_with_dad_on() {
         t.logs()
     );
 }
+
+/// Routes and rules deleted by someone else (`ip route del`, a network
+/// manager): a static one is put back at once, a MASTER's virtual one
+/// sends it to BACKUP for its Skew_Time, after which it is MASTER again
+/// with everything back; the BACKUP never takes over. All with
+/// keepalived's protocol, so `ip route show proto keepalived` lists them.
+#[test]
+fn deleted_routes_and_rules_come_back_as_keepalived_s_do() {
+    let Some(t) = Ctx::new("rtdel", 2) else {
+        return;
+    };
+    let text = |prio: u8| {
+        format!(
+            "static_routes {{\n    203.0.113.0/25 via 192.0.2.1 dev eth0\n}}\n\
+             static_rules {{\n    to 203.0.113.0/25 table 200 priority 200\n}}\n{}",
+            conf(
+                prio,
+                3,
+                "0.1",
+                "    virtual_routes {\n        198.51.100.0/24 via 192.0.2.1 dev eth0\n    }\n    \
+                 virtual_rules {\n        from 192.0.2.200 table 100 priority 100\n    }\n",
+            )
+        )
+    };
+    let mut r1 = t.keepvip(0, &t.write("r1.conf", &text(150)));
+    let mut r2 = t.keepvip(1, &t.write("r2.conf", &text(100)));
+    t.wait_vip(0, vip(), true, Duration::from_secs(5));
+    let ns = t.lab.router_ns(0).to_string();
+    let ip = |args: &[&str]| {
+        let out = t.lab.ip(&ns, args).unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let ours = ip(&["route", "show", "proto", "keepalived"]);
+    assert!(
+        ours.contains("198.51.100.0/24") && ours.contains("203.0.113.0/25"),
+        "{ours}"
+    );
+    let wait = |what: &str, f: &dyn Fn() -> bool| {
+        t.lab
+            .wait_for(what, Duration::from_secs(3), f)
+            .unwrap_or_else(|e| panic!("{e}\n{}", t.logs()));
+    };
+    let log1 = || std::fs::read_to_string(t.dir.join("r1.log")).unwrap_or_default();
+    // a static route and a static rule: put back
+    ip(&["route", "del", "203.0.113.0/25"]);
+    ip(&["rule", "del", "priority", "200"]);
+    wait("static route and rule back", &|| {
+        route_to(&t, 0, "203.0.113.0/25").contains("via 192.0.2.1")
+            && rule_line(&t, 0, false, 200).is_some()
+    });
+    let log = log1();
+    assert!(
+        log.contains("Restoring deleted static route 203.0.113.0/25 via 192.0.2.1 dev eth0")
+            && log.contains(
+                "Restoring deleted static rule from all to 203.0.113.0/25 pref 200 table 200"
+            ),
+        "{log}"
+    );
+    // the MASTER's virtual route: it bounces
+    let masters_before = log.matches("Entering MASTER STATE").count();
+    ip(&["route", "del", "198.51.100.0/24"]);
+    wait("r1 MASTER again with its route", &|| {
+        log1().matches("Entering MASTER STATE").count() == masters_before + 1
+            && route_to(&t, 0, "198.51.100.0/24").contains("via 192.0.2.1")
+            && t.has(0, vip())
+    });
+    assert!(
+        log1().contains("(VI_1) virtual route 198.51.100.0/24 was deleted: leaving MASTER"),
+        "{}",
+        log1()
+    );
+    // and its virtual rule
+    ip(&["rule", "del", "priority", "100"]);
+    wait("r1 MASTER again with its rule", &|| {
+        log1().matches("Entering MASTER STATE").count() == masters_before + 2
+            && rule_line(&t, 0, false, 100).is_some()
+            && t.has(0, vip())
+    });
+    // and a VIP deleted by hand: the same bounce (keepalived's
+    // set_vrrp_backup), back after Skew_Time rather than a down interval
+    ip(&["addr", "del", "192.0.2.200/24", "dev", "eth0"]);
+    let gone = Instant::now();
+    wait("r1 MASTER again with its VIP", &|| {
+        log1().matches("Entering MASTER STATE").count() == masters_before + 3 && t.has(0, vip())
+    });
+    let back = gone.elapsed();
+    assert!(back < Duration::from_millis(250), "back after {back:?}");
+    std::thread::sleep(Duration::from_millis(300));
+    let log2 = std::fs::read_to_string(t.dir.join("r2.log")).unwrap();
+    assert!(!log2.contains("Entering MASTER STATE"), "{log2}");
+    // its own removals at stop are not "deleted by someone"
+    r1.terminate(Duration::from_secs(2));
+    let log = log1();
+    let after_stop = &log[log.find("Stopping").unwrap()..];
+    assert!(
+        !after_stop.contains("Restoring") && !after_stop.contains("was deleted"),
+        "{after_stop}"
+    );
+    assert_eq!(route_to(&t, 0, "203.0.113.0/25"), "");
+    t.wait_vip(1, vip(), true, Duration::from_secs(3));
+    r2.terminate(Duration::from_secs(2));
+}

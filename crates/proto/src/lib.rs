@@ -149,6 +149,12 @@ pub enum Input<'a> {
         /// true = added, false = removed
         added: bool,
     },
+    /// Someone deleted a virtual route from the kernel (the daemon found
+    /// the configured route it matches): a MASTER that tracks it goes to
+    /// BACKUP, as keepalived does, and takes over again after its timer.
+    RouteRemoved(&'a RouteConfig),
+    /// The same for a virtual rule.
+    RuleRemoved(&'a RuleConfig),
     /// Stop: masters send priority 0 and remove their VIPs; STOP notifies.
     Shutdown,
     /// Apply a new validated configuration.

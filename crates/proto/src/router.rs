@@ -486,6 +486,18 @@ impl Router {
                 prefix_len: _,
                 added,
             } => self.on_address(iface, addr, added),
+            Input::RouteRemoved(route) => {
+                let what = format!("virtual route {}/{}", route.dst, route.dst_len);
+                self.on_tracked_removed(&what, |c| {
+                    c.routes.iter().any(|r| r == route && !r.no_track)
+                });
+            }
+            Input::RuleRemoved(rule) => {
+                let what = format!("virtual rule (priority {})", rule.priority);
+                self.on_tracked_removed(&what, |c| {
+                    c.rules.iter().any(|r| r == rule && !r.no_track)
+                });
+            }
             Input::Shutdown => self.shutdown(),
             Input::Reload(cfg) => self.reload(cfg),
         }
@@ -1392,8 +1404,58 @@ impl Router {
                     instance: Some(name),
                     text: format!("VIP {addr} was removed from the interface: leaving MASTER"),
                 });
-                self.enter_backup(idx, false);
+                self.bounce_master(idx);
             }
+        }
+    }
+
+    /// keepalived's set_vrrp_backup, for something a MASTER installed that
+    /// someone deleted: it (and its sync group) leaves MASTER, removing the
+    /// rest, and comes back after its Skew_Time, putting everything back,
+    /// unless a better router's advert arrives first.
+    fn bounce_master(&mut self, idx: usize) {
+        let mut masters = vec![idx];
+        if let Some(g) = self.inst(idx).group {
+            for m in self.groups[g].members.clone() {
+                let m = m.0 as usize;
+                if m != idx
+                    && self.instances[m]
+                        .as_ref()
+                        .is_some_and(|i| i.state == State::Master)
+                {
+                    masters.push(m);
+                }
+            }
+        }
+        self.enter_backup(idx, false);
+        let now = self.now;
+        for m in masters {
+            if self.inst(m).state == State::Backup {
+                let skew = self.inst(m).skew();
+                self.set_timer(m, TimerKind::Main, now + skew);
+            }
+        }
+    }
+
+    /// A MASTER whose tracked route or rule (`owns`) was deleted by
+    /// someone else leaves MASTER, as for a deleted VIP.
+    fn on_tracked_removed(&mut self, what: &str, owns: impl Fn(&InstanceConfig) -> bool) {
+        if !self.started || self.stopped {
+            return;
+        }
+        for idx in 0..self.instances.len() {
+            let Some(inst) = self.instances[idx].as_ref() else {
+                continue;
+            };
+            if inst.state != State::Master || !owns(&inst.cfg) {
+                continue;
+            }
+            let name = inst.cfg.name.clone();
+            self.log(LogEvent::Other {
+                instance: Some(name),
+                text: format!("{what} was deleted: leaving MASTER"),
+            });
+            self.bounce_master(idx);
         }
     }
 

@@ -14,7 +14,8 @@ use std::time::Duration;
 use keepvip_wire::{Family, VrrpRepr};
 
 use crate::{
-    Action, Destination, Input, Instant, Router, RouterConfig, State, TrackerKey, TrackerState,
+    Action, Destination, Input, Instant, RouteConfig, Router, RouterConfig, State, TrackerKey,
+    TrackerState,
 };
 
 /// Index of a router in the simulation.
@@ -85,6 +86,7 @@ enum Ev {
     Link(NodeId, String, bool),
     Isolate(NodeId, SegId, bool),
     Reload(NodeId, RouterConfig),
+    RouteGone(NodeId, RouteConfig),
     Deliver {
         node: NodeId,
         iface: String,
@@ -192,6 +194,11 @@ impl Sim {
     /// SIGHUP with a new configuration at `at`.
     pub fn reload(&mut self, node: NodeId, config: RouterConfig, at: Duration) {
         self.schedule(at, Ev::Reload(node, config));
+    }
+    /// Someone deletes `route` from the node's kernel at `at` (the daemon
+    /// tells the router which configured route it was).
+    pub fn route_deleted(&mut self, node: NodeId, route: RouteConfig, at: Duration) {
+        self.schedule(at, Ev::RouteGone(node, route));
     }
 
     fn schedule(&mut self, at: Duration, ev: Ev) {
@@ -348,6 +355,13 @@ impl Sim {
                     self.nodes[n].isolated.insert(seg);
                 } else {
                     self.nodes[n].isolated.remove(&seg);
+                }
+            }
+            Ev::RouteGone(n, route) => {
+                self.note(n, format!("ip route del {}/{}", route.dst, route.dst_len));
+                if let Some(r) = self.nodes[n].router.as_mut() {
+                    r.handle(now, Input::RouteRemoved(&route));
+                    self.drain(n);
                 }
             }
             Ev::Reload(n, cfg) => {

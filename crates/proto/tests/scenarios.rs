@@ -1790,3 +1790,115 @@ fn a_reload_that_adds_or_drops_the_periodic_garps_of_a_master() {
         .collect();
     check!(sim, after == 9, "{after}: {when:?}");
 }
+
+#[test]
+fn a_deleted_virtual_route_sends_its_master_to_backup_until_it_takes_over_again() {
+    let route = |no_track| RouteConfig {
+        dst: "198.51.100.0".parse().unwrap(),
+        dst_len: 24,
+        gateway: Some("192.0.2.1".parse().unwrap()),
+        dev: None,
+        src: None,
+        metric: None,
+        table: None,
+        scope: None,
+        route_type: None,
+        no_track,
+    };
+    let with = |prio, no_track| {
+        let mut c = v2("VI_1", 51, prio);
+        c.routes = vec![route(no_track)];
+        c
+    };
+    // alone: BACKUP at once, MASTER again after the down timer, with the
+    // route put back
+    let (mut sim, n) = lan(1, LinkParams::default(), vec![cfg(vec![with(100, false)])]);
+    sim.start(n[0], Duration::ZERO);
+    sim.route_deleted(n[0], route(false), secs(6.0));
+    sim.run_until(secs(12.0));
+    let t = sim.transitions("VI_1");
+    let after: Vec<(State, State)> = t
+        .iter()
+        .filter(|(when, ..)| *when >= at(6_000_000))
+        .map(|(_, _, from, to)| (*from, *to))
+        .collect();
+    check!(
+        sim,
+        after
+            == vec![
+                (State::Master, State::Backup),
+                (State::Backup, State::Master)
+            ],
+        "{after:?}"
+    );
+    let adds = sim
+        .actions(n[0], |a| matches!(a, Action::AddRoutes { .. }))
+        .len();
+    check!(sim, adds == 2, "{adds}");
+    // back after Skew_Time, as keepalived: (256 - 100) / 256 s
+    let back = t
+        .iter()
+        .filter(|(when, ..)| *when >= at(6_000_000))
+        .map(|(when, ..)| when.as_micros())
+        .collect::<Vec<_>>();
+    check!(sim, back == vec![6_000_000, 6_609_375], "{back:?}");
+    // a pair: the backup never sees a gap in the adverts, so the MASTER
+    // only bounces
+    let (mut sim, r1, r2) = pair(with(150, false), with(100, false));
+    sim.route_deleted(r1, route(false), secs(6.0));
+    sim.run_until(secs(14.0));
+    check!(sim, sim.masters("VI_1") == vec![r1]);
+    check!(
+        sim,
+        sim.transitions("VI_1")
+            .iter()
+            .all(|(_, n, _, to)| *n != r2 || *to != State::Master)
+    );
+    // no_track: nothing happens; nor for a route the instance does not have
+    let (mut sim, n) = lan(1, LinkParams::default(), vec![cfg(vec![with(100, true)])]);
+    sim.start(n[0], Duration::ZERO);
+    sim.route_deleted(n[0], route(true), secs(6.0));
+    let mut other = route(false);
+    other.dst_len = 25;
+    sim.route_deleted(n[0], other, secs(7.0));
+    sim.run_until(secs(10.0));
+    check!(
+        sim,
+        sim.transitions("VI_1").len() == 2,
+        "{:?}",
+        sim.transitions("VI_1")
+    );
+}
+
+#[test]
+fn a_deleted_route_of_a_sync_group_member_bounces_the_whole_group() {
+    let (mut sim, n) = group_pair();
+    sim.run_until(secs(5.0));
+    let route = sim.router(n[0]).unwrap();
+    let id = route
+        .instance_ids()
+        .into_iter()
+        .find(|i| route.instance(*i).is_some_and(|v| v.config.name == "VI_IN"))
+        .unwrap();
+    let gone = route.instance(id).unwrap().config.routes[0].clone();
+    sim.route_deleted(n[0], gone, secs(6.0));
+    sim.run_until(secs(12.0));
+    for name in ["VI_OUT", "VI_IN"] {
+        let moves: Vec<(State, State)> = sim
+            .transitions(name)
+            .into_iter()
+            .filter(|(when, node, ..)| *when >= at(6_000_000) && *node == n[0])
+            .map(|(_, _, from, to)| (from, to))
+            .collect();
+        check!(
+            sim,
+            moves
+                == vec![
+                    (State::Master, State::Backup),
+                    (State::Backup, State::Master)
+                ],
+            "{name}: {moves:?}"
+        );
+        check!(sim, sim.masters(name) == vec![n[0]], "{name}");
+    }
+}

@@ -75,9 +75,12 @@ struct Daemon {
     script_tasks: Vec<tokio::task::JoinHandle<()>>,
     renderer: Renderer,
     opts: Options,
-    /// addresses we removed ourselves recently: their netlink delete events
-    /// must not look like "someone deleted our VIP"
-    own_removals: Vec<(IpAddr, std::time::Instant)>,
+    /// routes and rules keepvip removed in the last 2 s: the route
+    /// watcher's socket hears of them too, and they are not "deleted by
+    /// someone" (addresses need no such list: the kernel does not echo a
+    /// socket's own changes to it)
+    own_route_removals: Vec<(RouteConfig, std::time::Instant)>,
+    own_rule_removals: Vec<(RuleConfig, std::time::Instant)>,
     garp_queue: Vec<(std::time::Instant, IfaceId, Vec<IpAddr>, u32, Duration)>,
     /// `*_fifo_script` processes, sent SIGTERM on exit
     fifo_children: Vec<tokio::process::Child>,
@@ -347,7 +350,7 @@ impl Daemon {
         }
     }
 
-    fn on_net(&mut self, ev: NetEvent) {
+    async fn on_net(&mut self, ev: NetEvent) {
         let now = timer::now();
         match ev {
             NetEvent::Link(l) => {
@@ -411,13 +414,12 @@ impl Daemon {
                     );
                 }
             }
+            NetEvent::RouteRemoved(key) => self.route_removed(&key).await,
+            NetEvent::RuleRemoved(key) => self.rule_removed(&key).await,
             NetEvent::AddrRemoved(a) => {
+                // (the kernel does not tell a netlink socket of its own
+                // changes, so this is someone else's deletion)
                 self.ifaces.remove_addr(a.index, a.addr);
-                let cutoff = std::time::Instant::now() - Duration::from_secs(2);
-                self.own_removals.retain(|(_, t)| *t > cutoff);
-                if self.own_removals.iter().any(|(ip, _)| *ip == a.addr) {
-                    return;
-                }
                 if let Some(id) = self
                     .ifaces
                     .by_index(a.index)
@@ -434,6 +436,98 @@ impl Daemon {
                     );
                 }
             }
+        }
+    }
+
+    /// Someone deleted a route with keepalived's protocol: a static one is
+    /// put back, a MASTER's virtual one sends it to BACKUP for a moment
+    /// (keepalived's behaviour for both; `no_track` ones are left alone).
+    /// A deletion keepvip made itself (in the last 2 s) is not someone's.
+    async fn route_removed(&mut self, key: &crate::net::netlink::RouteKey) {
+        let cutoff = std::time::Instant::now() - Duration::from_secs(2);
+        self.own_route_removals.retain(|(_, t)| *t > cutoff);
+        // one event per removal of ours: it uses up its entry
+        if let Some(k) = self
+            .own_route_removals
+            .iter()
+            .position(|(r, _)| key.matches(r))
+        {
+            self.own_route_removals.remove(k);
+            return;
+        }
+        let theirs = |r: &RouteConfig| !r.no_track && key.matches(r);
+        let statics: Vec<RouteConfig> = self
+            .config
+            .static_routes
+            .iter()
+            .filter(|r| theirs(r))
+            .cloned()
+            .collect();
+        let virtuals: Vec<RouteConfig> = self
+            .router_routes()
+            .into_iter()
+            .filter(|r| theirs(r))
+            .collect();
+        for r in &statics {
+            tracing::info!("Restoring deleted static route {}", super::text::route(r));
+        }
+        self.apply_routes(&statics, true).await;
+        for r in &virtuals {
+            self.router.handle(timer::now(), Input::RouteRemoved(r));
+        }
+    }
+
+    /// Every instance's virtual routes, as the router runs them.
+    fn router_routes(&self) -> Vec<RouteConfig> {
+        let r = &self.router;
+        r.instance_ids()
+            .into_iter()
+            .filter_map(|id| r.instance(id))
+            .flat_map(|v| v.config.routes.iter().cloned())
+            .collect()
+    }
+
+    /// Every instance's virtual rules.
+    fn router_rules(&self) -> Vec<RuleConfig> {
+        let r = &self.router;
+        r.instance_ids()
+            .into_iter()
+            .filter_map(|id| r.instance(id))
+            .flat_map(|v| v.config.rules.iter().cloned())
+            .collect()
+    }
+
+    /// The same for rules.
+    async fn rule_removed(&mut self, key: &crate::net::netlink::RuleKey) {
+        let cutoff = std::time::Instant::now() - Duration::from_secs(2);
+        self.own_rule_removals.retain(|(_, t)| *t > cutoff);
+        if let Some(k) = self
+            .own_rule_removals
+            .iter()
+            .position(|(r, _)| key.matches(r))
+        {
+            self.own_rule_removals.remove(k);
+            return;
+        }
+        let theirs = |r: &RuleConfig| !r.no_track && key.matches(r);
+        let statics: Vec<RuleConfig> = self
+            .config
+            .static_rules
+            .iter()
+            .filter(|r| theirs(r))
+            .cloned()
+            .collect();
+        let virtuals: Vec<RuleConfig> = self
+            .router_rules()
+            .into_iter()
+            .filter(|r| theirs(r))
+            .collect();
+        for r in &statics {
+            tracing::info!("Restoring deleted static rule {}", super::text::rule(r));
+        }
+        self.apply_rules(&statics, true).await;
+        for r in &virtuals {
+            self.router.handle(timer::now(), Input::RuleRemoved(r));
         }
     }
 
@@ -585,9 +679,7 @@ impl Daemon {
             let r = if add {
                 self.netlink.add_address(dev, v).await
             } else {
-                // our own removal must not look like "someone deleted our VIP"
-                self.own_removals.push((v.addr, std::time::Instant::now()));
-                self.netlink.remove_address(dev, v).await
+                self.netlink.remove_address(dev, v).await.map(|_| ())
             };
             if let Err(e) = r {
                 let verb = if add { "add" } else { "remove" };
@@ -603,7 +695,15 @@ impl Daemon {
             let res = if add {
                 self.netlink.add_route(dev, r).await
             } else {
-                self.netlink.remove_route(dev, r).await
+                match self.netlink.remove_route(dev, r).await {
+                    // its deletion event is ours, not someone's
+                    Ok(true) => {
+                        let now = std::time::Instant::now();
+                        self.own_route_removals.push((r.clone(), now));
+                        Ok(())
+                    }
+                    other => other.map(|_| ()),
+                }
             };
             if let Err(e) = res {
                 let verb = if add { "add" } else { "remove" };
@@ -618,7 +718,14 @@ impl Daemon {
             let res = if add {
                 self.netlink.add_rule(r).await
             } else {
-                self.netlink.remove_rule(r).await
+                match self.netlink.remove_rule(r).await {
+                    Ok(true) => {
+                        let now = std::time::Instant::now();
+                        self.own_rule_removals.push((r.clone(), now));
+                        Ok(())
+                    }
+                    other => other.map(|_| ()),
+                }
             };
             if let Err(e) = res {
                 let verb = if add { "add" } else { "remove" };
@@ -700,8 +807,7 @@ impl Daemon {
             let r = if add {
                 self.netlink.add_address(dev, a).await
             } else {
-                self.own_removals.push((a.addr, std::time::Instant::now()));
-                self.netlink.remove_address(dev, a).await
+                self.netlink.remove_address(dev, a).await.map(|_| ())
             };
             if let Err(e) = r {
                 tracing::warn!(
@@ -1347,7 +1453,8 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
         script_tasks: Vec::new(),
         renderer: Renderer::default(),
         opts,
-        own_removals: Vec::new(),
+        own_route_removals: Vec::new(),
+        own_rule_removals: Vec::new(),
         garp_queue: Vec::new(),
         fifo_children: Vec::new(),
         notified_in_reload: None,
@@ -1461,7 +1568,7 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
                 d.router.handle_timeout(now);
             }
             Some(p) = packets_rx.recv() => d.on_packet(p),
-            Some(ev) = net_rx.recv() => d.on_net(ev),
+            Some(ev) = net_rx.recv() => d.on_net(ev).await,
             Some((key, state)) = trackers_rx.recv() => d.router.handle(timer::now(), Input::Tracker { key, state }),
             Some(p) = ctl_rx.recv() => d.answer(p),
             _ = &mut garp_sleep, if garp_next.is_some() => {}

@@ -171,6 +171,21 @@ pub fn netlink_link(iface: &str, up: bool) -> String {
     format!("Netlink reports {iface} {}", if up { "up" } else { "down" })
 }
 
+/// A route in ip-route words: `198.51.100.0/24 via 192.0.2.1 dev eth0 table 100`.
+pub fn route(r: &keepvip_proto::RouteConfig) -> String {
+    let mut w = vec![format!("{}/{}", r.dst, r.dst_len)];
+    if let Some(g) = r.gateway {
+        w.push(format!("via {g}"));
+    }
+    if let Some(d) = &r.dev {
+        w.push(format!("dev {d}"));
+    }
+    if let Some(t) = r.table {
+        w.push(format!("table {t}"));
+    }
+    w.join(" ")
+}
+
 /// A rule in ip-rule words, for warnings: `from 192.0.2.1/32 pref 50 table 100`.
 pub fn rule(r: &keepvip_proto::RuleConfig) -> String {
     use keepvip_proto::RuleAction;

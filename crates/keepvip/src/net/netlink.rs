@@ -1,7 +1,8 @@
 //! rtnetlink: list links and addresses, add/remove VIPs, routes and
 //! policy-routing rules (RTM_NEWRULE / RTM_DELRULE), create and delete
 //! VMAC (macvlan) interfaces, and follow link and address events
-//! (RTMGRP_LINK, RTMGRP_IPV4/6_IFADDR).
+//! (RTMGRP_LINK, RTMGRP_IPV4/6_IFADDR) and the deletion of the routes and
+//! rules keepvip installed.
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -61,6 +62,122 @@ pub enum NetEvent {
     AddrAdded(AddrInfo),
     /// address removed
     AddrRemoved(AddrInfo),
+    /// a route with keepalived's protocol (18) was deleted
+    RouteRemoved(RouteKey),
+    /// a rule with keepalived's protocol was deleted
+    RuleRemoved(RuleKey),
+}
+
+/// RTPROT_KEEPALIVED: every route and rule keepvip installs carries it, as
+/// keepalived's do (`ip route show proto keepalived`), so the deletions to
+/// look at are told apart cheaply.
+const PROTO_KEEPALIVED: u8 = 18;
+
+/// What identifies a deleted route (keepalived's route_is_ours: table,
+/// family, destination and its length, TOS).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteKey {
+    /// destination network (the unspecified address for `default`)
+    pub dst: IpAddr,
+    /// its prefix length
+    pub dst_len: u8,
+    /// routing table
+    pub table: u32,
+}
+
+impl RouteKey {
+    /// Whether `r` is the configured route this deletion was of.
+    pub fn matches(&self, r: &RouteConfig) -> bool {
+        r.dst == self.dst
+            && r.dst_len == self.dst_len
+            && r.table.unwrap_or(RT_TABLE_MAIN) == self.table
+    }
+}
+
+/// What identifies a deleted rule: family, priority and selectors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleKey {
+    /// address family
+    pub family: Family,
+    /// priority
+    pub priority: u32,
+    /// `from` and its length
+    pub src: Option<(IpAddr, u8)>,
+    /// `to` and its length
+    pub dst: Option<(IpAddr, u8)>,
+}
+
+impl RuleKey {
+    /// Whether `r` is the configured rule this deletion was of.
+    pub fn matches(&self, r: &RuleConfig) -> bool {
+        r.family == self.family
+            && r.priority == self.priority
+            && r.src.map(|a| (a, r.src_len)) == self.src
+            && r.dst.map(|a| (a, r.dst_len)) == self.dst
+    }
+}
+
+const RT_TABLE_MAIN: u32 = 254;
+/// RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV4_RULE (8) and
+/// RTNLGRP_IPV6_RULE (19) as bind(2) group bits
+const ROUTE_AND_RULE_GROUPS: u32 = 0x40 | 0x400 | (1 << (8 - 1)) | (1 << (19 - 1));
+
+fn route_key(m: &netlink_packet_route::route::RouteMessage) -> Option<RouteKey> {
+    use netlink_packet_route::route::{RouteAddress, RouteAttribute};
+    if m.header.protocol != RouteProtocol::KeepAlived {
+        return None;
+    }
+    let mut table = u32::from(m.header.table);
+    let mut dst = None;
+    for a in &m.attributes {
+        match a {
+            RouteAttribute::Table(t) => table = *t,
+            RouteAttribute::Destination(RouteAddress::Inet(d)) => dst = Some(IpAddr::V4(*d)),
+            RouteAttribute::Destination(RouteAddress::Inet6(d)) => dst = Some(IpAddr::V6(*d)),
+            _ => {}
+        }
+    }
+    let dst = match (dst, m.header.address_family) {
+        (Some(d), _) => d,
+        (None, AddressFamily::Inet) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        (None, AddressFamily::Inet6) => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+        _ => return None,
+    };
+    Some(RouteKey {
+        dst,
+        dst_len: m.header.destination_prefix_length,
+        table,
+    })
+}
+
+fn rule_key(m: &RuleMessage) -> Option<RuleKey> {
+    let ours = m
+        .attributes
+        .iter()
+        .any(|a| matches!(a, RuleAttribute::Protocol(p) if u8::from(*p) == PROTO_KEEPALIVED));
+    if !ours {
+        return None;
+    }
+    let family = match m.header.family {
+        AddressFamily::Inet => Family::V4,
+        AddressFamily::Inet6 => Family::V6,
+        _ => return None,
+    };
+    let mut key = RuleKey {
+        family,
+        priority: 0,
+        src: None,
+        dst: None,
+    };
+    for a in &m.attributes {
+        match a {
+            RuleAttribute::Priority(p) => key.priority = *p,
+            RuleAttribute::Source(ip) => key.src = Some((*ip, m.header.src_len)),
+            RuleAttribute::Destination(ip) => key.dst = Some((*ip, m.header.dst_len)),
+            _ => {}
+        }
+    }
+    Some(key)
 }
 
 const RTMGRP_LINK: u32 = 1;
@@ -137,6 +254,7 @@ impl Netlink {
         ))?;
         tokio::spawn(conn);
         let (tx, rx) = mpsc::unbounded_channel();
+        let route_tx = tx.clone();
         tokio::spawn(async move {
             while let Some((msg, _)) = messages.next().await {
                 let NetlinkPayload::InnerMessage(m) = msg.payload else {
@@ -158,7 +276,40 @@ impl Netlink {
                 }
             }
         });
+        // route and rule deletions on a connection of their own: a router
+        // with a busy routing table may overflow it, and that must not
+        // cost the link and address events above
+        if let Err(e) = Self::watch_routes(route_tx) {
+            tracing::warn!("cannot follow route and rule deletions: {e}");
+        }
         Ok((Netlink { handle }, rx))
+    }
+
+    fn watch_routes(tx: mpsc::UnboundedSender<NetEvent>) -> io::Result<()> {
+        let (mut conn, _handle, mut messages) = rtnetlink::new_connection()?;
+        let socket = conn.socket_mut().socket_mut();
+        socket.bind(&SocketAddr::new(0, ROUTE_AND_RULE_GROUPS))?;
+        // room for bursts of a routing daemon's changes
+        let _ = socket.set_rx_buf_sz(4 << 20);
+        tokio::spawn(conn);
+        tokio::spawn(async move {
+            while let Some((msg, _)) = messages.next().await {
+                let NetlinkPayload::InnerMessage(m) = msg.payload else {
+                    continue;
+                };
+                let ev = match m {
+                    RouteNetlinkMessage::DelRoute(r) => route_key(&r).map(NetEvent::RouteRemoved),
+                    RouteNetlinkMessage::DelRule(r) => rule_key(&r).map(NetEvent::RuleRemoved),
+                    _ => None,
+                };
+                if let Some(ev) = ev {
+                    if tx.send(ev).is_err() {
+                        break;
+                    }
+                }
+            }
+        });
+        Ok(())
     }
 
     /// Every link.
@@ -221,7 +372,8 @@ impl Netlink {
     }
 
     /// Remove a VIP (already gone is fine).
-    pub async fn remove_address(&self, ifindex: u32, vip: &VipConfig) -> io::Result<()> {
+    /// Whether it was there.
+    pub async fn remove_address(&self, ifindex: u32, vip: &VipConfig) -> io::Result<bool> {
         let mut m = Self::vip_message(ifindex, vip);
         m.attributes.retain(|a| {
             !matches!(
@@ -233,9 +385,9 @@ impl Netlink {
         });
         match self.handle.address().del(m).execute().await.map_err(nl_err) {
             Err(e) if matches!(errno(&e), libc::EADDRNOTAVAIL | libc::ENOENT | libc::ENODEV) => {
-                Ok(())
+                Ok(false)
             }
-            r => r,
+            r => r.map(|()| true),
         }
     }
 
@@ -287,7 +439,7 @@ impl Netlink {
         if let Some(k) = r.route_type {
             b = b.kind(RouteType::from(k));
         }
-        b
+        b.protocol(RouteProtocol::KeepAlived)
     }
 
     /// Add a virtual route (already present is fine).
@@ -300,11 +452,12 @@ impl Netlink {
     }
 
     /// Remove a virtual route (already gone is fine).
-    pub async fn remove_route(&self, ifindex: Option<u32>, r: &RouteConfig) -> io::Result<()> {
+    /// Whether it was there.
+    pub async fn remove_route(&self, ifindex: Option<u32>, r: &RouteConfig) -> io::Result<bool> {
         let m = Self::route_message(ifindex, r);
         match self.handle.route().del(m).execute().await.map_err(nl_err) {
-            Err(e) if matches!(errno(&e), libc::ESRCH | libc::ENOENT) => Ok(()),
-            r => r,
+            Err(e) if matches!(errno(&e), libc::ESRCH | libc::ENOENT) => Ok(false),
+            r => r.map(|()| true),
         }
     }
 
@@ -430,11 +583,12 @@ impl Netlink {
     }
 
     /// Remove a rule (already gone is fine).
-    pub async fn remove_rule(&self, r: &RuleConfig) -> io::Result<()> {
+    /// Remove a rule; whether it was there.
+    pub async fn remove_rule(&self, r: &RuleConfig) -> io::Result<bool> {
         let m = Self::rule_message(r);
         match self.handle.rule().del(m).execute().await.map_err(nl_err) {
-            Err(e) if matches!(errno(&e), libc::ENOENT | libc::ESRCH) => Ok(()),
-            r => r,
+            Err(e) if matches!(errno(&e), libc::ENOENT | libc::ESRCH) => Ok(false),
+            r => r.map(|()| true),
         }
     }
 }
