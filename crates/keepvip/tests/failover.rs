@@ -2452,7 +2452,8 @@ fn deleted_routes_and_rules_come_back_as_keepalived_s_do() {
     };
     let text = |prio: u8| {
         format!(
-            "static_routes {{\n    203.0.113.0/25 via 192.0.2.1 dev eth0\n}}\n\
+            "static_ipaddress {{\n    203.0.113.{a}/25 dev eth0\n}}\n\
+             static_routes {{\n    203.0.113.0/25 via 192.0.2.1 dev eth0\n}}\n\
              static_rules {{\n    to 203.0.113.0/25 table 200 priority 200\n}}\n{}",
             conf(
                 prio,
@@ -2460,7 +2461,8 @@ fn deleted_routes_and_rules_come_back_as_keepalived_s_do() {
                 "0.1",
                 "    virtual_routes {\n        198.51.100.0/24 via 192.0.2.1 dev eth0\n    }\n    \
                  virtual_rules {\n        from 192.0.2.200 table 100 priority 100\n    }\n",
-            )
+            ),
+            a = if prio == 150 { 139 } else { 140 },
         )
     };
     let mut r1 = t.keepvip(0, &t.write("r1.conf", &text(150)));
@@ -2482,13 +2484,22 @@ fn deleted_routes_and_rules_come_back_as_keepalived_s_do() {
             .unwrap_or_else(|e| panic!("{e}\n{}", t.logs()));
     };
     let log1 = || std::fs::read_to_string(t.dir.join("r1.log")).unwrap_or_default();
-    // a static route and a static rule: put back
+    // a static address, route and rule: put back (the address first, as
+    // the route is via it)
+    let static_addr: IpAddr = "203.0.113.139".parse().unwrap();
+    ip(&["addr", "del", "203.0.113.139/25", "dev", "eth0"]);
     ip(&["route", "del", "203.0.113.0/25"]);
     ip(&["rule", "del", "priority", "200"]);
-    wait("static route and rule back", &|| {
-        route_to(&t, 0, "203.0.113.0/25").contains("via 192.0.2.1")
+    wait("static address, route and rule back", &|| {
+        t.has(0, static_addr)
+            && route_to(&t, 0, "203.0.113.0/25").contains("via 192.0.2.1")
             && rule_line(&t, 0, false, 200).is_some()
     });
+    assert!(
+        log1().contains("Restoring deleted static address 203.0.113.139/25 dev eth0"),
+        "{}",
+        log1()
+    );
     let log = log1();
     assert!(
         log.contains("Restoring deleted static route 203.0.113.0/25 via 192.0.2.1 dev eth0")

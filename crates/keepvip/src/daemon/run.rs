@@ -414,6 +414,25 @@ impl Daemon {
                     );
                 }
             }
+            NetEvent::AddrRemoved(a) if self.is_static_address(&a) => {
+                self.ifaces.remove_addr(a.index, a.addr);
+                let statics: Vec<VipConfig> = self
+                    .config
+                    .static_addresses
+                    .iter()
+                    .filter(|s| s.addr == a.addr && !s.no_track)
+                    .cloned()
+                    .collect();
+                for s in &statics {
+                    tracing::info!(
+                        "Restoring deleted static address {}/{} dev {}",
+                        s.addr,
+                        s.prefix_len,
+                        s.dev.as_deref().unwrap_or("?")
+                    );
+                }
+                self.apply_static_addresses(&statics, true).await;
+            }
             NetEvent::RouteRemoved(key) => self.route_removed(&key).await,
             NetEvent::RuleRemoved(key) => self.rule_removed(&key).await,
             NetEvent::AddrRemoved(a) => {
@@ -475,6 +494,16 @@ impl Daemon {
         for r in &virtuals {
             self.router.handle(timer::now(), Input::RouteRemoved(r));
         }
+    }
+
+    /// Whether a deleted address is one of the static ones (tracked, on
+    /// its own interface).
+    fn is_static_address(&self, a: &crate::net::netlink::AddrInfo) -> bool {
+        let dev = self.ifaces.by_index(a.index).map(|i| i.name.as_str());
+        self.config
+            .static_addresses
+            .iter()
+            .any(|s| s.addr == a.addr && !s.no_track && s.dev.as_deref() == dev)
     }
 
     /// Every instance's virtual routes, as the router runs them.
