@@ -77,8 +77,10 @@ struct Daemon {
     opts: Options,
     /// routes and rules keepvip removed in the last 2 s: the route
     /// watcher's socket hears of them too, and they are not "deleted by
-    /// someone" (addresses need no such list: the kernel does not echo a
-    /// socket's own changes to it)
+    /// someone" (addresses need no such list: keepvip deletes a VIP only
+    /// as its instance leaves MASTER, and the router only acts on the
+    /// deletion of a MASTER's VIP; also, the request connection hands the
+    /// notices of its own changes to the request, not to the event stream)
     own_route_removals: Vec<(RouteConfig, std::time::Instant)>,
     own_rule_removals: Vec<(RuleConfig, std::time::Instant)>,
     garp_queue: Vec<(std::time::Instant, IfaceId, Vec<IpAddr>, u32, Duration)>,
@@ -436,8 +438,8 @@ impl Daemon {
             NetEvent::RouteRemoved(key) => self.route_removed(&key).await,
             NetEvent::RuleRemoved(key) => self.rule_removed(&key).await,
             NetEvent::AddrRemoved(a) => {
-                // (the kernel does not tell a netlink socket of its own
-                // changes, so this is someone else's deletion)
+                // a MASTER's VIP going is never keepvip's own doing (see
+                // own_route_removals)
                 self.ifaces.remove_addr(a.index, a.addr);
                 if let Some(id) = self
                     .ifaces
