@@ -70,6 +70,21 @@ pub struct InstanceStatus {
     /// why it is in FAULT (`interface eth1 down`, `script chk_nginx`, …)
     #[serde(default)]
     pub fault_cause: Option<String>,
+    /// when it last changed state (seconds since the Unix epoch)
+    #[serde(default)]
+    pub last_transition: Option<f64>,
+}
+
+/// How long ago `then` (Unix seconds) was, for people: `42s`, `3m07s`,
+/// `5h02m`, `12d04h`.
+pub fn age(then: f64, now: f64) -> String {
+    let s = (now - then).max(0.0) as u64;
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m{:02}s", s / 60, s % 60),
+        3600..=86_399 => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
+        _ => format!("{}d{:02}h", s / 86_400, s % 86_400 / 3600),
+    }
 }
 
 /// The whole daemon as `keepvip status` shows it.
@@ -90,8 +105,11 @@ pub struct Status {
 impl Status {
     /// A table a person can read.
     pub fn render_table(&self) -> String {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
         let mut out = format!(
-            "keepvip pid {} config {}\n{:<16} {:<8} {:>4} {:<5} {:>2} {:<7} {:>9} {:<18} VIPs\n",
+            "keepvip pid {} config {}\n{:<16} {:<8} {:>4} {:<5} {:>2} {:<7} {:>7} {:>9} {:<18} VIPs\n",
             self.pid,
             self.config,
             "INSTANCE",
@@ -100,6 +118,7 @@ impl Status {
             "FAM",
             "V",
             "STATE",
+            "SINCE",
             "PRIO",
             "MASTER"
         );
@@ -109,14 +128,18 @@ impl Status {
             } else {
                 format!("{}({})", i.effective_priority, i.base_priority)
             };
+            let since = i
+                .last_transition
+                .map_or_else(|| "-".into(), |t| age(t, now));
             out.push_str(&format!(
-                "{:<16} {:<8} {:>4} {:<5} {:>2} {:<7} {:>9} {:<18} {}\n",
+                "{:<16} {:<8} {:>4} {:<5} {:>2} {:<7} {:>7} {:>9} {:<18} {}\n",
                 i.name,
                 i.interface,
                 i.vrid,
                 i.family,
                 i.version,
                 i.state,
+                since,
                 prio,
                 i.master.as_deref().unwrap_or("-"),
                 i.vips.join(",")
@@ -158,6 +181,15 @@ impl Status {
                 "keepvip_effective_priority{{instance=\"{}\"}} {}\n",
                 i.name, i.effective_priority
             ));
+        }
+        out.push_str("# HELP keepvip_instance_last_transition_timestamp_seconds When the instance last changed state.\n# TYPE keepvip_instance_last_transition_timestamp_seconds gauge\n");
+        for i in &self.instances {
+            if let Some(t) = i.last_transition {
+                out.push_str(&format!(
+                    "keepvip_instance_last_transition_timestamp_seconds{{instance=\"{}\"}} {t:.3}\n",
+                    i.name
+                ));
+            }
         }
         out.push_str("# HELP keepvip_events_total Per-instance protocol counters.\n# TYPE keepvip_events_total counter\n");
         for i in &self.instances {
@@ -254,6 +286,7 @@ mod tests {
                 vips: vec!["192.0.2.200/24".into()],
                 counters: vec![("adverts_sent".into(), 7)],
                 fault_cause: None,
+                last_transition: Some(1_700_000_000.25),
             }],
             unknown_vrid_adverts: 0,
         }
@@ -276,6 +309,10 @@ mod tests {
         assert!(m.contains("keepvip_instance_state{instance=\"VI_1\",vrid=\"51\",interface=\"eth0\",state=\"MASTER\"} 1"));
         assert!(m.contains("keepvip_events_total{instance=\"VI_1\",event=\"adverts_sent\"} 7"));
         assert!(m.contains("keepvip_unknown_vrid_adverts_total 0"));
+        assert!(m.contains(
+            "keepvip_instance_last_transition_timestamp_seconds{instance=\"VI_1\"} 1700000000.250"
+        ));
+        assert!(t.contains(" SINCE "), "{t}");
         assert!(!t.contains("no instance has"), "{t}");
         let mut u = s.clone();
         u.unknown_vrid_adverts = 3;
@@ -285,6 +322,21 @@ mod tests {
         assert!(u
             .render_metrics()
             .contains("keepvip_unknown_vrid_adverts_total 3"));
+    }
+
+    #[test]
+    fn ages_read_like_uptime() {
+        let cases = [
+            (0.0, "0s"),
+            (42.9, "42s"),
+            (187.0, "3m07s"),
+            (18_120.0, "5h02m"),
+            (1_051_200.0, "12d04h"),
+            (-5.0, "0s"),
+        ];
+        for (ago, want) in cases {
+            assert_eq!(age(1000.0, 1000.0 + ago), want, "{ago}");
+        }
     }
 
     #[test]

@@ -2149,6 +2149,22 @@ fn net_namespace_and_dash_s_run_the_daemon_in_the_named_namespace() {
     };
     wait_status(&ns1, None, "MASTER");
     wait_status(&ns2, Some("web"), "BACKUP");
+    // the SINCE column: seconds in the state, from the last transition
+    let table = status_of(&ns1, None);
+    let row: Vec<&str> = table
+        .lines()
+        .find(|l| l.starts_with("VI_1"))
+        .unwrap_or_else(|| panic!("{table}"))
+        .split_whitespace()
+        .collect();
+    assert_eq!(row[5], "MASTER", "{table}");
+    assert!(
+        row[6].ends_with('s')
+            && row[6][..row[6].len() - 1]
+                .parse::<u64>()
+                .is_ok_and(|s| s < 10),
+        "{table}"
+    );
     let log2 = std::fs::read_to_string(t.dir.join("r2.log")).unwrap();
     assert!(
         log2.contains(&format!("Changing syslog ident to keepvip_{ns2}_web")),

@@ -1162,6 +1162,11 @@ impl Daemon {
                 fault_cause: (v.state == State::Fault)
                     .then(|| v.fault_cause.as_ref().map(ToString::to_string))
                     .flatten(),
+                last_transition: self
+                    .last_transition
+                    .get(&id)
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map(|d| d.as_secs_f64()),
             });
         }
         st
