@@ -103,6 +103,8 @@ pub const GLOBAL_USED: &[&str] = &[
     "vrrp_garp_extra_if",
     "vrrp_vmac_garp_intvl",
     "log_unknown_vrids",
+    "vrrp_netlink_monitor_rcv_bufs",
+    "vrrp_netlink_monitor_rcv_bufs_force",
 ];
 
 /// global_defs keywords of keepalived's other parts (SNMP, D-Bus, LVS,
@@ -173,8 +175,6 @@ pub const GLOBAL_ACCEPTED: &[&str] = &[
     "nftables_counters",
     "vrrp_netlink_cmd_rcv_bufs",
     "vrrp_netlink_cmd_rcv_bufs_force",
-    "vrrp_netlink_monitor_rcv_bufs",
-    "vrrp_netlink_monitor_rcv_bufs_force",
     "process_monitor_rcv_bufs",
     "process_monitor_rcv_bufs_force",
     "vrrp_rx_bufs_policy",

@@ -55,6 +55,10 @@ pub struct GlobalDefs {
     pub scheduling: Scheduling,
     /// log_unknown_vrids
     pub log_unknown_vrids: bool,
+    /// vrrp_netlink_monitor_rcv_bufs (and _force): the receive buffer of
+    /// the netlink event sockets, in bytes (None: the kernel's default for
+    /// links and addresses, 4 MB for routes and rules)
+    pub netlink_rcvbuf: Option<(u32, bool)>,
     /// where the daemon runs and how its files are named
     pub naming: ProcessNaming,
     /// keywords accepted without effect
@@ -283,6 +287,10 @@ fn global_defs(g: &Global) -> GlobalDefs {
             ),
         },
         log_unknown_vrids: g.log_unknown_vrids,
+        netlink_rcvbuf: g
+            .vrrp_netlink_monitor_rcv_bufs
+            .filter(|n| *n > 0)
+            .map(|n| (n, g.vrrp_netlink_monitor_rcv_bufs_force)),
         naming: ProcessNaming {
             net_namespace: g.net_namespace.clone(),
             instance: g.instance.clone(),

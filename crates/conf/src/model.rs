@@ -475,6 +475,10 @@ pub struct Global {
     pub disable_local_igmp: bool,
     /// log_unknown_vrids: log adverts for VRIDs no instance has
     pub log_unknown_vrids: bool,
+    /// vrrp_netlink_monitor_rcv_bufs BYTES: the netlink event socket's buffer
+    pub vrrp_netlink_monitor_rcv_bufs: Option<u32>,
+    /// vrrp_netlink_monitor_rcv_bufs_force: set it past rmem_max
+    pub vrrp_netlink_monitor_rcv_bufs_force: bool,
     /// data_use_instance: dump files named after the namespace and instance
     pub data_use_instance: bool,
     /// net_namespace NAME (top level): the network namespace to run in

@@ -686,6 +686,13 @@ impl Parser<'_> {
                     }
                 }
                 "log_unknown_vrids" => g.log_unknown_vrids = true,
+                "vrrp_netlink_monitor_rcv_bufs" => {
+                    g.vrrp_netlink_monitor_rcv_bufs =
+                        self.num(c, 0, 0, i64::from(u32::MAX)).map(|v| v as u32)
+                }
+                "vrrp_netlink_monitor_rcv_bufs_force" => {
+                    g.vrrp_netlink_monitor_rcv_bufs_force = self.flag(c).unwrap_or(false)
+                }
                 "data_use_instance" => {
                     g.data_use_instance = self.flag(c).unwrap_or(g.data_use_instance)
                 }

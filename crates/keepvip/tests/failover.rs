@@ -2568,3 +2568,56 @@ fn deleted_routes_and_rules_come_back_as_keepalived_s_do() {
     t.wait_vip(1, vip(), true, Duration::from_secs(3));
     r2.terminate(Duration::from_secs(2));
 }
+
+/// A burst of address changes larger than the netlink socket's buffer
+/// (a container host starting hundreds of pods does this): the kernel
+/// drops events, keepvip says so and reads the links and addresses
+/// again, so a VIP deleted in the burst still comes back. The buffer is
+/// made tiny with keepalived's `vrrp_netlink_monitor_rcv_bufs`.
+#[test]
+fn netlink_overrun_is_noticed_and_the_state_read_again() {
+    let Some(t) = Ctx::new("enobufs", 1) else {
+        return;
+    };
+    let text = format!(
+        "global_defs {{\n    vrrp_netlink_monitor_rcv_bufs 4096\n}}\n{}",
+        conf(150, 3, "0.1", "")
+    );
+    let mut r1 = t.keepvip(0, &t.write("r1.conf", &text));
+    t.wait_vip(0, vip(), true, Duration::from_secs(5));
+    // 1,000 addresses with the VIP's deletion in the middle, in one batch
+    let batch = t.dir.join("burst.batch");
+    let mut cmds = String::new();
+    for k in 0..1000u32 {
+        cmds.push_str(&format!(
+            "addr add 2001:db8:ff::{:x}:{:x}/128 dev eth0 nodad\n",
+            k >> 8,
+            k & 0xff
+        ));
+        if k == 500 {
+            cmds.push_str("addr del 192.0.2.200/24 dev eth0\n");
+        }
+    }
+    std::fs::write(&batch, cmds).unwrap();
+    let ns = t.lab.router_ns(0).to_string();
+    let out = t.lab.ip(&ns, &["-batch", batch.to_str().unwrap()]).unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    t.wait_vip(0, vip(), true, Duration::from_secs(5));
+    let log = std::fs::read_to_string(t.dir.join("r1.log")).unwrap();
+    assert!(
+        log.contains(
+            "netlink: link and address events were lost (receive buffer full): reading them again"
+        ),
+        "{log}"
+    );
+    assert!(
+        log.contains("VIP 192.0.2.200 was removed from the interface: leaving MASTER"),
+        "{log}"
+    );
+    assert!(r1.is_running());
+    r1.terminate(Duration::from_secs(2));
+}

@@ -5,6 +5,8 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use crate::net::netlink::{AddrInfo, LinkInfo, NetEvent};
+
 /// One interface.
 #[derive(Debug, Clone, Default)]
 pub struct Iface {
@@ -114,6 +116,44 @@ impl IfaceTable {
     }
 }
 
+impl IfaceTable {
+    /// The events that bring this table to what a fresh dump of `links`
+    /// and `addrs` shows, after netlink dropped some (its receive buffer
+    /// overflowed): every link (handling one that did not change is a
+    /// no-op), the links and addresses that went, the addresses that came.
+    pub fn resync_events(&self, links: &[LinkInfo], addrs: &[AddrInfo]) -> Vec<NetEvent> {
+        let mut out: Vec<NetEvent> = links.iter().cloned().map(NetEvent::Link).collect();
+        let mut known: Vec<u32> = self.by_index.keys().copied().collect();
+        known.sort_unstable();
+        for index in known {
+            if !links.iter().any(|l| l.index == index) {
+                out.push(NetEvent::LinkRemoved { index });
+                continue;
+            }
+            for (addr, prefix_len) in self.by_index[&index].addrs() {
+                if !addrs.iter().any(|a| a.index == index && a.addr == addr) {
+                    out.push(NetEvent::AddrRemoved(AddrInfo {
+                        index,
+                        addr,
+                        prefix_len,
+                        label: None,
+                    }));
+                }
+            }
+        }
+        for a in addrs {
+            let have = self
+                .by_index
+                .get(&a.index)
+                .is_some_and(|i| i.addrs().iter().any(|(x, _)| *x == a.addr));
+            if !have {
+                out.push(NetEvent::AddrAdded(a.clone()));
+            }
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,5 +178,50 @@ mod tests {
         t.upsert_link(2, "lan0", None, false);
         assert!(t.by_name("eth0").is_none());
         assert!(!t.by_name("lan0").unwrap().up);
+    }
+
+    #[test]
+    fn resync_brings_the_table_to_the_dump() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let mut t = IfaceTable::default();
+        t.upsert_link(2, "eth0", Some([2, 0, 0, 0, 0, 1]), true);
+        t.upsert_link(3, "eth1", None, true);
+        t.add_addr(2, ip("192.0.2.11"), 24);
+        t.add_addr(2, ip("192.0.2.200"), 24);
+        t.add_addr(3, ip("198.51.100.11"), 24);
+        // meanwhile: eth1 went away, the VIP was deleted, an address came,
+        // eth0 went down
+        let links = [LinkInfo {
+            index: 2,
+            name: "eth0".into(),
+            mac: Some([2, 0, 0, 0, 0, 1]),
+            up: false,
+        }];
+        let addr = |a: &str, p| AddrInfo {
+            index: 2,
+            addr: ip(a),
+            prefix_len: p,
+            label: None,
+        };
+        let addrs = [addr("192.0.2.11", 24), addr("2001:db8::11", 64)];
+        let ev = t.resync_events(&links, &addrs);
+        assert_eq!(
+            ev,
+            vec![
+                NetEvent::Link(links[0].clone()),
+                NetEvent::AddrRemoved(addr("192.0.2.200", 24)),
+                NetEvent::LinkRemoved { index: 3 },
+                NetEvent::AddrAdded(addr("2001:db8::11", 64)),
+            ]
+        );
+        // nothing lost: only the links, which are no-ops
+        let mut same = IfaceTable::default();
+        same.upsert_link(2, "eth0", None, false);
+        same.add_addr(2, ip("192.0.2.11"), 24);
+        same.add_addr(2, ip("2001:db8::11"), 64);
+        assert_eq!(
+            same.resync_events(&links, &addrs),
+            vec![NetEvent::Link(links[0].clone())]
+        );
     }
 }

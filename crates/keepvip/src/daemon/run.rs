@@ -353,6 +353,64 @@ impl Daemon {
     }
 
     async fn on_net(&mut self, ev: NetEvent) {
+        match ev {
+            NetEvent::Overrun => {
+                // keepalived re-reads everything after ENOBUFS as well
+                tracing::warn!(
+                    "netlink: link and address events were lost (receive buffer full): reading them again"
+                );
+                let (links, addrs) = (self.netlink.links().await, self.netlink.addresses().await);
+                match (links, addrs) {
+                    (Ok(links), Ok(addrs)) => {
+                        for e in self.ifaces.resync_events(&links, &addrs) {
+                            self.on_net_event(e).await;
+                        }
+                    }
+                    (Err(e), _) | (_, Err(e)) => tracing::error!("netlink: cannot list them: {e}"),
+                }
+            }
+            NetEvent::RoutesOverrun => {
+                // a deletion may be among the lost: put back what should
+                // be there (already there is fine)
+                tracing::warn!(
+                    "netlink: route and rule events were lost (receive buffer full): installing the static and the MASTERs' routes and rules again"
+                );
+                let (statics, rules) = (
+                    self.config.static_routes.clone(),
+                    self.config.static_rules.clone(),
+                );
+                self.apply_routes(&statics, true).await;
+                self.apply_rules(&rules, true).await;
+                let (routes, rules) = self.masters_routes_and_rules();
+                self.apply_routes(&routes, true).await;
+                self.apply_rules(&rules, true).await;
+            }
+            ev => self.on_net_event(ev).await,
+        }
+    }
+
+    /// The virtual routes and rules of the instances that are MASTER.
+    fn masters_routes_and_rules(&self) -> (Vec<RouteConfig>, Vec<RuleConfig>) {
+        let r = &self.router;
+        let masters: Vec<_> = r
+            .instance_ids()
+            .into_iter()
+            .filter_map(|id| r.instance(id))
+            .filter(|v| v.state == State::Master)
+            .collect();
+        (
+            masters
+                .iter()
+                .flat_map(|v| v.config.routes.clone())
+                .collect(),
+            masters
+                .iter()
+                .flat_map(|v| v.config.rules.clone())
+                .collect(),
+        )
+    }
+
+    async fn on_net_event(&mut self, ev: NetEvent) {
         let now = timer::now();
         match ev {
             NetEvent::Link(l) => {
@@ -435,6 +493,7 @@ impl Daemon {
                 }
                 self.apply_static_addresses(&statics, true).await;
             }
+            NetEvent::Overrun | NetEvent::RoutesOverrun => {}
             NetEvent::RouteRemoved(key) => self.route_removed(&key).await,
             NetEvent::RuleRemoved(key) => self.rule_removed(&key).await,
             NetEvent::AddrRemoved(a) => {
@@ -1449,8 +1508,8 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
     for w in crate::sys::apply_scheduling(&config.global.scheduling) {
         tracing::warn!("cannot apply {w}");
     }
-    let (netlink, mut net_rx) =
-        Netlink::connect().map_err(|e| DaemonError::io("cannot open a netlink socket", e))?;
+    let (netlink, mut net_rx) = Netlink::connect(config.global.netlink_rcvbuf)
+        .map_err(|e| DaemonError::io("cannot open a netlink socket", e))?;
     let local_igmp = config
         .global
         .disable_local_igmp

@@ -49,7 +49,7 @@ pub struct AddrInfo {
 }
 
 /// A change reported by the kernel.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NetEvent {
     /// link added or changed
     Link(LinkInfo),
@@ -66,6 +66,10 @@ pub enum NetEvent {
     RouteRemoved(RouteKey),
     /// a rule with keepalived's protocol was deleted
     RuleRemoved(RuleKey),
+    /// the link and address events overflowed the socket: some were lost
+    Overrun,
+    /// the route and rule events overflowed theirs
+    RoutesOverrun,
 }
 
 /// RTPROT_KEEPALIVED: every route and rule keepvip installs carries it, as
@@ -121,6 +125,34 @@ const RT_TABLE_MAIN: u32 = 254;
 /// RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV4_RULE (8) and
 /// RTNLGRP_IPV6_RULE (19) as bind(2) group bits
 const ROUTE_AND_RULE_GROUPS: u32 = 0x40 | 0x400 | (1 << (8 - 1)) | (1 << (19 - 1));
+
+/// SO_RCVBUF, or with `force` SO_RCVBUFFORCE (past net.core.rmem_max;
+/// needs CAP_NET_ADMIN, which the daemon has). A failure only warns.
+fn set_rcvbuf(socket: &mut netlink_sys::Socket, (size, force): (u32, bool)) {
+    use std::os::fd::AsRawFd;
+    let opt = if force {
+        libc::SO_RCVBUFFORCE
+    } else {
+        libc::SO_RCVBUF
+    };
+    let value = size.min(i32::MAX as u32) as libc::c_int;
+    // SAFETY: setsockopt on a socket we own with a c_int of the right size.
+    let r = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            opt,
+            (&value as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if r != 0 {
+        tracing::warn!(
+            "netlink: cannot set the receive buffer to {size} bytes: {}",
+            io::Error::last_os_error()
+        );
+    }
+}
 
 fn route_key(m: &netlink_packet_route::route::RouteMessage) -> Option<RouteKey> {
     use netlink_packet_route::route::{RouteAddress, RouteAttribute};
@@ -246,19 +278,34 @@ fn addr_info(m: &AddressMessage) -> Option<AddrInfo> {
 impl Netlink {
     /// Open the connection and subscribe to link and address events; the
     /// events arrive on the returned receiver.
-    pub fn connect() -> io::Result<(Netlink, mpsc::UnboundedReceiver<NetEvent>)> {
+    /// `rcvbuf`: keepalived's vrrp_netlink_monitor_rcv_bufs (bytes, and
+    /// whether to force it past net.core.rmem_max) for the event sockets.
+    pub fn connect(
+        rcvbuf: Option<(u32, bool)>,
+    ) -> io::Result<(Netlink, mpsc::UnboundedReceiver<NetEvent>)> {
         let (mut conn, handle, mut messages) = rtnetlink::new_connection()?;
-        conn.socket_mut().socket_mut().bind(&SocketAddr::new(
+        let socket = conn.socket_mut().socket_mut();
+        socket.bind(&SocketAddr::new(
             0,
             RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR,
         ))?;
+        if let Some(size) = rcvbuf {
+            set_rcvbuf(socket, size);
+        }
         tokio::spawn(conn);
         let (tx, rx) = mpsc::unbounded_channel();
         let route_tx = tx.clone();
         tokio::spawn(async move {
             while let Some((msg, _)) = messages.next().await {
-                let NetlinkPayload::InnerMessage(m) = msg.payload else {
-                    continue;
+                let m = match msg.payload {
+                    NetlinkPayload::InnerMessage(m) => m,
+                    NetlinkPayload::Overrun(_) => {
+                        if tx.send(NetEvent::Overrun).is_err() {
+                            break;
+                        }
+                        continue;
+                    }
+                    _ => continue,
                 };
                 let ev = match m {
                     RouteNetlinkMessage::NewLink(l) => link_info(&l).map(NetEvent::Link),
@@ -279,23 +326,30 @@ impl Netlink {
         // route and rule deletions on a connection of their own: a router
         // with a busy routing table may overflow it, and that must not
         // cost the link and address events above
-        if let Err(e) = Self::watch_routes(route_tx) {
+        if let Err(e) = Self::watch_routes(route_tx, rcvbuf.unwrap_or((4 << 20, false))) {
             tracing::warn!("cannot follow route and rule deletions: {e}");
         }
         Ok((Netlink { handle }, rx))
     }
 
-    fn watch_routes(tx: mpsc::UnboundedSender<NetEvent>) -> io::Result<()> {
+    fn watch_routes(tx: mpsc::UnboundedSender<NetEvent>, rcvbuf: (u32, bool)) -> io::Result<()> {
         let (mut conn, _handle, mut messages) = rtnetlink::new_connection()?;
         let socket = conn.socket_mut().socket_mut();
         socket.bind(&SocketAddr::new(0, ROUTE_AND_RULE_GROUPS))?;
         // room for bursts of a routing daemon's changes
-        let _ = socket.set_rx_buf_sz(4 << 20);
+        set_rcvbuf(socket, rcvbuf);
         tokio::spawn(conn);
         tokio::spawn(async move {
             while let Some((msg, _)) = messages.next().await {
-                let NetlinkPayload::InnerMessage(m) = msg.payload else {
-                    continue;
+                let m = match msg.payload {
+                    NetlinkPayload::InnerMessage(m) => m,
+                    NetlinkPayload::Overrun(_) => {
+                        if tx.send(NetEvent::RoutesOverrun).is_err() {
+                            break;
+                        }
+                        continue;
+                    }
+                    _ => continue,
                 };
                 let ev = match m {
                     RouteNetlinkMessage::DelRoute(r) => route_key(&r).map(NetEvent::RouteRemoved),
