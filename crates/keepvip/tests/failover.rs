@@ -2621,3 +2621,49 @@ fn netlink_overrun_is_noticed_and_the_state_read_again() {
     assert!(r1.is_running());
     r1.terminate(Duration::from_secs(2));
 }
+
+/// Someone deletes the MASTER's VMAC: keepvip makes it again
+/// (keepalived's recreate_vmac) and, being the higher priority, has the
+/// VIP back on it.
+#[test]
+fn a_deleted_vmac_is_made_again() {
+    let Some(t) = Ctx::new("vmacdel", 2) else {
+        return;
+    };
+    let text = |prio: u8| {
+        format!(
+            "global_defs {{\n    disable_local_igmp\n}}\nvrrp_instance VI_1 {{\n    interface eth0\n    virtual_router_id 51\n    priority {prio}\n    version 3\n    advert_int 0.1\n    use_vmac\n    virtual_ipaddress {{\n        192.0.2.200/24\n    }}\n}}\n"
+        )
+    };
+    let mut r1 = t.keepvip(0, &t.write("r1.conf", &text(150)));
+    let mut r2 = t.keepvip(1, &t.write("r2.conf", &text(100)));
+    let on = |i: usize| t.lab.has_addr(t.lab.router_ns(i), "vrrp.51", vip());
+    t.lab
+        .wait_for("VIP on r1's vrrp.51", Duration::from_secs(5), || on(0))
+        .unwrap_or_else(|e| panic!("{e}\n{}", t.logs()));
+    let ns = t.lab.router_ns(0).to_string();
+    let out = t.lab.ip(&ns, &["link", "del", "vrrp.51"]).unwrap();
+    assert!(out.status.success());
+    // (the BACKUP may hold it for a moment; the VMAC is back within
+    // milliseconds)
+    t.lab
+        .wait_for(
+            "VIP back on r1's new vrrp.51",
+            Duration::from_secs(5),
+            || on(0) && !on(1),
+        )
+        .unwrap_or_else(|e| panic!("{e}\n{}", t.logs()));
+    assert_eq!(
+        link_mac(&t, 0, "vrrp.51").as_deref(),
+        Some("00:00:5e:00:01:33")
+    );
+    let log = std::fs::read_to_string(t.dir.join("r1.log")).unwrap();
+    assert!(
+        log.contains("Interface vrrp.51 deleted")
+            && log.matches("Created VMAC interface vrrp.51").count() == 2,
+        "{log}"
+    );
+    r1.terminate(Duration::from_secs(2));
+    r2.terminate(Duration::from_secs(2));
+    assert_eq!(link_mac(&t, 0, "vrrp.51"), None, "{}", t.logs());
+}

@@ -436,10 +436,17 @@ impl Daemon {
                             self.open_sockets();
                         }
                     }
+                    // a new interface may be the one a missing VMAC sits on
+                    if was.is_none() && self.vmacs.missing(&wanted_vmacs(&self.config)) {
+                        self.recreate_vmacs().await;
+                    }
                 }
             }
             NetEvent::LinkRemoved { index } => {
                 if let Some(name) = self.ifaces.by_index(index).map(|i| i.name.clone()) {
+                    if self.router.iface_id(&name).is_some() {
+                        tracing::info!("Interface {name} deleted");
+                    }
                     self.held_links.retain(|(_, n, _)| *n != name);
                     if let Some(id) = self.router.iface_id(&name) {
                         self.router.handle(
@@ -455,6 +462,11 @@ impl Daemon {
                 self.refresh_iface_index();
                 self.sockets.retain(|(i, _), _| *i != index);
                 self.garp.remove(&index);
+                // a VMAC of ours deleted by someone: made again, as
+                // keepalived does (if the interface under it is there)
+                if self.vmacs.deleted(index).is_some() {
+                    self.recreate_vmacs().await;
+                }
             }
             NetEvent::AddrAdded(a) => {
                 self.ifaces.add_addr(a.index, a.addr, a.prefix_len);
@@ -565,6 +577,26 @@ impl Daemon {
             .static_addresses
             .iter()
             .any(|s| s.addr == a.addr && !s.no_track && s.dev.as_deref() == dev)
+    }
+
+    /// Make the configured VMACs that are missing, and hand them to the
+    /// router as at start.
+    async fn recreate_vmacs(&mut self) {
+        let wanted: Vec<keepvip_conf::lower::Vmac> =
+            wanted_vmacs(&self.config).into_iter().cloned().collect();
+        let refs: Vec<&keepvip_conf::lower::Vmac> = wanted.iter().collect();
+        if !self.vmacs.create(&self.netlink, &refs).await {
+            return;
+        }
+        let Ok(links) = self.netlink.links().await else {
+            return;
+        };
+        for l in links {
+            self.ifaces.upsert_link(l.index, &l.name, l.mac, l.up);
+        }
+        self.refresh_iface_index();
+        self.feed_interfaces(timer::now());
+        self.open_sockets();
     }
 
     /// Every instance's virtual routes, as the router runs them.

@@ -299,6 +299,24 @@ impl Vmacs {
         }
     }
 
+    /// Someone deleted link `index`: if it was one of ours, forget it (so
+    /// that [`Vmacs::create`] makes it again) and return its name.
+    pub fn deleted(&mut self, index: u32) -> Option<String> {
+        let name = self
+            .made
+            .iter()
+            .find(|(_, (i, _))| *i == index)
+            .map(|(n, _)| n.clone())?;
+        self.made.remove(&name);
+        Some(name)
+    }
+
+    /// Whether a VMAC in `wanted` is missing (e.g. deleted with the
+    /// interface under it, which has just come back).
+    pub fn missing(&self, wanted: &[&Vmac]) -> bool {
+        wanted.iter().any(|v| !self.made.contains_key(&v.name))
+    }
+
     /// Delete the VMACs not in `keep` (all of them at stop), and put back
     /// the settings of an interface whose last VMAC went.
     pub async fn remove_except(&mut self, netlink: &Netlink, keep: &[&Vmac]) {
