@@ -2667,3 +2667,39 @@ fn a_deleted_vmac_is_made_again() {
     r2.terminate(Duration::from_secs(2));
     assert_eq!(link_mac(&t, 0, "vrrp.51"), None, "{}", t.logs());
 }
+
+/// The interface renamed under the daemon (udev, an admin): the instance
+/// has no `eth0` any more and is in FAULT; renamed back, it recovers.
+#[test]
+fn an_interface_renamed_away_and_back() {
+    let Some(t) = Ctx::new("rename", 1) else {
+        return;
+    };
+    let mut r1 = t.keepvip(0, &t.write("r1.conf", &conf(150, 3, "0.1", "")));
+    t.wait_vip(0, vip(), true, Duration::from_secs(5));
+    let ns = t.lab.router_ns(0).to_string();
+    let ip = |args: &[&str]| {
+        let out = t.lab.ip(&ns, args).unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    let sock = t.dir.join("r1.sock");
+    let state = || {
+        let out = std::process::Command::new(KEEPVIP)
+            .args(["status", "--control-socket", sock.to_str().unwrap()])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    ip(&["link", "set", "eth0", "down"]);
+    ip(&["link", "set", "eth0", "name", "lan0"]);
+    ip(&["link", "set", "lan0", "up"]);
+    t.lab
+        .wait_for("FAULT", Duration::from_secs(3), || state().contains("FAULT"))
+        .unwrap_or_else(|e| panic!("{e}\n{}\n{}", state(), t.logs()));
+    ip(&["link", "set", "lan0", "down"]);
+    ip(&["link", "set", "lan0", "name", "eth0"]);
+    ip(&["link", "set", "eth0", "up"]);
+    t.wait_vip(0, vip(), true, Duration::from_secs(5));
+    assert!(state().contains("MASTER"), "{}", state());
+    r1.terminate(Duration::from_secs(2));
+}
