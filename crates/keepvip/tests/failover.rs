@@ -2680,7 +2680,11 @@ fn an_interface_renamed_away_and_back() {
     let ns = t.lab.router_ns(0).to_string();
     let ip = |args: &[&str]| {
         let out = t.lab.ip(&ns, args).unwrap();
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     };
     let sock = t.dir.join("r1.sock");
     let state = || {
@@ -2694,7 +2698,9 @@ fn an_interface_renamed_away_and_back() {
     ip(&["link", "set", "eth0", "name", "lan0"]);
     ip(&["link", "set", "lan0", "up"]);
     t.lab
-        .wait_for("FAULT", Duration::from_secs(3), || state().contains("FAULT"))
+        .wait_for("FAULT", Duration::from_secs(3), || {
+            state().contains("FAULT")
+        })
         .unwrap_or_else(|e| panic!("{e}\n{}\n{}", state(), t.logs()));
     ip(&["link", "set", "lan0", "down"]);
     ip(&["link", "set", "lan0", "name", "eth0"]);
