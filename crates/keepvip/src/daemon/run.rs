@@ -82,6 +82,10 @@ struct Daemon {
     /// deletion of a MASTER's VIP; also, the request connection hands the
     /// notices of its own changes to the request, not to the event stream)
     own_route_removals: Vec<(RouteConfig, std::time::Instant)>,
+    /// when to re-read links and addresses, or re-install routes and
+    /// rules, after netlink dropped events
+    resync_links_at: Option<std::time::Instant>,
+    resync_routes_at: Option<std::time::Instant>,
     own_rule_removals: Vec<(RuleConfig, std::time::Instant)>,
     garp_queue: Vec<(std::time::Instant, IfaceId, Vec<IpAddr>, u32, Duration)>,
     /// `*_fifo_script` processes, sent SIGTERM on exit
@@ -353,39 +357,63 @@ impl Daemon {
     }
 
     async fn on_net(&mut self, ev: NetEvent) {
+        // overruns come in bursts: one re-read a little after the first
+        // covers the whole burst
+        let soon = std::time::Instant::now() + Duration::from_millis(20);
         match ev {
             NetEvent::Overrun => {
-                // keepalived re-reads everything after ENOBUFS as well
-                tracing::warn!(
-                    "netlink: link and address events were lost (receive buffer full): reading them again"
-                );
-                let (links, addrs) = (self.netlink.links().await, self.netlink.addresses().await);
-                match (links, addrs) {
-                    (Ok(links), Ok(addrs)) => {
-                        for e in self.ifaces.resync_events(&links, &addrs) {
-                            self.on_net_event(e).await;
-                        }
-                    }
-                    (Err(e), _) | (_, Err(e)) => tracing::error!("netlink: cannot list them: {e}"),
-                }
+                self.resync_links_at.get_or_insert(soon);
             }
             NetEvent::RoutesOverrun => {
-                // a deletion may be among the lost: put back what should
-                // be there (already there is fine)
-                tracing::warn!(
-                    "netlink: route and rule events were lost (receive buffer full): installing the static and the MASTERs' routes and rules again"
-                );
-                let (statics, rules) = (
-                    self.config.static_routes.clone(),
-                    self.config.static_rules.clone(),
-                );
-                self.apply_routes(&statics, true).await;
-                self.apply_rules(&rules, true).await;
-                let (routes, rules) = self.masters_routes_and_rules();
-                self.apply_routes(&routes, true).await;
-                self.apply_rules(&rules, true).await;
+                self.resync_routes_at.get_or_insert(soon);
             }
             ev => self.on_net_event(ev).await,
+        }
+    }
+
+    /// The earlier of the pending re-reads after an overrun.
+    fn resync_due(&self) -> Option<std::time::Instant> {
+        match (self.resync_links_at, self.resync_routes_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Do the re-reads that are due.
+    async fn resync(&mut self) {
+        let now = std::time::Instant::now();
+        if self.resync_links_at.is_some_and(|t| t <= now) {
+            self.resync_links_at = None;
+            // keepalived re-reads everything after ENOBUFS as well
+            tracing::warn!(
+                "netlink: link and address events were lost (receive buffer full): reading them again"
+            );
+            let (links, addrs) = (self.netlink.links().await, self.netlink.addresses().await);
+            match (links, addrs) {
+                (Ok(links), Ok(addrs)) => {
+                    for e in self.ifaces.resync_events(&links, &addrs) {
+                        self.on_net_event(e).await;
+                    }
+                }
+                (Err(e), _) | (_, Err(e)) => tracing::error!("netlink: cannot list them: {e}"),
+            }
+        }
+        if self.resync_routes_at.is_some_and(|t| t <= now) {
+            self.resync_routes_at = None;
+            // a deletion may be among the lost: put back what should be
+            // there (already there is fine)
+            tracing::warn!(
+                "netlink: route and rule events were lost (receive buffer full): installing the static and the MASTERs' routes and rules again"
+            );
+            let (statics, rules) = (
+                self.config.static_routes.clone(),
+                self.config.static_rules.clone(),
+            );
+            self.apply_routes(&statics, true).await;
+            self.apply_rules(&rules, true).await;
+            let (routes, rules) = self.masters_routes_and_rules();
+            self.apply_routes(&routes, true).await;
+            self.apply_rules(&rules, true).await;
         }
     }
 
@@ -1581,6 +1609,8 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
         renderer: Renderer::default(),
         opts,
         own_route_removals: Vec::new(),
+        resync_links_at: None,
+        resync_routes_at: None,
         own_rule_removals: Vec::new(),
         garp_queue: Vec::new(),
         fifo_children: Vec::new(),
@@ -1665,6 +1695,8 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
     // than rebuilt, so a wake-up that has neither costs no timer-wheel work
     let garp_sleep = tokio::time::sleep(Duration::ZERO);
     tokio::pin!(garp_sleep);
+    let resync_sleep = tokio::time::sleep(Duration::ZERO);
+    tokio::pin!(resync_sleep);
     loop {
         // held link changes first: what they make the router do is drained
         // with the rest
@@ -1678,6 +1710,13 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
             let t = tokio::time::Instant::from_std(t);
             if garp_sleep.deadline() != t {
                 garp_sleep.as_mut().reset(t);
+            }
+        }
+        let resync_next = d.resync_due();
+        if let Some(t) = resync_next {
+            let t = tokio::time::Instant::from_std(t);
+            if resync_sleep.deadline() != t {
+                resync_sleep.as_mut().reset(t);
             }
         }
         deadline
@@ -1699,6 +1738,7 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
             Some((key, state)) = trackers_rx.recv() => d.router.handle(timer::now(), Input::Tracker { key, state }),
             Some(p) = ctl_rx.recv() => d.answer(p),
             _ = &mut garp_sleep, if garp_next.is_some() => {}
+            _ = &mut resync_sleep, if resync_next.is_some() => d.resync().await,
             _ = &mut trim, if !trimmed => {
                 trimmed = true;
                 // SAFETY: malloc_trim only returns free heap pages to the OS.

@@ -126,6 +126,24 @@ const RT_TABLE_MAIN: u32 = 254;
 /// RTNLGRP_IPV6_RULE (19) as bind(2) group bits
 const ROUTE_AND_RULE_GROUPS: u32 = 0x40 | 0x400 | (1 << (8 - 1)) | (1 << (19 - 1));
 
+/// How long a request may wait for the kernel's answer. The answers come
+/// on a socket of their own, so none should ever be lost; if one is, the
+/// daemon must not wait for it forever.
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// A request's answer, or `TimedOut` after [`REQUEST_TIMEOUT`].
+async fn answer<T>(
+    f: impl std::future::Future<Output = Result<T, rtnetlink::Error>>,
+) -> io::Result<T> {
+    match tokio::time::timeout(REQUEST_TIMEOUT, f).await {
+        Ok(r) => r.map_err(nl_err),
+        Err(_) => Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            "netlink: no answer from the kernel in 5 s",
+        )),
+    }
+}
+
 /// SO_RCVBUF, or with `force` SO_RCVBUFFORCE (past net.core.rmem_max;
 /// needs CAP_NET_ADMIN, which the daemon has). A failure only warns.
 fn set_rcvbuf(socket: &mut netlink_sys::Socket, (size, force): (u32, bool)) {
@@ -283,7 +301,13 @@ impl Netlink {
     pub fn connect(
         rcvbuf: Option<(u32, bool)>,
     ) -> io::Result<(Netlink, mpsc::UnboundedReceiver<NetEvent>)> {
-        let (mut conn, handle, mut messages) = rtnetlink::new_connection()?;
+        // requests and their answers on a socket of their own, in no
+        // multicast group: a flood of events (which the kernel drops when
+        // a socket's buffer is full) can never cost a request its answer,
+        // as keepalived keeps nl_cmd apart from nl_kernel
+        let (cmd, handle, _no_events) = rtnetlink::new_connection()?;
+        tokio::spawn(cmd);
+        let (mut conn, _unused, mut messages) = rtnetlink::new_connection()?;
         let socket = conn.socket_mut().socket_mut();
         socket.bind(&SocketAddr::new(
             0,
@@ -368,22 +392,28 @@ impl Netlink {
 
     /// Every link.
     pub async fn links(&self) -> io::Result<Vec<LinkInfo>> {
-        let mut s = self.handle.link().get().execute();
-        let mut out = Vec::new();
-        while let Some(m) = s.try_next().await.map_err(nl_err)? {
-            out.extend(link_info(&m));
-        }
-        Ok(out)
+        answer(async {
+            let mut s = self.handle.link().get().execute();
+            let mut out = Vec::new();
+            while let Some(m) = s.try_next().await? {
+                out.extend(link_info(&m));
+            }
+            Ok(out)
+        })
+        .await
     }
 
     /// Every address.
     pub async fn addresses(&self) -> io::Result<Vec<AddrInfo>> {
-        let mut s = self.handle.address().get().execute();
-        let mut out = Vec::new();
-        while let Some(m) = s.try_next().await.map_err(nl_err)? {
-            out.extend(addr_info(&m));
-        }
-        Ok(out)
+        answer(async {
+            let mut s = self.handle.address().get().execute();
+            let mut out = Vec::new();
+            while let Some(m) = s.try_next().await? {
+                out.extend(addr_info(&m));
+            }
+            Ok(out)
+        })
+        .await
     }
 
     fn vip_message(ifindex: u32, vip: &VipConfig) -> AddressMessage {
@@ -419,7 +449,7 @@ impl Netlink {
     pub async fn add_address(&self, ifindex: u32, vip: &VipConfig) -> io::Result<()> {
         let mut req = self.handle.address().add(ifindex, vip.addr, vip.prefix_len);
         *req.message_mut() = Self::vip_message(ifindex, vip);
-        match req.execute().await.map_err(nl_err) {
+        match answer(req.execute()).await {
             Err(e) if errno(&e) == libc::EEXIST => Ok(()),
             r => r,
         }
@@ -437,7 +467,7 @@ impl Netlink {
                     | AddressAttribute::Broadcast(_)
             )
         });
-        match self.handle.address().del(m).execute().await.map_err(nl_err) {
+        match answer(self.handle.address().del(m).execute()).await {
             Err(e) if matches!(errno(&e), libc::EADDRNOTAVAIL | libc::ENOENT | libc::ENODEV) => {
                 Ok(false)
             }
@@ -499,7 +529,7 @@ impl Netlink {
     /// Add a virtual route (already present is fine).
     pub async fn add_route(&self, ifindex: Option<u32>, r: &RouteConfig) -> io::Result<()> {
         let m = Self::route_message(ifindex, r);
-        match self.handle.route().add(m).execute().await.map_err(nl_err) {
+        match answer(self.handle.route().add(m).execute()).await {
             Err(e) if errno(&e) == libc::EEXIST => Ok(()),
             r => r,
         }
@@ -509,7 +539,7 @@ impl Netlink {
     /// Whether it was there.
     pub async fn remove_route(&self, ifindex: Option<u32>, r: &RouteConfig) -> io::Result<bool> {
         let m = Self::route_message(ifindex, r);
-        match self.handle.route().del(m).execute().await.map_err(nl_err) {
+        match answer(self.handle.route().del(m).execute()).await {
             Err(e) if matches!(errno(&e), libc::ESRCH | libc::ENOENT) => Ok(false),
             r => r.map(|()| true),
         }
@@ -600,7 +630,7 @@ impl Netlink {
     pub async fn add_rule(&self, r: &RuleConfig) -> io::Result<()> {
         let mut req = self.handle.rule().add();
         *req.message_mut() = Self::rule_message(r);
-        match req.execute().await.map_err(nl_err) {
+        match answer(req.execute()).await {
             Err(e) if errno(&e) == libc::EEXIST => Ok(()),
             r => r,
         }
@@ -612,35 +642,27 @@ impl Netlink {
         let msg = rtnetlink::LinkMacVlan::new(name, base, MacVlanMode::Private)
             .address(mac.to_vec())
             .build();
-        self.handle.link().add(msg).execute().await.map_err(nl_err)
+        answer(self.handle.link().add(msg).execute()).await
     }
 
     /// Set a link up.
     pub async fn link_up(&self, index: u32) -> io::Result<()> {
         let msg = rtnetlink::LinkUnspec::new_with_index(index).up().build();
-        self.handle.link().set(msg).execute().await.map_err(nl_err)
+        answer(self.handle.link().set(msg).execute()).await
     }
 
     /// Delete a link (already gone is fine).
     pub async fn delete_link(&self, index: u32) -> io::Result<()> {
-        match self
-            .handle
-            .link()
-            .del(index)
-            .execute()
-            .await
-            .map_err(nl_err)
-        {
+        match answer(self.handle.link().del(index).execute()).await {
             Err(e) if errno(&e) == libc::ENODEV => Ok(()),
             r => r,
         }
     }
 
-    /// Remove a rule (already gone is fine).
-    /// Remove a rule; whether it was there.
+    /// Remove a rule (already gone is fine); whether it was there.
     pub async fn remove_rule(&self, r: &RuleConfig) -> io::Result<bool> {
         let m = Self::rule_message(r);
-        match self.handle.rule().del(m).execute().await.map_err(nl_err) {
+        match answer(self.handle.rule().del(m).execute()).await {
             Err(e) if matches!(errno(&e), libc::ENOENT | libc::ESRCH) => Ok(false),
             r => r.map(|()| true),
         }
