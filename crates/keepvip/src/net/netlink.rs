@@ -172,6 +172,49 @@ fn set_rcvbuf(socket: &mut netlink_sys::Socket, (size, force): (u32, bool)) {
     }
 }
 
+/// A classic BPF program on the route watcher's socket: only RTM_DELROUTE
+/// with protocol keepalived and RTM_DELRULE (whose protocol is an
+/// attribute, checked in user space) are queued; every other route event
+/// is dropped in the kernel, before it can cost a wake-up, a parse or a
+/// buffer overrun.
+fn attach_deletions_filter(socket: &netlink_sys::Socket) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // netlink headers are in host order; BPF loads read big-endian
+    let seen_u16 = |v: u16| u32::from(u16::from_be_bytes(v.to_ne_bytes()));
+    const LDH_ABS: u16 = 0x28; // BPF_LD | BPF_H | BPF_ABS
+    const LDB_ABS: u16 = 0x30; // BPF_LD | BPF_B | BPF_ABS
+    const JEQ_K: u16 = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
+    const RET_K: u16 = 0x06; // BPF_RET | BPF_K
+    let insn = |code, jt, jf, k| libc::sock_filter { code, jt, jf, k };
+    let prog = [
+        insn(LDH_ABS, 0, 0, 4), // nlmsg_type
+        insn(JEQ_K, 0, 2, seen_u16(libc::RTM_DELROUTE)),
+        insn(LDB_ABS, 0, 0, 16 + 5), // rtmsg.rtm_protocol
+        insn(JEQ_K, 1, 2, u32::from(PROTO_KEEPALIVED)),
+        insn(JEQ_K, 0, 1, seen_u16(libc::RTM_DELRULE)),
+        insn(RET_K, 0, 0, u32::MAX), // keep
+        insn(RET_K, 0, 0, 0),        // drop
+    ];
+    let fprog = libc::sock_fprog {
+        len: prog.len() as u16,
+        filter: prog.as_ptr() as *mut libc::sock_filter,
+    };
+    // SAFETY: a valid program that outlives the call (the kernel copies it).
+    let r = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_ATTACH_FILTER,
+            (&fprog as *const libc::sock_fprog).cast(),
+            std::mem::size_of::<libc::sock_fprog>() as libc::socklen_t,
+        )
+    };
+    if r != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 fn route_key(m: &netlink_packet_route::route::RouteMessage) -> Option<RouteKey> {
     use netlink_packet_route::route::{RouteAddress, RouteAttribute};
     if m.header.protocol != RouteProtocol::KeepAlived {
@@ -362,6 +405,11 @@ impl Netlink {
         socket.bind(&SocketAddr::new(0, ROUTE_AND_RULE_GROUPS))?;
         // room for bursts of a routing daemon's changes
         set_rcvbuf(socket, rcvbuf);
+        // and most of them never reach us: a BGP router changes routes all
+        // day, keepvip only cares about deletions of its own
+        if let Err(e) = attach_deletions_filter(socket) {
+            tracing::warn!("netlink: cannot filter route events in the kernel: {e}");
+        }
         tokio::spawn(conn);
         tokio::spawn(async move {
             while let Some((msg, _)) = messages.next().await {
