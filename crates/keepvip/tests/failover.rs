@@ -2721,3 +2721,32 @@ fn an_interface_renamed_away_and_back() {
     assert!(state().contains("MASTER"), "{}", state());
     r1.terminate(Duration::from_secs(2));
 }
+
+/// A VIP deleted by hand with a Skew_Time of 78 µs (priority 254 at 10
+/// ms): the instance bounces once. keepvip's own removal of the VIP, which
+/// its event socket reports too, must not be taken for a second deletion
+/// once the instance is MASTER again.
+#[test]
+fn a_deleted_vip_bounces_once_even_with_a_tiny_skew() {
+    let Some(t) = Ctx::new("tinyskew", 1) else {
+        return;
+    };
+    let mut r1 = t.keepvip(0, &t.write("r1.conf", &conf(254, 3, "0.01", "")));
+    t.wait_vip(0, vip(), true, Duration::from_secs(5));
+    let ns = t.lab.router_ns(0).to_string();
+    let out = t
+        .lab
+        .ip(&ns, &["addr", "del", "192.0.2.200/24", "dev", "eth0"])
+        .unwrap();
+    assert!(out.status.success());
+    std::thread::sleep(Duration::from_millis(1000));
+    assert!(t.has(0, vip()), "{}", t.logs());
+    let log = std::fs::read_to_string(t.dir.join("r1.log")).unwrap();
+    assert_eq!(
+        log.matches("was removed from the interface").count(),
+        1,
+        "{log}"
+    );
+    assert_eq!(log.matches("Entering MASTER STATE").count(), 2, "{log}");
+    r1.terminate(Duration::from_secs(2));
+}

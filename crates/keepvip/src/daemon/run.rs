@@ -75,12 +75,13 @@ struct Daemon {
     script_tasks: Vec<tokio::task::JoinHandle<()>>,
     renderer: Renderer,
     opts: Options,
-    /// routes and rules keepvip removed in the last 2 s: the route
-    /// watcher's socket hears of them too, and they are not "deleted by
-    /// someone" (addresses need no such list: keepvip deletes a VIP only
-    /// as its instance leaves MASTER, and the router only acts on the
-    /// deletion of a MASTER's VIP; also, the request connection hands the
-    /// notices of its own changes to the request, not to the event stream)
+    /// addresses, routes and rules keepvip removed (kept 2 s at most): the
+    /// event sockets hear of its own changes too, and these are not
+    /// "deleted by someone". Each event uses up its entry. (A VIP removed
+    /// as its instance leaves MASTER could otherwise come back as an
+    /// event after the instance is MASTER again, a Skew_Time later, and
+    /// send it round again.)
+    own_removals: Vec<(IpAddr, std::time::Instant)>,
     own_route_removals: Vec<(RouteConfig, std::time::Instant)>,
     /// when to re-read links and addresses, or re-install routes and
     /// rules, after netlink dropped events
@@ -514,6 +515,9 @@ impl Daemon {
                     );
                 }
             }
+            NetEvent::AddrRemoved(a) if self.was_own_removal(a.addr) => {
+                self.ifaces.remove_addr(a.index, a.addr);
+            }
             NetEvent::AddrRemoved(a) if self.is_static_address(&a) => {
                 self.ifaces.remove_addr(a.index, a.addr);
                 let statics: Vec<VipConfig> = self
@@ -537,8 +541,6 @@ impl Daemon {
             NetEvent::RouteRemoved(key) => self.route_removed(&key).await,
             NetEvent::RuleRemoved(key) => self.rule_removed(&key).await,
             NetEvent::AddrRemoved(a) => {
-                // a MASTER's VIP going is never keepvip's own doing (see
-                // own_route_removals)
                 self.ifaces.remove_addr(a.index, a.addr);
                 if let Some(id) = self
                     .ifaces
@@ -594,6 +596,29 @@ impl Daemon {
         self.apply_routes(&statics, true).await;
         for r in &virtuals {
             self.router.handle(timer::now(), Input::RouteRemoved(r));
+        }
+    }
+
+    /// Remove an address of ours, noting it so that its deletion event is
+    /// known for ours.
+    async fn remove_own_address(&mut self, dev: u32, a: &VipConfig) -> std::io::Result<()> {
+        if self.netlink.remove_address(dev, a).await? {
+            self.own_removals.push((a.addr, std::time::Instant::now()));
+        }
+        Ok(())
+    }
+
+    /// Whether a deletion event is of an address keepvip removed itself;
+    /// the entry is used up.
+    fn was_own_removal(&mut self, addr: IpAddr) -> bool {
+        let cutoff = std::time::Instant::now() - Duration::from_secs(2);
+        self.own_removals.retain(|(_, t)| *t > cutoff);
+        match self.own_removals.iter().position(|(a, _)| *a == addr) {
+            Some(k) => {
+                self.own_removals.remove(k);
+                true
+            }
+            None => false,
         }
     }
 
@@ -829,7 +854,7 @@ impl Daemon {
             let r = if add {
                 self.netlink.add_address(dev, v).await
             } else {
-                self.netlink.remove_address(dev, v).await.map(|_| ())
+                self.remove_own_address(dev, v).await
             };
             if let Err(e) = r {
                 let verb = if add { "add" } else { "remove" };
@@ -957,7 +982,7 @@ impl Daemon {
             let r = if add {
                 self.netlink.add_address(dev, a).await
             } else {
-                self.netlink.remove_address(dev, a).await.map(|_| ())
+                self.remove_own_address(dev, a).await
             };
             if let Err(e) = r {
                 tracing::warn!(
@@ -1608,6 +1633,7 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
         script_tasks: Vec::new(),
         renderer: Renderer::default(),
         opts,
+        own_removals: Vec::new(),
         own_route_removals: Vec::new(),
         resync_links_at: None,
         resync_routes_at: None,
