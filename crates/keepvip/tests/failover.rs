@@ -2750,3 +2750,51 @@ fn a_deleted_vip_bounces_once_even_with_a_tiny_skew() {
     assert_eq!(log.matches("Entering MASTER STATE").count(), 2, "{log}");
     r1.terminate(Duration::from_secs(2));
 }
+
+/// The interface under a VMAC deleted (the kernel deletes the VMAC with
+/// it) and made again: keepvip makes the VMAC again on the new one.
+#[test]
+fn a_vmac_comes_back_with_the_interface_under_it() {
+    let Some(t) = Ctx::new("vmacbase", 1) else {
+        return;
+    };
+    let ns = t.lab.router_ns(0).to_string();
+    let ip = |args: &[&str]| {
+        let out = t.lab.ip(&ns, args).unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let make_base = || {
+        ip(&["link", "add", "vb0", "type", "veth", "peer", "name", "vb1"]);
+        ip(&["addr", "add", "203.0.113.11/25", "dev", "vb0"]);
+        ip(&["link", "set", "vb1", "up"]);
+        ip(&["link", "set", "vb0", "up"]);
+    };
+    make_base();
+    let text = "global_defs {\n    disable_local_igmp\n}\nvrrp_instance VI_1 {\n    interface vb0\n    virtual_router_id 52\n    priority 150\n    version 3\n    advert_int 0.1\n    use_vmac\n    virtual_ipaddress {\n        203.0.113.100/25\n    }\n}\n";
+    let mut r1 = t.keepvip(0, &t.write("r1.conf", text));
+    let vip: IpAddr = "203.0.113.100".parse().unwrap();
+    let on = || t.lab.has_addr(&ns, "vrrp.52", vip);
+    t.lab
+        .wait_for("VIP on vrrp.52", Duration::from_secs(5), on)
+        .unwrap_or_else(|e| panic!("{e}\n{}", t.logs()));
+    ip(&["link", "del", "vb0"]);
+    t.lab
+        .wait_for("vrrp.52 gone with vb0", Duration::from_secs(3), || {
+            link_mac(&t, 0, "vrrp.52").is_none()
+        })
+        .unwrap_or_else(|e| panic!("{e}\n{}", t.logs()));
+    make_base();
+    t.lab
+        .wait_for("VIP back on a new vrrp.52", Duration::from_secs(5), on)
+        .unwrap_or_else(|e| panic!("{e}\n{}", t.logs()));
+    assert_eq!(
+        link_mac(&t, 0, "vrrp.52").as_deref(),
+        Some("00:00:5e:00:01:34")
+    );
+    r1.terminate(Duration::from_secs(2));
+    assert_eq!(link_mac(&t, 0, "vrrp.52"), None, "{}", t.logs());
+}
