@@ -196,6 +196,16 @@ pub fn build(c: &Case) -> (Sim, Vec<NodeId>, f64) {
     let lowest = *c.prios.iter().min().expect("two routers or more");
     let mut faults: Vec<&(f64, Fault)> = c.faults.iter().collect();
     faults.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // a router killed -9 keeps its VIPs until it starts again, and then
+    // removes only those its configuration names: a configuration edited
+    // while it was dead leaves the others behind, with keepvip as with
+    // keepalived. That is not the protocol's business, so no reload is
+    // scheduled while its router is dead.
+    let dead = |node: usize, at: f64| {
+        c.faults.iter().any(|(t, f)| {
+            matches!(*f, Fault::Kill { node: n, down } if n == node && (*t..=t + down).contains(&at))
+        })
+    };
     for (t, f) in faults {
         let end = match *f {
             Fault::Kill { node, down } => {
@@ -229,6 +239,9 @@ pub fn build(c: &Case) -> (Sim, Vec<NodeId>, f64) {
                 extra_vip,
                 new_prio,
             } => {
+                if dead(node, *t) {
+                    continue;
+                }
                 if let Some(want) = new_prio {
                     // unique, so the highest priority names one master
                     let mut p = want.max(lowest);
