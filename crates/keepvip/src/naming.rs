@@ -53,13 +53,17 @@ impl Naming {
         (naming, notice)
     }
 
-    /// `_NS_INSTANCE`, for whichever of the two is set.
-    fn suffix(&self) -> String {
+    /// The namespace and the instance name, those that are set.
+    fn names(&self) -> impl Iterator<Item = &str> {
         [&self.namespace, &self.instance]
             .into_iter()
             .flatten()
-            .map(|n| format!("_{n}"))
-            .collect()
+            .map(String::as_str)
+    }
+
+    /// `_NS_INSTANCE`, for whichever of the two is set.
+    fn suffix(&self) -> String {
+        self.names().map(|n| format!("_{n}")).collect()
     }
 
     /// The pid files: `-p` and `-r` as given; else keepalived's defaults,
@@ -115,15 +119,11 @@ impl Naming {
     /// `data_use_instance` and a namespace or instance,
     /// `keepalived.NS_INSTANCE.data`, as keepalived.
     pub fn dump_file(&self, name: &str) -> String {
-        if !self.data_use_instance || (self.namespace.is_none() && self.instance.is_none()) {
+        let names: Vec<&str> = self.names().collect();
+        if !self.data_use_instance || names.is_empty() {
             return name.to_string();
         }
         let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
-        let names: Vec<&str> = [&self.namespace, &self.instance]
-            .into_iter()
-            .flatten()
-            .map(String::as_str)
-            .collect();
         format!("{stem}.{}.{ext}", names.join("_"))
     }
 

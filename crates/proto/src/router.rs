@@ -360,6 +360,14 @@ impl Router {
         self.instances.iter().flatten().map(|i| i.id).collect()
     }
 
+    /// A view of every instance.
+    pub fn instances(&self) -> impl Iterator<Item = InstanceView<'_>> {
+        self.instances
+            .iter()
+            .flatten()
+            .map(|i| i.view(&self.groups))
+    }
+
     /// A view of one instance.
     pub fn instance(&self, id: InstanceId) -> Option<InstanceView<'_>> {
         self.get(id).map(|i| i.view(&self.groups))
@@ -487,14 +495,20 @@ impl Router {
                 added,
             } => self.on_address(iface, addr, added),
             Input::RouteRemoved(route) => {
-                let what = format!("virtual route {}/{}", route.dst, route.dst_len);
-                self.on_tracked_removed(&what, |c| {
+                let text = format!(
+                    "virtual route {}/{} was deleted: leaving MASTER",
+                    route.dst, route.dst_len
+                );
+                self.on_tracked_removed(&text, |c| {
                     c.routes.iter().any(|r| r == route && !r.no_track)
                 });
             }
             Input::RuleRemoved(rule) => {
-                let what = format!("virtual rule (priority {})", rule.priority);
-                self.on_tracked_removed(&what, |c| {
+                let text = format!(
+                    "virtual rule (priority {}) was deleted: leaving MASTER",
+                    rule.priority
+                );
+                self.on_tracked_removed(&text, |c| {
                     c.rules.iter().any(|r| r == rule && !r.no_track)
                 });
             }
@@ -1378,35 +1392,16 @@ impl Router {
             return;
         }
         // A tracked VIP deleted by someone else while MASTER: keepalived
-        // goes to BACKUP (and takes over again after its down timer).
-        for idx in 0..self.instances.len() {
-            let Some(inst) = self.instances[idx].as_ref() else {
-                continue;
-            };
-            if inst.state != State::Master {
-                continue;
-            }
-            let hit = inst
-                .cfg
-                .vips
-                .iter()
-                .chain(inst.cfg.excluded_vips.iter())
-                .any(|v| {
-                    v.addr == addr
-                        && !v.no_track
-                        && v.dev
-                            .as_deref()
-                            .map_or(inst.iface == iface, |d| self.iface_id(d) == Some(iface))
-                });
-            if hit {
-                let name = inst.cfg.name.clone();
-                self.log(LogEvent::Other {
-                    instance: Some(name),
-                    text: format!("VIP {addr} was removed from the interface: leaving MASTER"),
-                });
-                self.bounce_master(idx);
-            }
-        }
+        // goes to BACKUP (and takes over again after its Skew_Time).
+        let Some(ifname) = self.iface_name(iface).map(str::to_string) else {
+            return;
+        };
+        let text = format!("VIP {addr} was removed from the interface: leaving MASTER");
+        self.on_tracked_removed(&text, |c| {
+            c.vips.iter().chain(c.excluded_vips.iter()).any(|v| {
+                v.addr == addr && !v.no_track && v.dev.as_deref().unwrap_or(&c.interface) == ifname
+            })
+        });
     }
 
     /// keepalived's set_vrrp_backup, for something a MASTER installed that
@@ -1437,9 +1432,9 @@ impl Router {
         }
     }
 
-    /// A MASTER whose tracked route or rule (`owns`) was deleted by
-    /// someone else leaves MASTER, as for a deleted VIP.
-    fn on_tracked_removed(&mut self, what: &str, owns: impl Fn(&InstanceConfig) -> bool) {
+    /// Every MASTER that `owns` what someone else deleted (a tracked VIP,
+    /// virtual route or rule) logs `text` and bounces.
+    fn on_tracked_removed(&mut self, text: &str, owns: impl Fn(&InstanceConfig) -> bool) {
         if !self.started || self.stopped {
             return;
         }
@@ -1453,7 +1448,7 @@ impl Router {
             let name = inst.cfg.name.clone();
             self.log(LogEvent::Other {
                 instance: Some(name),
-                text: format!("{what} was deleted: leaving MASTER"),
+                text: text.to_string(),
             });
             self.bounce_master(idx);
         }

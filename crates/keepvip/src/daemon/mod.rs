@@ -8,6 +8,7 @@
 
 pub mod dump;
 pub mod ifaces;
+pub mod own;
 pub mod render;
 pub mod run;
 pub mod scripts;

@@ -16,6 +16,7 @@ use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
 
 use super::ifaces::IfaceTable;
+use super::own::OwnRemovals;
 use super::render::Renderer;
 use super::{scripts, DaemonError};
 use crate::control;
@@ -75,19 +76,17 @@ struct Daemon {
     script_tasks: Vec<tokio::task::JoinHandle<()>>,
     renderer: Renderer,
     opts: Options,
-    /// addresses, routes and rules keepvip removed (kept 2 s at most): the
-    /// event sockets hear of its own changes too, and these are not
-    /// "deleted by someone". Each event uses up its entry. (A VIP removed
-    /// as its instance leaves MASTER could otherwise come back as an
-    /// event after the instance is MASTER again, a Skew_Time later, and
-    /// send it round again.)
-    own_removals: Vec<(IpAddr, std::time::Instant)>,
-    own_route_removals: Vec<(RouteConfig, std::time::Instant)>,
+    /// addresses, routes and rules keepvip removed itself, whose deletion
+    /// events are not someone else's (a VIP removed as its instance leaves
+    /// MASTER could otherwise come back as an event after the instance is
+    /// MASTER again, a Skew_Time later, and send it round again)
+    own_removals: OwnRemovals<IpAddr>,
+    own_route_removals: OwnRemovals<RouteConfig>,
+    own_rule_removals: OwnRemovals<RuleConfig>,
     /// when to re-read links and addresses, or re-install routes and
     /// rules, after netlink dropped events
     resync_links_at: Option<std::time::Instant>,
     resync_routes_at: Option<std::time::Instant>,
-    own_rule_removals: Vec<(RuleConfig, std::time::Instant)>,
     garp_queue: Vec<(std::time::Instant, IfaceId, Vec<IpAddr>, u32, Duration)>,
     /// `*_fifo_script` processes, sent SIGTERM on exit
     fifo_children: Vec<tokio::process::Child>,
@@ -412,31 +411,23 @@ impl Daemon {
             );
             self.apply_routes(&statics, true).await;
             self.apply_rules(&rules, true).await;
-            let (routes, rules) = self.masters_routes_and_rules();
+            let (routes, rules) = self.virtual_routes_and_rules(true);
             self.apply_routes(&routes, true).await;
             self.apply_rules(&rules, true).await;
         }
     }
 
-    /// The virtual routes and rules of the instances that are MASTER.
-    fn masters_routes_and_rules(&self) -> (Vec<RouteConfig>, Vec<RuleConfig>) {
-        let r = &self.router;
-        let masters: Vec<_> = r
-            .instance_ids()
-            .into_iter()
-            .filter_map(|id| r.instance(id))
-            .filter(|v| v.state == State::Master)
-            .collect();
-        (
-            masters
-                .iter()
-                .flat_map(|v| v.config.routes.clone())
-                .collect(),
-            masters
-                .iter()
-                .flat_map(|v| v.config.rules.clone())
-                .collect(),
-        )
+    /// The virtual routes and rules of every instance, or of those that
+    /// are MASTER.
+    fn virtual_routes_and_rules(&self, masters_only: bool) -> (Vec<RouteConfig>, Vec<RuleConfig>) {
+        let (mut routes, mut rules) = (Vec::new(), Vec::new());
+        for v in self.router.instances() {
+            if !masters_only || v.state == State::Master {
+                routes.extend(v.config.routes.iter().cloned());
+                rules.extend(v.config.rules.iter().cloned());
+            }
+        }
+        (routes, rules)
     }
 
     async fn on_net_event(&mut self, ev: NetEvent) {
@@ -515,7 +506,7 @@ impl Daemon {
                     );
                 }
             }
-            NetEvent::AddrRemoved(a) if self.was_own_removal(a.addr) => {
+            NetEvent::AddrRemoved(a) if self.own_removals.take(|x| *x == a.addr) => {
                 self.ifaces.remove_addr(a.index, a.addr);
             }
             NetEvent::AddrRemoved(a) if self.is_static_address(&a) => {
@@ -564,17 +555,9 @@ impl Daemon {
     /// Someone deleted a route with keepalived's protocol: a static one is
     /// put back, a MASTER's virtual one sends it to BACKUP for a moment
     /// (keepalived's behaviour for both; `no_track` ones are left alone).
-    /// A deletion keepvip made itself (in the last 2 s) is not someone's.
+    /// A deletion keepvip made itself is not someone's.
     async fn route_removed(&mut self, key: &crate::net::netlink::RouteKey) {
-        let cutoff = std::time::Instant::now() - Duration::from_secs(2);
-        self.own_route_removals.retain(|(_, t)| *t > cutoff);
-        // one event per removal of ours: it uses up its entry
-        if let Some(k) = self
-            .own_route_removals
-            .iter()
-            .position(|(r, _)| key.matches(r))
-        {
-            self.own_route_removals.remove(k);
+        if self.own_route_removals.take(|r| key.matches(r)) {
             return;
         }
         let theirs = |r: &RouteConfig| !r.no_track && key.matches(r);
@@ -586,7 +569,8 @@ impl Daemon {
             .cloned()
             .collect();
         let virtuals: Vec<RouteConfig> = self
-            .router_routes()
+            .virtual_routes_and_rules(false)
+            .0
             .into_iter()
             .filter(|r| theirs(r))
             .collect();
@@ -603,23 +587,9 @@ impl Daemon {
     /// known for ours.
     async fn remove_own_address(&mut self, dev: u32, a: &VipConfig) -> std::io::Result<()> {
         if self.netlink.remove_address(dev, a).await? {
-            self.own_removals.push((a.addr, std::time::Instant::now()));
+            self.own_removals.note(a.addr);
         }
         Ok(())
-    }
-
-    /// Whether a deletion event is of an address keepvip removed itself;
-    /// the entry is used up.
-    fn was_own_removal(&mut self, addr: IpAddr) -> bool {
-        let cutoff = std::time::Instant::now() - Duration::from_secs(2);
-        self.own_removals.retain(|(_, t)| *t > cutoff);
-        match self.own_removals.iter().position(|(a, _)| *a == addr) {
-            Some(k) => {
-                self.own_removals.remove(k);
-                true
-            }
-            None => false,
-        }
     }
 
     /// Whether a deleted address is one of the static ones (tracked, on
@@ -652,36 +622,9 @@ impl Daemon {
         self.open_sockets();
     }
 
-    /// Every instance's virtual routes, as the router runs them.
-    fn router_routes(&self) -> Vec<RouteConfig> {
-        let r = &self.router;
-        r.instance_ids()
-            .into_iter()
-            .filter_map(|id| r.instance(id))
-            .flat_map(|v| v.config.routes.iter().cloned())
-            .collect()
-    }
-
-    /// Every instance's virtual rules.
-    fn router_rules(&self) -> Vec<RuleConfig> {
-        let r = &self.router;
-        r.instance_ids()
-            .into_iter()
-            .filter_map(|id| r.instance(id))
-            .flat_map(|v| v.config.rules.iter().cloned())
-            .collect()
-    }
-
     /// The same for rules.
     async fn rule_removed(&mut self, key: &crate::net::netlink::RuleKey) {
-        let cutoff = std::time::Instant::now() - Duration::from_secs(2);
-        self.own_rule_removals.retain(|(_, t)| *t > cutoff);
-        if let Some(k) = self
-            .own_rule_removals
-            .iter()
-            .position(|(r, _)| key.matches(r))
-        {
-            self.own_rule_removals.remove(k);
+        if self.own_rule_removals.take(|r| key.matches(r)) {
             return;
         }
         let theirs = |r: &RuleConfig| !r.no_track && key.matches(r);
@@ -693,7 +636,8 @@ impl Daemon {
             .cloned()
             .collect();
         let virtuals: Vec<RuleConfig> = self
-            .router_rules()
+            .virtual_routes_and_rules(false)
+            .1
             .into_iter()
             .filter(|r| theirs(r))
             .collect();
@@ -873,8 +817,7 @@ impl Daemon {
                 match self.netlink.remove_route(dev, r).await {
                     // its deletion event is ours, not someone's
                     Ok(true) => {
-                        let now = std::time::Instant::now();
-                        self.own_route_removals.push((r.clone(), now));
+                        self.own_route_removals.note(r.clone());
                         Ok(())
                     }
                     other => other.map(|_| ()),
@@ -895,8 +838,7 @@ impl Daemon {
             } else {
                 match self.netlink.remove_rule(r).await {
                     Ok(true) => {
-                        let now = std::time::Instant::now();
-                        self.own_rule_removals.push((r.clone(), now));
+                        self.own_rule_removals.note(r.clone());
                         Ok(())
                     }
                     other => other.map(|_| ()),
@@ -1633,11 +1575,11 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
         script_tasks: Vec::new(),
         renderer: Renderer::default(),
         opts,
-        own_removals: Vec::new(),
-        own_route_removals: Vec::new(),
+        own_removals: OwnRemovals::default(),
+        own_route_removals: OwnRemovals::default(),
+        own_rule_removals: OwnRemovals::default(),
         resync_links_at: None,
         resync_routes_at: None,
-        own_rule_removals: Vec::new(),
         garp_queue: Vec::new(),
         fifo_children: Vec::new(),
         notified_in_reload: None,

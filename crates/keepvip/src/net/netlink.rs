@@ -126,6 +126,33 @@ const RT_TABLE_MAIN: u32 = 254;
 /// RTNLGRP_IPV6_RULE (19) as bind(2) group bits
 const ROUTE_AND_RULE_GROUPS: u32 = 0x40 | 0x400 | (1 << (8 - 1)) | (1 << (19 - 1));
 
+/// Hand a connection's multicast messages to the daemon as events, `map`
+/// picking the ones it wants, and `overrun` when the kernel dropped some.
+fn forward_events(
+    mut messages: futures::channel::mpsc::UnboundedReceiver<(
+        netlink_packet_core::NetlinkMessage<RouteNetlinkMessage>,
+        SocketAddr,
+    )>,
+    tx: mpsc::UnboundedSender<NetEvent>,
+    overrun: NetEvent,
+    map: fn(RouteNetlinkMessage) -> Option<NetEvent>,
+) {
+    tokio::spawn(async move {
+        while let Some((msg, _)) = messages.next().await {
+            let ev = match msg.payload {
+                NetlinkPayload::InnerMessage(m) => map(m),
+                NetlinkPayload::Overrun(_) => Some(overrun.clone()),
+                _ => None,
+            };
+            if let Some(ev) = ev {
+                if tx.send(ev).is_err() {
+                    break;
+                }
+            }
+        }
+    });
+}
+
 /// How long a request may wait for the kernel's answer. The answers come
 /// on a socket of their own, so none should ever be lost; if one is, the
 /// daemon must not wait for it forever.
@@ -350,7 +377,7 @@ impl Netlink {
         // as keepalived keeps nl_cmd apart from nl_kernel
         let (cmd, handle, _no_events) = rtnetlink::new_connection()?;
         tokio::spawn(cmd);
-        let (mut conn, _unused, mut messages) = rtnetlink::new_connection()?;
+        let (mut conn, _unused, messages) = rtnetlink::new_connection()?;
         let socket = conn.socket_mut().socket_mut();
         socket.bind(&SocketAddr::new(
             0,
@@ -362,33 +389,14 @@ impl Netlink {
         tokio::spawn(conn);
         let (tx, rx) = mpsc::unbounded_channel();
         let route_tx = tx.clone();
-        tokio::spawn(async move {
-            while let Some((msg, _)) = messages.next().await {
-                let m = match msg.payload {
-                    NetlinkPayload::InnerMessage(m) => m,
-                    NetlinkPayload::Overrun(_) => {
-                        if tx.send(NetEvent::Overrun).is_err() {
-                            break;
-                        }
-                        continue;
-                    }
-                    _ => continue,
-                };
-                let ev = match m {
-                    RouteNetlinkMessage::NewLink(l) => link_info(&l).map(NetEvent::Link),
-                    RouteNetlinkMessage::DelLink(l) => Some(NetEvent::LinkRemoved {
-                        index: l.header.index,
-                    }),
-                    RouteNetlinkMessage::NewAddress(a) => addr_info(&a).map(NetEvent::AddrAdded),
-                    RouteNetlinkMessage::DelAddress(a) => addr_info(&a).map(NetEvent::AddrRemoved),
-                    _ => None,
-                };
-                if let Some(ev) = ev {
-                    if tx.send(ev).is_err() {
-                        break;
-                    }
-                }
-            }
+        forward_events(messages, tx, NetEvent::Overrun, |m| match m {
+            RouteNetlinkMessage::NewLink(l) => link_info(&l).map(NetEvent::Link),
+            RouteNetlinkMessage::DelLink(l) => Some(NetEvent::LinkRemoved {
+                index: l.header.index,
+            }),
+            RouteNetlinkMessage::NewAddress(a) => addr_info(&a).map(NetEvent::AddrAdded),
+            RouteNetlinkMessage::DelAddress(a) => addr_info(&a).map(NetEvent::AddrRemoved),
+            _ => None,
         });
         // route and rule deletions on a connection of their own: a router
         // with a busy routing table may overflow it, and that must not
@@ -400,7 +408,7 @@ impl Netlink {
     }
 
     fn watch_routes(tx: mpsc::UnboundedSender<NetEvent>, rcvbuf: (u32, bool)) -> io::Result<()> {
-        let (mut conn, _handle, mut messages) = rtnetlink::new_connection()?;
+        let (mut conn, _handle, messages) = rtnetlink::new_connection()?;
         let socket = conn.socket_mut().socket_mut();
         socket.bind(&SocketAddr::new(0, ROUTE_AND_RULE_GROUPS))?;
         // room for bursts of a routing daemon's changes
@@ -411,29 +419,10 @@ impl Netlink {
             tracing::warn!("netlink: cannot filter route events in the kernel: {e}");
         }
         tokio::spawn(conn);
-        tokio::spawn(async move {
-            while let Some((msg, _)) = messages.next().await {
-                let m = match msg.payload {
-                    NetlinkPayload::InnerMessage(m) => m,
-                    NetlinkPayload::Overrun(_) => {
-                        if tx.send(NetEvent::RoutesOverrun).is_err() {
-                            break;
-                        }
-                        continue;
-                    }
-                    _ => continue,
-                };
-                let ev = match m {
-                    RouteNetlinkMessage::DelRoute(r) => route_key(&r).map(NetEvent::RouteRemoved),
-                    RouteNetlinkMessage::DelRule(r) => rule_key(&r).map(NetEvent::RuleRemoved),
-                    _ => None,
-                };
-                if let Some(ev) = ev {
-                    if tx.send(ev).is_err() {
-                        break;
-                    }
-                }
-            }
+        forward_events(messages, tx, NetEvent::RoutesOverrun, |m| match m {
+            RouteNetlinkMessage::DelRoute(r) => route_key(&r).map(NetEvent::RouteRemoved),
+            RouteNetlinkMessage::DelRule(r) => rule_key(&r).map(NetEvent::RuleRemoved),
+            _ => None,
         });
         Ok(())
     }
