@@ -15,18 +15,18 @@ pub const TOP_LEVEL: &[&str] = &[
     "static_routes",
     "static_rules",
     "interface_up_down_delays",
+    "garp_group",
     "net_namespace",
     "instance",
     "use_pid_dir",
 ];
 
+/// The keywords of a `garp_group` block.
+pub const GARP_GROUP: &[&str] = &["garp_interval", "gna_interval", "interface", "interfaces"];
+
 /// Top-level keywords keepalived knows that keepvip accepts without
 /// acting on them (each with the reason given in the warning).
 pub const TOP_LEVEL_ACCEPTED: &[(&str, &str)] = &[
-    (
-        "garp_group",
-        "per-interface GARP grouping is not implemented",
-    ),
     (
         "linkbeat_interfaces",
         "keepvip follows link state by netlink only",

@@ -173,6 +173,8 @@ pub struct Config {
     /// interface_up_down_delays (validated), with each VMAC given the
     /// delays of the interface under it, as keepalived
     pub link_delays: Vec<LinkDelay>,
+    /// how far apart GARPs / NAs go out on each interface
+    pub garp_pacing: GarpPacing,
     /// what the protocol core runs
     pub router: RouterConfig,
 }
@@ -251,6 +253,19 @@ pub fn lower(m: &Model) -> Config {
         static_routes: m.static_routes.clone(),
         static_rules: m.static_rules.clone(),
         link_delays: link_delays(m),
+        garp_pacing: GarpPacing {
+            default_garp: g.vrrp_garp_interval.unwrap_or_default(),
+            default_gna: g.vrrp_gna_interval.unwrap_or_default(),
+            groups: m
+                .garp_groups
+                .iter()
+                .map(|gg| GarpPacingGroup {
+                    interfaces: gg.interfaces.clone(),
+                    garp: gg.garp_interval.unwrap_or_default(),
+                    gna: gg.gna_interval.unwrap_or_default(),
+                })
+                .collect(),
+        },
         router,
     }
 }
@@ -302,9 +317,9 @@ fn global_defs(g: &Global) -> GlobalDefs {
 }
 
 /// The effective GARP settings: instance, then global_defs, then
-/// keepalived's defaults. The burst spacing is `vrrp_garp_interval` for
-/// IPv4 and `vrrp_gna_interval` for IPv6.
-fn garp(g: &Global, i: &VrrpInstance, family: Family) -> GarpConfig {
+/// keepalived's defaults. (How far apart the packets of a burst go is the
+/// interface's business: `GarpPacing`.)
+fn garp(g: &Global, i: &VrrpInstance) -> GarpConfig {
     let d = GarpConfig::default();
     let master_repeat = i
         .garp
@@ -340,11 +355,6 @@ fn garp(g: &Global, i: &VrrpInstance, family: Family) -> GarpConfig {
             .or(g.vrrp_garp_lower_prio_delay)
             .or(g.vrrp_garp_master_delay)
             .unwrap_or(d.master_delay),
-        interval: match family {
-            Family::V4 => g.vrrp_garp_interval,
-            Family::V6 => g.vrrp_gna_interval,
-        }
-        .unwrap_or(d.interval),
         // set by instance() once the VIPs' interfaces are known
         extra_if: Duration::ZERO,
         extra_if_targets: Vec::new(),
@@ -413,6 +423,32 @@ pub(crate) fn advert_interval(i: &VrrpInstance) -> Duration {
     } else {
         Duration::from_secs((adv.round() as u64).clamp(1, 255))
     }
+}
+
+/// How far apart gratuitous ARPs and unsolicited NAs go out, as keepalived
+/// paces them: per interface, whatever instance sends them (a VMAC's with
+/// the interface under it), or per `garp_group`, whose interfaces share
+/// one spacing. Zero: a burst goes out at once.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct GarpPacing {
+    /// global_defs' `vrrp_garp_interval`: for an interface in no group
+    pub default_garp: Duration,
+    /// global_defs' `vrrp_gna_interval`: for an interface in no group
+    pub default_gna: Duration,
+    /// the garp_group blocks
+    pub groups: Vec<GarpPacingGroup>,
+}
+
+/// One `garp_group` as the daemon paces it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct GarpPacingGroup {
+    /// the interfaces that share it
+    pub interfaces: Vec<String>,
+    /// between two GARPs on any of them (zero: not paced, as keepalived
+    /// when the group sets no `garp_interval`)
+    pub garp: Duration,
+    /// between two unsolicited NAs on any of them
+    pub gna: Duration,
 }
 
 /// How long a link change on `interface` waits before instances see it.
@@ -559,7 +595,7 @@ fn instance(m: &Model, i: &VrrpInstance) -> Option<InstanceConfig> {
         &mut c.trackers,
     );
     c.track_primary = !i.dont_track_primary;
-    c.garp = garp(g, i, family);
+    c.garp = garp(g, i);
     if let Some(every) = extra_if_every(g, i) {
         c.garp.extra_if_targets = extra_if_targets(m, &c, vmac.as_ref(), every.all);
         if !c.garp.extra_if_targets.is_empty() {

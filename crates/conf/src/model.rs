@@ -194,6 +194,29 @@ pub struct InterfaceDelay {
     pub span: Span,
 }
 
+/// A `garp_group`: interfaces whose gratuitous ARPs (and unsolicited NAs)
+/// share one spacing, as keepalived's garp_delay. An interface in no group
+/// gets global_defs' `vrrp_garp_interval` / `vrrp_gna_interval` for itself.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct GarpGroup {
+    /// `garp_interval`: the least time between two GARPs on these interfaces
+    pub garp_interval: Option<Duration>,
+    /// `gna_interval`: the same for unsolicited NAs
+    pub gna_interval: Option<Duration>,
+    /// `interface IF` lines and `interfaces { … }` blocks
+    pub interfaces: Vec<String>,
+    /// where each of `interfaces` is named
+    #[serde(skip)]
+    pub interface_spans: Vec<Span>,
+    /// keepalived's number for the group in its messages: 0 unless it has
+    /// an `interfaces` block, else one more than the earlier such groups
+    #[serde(skip)]
+    pub number: usize,
+    /// where it is written
+    #[serde(skip)]
+    pub span: Span,
+}
+
 /// `use_vmac [NAME] [MAC]`
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct UseVmac {
@@ -518,6 +541,8 @@ pub struct Model {
     pub static_rules: Vec<RuleConfig>,
     /// interface_up_down_delays { IF DOWN [UP] }
     pub interface_delays: Vec<InterfaceDelay>,
+    /// garp_group blocks
+    pub garp_groups: Vec<GarpGroup>,
     /// blocks of keepalived's other parts, skipped
     pub skipped: Vec<String>,
     /// where each vrrp_script / track_file / vrrp_track_process was

@@ -13,8 +13,8 @@ use keepvip_proto::{
 use crate::diag::{Diagnostic, Span};
 use crate::keywords;
 use crate::model::{
-    Authentication, ExtraIfGarp, Fifo, Global, InterfaceDelay, Model, NotifyCmd, SyncGroup,
-    TrackEntry, TrackFile, TrackProcess, UseVmac, VrrpInstance, VrrpScript,
+    Authentication, ExtraIfGarp, Fifo, GarpGroup, Global, InterfaceDelay, Model, NotifyCmd,
+    SyncGroup, TrackEntry, TrackFile, TrackProcess, UseVmac, VrrpInstance, VrrpScript,
 };
 use crate::tree::{Node, Word};
 
@@ -484,6 +484,11 @@ impl Parser<'_> {
                     });
                 }
             }
+            "garp_group" => {
+                if let Some(g) = self.garp_group(n, &m.garp_groups) {
+                    m.garp_groups.push(g);
+                }
+            }
             _ => {
                 if let Some((_, why)) = keywords::TOP_LEVEL_ACCEPTED.iter().find(|(kw, _)| *kw == k)
                 {
@@ -502,6 +507,102 @@ impl Parser<'_> {
                 }
             }
         }
+    }
+
+    /// `garp_group { garp_interval S; gna_interval S; interface IF;
+    /// interfaces { IF… } }`, with keepalived 2.2.7's messages. None when
+    /// it sets no interval (keepalived removes it).
+    fn garp_group(&mut self, n: &Node, earlier: &[GarpGroup]) -> Option<GarpGroup> {
+        let mut g = GarpGroup {
+            span: n.key.span,
+            ..GarpGroup::default()
+        };
+        let taken = |g: &GarpGroup, name: &str| {
+            g.interfaces.iter().any(|i| i == name)
+                || earlier
+                    .iter()
+                    .any(|e| e.interfaces.iter().any(|i| i == name))
+        };
+        for c in self.block(n) {
+            match c.key.text.as_str() {
+                k @ ("garp_interval" | "gna_interval") => {
+                    self.no_block(c);
+                    let Some(w) = self.arg(c, 0) else {
+                        continue;
+                    };
+                    // keepalived: a non-negative decimal with up to 6 places
+                    let Some(v) = parse_decimal(&w.text).filter(|v| (0.0..=2_147.0).contains(v))
+                    else {
+                        self.err(w.span, format!("garp_group {k} '{}' invalid", w.text));
+                        continue;
+                    };
+                    if v >= 1.0 {
+                        let what = &k[..k.len() - "_interval".len()];
+                        self.warn(
+                            w.span,
+                            format!("The {what}_interval is very large - {} seconds", w.text),
+                        );
+                    }
+                    let d = Some(Duration::from_secs_f64(v));
+                    if k == "garp_interval" {
+                        g.garp_interval = d;
+                    } else {
+                        g.gna_interval = d;
+                    }
+                }
+                "interface" => {
+                    self.no_block(c);
+                    let Some(w) = self.arg(c, 0) else {
+                        continue;
+                    };
+                    if taken(&g, &w.text) {
+                        self.warn(
+                            w.span,
+                            format!("garp_group already specified for {} - ignoring", w.text),
+                        );
+                    } else {
+                        g.interfaces.push(w.text.clone());
+                        g.interface_spans.push(w.span);
+                    }
+                }
+                "interfaces" => {
+                    let names: Vec<&Word> = self
+                        .block(c)
+                        .iter()
+                        .flat_map(|l| std::iter::once(&l.key).chain(l.args.iter()))
+                        .collect();
+                    if names.is_empty() {
+                        self.warn(c.key.span, "Warning - empty garp_group interfaces block");
+                        continue;
+                    }
+                    // keepalived numbers the groups that have such a block
+                    g.number = 1 + earlier.iter().filter(|e| e.number > 0).count();
+                    for w in names {
+                        if taken(&g, &w.text) {
+                            self.warn(
+                                w.span,
+                                format!("garp_group already specified for {} - ignoring", w.text),
+                            );
+                        } else {
+                            g.interfaces.push(w.text.clone());
+                            g.interface_spans.push(w.span);
+                        }
+                    }
+                }
+                _ => self.unknown(&c.key, keywords::GARP_GROUP, "garp_group"),
+            }
+        }
+        if g.garp_interval.is_none() && g.gna_interval.is_none() {
+            self.warn(
+                n.key.span,
+                format!(
+                    "garp group {} does not have any delay set - removing",
+                    g.number
+                ),
+            );
+            return None;
+        }
+        Some(g)
     }
 
     fn fifo(&mut self, c: &Node) -> Option<Fifo> {

@@ -40,6 +40,7 @@ pub fn validate(m: &mut Model, diags: &mut Vec<Diagnostic>) {
         v.instance(i, &global, tracking_weight);
     }
     v.interface_delays(m);
+    v.garp_groups(m);
     v.trackers(m);
     v.vrid_conflicts(m);
     v.sync_groups(m);
@@ -51,6 +52,41 @@ struct Validator<'d> {
 }
 
 impl Validator<'_> {
+    /// keepalived: a garp_group cannot name a VMAC (its GARPs are paced
+    /// with the interface under it).
+    fn garp_groups(&mut self, m: &mut Model) {
+        let vmacs: Vec<String> = m
+            .instances
+            .iter()
+            .filter_map(|i| {
+                let v = i.use_vmac.as_ref()?;
+                Some(
+                    v.name
+                        .clone()
+                        .unwrap_or_else(|| format!("vrrp.{}", i.virtual_router_id.unwrap_or(0))),
+                )
+            })
+            .collect();
+        for g in &mut m.garp_groups {
+            let mut k = 0;
+            while k < g.interfaces.len() {
+                if vmacs.contains(&g.interfaces[k]) {
+                    self.warn(
+                        g.interface_spans[k],
+                        format!(
+                            "Cannot specify garp_delay on a vmac ({}) - ignoring",
+                            g.interfaces[k]
+                        ),
+                    );
+                    g.interfaces.remove(k);
+                    g.interface_spans.remove(k);
+                } else {
+                    k += 1;
+                }
+            }
+        }
+    }
+
     /// keepalived's bound on interface_up_down_delays: a delay must end
     /// before (down_timer_adverts - 1) advert intervals of every instance
     /// on the interface, or a backup elsewhere times out and takes over

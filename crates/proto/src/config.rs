@@ -259,8 +259,6 @@ pub struct GarpConfig {
     /// sets off, another this much later (zero: none). conf's default is
     /// keepalived's, the global `vrrp_garp_master_delay` (5 s).
     pub lower_prio_delay: Duration,
-    /// `garp_interval` / `gna_interval` (0): gap between packets of a burst
-    pub interval: Duration,
     /// `garp_extra_if` (0 = off): while MASTER, one GARP / NA this often
     /// on each of `extra_if_targets`, to keep switches' MAC caches for
     /// interfaces that send no adverts
@@ -280,7 +278,6 @@ impl Default for GarpConfig {
             master_refresh_repeat: 1,
             lower_prio_repeat: 5,
             lower_prio_delay: Duration::ZERO,
-            interval: Duration::ZERO,
             extra_if: Duration::ZERO,
             extra_if_targets: Vec::new(),
         }

@@ -238,7 +238,9 @@ pub enum Action {
         rules: Vec<RuleConfig>,
     },
     /// Send one burst of gratuitous ARPs (IPv4) / unsolicited NAs (IPv6):
-    /// `repeat` rounds over `addrs`, `interval` apart.
+    /// `repeat` rounds over `addrs` (how far apart they go out is the
+    /// interface's pacing, the daemon's business: keepalived paces them
+    /// per interface, whatever instance sends them).
     Garp {
         /// instance
         instance: InstanceId,
@@ -248,8 +250,6 @@ pub enum Action {
         addrs: Vec<IpAddr>,
         /// rounds in this burst
         repeat: u32,
-        /// gap between packets
-        interval: core::time::Duration,
     },
     /// Run notify scripts / write the FIFO.
     Notify {

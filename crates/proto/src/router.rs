@@ -1031,14 +1031,13 @@ impl Router {
                 None => per_iface.push((iface, vec![v.addr])),
             }
         }
-        let (id, interval) = (inst.id, inst.cfg.garp.interval);
+        let id = inst.id;
         for (iface, addrs) in per_iface {
             self.push(Action::Garp {
                 instance: id,
                 iface,
                 addrs,
                 repeat,
-                interval,
             });
         }
     }
@@ -1310,7 +1309,6 @@ impl Router {
                         iface,
                         addrs: vec![*addr],
                         repeat: 1,
-                        interval: g.interval,
                     });
                 }
                 self.set_timer(idx, TimerKind::GarpExtraIf, now + g.extra_if);
@@ -1906,11 +1904,7 @@ impl Router {
                     .filter(|r| !old_rules.contains(r))
                     .cloned()
                     .collect();
-                let (prio, adv, interval) = (
-                    inst.effective,
-                    inst.cfg.advert_interval,
-                    inst.cfg.garp.interval,
-                );
+                let (prio, adv) = (inst.effective, inst.cfg.advert_interval);
                 let repeat = inst.cfg.garp.master_repeat;
                 self.log(LogEvent::SettingVips { instance: name });
                 if !rules_removed.is_empty() {
@@ -1945,7 +1939,6 @@ impl Router {
                             iface,
                             addrs,
                             repeat,
-                            interval,
                         });
                     }
                 }

@@ -7,6 +7,7 @@
 //! netlink, GARP) sits between the deadline and the advert.
 
 pub mod dump;
+pub mod garp_pacing;
 pub mod ifaces;
 pub mod own;
 pub mod render;

@@ -15,6 +15,7 @@ use keepvip_proto::{
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
 
+use super::garp_pacing::GarpPacer;
 use super::ifaces::IfaceTable;
 use super::own::OwnRemovals;
 use super::render::Renderer;
@@ -87,7 +88,8 @@ struct Daemon {
     /// rules, after netlink dropped events
     resync_links_at: Option<std::time::Instant>,
     resync_routes_at: Option<std::time::Instant>,
-    garp_queue: Vec<(std::time::Instant, IfaceId, Vec<IpAddr>, u32, Duration)>,
+    /// GARPs / NAs waiting for their interface's spacing
+    garp_pacer: GarpPacer,
     /// `*_fifo_script` processes, sent SIGTERM on exit
     fifo_children: Vec<tokio::process::Child>,
     /// while a reload is carried out: who got a notify (for
@@ -746,7 +748,12 @@ impl Daemon {
                 self.flush_adverts();
             }
             Action::AddVips { iface, vips, .. } => self.apply_vips(iface, &vips, true).await,
-            Action::RemoveVips { iface, vips, .. } => self.apply_vips(iface, &vips, false).await,
+            Action::RemoveVips { iface, vips, .. } => {
+                // no GARP still waiting for these may go out once they are gone
+                let addrs: Vec<IpAddr> = vips.iter().map(|v| v.addr).collect();
+                self.garp_pacer.cancel(&addrs);
+                self.apply_vips(iface, &vips, false).await
+            }
             Action::AddRoutes { routes, .. } => self.apply_routes(&routes, true).await,
             Action::RemoveRoutes { routes, .. } => self.apply_routes(&routes, false).await,
             Action::AddRules { rules, .. } => self.apply_rules(&rules, true).await,
@@ -755,7 +762,6 @@ impl Daemon {
                 iface,
                 addrs,
                 repeat,
-                interval,
                 instance,
             } => {
                 if let (Some(name), Some(ifname)) = (
@@ -768,7 +774,7 @@ impl Daemon {
                         tracing::debug!("{}", super::text::queueing_garps(&name, &ifname, *a));
                     }
                 }
-                self.garp_burst(iface, &addrs, repeat, interval);
+                self.garp_burst(iface, &addrs, repeat);
             }
             Action::Notify {
                 target,
@@ -1000,25 +1006,20 @@ impl Daemon {
         }
     }
 
-    fn garp_burst(&mut self, iface: IfaceId, addrs: &[IpAddr], repeat: u32, interval: Duration) {
-        if !interval.is_zero() && repeat > 1 {
-            // spread the burst: one round now, the rest from the loop
-            self.garp_queue.push((
-                std::time::Instant::now() + interval,
-                iface,
-                addrs.to_vec(),
-                repeat - 1,
-                interval,
-            ));
-            self.garp_round(iface, addrs);
+    /// A burst as the interface's pacing lets it out: what may go now
+    /// goes, the rest waits in the pacer.
+    fn garp_burst(&mut self, iface: IfaceId, addrs: &[IpAddr], repeat: u32) {
+        let Some(ifname) = self.router.iface_name(iface).map(str::to_string) else {
             return;
-        }
-        for _ in 0..repeat {
-            self.garp_round(iface, addrs);
+        };
+        let now = std::time::Instant::now();
+        for s in self.garp_pacer.burst(now, iface, &ifname, addrs, repeat) {
+            self.send_garp(s.iface, s.addr);
         }
     }
 
-    fn garp_round(&mut self, iface: IfaceId, addrs: &[IpAddr]) {
+    /// One GARP (IPv4) or unsolicited NA (IPv6) for `addr` on `iface`.
+    fn send_garp(&mut self, iface: IfaceId, addr: IpAddr) {
         let Some(idx) = self.ifindex(iface) else {
             return;
         };
@@ -1041,16 +1042,14 @@ impl Daemon {
         let Some(sender) = self.garp.get(&idx) else {
             return;
         };
-        for a in addrs {
-            let r = match a {
-                IpAddr::V4(v4) => sender.send_garp(mac, *v4),
-                // keepalived sends the NA from the VIP itself
-                IpAddr::V6(v6) => sender.send_na(mac, *v6, *v6),
-            };
-            match r {
-                Ok(()) => tracing::debug!("{}", super::text::sending_garp(&ifname, *a)),
-                Err(e) => tracing::warn!("cannot send gratuitous ARP for {a} on {ifname}: {e}"),
-            }
+        let r = match addr {
+            IpAddr::V4(v4) => sender.send_garp(mac, v4),
+            // keepalived sends the NA from the VIP itself
+            IpAddr::V6(v6) => sender.send_na(mac, v6, v6),
+        };
+        match r {
+            Ok(()) => tracing::debug!("{}", super::text::sending_garp(&ifname, addr)),
+            Err(e) => tracing::warn!("cannot send gratuitous ARP for {addr} on {ifname}: {e}"),
         }
     }
 
@@ -1100,26 +1099,13 @@ impl Daemon {
         self.held_links.iter().map(|e| e.0).min()
     }
 
+    /// Send the paced GARPs whose turn has come; returns when the next is.
     fn pump_garp_queue(&mut self) -> Option<std::time::Instant> {
-        if self.garp_queue.is_empty() {
-            return None;
+        self.garp_pacer.next_deadline()?;
+        for s in self.garp_pacer.due(std::time::Instant::now()) {
+            self.send_garp(s.iface, s.addr);
         }
-        let now = std::time::Instant::now();
-        let due: Vec<_> = self
-            .garp_queue
-            .iter()
-            .filter(|e| e.0 <= now)
-            .cloned()
-            .collect();
-        self.garp_queue.retain(|e| e.0 > now);
-        for (_, iface, addrs, left, interval) in due {
-            self.garp_round(iface, &addrs);
-            if left > 1 {
-                self.garp_queue
-                    .push((now + interval, iface, addrs, left - 1, interval));
-            }
-        }
-        self.garp_queue.iter().map(|e| e.0).min()
+        self.garp_pacer.next_deadline()
     }
 
     fn notify(&mut self, target: &NotifyTarget, state: NotifyState, priority: u8) {
@@ -1367,6 +1353,11 @@ impl Daemon {
                 }
             }
         }
+        self.garp_pacer.reconfigure(
+            std::time::Instant::now(),
+            config.garp_pacing.clone(),
+            vmac_bases(&config),
+        );
         let old = std::mem::replace(&mut self.config, config);
         self.install_statics(Some(&old)).await;
         drop(old);
@@ -1436,6 +1427,14 @@ fn wanted_vmacs(config: &Config) -> Vec<&keepvip_conf::lower::Vmac> {
         .instances
         .iter()
         .filter_map(|i| i.vmac.as_ref())
+        .collect()
+}
+
+/// Each VMAC and the interface under it (its GARPs are paced with it).
+fn vmac_bases(config: &Config) -> HashMap<String, String> {
+    wanted_vmacs(config)
+        .into_iter()
+        .map(|v| (v.name.clone(), v.base.clone()))
         .collect()
 }
 
@@ -1562,6 +1561,7 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
     let (packets_tx, mut packets_rx) = mpsc::channel::<Packet>(super::EVENT_QUEUE);
     let (trackers_tx, mut trackers_rx) = mpsc::channel(256);
     let now = timer::now();
+    let garp_pacer = GarpPacer::new(config.garp_pacing.clone(), vmac_bases(&config));
     let mut d = Daemon {
         router: Router::new(std::mem::take(&mut config.router), now),
         config,
@@ -1580,7 +1580,7 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
         own_rule_removals: OwnRemovals::default(),
         resync_links_at: None,
         resync_routes_at: None,
-        garp_queue: Vec::new(),
+        garp_pacer,
         fifo_children: Vec::new(),
         notified_in_reload: None,
         rt_priority: crate::sys::current_rt_priority(),
