@@ -16,6 +16,7 @@ pub const TOP_LEVEL: &[&str] = &[
     "static_rules",
     "interface_up_down_delays",
     "garp_group",
+    "track_group",
     "net_namespace",
     "instance",
     "use_pid_dir",
@@ -35,7 +36,6 @@ pub const TOP_LEVEL_ACCEPTED: &[(&str, &str)] = &[
         "linkbeat_use_polling",
         "keepvip follows link state by netlink only",
     ),
-    ("track_group", "track groups are not implemented"),
     ("net_namespace_ipvs", "LVS is not part of keepvip"),
     (
         "namespace_with_ipsets",

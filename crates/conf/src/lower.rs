@@ -14,7 +14,8 @@ use keepvip_proto::{
 use serde::Serialize;
 
 use crate::model::{
-    Fifo, Global, Model, Notifies, TrackEntry, TrackFile, TrackProcess, VrrpInstance, VrrpScript,
+    Fifo, Global, Model, Notifies, StaticKind, TrackEntry, TrackFile, TrackProcess, VrrpInstance,
+    VrrpScript,
 };
 
 /// global_defs as the daemon uses them.
@@ -595,6 +596,7 @@ fn instance(m: &Model, i: &VrrpInstance) -> Option<InstanceConfig> {
         &mut c.trackers,
     );
     c.track_primary = !i.dont_track_primary;
+    track_own_interfaces(m, i, &mut c);
     c.garp = garp(g, i);
     if let Some(every) = extra_if_every(g, i) {
         c.garp.extra_if_targets = extra_if_targets(m, &c, vmac.as_ref(), every.all);
@@ -609,6 +611,86 @@ fn instance(m: &Model, i: &VrrpInstance) -> Option<InstanceConfig> {
     c.higher_prio_send_advert = i.higher_prio_send_advert.unwrap_or(false);
     c.down_timer_adverts = i.down_timer_adverts.unwrap_or(3);
     Some(c)
+}
+
+/// keepalived's add_vrrp_to_interface for addresses, routes and rules: an
+/// instance also tracks (FAULT while it is down) each interface its VIPs
+/// are on other than its own, the `dev` of its virtual routes, the
+/// `iif`/`oif` of its virtual rules, and the interface of every static
+/// address, route (`dev`) and rule (`iif`) whose `track_group` it is in;
+/// never for `no_track` ones, nor for a VMAC (it follows the interface
+/// under it).
+pub(crate) fn interfaces_tracked_for(m: &Model, i: &VrrpInstance) -> Vec<String> {
+    let vmacs: Vec<String> = m
+        .instances
+        .iter()
+        .filter_map(vmac_of)
+        .map(|v| v.name)
+        .collect();
+    let own = i.interface.as_deref().unwrap_or("");
+    let mut devs: Vec<&str> = Vec::new();
+    for v in i
+        .virtual_ipaddress
+        .iter()
+        .chain(&i.virtual_ipaddress_excluded)
+    {
+        match v.dev.as_deref() {
+            Some(d) if !v.no_track && d != own => devs.push(d),
+            _ => {}
+        }
+    }
+    // keepalived tracks a route's or rule's interface even when it is the
+    // instance's own with dont_track_primary
+    let wanted = |d: &str| d != own || i.dont_track_primary;
+    for r in i.virtual_routes.iter().filter(|r| !r.no_track) {
+        devs.extend(r.dev.as_deref().filter(|d| wanted(d)));
+    }
+    for r in i.virtual_rules.iter().filter(|r| !r.no_track) {
+        devs.extend(r.iif.as_deref().filter(|d| wanted(d)));
+        devs.extend(r.oif.as_deref().filter(|d| wanted(d)));
+    }
+    for t in &m.static_tracks {
+        let member = m
+            .track_groups
+            .iter()
+            .any(|g| g.name == t.group && g.members.contains(&i.name));
+        if !member {
+            continue;
+        }
+        let dev = match t.kind {
+            StaticKind::Address => m
+                .static_ipaddress
+                .get(t.index)
+                .and_then(|a| a.dev.as_deref()),
+            StaticKind::Route => m.static_routes.get(t.index).and_then(|r| r.dev.as_deref()),
+            StaticKind::Rule => m.static_rules.get(t.index).and_then(|r| r.iif.as_deref()),
+        };
+        devs.extend(dev);
+    }
+    let mut unique: Vec<String> = Vec::new();
+    for d in devs {
+        if !vmacs.iter().any(|v| v == d) && !unique.iter().any(|u| u == d) {
+            unique.push(d.to_string());
+        }
+    }
+    unique
+}
+
+/// Add the trackers of `interfaces_tracked_for`. As in keepalived, a
+/// weighted `track_interface` on such an interface loses its weight
+/// (`keepvip check` warns).
+fn track_own_interfaces(m: &Model, i: &VrrpInstance, c: &mut InstanceConfig) {
+    for d in interfaces_tracked_for(m, i) {
+        let key = TrackerKey::Interface(d);
+        match c.trackers.iter_mut().find(|t| t.key == key) {
+            Some(t) => t.weight = 0,
+            None => c.trackers.push(TrackRef {
+                key,
+                weight: 0,
+                reverse: false,
+            }),
+        }
+    }
 }
 
 /// track_* entries → proto's tracker references. An entry without its

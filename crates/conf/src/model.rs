@@ -217,6 +217,47 @@ pub struct GarpGroup {
     pub span: Span,
 }
 
+/// A `track_group NAME { group { VI_1 … } }`: the instances that track
+/// the interfaces of the static addresses, routes and rules that name it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TrackGroup {
+    /// its name
+    pub name: String,
+    /// the instances in it
+    pub members: Vec<String>,
+    /// where each member is named
+    #[serde(skip)]
+    pub member_spans: Vec<Span>,
+    /// where it is written
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// Which static list a `track_group` option is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum StaticKind {
+    /// static_ipaddress
+    Address,
+    /// static_routes
+    Route,
+    /// static_rules
+    Rule,
+}
+
+/// `track_group G` on a static address, route or rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StaticTrack {
+    /// which list
+    pub kind: StaticKind,
+    /// the entry's place in that list
+    pub index: usize,
+    /// the group's name
+    pub group: String,
+    /// where the name is written
+    #[serde(skip)]
+    pub span: Span,
+}
+
 /// `use_vmac [NAME] [MAC]`
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct UseVmac {
@@ -543,6 +584,10 @@ pub struct Model {
     pub interface_delays: Vec<InterfaceDelay>,
     /// garp_group blocks
     pub garp_groups: Vec<GarpGroup>,
+    /// track_group blocks
+    pub track_groups: Vec<TrackGroup>,
+    /// `track_group G` options of static addresses, routes and rules
+    pub static_tracks: Vec<StaticTrack>,
     /// blocks of keepalived's other parts, skipped
     pub skipped: Vec<String>,
     /// where each vrrp_script / track_file / vrrp_track_process was

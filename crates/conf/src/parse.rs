@@ -14,7 +14,8 @@ use crate::diag::{Diagnostic, Span};
 use crate::keywords;
 use crate::model::{
     Authentication, ExtraIfGarp, Fifo, GarpGroup, Global, InterfaceDelay, Model, NotifyCmd,
-    SyncGroup, TrackEntry, TrackFile, TrackProcess, UseVmac, VrrpInstance, VrrpScript,
+    StaticKind, StaticTrack, SyncGroup, TrackEntry, TrackFile, TrackGroup, TrackProcess, UseVmac,
+    VrrpInstance, VrrpScript,
 };
 use crate::tree::{Node, Word};
 
@@ -412,9 +413,23 @@ impl Parser<'_> {
                     }
                 }
             }
+            "track_group" => {
+                if let Some(g) = self.track_group(n) {
+                    if m.track_groups.iter().any(|o| o.name == g.name) {
+                        self.err(
+                            n.arg_span(0),
+                            format!("track_group {} already defined", g.name),
+                        );
+                    } else {
+                        m.track_groups.push(g);
+                    }
+                }
+            }
             "static_ipaddress" => {
                 for c in self.block(n) {
                     if let Some(v) = self.vip(c) {
+                        // before the push: the entry's index is the length
+                        self.static_track(c, StaticKind::Address, m);
                         if v.dev.is_none() {
                             self.err(
                                 c.key.span,
@@ -428,6 +443,8 @@ impl Parser<'_> {
             "static_routes" => {
                 for c in self.block(n) {
                     if let Some(r) = self.route(c) {
+                        // before the push: the entry's index is the length
+                        self.static_track(c, StaticKind::Route, m);
                         m.static_routes.push(r);
                     }
                 }
@@ -435,6 +452,8 @@ impl Parser<'_> {
             "static_rules" => {
                 for c in self.block(n) {
                     if let Some(r) = self.rule(c) {
+                        // before the push: the entry's index is the length
+                        self.static_track(c, StaticKind::Rule, m);
                         m.static_rules.push(r);
                     }
                 }
@@ -506,6 +525,98 @@ impl Parser<'_> {
                     self.unknown(&n.key, &keywords::all_top_level(), "the top level");
                 }
             }
+        }
+    }
+
+    /// `track_group NAME { group { VI_1 … } }`, with keepalived 2.2.7's
+    /// messages.
+    fn track_group(&mut self, n: &Node) -> Option<TrackGroup> {
+        if n.args.len() != 1 {
+            self.err(n.key.span, "track_group must have a name - skipping");
+            return None;
+        }
+        let mut g = TrackGroup {
+            name: n.args[0].text.clone(),
+            span: n.arg_span(0),
+            ..TrackGroup::default()
+        };
+        let mut seen_group = false;
+        for c in self.block(n) {
+            if c.key.text != "group" {
+                self.unknown(&c.key, &["group"], "track_group");
+                continue;
+            }
+            if seen_group {
+                self.err(
+                    c.key.span,
+                    format!("Group list already specified for sync group {}", g.name),
+                );
+                continue;
+            }
+            seen_group = true;
+            for w in self
+                .block(c)
+                .iter()
+                .flat_map(|l| std::iter::once(&l.key).chain(l.args.iter()))
+            {
+                g.members.push(w.text.clone());
+                g.member_spans.push(w.span);
+            }
+            if g.members.is_empty() {
+                self.warn(
+                    c.key.span,
+                    format!("Warning - track group {} has empty group block", g.name),
+                );
+            }
+        }
+        Some(g)
+    }
+
+    /// `track_group` on an instance's address, route or rule: keepalived
+    /// takes it on static ones only (the instance tracks the interfaces of
+    /// its own anyway).
+    fn track_group_not_here(&mut self, c: &Node) {
+        if let Some(w) = c.args.iter().find(|w| w.text == "track_group") {
+            self.warn(
+                w.span,
+                "`track_group` applies to static addresses, routes and rules only: ignored (an instance tracks the interfaces of its own addresses, routes and rules)",
+            );
+        }
+    }
+
+    /// The `track_group G` option of a static address, route or rule (the
+    /// line's parser skips it). keepalived reads the group when it reads
+    /// the line, so it must be defined above it.
+    fn static_track(&mut self, c: &Node, kind: StaticKind, m: &mut Model) {
+        let index = match kind {
+            StaticKind::Address => m.static_ipaddress.len(),
+            StaticKind::Route => m.static_routes.len(),
+            StaticKind::Rule => m.static_rules.len(),
+        };
+        let words: Vec<&Word> = std::iter::once(&c.key).chain(c.args.iter()).collect();
+        let mut found = false;
+        for k in 0..words.len() {
+            if words[k].text != "track_group" {
+                continue;
+            }
+            let Some(w) = words.get(k + 1) else {
+                continue; // the line's parser reports the missing value
+            };
+            if found {
+                self.err(w.span, format!("track_group {} is a duplicate", w.text));
+                continue;
+            }
+            found = true;
+            if !m.track_groups.iter().any(|g| g.name == w.text) {
+                self.err(w.span, format!("track_group {} not found", w.text));
+                continue;
+            }
+            m.static_tracks.push(StaticTrack {
+                kind,
+                index,
+                group: w.text.clone(),
+                span: w.span,
+            });
         }
     }
 
@@ -1194,13 +1305,9 @@ impl Parser<'_> {
                     );
                     i += 1;
                 }
-                ("track_group", Some(_)) => {
-                    self.warn(
-                        rest[i].span,
-                        "`track_group` on an address is not supported by keepvip: ignored",
-                    );
-                    i += 2;
-                }
+                // read by static_track() for static addresses; an
+                // instance's VIPs warn about it there
+                ("track_group", Some(_)) => i += 2,
                 _ => {
                     let mut d = Diagnostic::error(
                         Some(rest[i].span),
@@ -1338,6 +1445,8 @@ impl Parser<'_> {
             }
             match (k, v) {
                 ("no_track", _) => r.no_track = true,
+                // static_track() reads it (static routes only)
+                ("track_group", Some(_)) => {}
                 ("onlink" | "pervasive", _) => {}
                 ("via" | "gw", Some(w)) => {
                     // `via inet6 ADDR`
@@ -1463,6 +1572,8 @@ impl Parser<'_> {
                 continue;
             };
             match k {
+                // static_track() reads it (static rules only)
+                "track_group" => {}
                 "from" | "to" => {
                     if let Some((addr, len)) = self.rule_prefix(v) {
                         let f = if addr.is_ipv4() {
@@ -1960,6 +2071,7 @@ impl Parser<'_> {
                 "native_ipv6" => i.native_ipv6 = true,
                 "virtual_ipaddress" | "virtual_ipaddress_excluded" => {
                     for v in self.block(c) {
+                        self.track_group_not_here(v);
                         if let Some(vip) = self.vip(v) {
                             if k == "virtual_ipaddress" {
                                 i.virtual_ipaddress.push(vip);
@@ -1978,6 +2090,7 @@ impl Parser<'_> {
                 ),
                 "virtual_routes" => {
                     for r in self.block(c) {
+                        self.track_group_not_here(r);
                         if let Some(route) = self.route(r) {
                             i.virtual_routes.push(route);
                             i.route_spans.push(r.key.span);
@@ -1986,6 +2099,7 @@ impl Parser<'_> {
                 }
                 "virtual_rules" => {
                     for r in self.block(c) {
+                        self.track_group_not_here(r);
                         if let Some(rule) = self.rule(r) {
                             i.virtual_rules.push(rule);
                         }

@@ -10,7 +10,7 @@ use std::net::IpAddr;
 use keepvip_proto::{Family, StateHint, TrackerKey};
 
 use crate::diag::{Diagnostic, Span};
-use crate::model::{Model, TrackEntry, VrrpInstance};
+use crate::model::{Model, StaticKind, TrackEntry, VrrpInstance};
 
 /// The most VIPs one advert carries on a 1500-byte link (keepalived moves
 /// the rest to the excluded list): 255 for IPv4, 89 for IPv6.
@@ -41,6 +41,8 @@ pub fn validate(m: &mut Model, diags: &mut Vec<Diagnostic>) {
     }
     v.interface_delays(m);
     v.garp_groups(m);
+    v.track_groups(m);
+    v.weights_lost_to_own_interfaces(m);
     v.trackers(m);
     v.vrid_conflicts(m);
     v.sync_groups(m);
@@ -52,6 +54,95 @@ struct Validator<'d> {
 }
 
 impl Validator<'_> {
+    /// A weighted track_interface on an interface the instance tracks
+    /// anyway (a VIP, route or rule on it): keepalived drops the weight.
+    fn weights_lost_to_own_interfaces(&mut self, m: &Model) {
+        for i in &m.instances {
+            let tracked = crate::lower::interfaces_tracked_for(m, i);
+            for e in &i.track_interface {
+                match e.weight {
+                    Some(w) if w != 0 && tracked.contains(&e.name) => self.warn(
+                        e.span,
+                        format!(
+                            "({}) track_interface {} weight {w}: an address, route or rule of the instance (or of its track_group) is on {}, so it going down means FAULT and the weight is not used (as in keepalived)",
+                            i.name, e.name, e.name
+                        ),
+                    ),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// keepalived's static_track_group_init: members that are not
+    /// instances are dropped, a group left with none is removed (and so
+    /// are the options naming it); a `no_track` entry is not tracked.
+    fn track_groups(&mut self, m: &mut Model) {
+        let names: Vec<String> = m.instances.iter().map(|i| i.name.clone()).collect();
+        let mut removed = Vec::new();
+        for g in &mut m.track_groups {
+            if g.members.is_empty() {
+                self.warn(
+                    g.span,
+                    format!("Static track group {} has no virtual router(s)", g.name),
+                );
+            }
+            let mut k = 0;
+            while k < g.members.len() {
+                if names.contains(&g.members[k]) {
+                    k += 1;
+                    continue;
+                }
+                self.warn(
+                    g.member_spans[k],
+                    format!(
+                        "vrrp instance {} specified in track group {} doesn't exist - ignoring",
+                        g.members[k], g.name
+                    ),
+                );
+                g.members.remove(k);
+                g.member_spans.remove(k);
+            }
+            if g.members.is_empty() {
+                self.warn(
+                    g.span,
+                    format!("Static track group {} init fails - removing", g.name),
+                );
+                removed.push(g.name.clone());
+            }
+        }
+        m.track_groups.retain(|g| !removed.contains(&g.name));
+        let mut kept = Vec::new();
+        for t in std::mem::take(&mut m.static_tracks) {
+            if removed.contains(&t.group) {
+                continue;
+            }
+            let (what, no_track) = match t.kind {
+                StaticKind::Address => (
+                    "address",
+                    m.static_ipaddress.get(t.index).is_none_or(|a| a.no_track),
+                ),
+                StaticKind::Route => (
+                    "route",
+                    m.static_routes.get(t.index).is_none_or(|r| r.no_track),
+                ),
+                StaticKind::Rule => (
+                    "rule",
+                    m.static_rules.get(t.index).is_none_or(|r| r.no_track),
+                ),
+            };
+            if no_track {
+                self.warn(
+                    t.span,
+                    format!("Static {what} has both track_group and no_track set - not tracking"),
+                );
+                continue;
+            }
+            kept.push(t);
+        }
+        m.static_tracks = kept;
+    }
+
     /// keepalived: a garp_group cannot name a VMAC (its GARPs are paced
     /// with the interface under it).
     fn garp_groups(&mut self, m: &mut Model) {

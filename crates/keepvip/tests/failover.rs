@@ -2893,3 +2893,98 @@ fn garp_interval_paces_every_instance_on_an_interface_group() {
     }
     eprintln!("GARPs per VIP and gaps (s): {seen:?}");
 }
+
+/// keepalived makes an instance track every interface its VIPs, virtual
+/// routes and rules are on (unless `no_track`), and, through a
+/// `track_group`, the interfaces of static addresses, routes and rules:
+/// that interface going down means FAULT, as for `track_interface`. And
+/// when an interface comes back up it puts back the static addresses and
+/// routes on it (the kernel drops IPv4 routes with the link without a
+/// word). Both daemons, the same config, the same outcome.
+#[test]
+fn interfaces_of_vips_routes_and_track_groups_are_tracked() {
+    let Some(t) = Ctx::with_segments("iftrack", 1, 2) else {
+        return;
+    };
+    let gw = t.lab.client_addr_v4(1);
+    let inst = |name: &str, vrid: u8, body: &str| {
+        format!(
+            "vrrp_instance {name} {{\n    state MASTER\n    interface eth0\n    virtual_router_id {vrid}\n    priority 150\n    version 3\n    advert_int 0.1\n{body}}}\n"
+        )
+    };
+    let c = t.write(
+        "r1.conf",
+        &format!(
+            "track_group TG {{\n    group {{\n        VI_4\n    }}\n}}\nstatic_ipaddress {{\n    198.51.100.210/24 dev eth1 track_group TG\n}}\nstatic_routes {{\n    203.0.113.128/25 via {gw} dev eth1\n}}\n{}{}{}{}",
+            inst(
+                "VI_1",
+                51,
+                "    virtual_ipaddress {\n        192.0.2.200/24 dev eth0\n        198.51.100.200/24 dev eth1\n    }\n"
+            ),
+            inst(
+                "VI_2",
+                52,
+                &format!("    virtual_ipaddress {{\n        192.0.2.201/24 dev eth0\n    }}\n    virtual_routes {{\n        203.0.113.0/25 via {gw} dev eth1\n    }}\n")
+            ),
+            inst(
+                "VI_3",
+                53,
+                "    virtual_ipaddress {\n        192.0.2.202/24 dev eth0\n        198.51.100.202/24 dev eth1 no_track\n    }\n"
+            ),
+            inst(
+                "VI_4",
+                54,
+                "    virtual_ipaddress {\n        192.0.2.203/24 dev eth0\n    }\n"
+            ),
+        ),
+    );
+    let ns = t.lab.router_ns(0).to_string();
+    let on_eth0 = |last: u8| -> bool {
+        let a: IpAddr = format!("192.0.2.{last}").parse().unwrap();
+        t.lab.has_addr(&ns, "eth0", a)
+    };
+    let static_route = || route_to(&t, 0, "203.0.113.128/25").contains("dev eth1");
+    for daemon in ["keepvip", "keepalived"] {
+        if daemon == "keepalived" && !keepalived_present() {
+            continue;
+        }
+        let (mut p, log) = if daemon == "keepvip" {
+            (t.keepvip(0, &c), t.dir.join("r1.log"))
+        } else {
+            (t.keepalived(0, &c), t.dir.join("ka1.log"))
+        };
+        let log = || std::fs::read_to_string(&log).unwrap_or_default();
+        let wait = |what: &str, f: &dyn Fn() -> bool| {
+            t.lab
+                .wait_for(what, Duration::from_secs(5), f)
+                .unwrap_or_else(|e| panic!("{daemon}: {e}\n{}", log()))
+        };
+        wait("all four MASTER", &|| {
+            [200, 201, 202, 203].iter().all(|l| on_eth0(*l)) && static_route()
+        });
+        t.lab.set_link(&ns, "eth1", false).unwrap();
+        wait("VI_1, VI_2 and VI_4 in FAULT", &|| {
+            let l = log();
+            ["VI_1", "VI_2", "VI_4"]
+                .iter()
+                .all(|n| l.contains(&format!("({n}) Entering FAULT STATE")))
+                && !on_eth0(200)
+                && !on_eth0(201)
+                && !on_eth0(203)
+        });
+        assert!(
+            on_eth0(202) && !log().contains("(VI_3) Entering FAULT STATE"),
+            "{daemon}: a no_track VIP does not track its interface\n{}",
+            log()
+        );
+        assert!(!static_route(), "the kernel took the route with the link");
+        t.lab.set_link(&ns, "eth1", true).unwrap();
+        wait("all four MASTER again, the static route back", &|| {
+            [200, 201, 203].iter().all(|l| on_eth0(*l))
+                && static_route()
+                && route_to(&t, 0, "203.0.113.0/25").contains("dev eth1")
+        });
+        p.terminate(Duration::from_secs(3));
+        let _ = t.lab.ip(&ns, &["route", "flush", "203.0.113.0/24"]);
+    }
+}

@@ -443,6 +443,11 @@ impl Daemon {
                     if was.is_some() {
                         tracing::info!("{}", super::text::netlink_link(&l.name, l.up));
                     }
+                    // the kernel's state, whatever the instances are told
+                    // and when (interface_up_down_delays)
+                    if was == Some(false) && l.up {
+                        self.reinstate_statics_on(&l.name).await;
+                    }
                     if was.is_some() && self.hold_link_change(&l.name, l.up) {
                         return;
                     }
@@ -550,6 +555,51 @@ impl Daemon {
                         },
                     );
                 }
+            }
+        }
+    }
+
+    /// An interface came back up: put back the static addresses and routes
+    /// on it, as keepalived's interface_up. The kernel drops IPv4 routes
+    /// with the link without telling anyone, and IPv6 addresses with it
+    /// (their restore, tried at once, may have failed while it was down).
+    async fn reinstate_statics_on(&mut self, ifname: &str) {
+        let on_it = |dev: &Option<String>| dev.as_deref() == Some(ifname);
+        let present: Vec<IpAddr> = self
+            .ifaces
+            .by_name(ifname)
+            .map(|i| i.addrs().into_iter().map(|(a, _)| a).collect())
+            .unwrap_or_default();
+        let addrs: Vec<VipConfig> = self
+            .config
+            .static_addresses
+            .iter()
+            .filter(|a| !a.no_track && on_it(&a.dev) && !present.contains(&a.addr))
+            .cloned()
+            .collect();
+        for a in &addrs {
+            tracing::info!(
+                "Restoring deleted static address {}/{} dev {ifname}",
+                a.addr,
+                a.prefix_len
+            );
+        }
+        self.apply_static_addresses(&addrs, true).await;
+        let routes: Vec<RouteConfig> = self
+            .config
+            .static_routes
+            .iter()
+            .filter(|r| !r.no_track && on_it(&r.dev))
+            .cloned()
+            .collect();
+        for r in &routes {
+            let dev = self.dev_index(r.dev.as_deref());
+            match self.netlink.add_route_if_missing(dev, r).await {
+                Ok(true) => {
+                    tracing::info!("Restoring deleted static route {}", super::text::route(r))
+                }
+                Ok(false) => {}
+                Err(e) => tracing::warn!("cannot add route {}/{}: {e}", r.dst, r.dst_len),
             }
         }
     }

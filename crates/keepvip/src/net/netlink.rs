@@ -565,10 +565,19 @@ impl Netlink {
 
     /// Add a virtual route (already present is fine).
     pub async fn add_route(&self, ifindex: Option<u32>, r: &RouteConfig) -> io::Result<()> {
+        self.add_route_if_missing(ifindex, r).await.map(|_| ())
+    }
+
+    /// Add a route; whether it was missing (false: it was there already).
+    pub async fn add_route_if_missing(
+        &self,
+        ifindex: Option<u32>,
+        r: &RouteConfig,
+    ) -> io::Result<bool> {
         let m = Self::route_message(ifindex, r);
         match answer(self.handle.route().add(m).execute()).await {
-            Err(e) if errno(&e) == libc::EEXIST => Ok(()),
-            r => r,
+            Err(e) if errno(&e) == libc::EEXIST => Ok(false),
+            r => r.map(|_| true),
         }
     }
 
