@@ -87,24 +87,35 @@ impl GarpPacer {
         }
     }
 
-    fn lane_of(&self, ifname: &str, addr: IpAddr) -> (LaneId, Duration) {
-        let base = self.bases.get(ifname).map_or(ifname, String::as_str);
+    /// The spacing a packet for `addr` on `ifname` keeps: its group's
+    /// index (None: its base interface's own) and the interval.
+    fn spacing(&self, ifname: &str, addr: IpAddr) -> (Option<usize>, Duration) {
+        let base = self.base(ifname);
         let v6 = addr.is_ipv6();
-        let spacing = |garp: Duration, gna: Duration| if v6 { gna } else { garp };
+        let pick = |garp: Duration, gna: Duration| if v6 { gna } else { garp };
         match self
             .cfg
             .groups
             .iter()
             .position(|g| g.interfaces.iter().any(|i| i == base))
         {
-            Some(k) => {
-                let g = &self.cfg.groups[k];
-                (LaneId::Group(k, v6), spacing(g.garp, g.gna))
-            }
-            None => (
-                LaneId::Iface(base.to_string(), v6),
-                spacing(self.cfg.default_garp, self.cfg.default_gna),
+            Some(k) => (
+                Some(k),
+                pick(self.cfg.groups[k].garp, self.cfg.groups[k].gna),
             ),
+            None => (None, pick(self.cfg.default_garp, self.cfg.default_gna)),
+        }
+    }
+
+    fn base<'a>(&'a self, ifname: &'a str) -> &'a str {
+        self.bases.get(ifname).map_or(ifname, String::as_str)
+    }
+
+    fn lane_of(&self, ifname: &str, addr: IpAddr) -> (LaneId, Duration) {
+        let v6 = addr.is_ipv6();
+        match self.spacing(ifname, addr) {
+            (Some(k), d) => (LaneId::Group(k, v6), d),
+            (None, d) => (LaneId::Iface(self.base(ifname).to_string(), v6), d),
         }
     }
 
@@ -124,11 +135,12 @@ impl GarpPacer {
         for _ in 0..repeat {
             for &addr in addrs {
                 let send = GarpSend { iface, addr };
-                let (id, interval) = self.lane_of(ifname, addr);
-                if interval.is_zero() {
+                // unpaced (the default): no lane, nothing allocated
+                if self.spacing(ifname, addr).1.is_zero() {
                     out.push(send);
                     continue;
                 }
+                let (id, interval) = self.lane_of(ifname, addr);
                 let lane = self.lanes.entry(id).or_default();
                 if let Some(p) = lane.queue.iter_mut().find(|p| p.send == send) {
                     if p.left < repeat {
