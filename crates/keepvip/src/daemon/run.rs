@@ -76,6 +76,10 @@ struct Daemon {
     trackers_tx: mpsc::Sender<(TrackerKey, TrackerState)>,
     script_tasks: Vec<tokio::task::JoinHandle<()>>,
     renderer: Renderer,
+    /// log lines held back while a takeover's VIPs and GARPs go out, so
+    /// no write sits between the advert and the first GARP (written, in
+    /// order, right after)
+    deferred_logs: Vec<Deferred>,
     opts: Options,
     /// addresses, routes and rules keepvip removed itself, whose deletion
     /// events are not someone else's (a VIP removed as its instance leaves
@@ -709,23 +713,41 @@ impl Daemon {
     /// advert leaves right at the deadline even when `-D` logs "Receive
     /// advertisement timeout" ahead of it, and log lines keep their order.
     async fn drain(&mut self) {
-        let mut logs = Vec::new();
         while let Some(action) = self.router.poll_action() {
             match action {
                 Action::SendAdvert { .. } => self.queue_advert(&action),
-                Action::Log(ev) => logs.push(ev),
+                Action::Log(ev) => self.deferred_logs.push(Deferred::Event(ev)),
+                // a takeover's critical path: the advert, the VIPs (routes
+                // and rules), the GARPs; the log lines queued so far wait
+                // until the GARPs are out (a failure's warning writes them
+                // first, so the log keeps its order)
+                a @ (Action::StateChange { .. }
+                | Action::AddVips { .. }
+                | Action::AddRoutes { .. }
+                | Action::AddRules { .. }
+                | Action::Garp { .. }) => {
+                    self.flush_adverts();
+                    self.execute(a).await;
+                }
                 other => {
                     self.flush_adverts();
-                    for ev in logs.drain(..) {
-                        self.log_event(&ev);
-                    }
+                    self.flush_logs();
                     self.execute(other).await;
                 }
             }
         }
         self.flush_adverts();
-        for ev in logs {
-            self.log_event(&ev);
+        self.flush_logs();
+    }
+
+    /// Write the held-back log lines, in order.
+    fn flush_logs(&mut self) {
+        for d in std::mem::take(&mut self.deferred_logs) {
+            match d {
+                Deferred::Event(ev) => self.log_event(&ev),
+                Deferred::Debug(line) => tracing::debug!("{line}"),
+                Deferred::Warn(line) => tracing::warn!("{line}"),
+            }
         }
     }
 
@@ -814,17 +836,7 @@ impl Daemon {
                 repeat,
                 instance,
             } => {
-                if let (Some(name), Some(ifname)) = (
-                    self.router
-                        .instance(instance)
-                        .map(|v| v.config.name.clone()),
-                    self.router.iface_name(iface).map(str::to_string),
-                ) {
-                    for a in &addrs {
-                        tracing::debug!("{}", super::text::queueing_garps(&name, &ifname, *a));
-                    }
-                }
-                self.garp_burst(iface, &addrs, repeat);
+                self.garp_burst(instance, iface, &addrs, repeat);
             }
             Action::Notify {
                 target,
@@ -857,6 +869,8 @@ impl Daemon {
                 self.remove_own_address(dev, v).await
             };
             if let Err(e) = r {
+                // after the lines held back before it
+                self.flush_logs();
                 let verb = if add { "add" } else { "remove" };
                 tracing::warn!("cannot {verb} VIP {}/{}: {e}", v.addr, v.prefix_len);
             }
@@ -880,6 +894,7 @@ impl Daemon {
                 }
             };
             if let Err(e) = res {
+                self.flush_logs();
                 let verb = if add { "add" } else { "remove" };
                 tracing::warn!("cannot {verb} route {}/{}: {e}", r.dst, r.dst_len);
             }
@@ -901,6 +916,7 @@ impl Daemon {
                 }
             };
             if let Err(e) = res {
+                self.flush_logs();
                 let verb = if add { "add" } else { "remove" };
                 tracing::warn!("cannot {verb} rule {}: {e}", super::text::rule(r));
             }
@@ -1058,24 +1074,41 @@ impl Daemon {
 
     /// A burst as the interface's pacing lets it out: what may go now
     /// goes, the rest waits in the pacer.
-    fn garp_burst(&mut self, iface: IfaceId, addrs: &[IpAddr], repeat: u32) {
+    /// The burst's log lines come after its packets (held back with the
+    /// rest), in keepalived's order: one per address, then one per packet.
+    fn garp_burst(
+        &mut self,
+        instance: keepvip_proto::InstanceId,
+        iface: IfaceId,
+        addrs: &[IpAddr],
+        repeat: u32,
+    ) {
         let Some(ifname) = self.router.iface_name(iface).map(str::to_string) else {
             return;
         };
         let now = std::time::Instant::now();
-        for s in self.garp_pacer.burst(now, iface, &ifname, addrs, repeat) {
-            self.send_garp(s.iface, s.addr);
+        let sends = self.garp_pacer.burst(now, iface, &ifname, addrs, repeat);
+        let results: Vec<Option<Deferred>> = sends
+            .iter()
+            .map(|s| self.send_garp(s.iface, s.addr))
+            .collect();
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            if let Some(name) = self.router.instance(instance).map(|v| &v.config.name) {
+                let lines: Vec<Deferred> = addrs
+                    .iter()
+                    .map(|a| Deferred::Debug(super::text::queueing_garps(name, &ifname, *a)))
+                    .collect();
+                self.deferred_logs.extend(lines);
+            }
         }
+        self.deferred_logs.extend(results.into_iter().flatten());
     }
 
-    /// One GARP (IPv4) or unsolicited NA (IPv6) for `addr` on `iface`.
-    fn send_garp(&mut self, iface: IfaceId, addr: IpAddr) {
-        let Some(idx) = self.ifindex(iface) else {
-            return;
-        };
-        let Some(ifc) = self.ifaces.by_index(idx) else {
-            return;
-        };
+    /// One GARP (IPv4) or unsolicited NA (IPv6) for `addr` on `iface`;
+    /// returns its log line, for the caller to write.
+    fn send_garp(&mut self, iface: IfaceId, addr: IpAddr) -> Option<Deferred> {
+        let idx = self.ifindex(iface)?;
+        let ifc = self.ifaces.by_index(idx)?;
         let mac = ifc.mac;
         let ifname = ifc.name.clone();
         if let std::collections::hash_map::Entry::Vacant(slot) = self.garp.entry(idx) {
@@ -1084,22 +1117,26 @@ impl Daemon {
                     slot.insert(s);
                 }
                 Err(e) => {
-                    tracing::warn!("cannot open ARP socket on {ifname}: {e}");
-                    return;
+                    return Some(Deferred::Warn(format!(
+                        "cannot open ARP socket on {ifname}: {e}"
+                    )));
                 }
             }
         }
-        let Some(sender) = self.garp.get(&idx) else {
-            return;
-        };
+        let sender = self.garp.get(&idx)?;
         let r = match addr {
             IpAddr::V4(v4) => sender.send_garp(mac, v4),
             // keepalived sends the NA from the VIP itself
             IpAddr::V6(v6) => sender.send_na(mac, v6, v6),
         };
         match r {
-            Ok(()) => tracing::debug!("{}", super::text::sending_garp(&ifname, addr)),
-            Err(e) => tracing::warn!("cannot send gratuitous ARP for {addr} on {ifname}: {e}"),
+            Ok(()) if tracing::enabled!(tracing::Level::DEBUG) => {
+                Some(Deferred::Debug(super::text::sending_garp(&ifname, addr)))
+            }
+            Ok(()) => None,
+            Err(e) => Some(Deferred::Warn(format!(
+                "cannot send gratuitous ARP for {addr} on {ifname}: {e}"
+            ))),
         }
     }
 
@@ -1153,8 +1190,11 @@ impl Daemon {
     fn pump_garp_queue(&mut self) -> Option<std::time::Instant> {
         self.garp_pacer.next_deadline()?;
         for s in self.garp_pacer.due(std::time::Instant::now()) {
-            self.send_garp(s.iface, s.addr);
+            if let Some(line) = self.send_garp(s.iface, s.addr) {
+                self.deferred_logs.push(line);
+            }
         }
+        self.flush_logs();
         self.garp_pacer.next_deadline()
     }
 
@@ -1480,6 +1520,13 @@ fn wanted_vmacs(config: &Config) -> Vec<&keepvip_conf::lower::Vmac> {
         .collect()
 }
 
+/// A log line held back (see `Daemon::deferred_logs`).
+enum Deferred {
+    Event(LogEvent),
+    Debug(String),
+    Warn(String),
+}
+
 /// Each VMAC and the interface under it (its GARPs are paced with it).
 fn vmac_bases(config: &Config) -> HashMap<String, String> {
     wanted_vmacs(config)
@@ -1624,6 +1671,7 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
         trackers_tx,
         script_tasks: Vec::new(),
         renderer: Renderer::default(),
+        deferred_logs: Vec::new(),
         opts,
         own_removals: OwnRemovals::default(),
         own_route_removals: OwnRemovals::default(),
