@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use keepvip_proto::{
-    Family, RouteConfig, RuleAction, RuleConfig, StateHint, UnicastPeer, VipConfig,
+    Family, RouteAddMode, RouteConfig, RuleAction, RuleConfig, StateHint, UnicastPeer, VipConfig,
 };
 
 use crate::diag::{Diagnostic, Span};
@@ -1433,18 +1433,26 @@ impl Parser<'_> {
             scope: None,
             route_type,
             no_track: false,
+            add_mode: RouteAddMode::Prepend,
         };
         i += 1;
         while i < words.len() {
             let k = words[i].text.as_str();
             let v = words.get(i + 1).copied();
-            let flag = matches!(k, "no_track" | "onlink" | "pervasive");
+            let flag = matches!(
+                k,
+                "no_track" | "onlink" | "pervasive" | "add" | "prepend" | "append"
+            );
             if !flag && v.is_none() {
                 self.err(words[i].span, format!("route option `{k}` needs a value"));
                 break;
             }
             match (k, v) {
                 ("no_track", _) => r.no_track = true,
+                // keepalived's: how it goes in beside someone else's route
+                ("add", _) => r.add_mode = RouteAddMode::Add,
+                ("prepend", _) => r.add_mode = RouteAddMode::Prepend,
+                ("append", _) => r.add_mode = RouteAddMode::Append,
                 // static_track() reads it (static routes only)
                 ("track_group", Some(_)) => {}
                 ("onlink" | "pervasive", _) => {}

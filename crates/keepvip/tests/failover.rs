@@ -2988,3 +2988,68 @@ fn interfaces_of_vips_routes_and_track_groups_are_tracked() {
         let _ = t.lab.ip(&ns, &["route", "flush", "203.0.113.0/24"]);
     }
 }
+
+/// keepalived adds routes as `ip route prepend` does: a virtual route to a
+/// destination someone else already routes goes in front of theirs (IPv4;
+/// for IPv6 it becomes one more next hop of it), and leaving takes only
+/// ours away. Sent with NLM_F_EXCL, as before, it was refused with EEXIST
+/// and the traffic never moved. Both daemons, the same outcome.
+#[test]
+fn a_virtual_route_goes_in_front_of_someone_else_s() {
+    let Some(t) = Ctx::new("rtprep", 1) else {
+        return;
+    };
+    let ns = t.lab.router_ns(0).to_string();
+    let (ours, theirs) = ("192.0.2.254", "192.0.2.253");
+    let c = t.write(
+        "r1.conf",
+        &format!(
+            "vrrp_instance VI_1 {{\n    state MASTER\n    interface eth0\n    virtual_router_id 51\n    priority 150\n    version 3\n    advert_int 0.1\n    virtual_ipaddress {{\n        192.0.2.200/24 dev eth0\n    }}\n    virtual_routes {{\n        203.0.113.0/24 via {ours} dev eth0\n        198.51.100.0/24 via {ours} dev eth0 add\n    }}\n}}\n"
+        ),
+    );
+    let ip = |args: &[&str]| {
+        let o = t.lab.ip(&ns, args).unwrap();
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    for daemon in ["keepvip", "keepalived"] {
+        if daemon == "keepalived" && !keepalived_present() {
+            continue;
+        }
+        for dst in ["203.0.113.0/24", "198.51.100.0/24"] {
+            ip(&[
+                "route", "add", dst, "via", theirs, "dev", "eth0", "proto", "static",
+            ]);
+        }
+        let mut p = if daemon == "keepvip" {
+            t.keepvip(0, &c)
+        } else {
+            t.keepalived(0, &c)
+        };
+        t.wait_vip(0, vip(), true, Duration::from_secs(5));
+        t.lab
+            .wait_for("the prepended route", Duration::from_secs(2), || {
+                ip(&["route", "get", "203.0.113.5"]).contains(&format!("via {ours}"))
+            })
+            .unwrap_or_else(|e| panic!("{daemon}: {e}\n{}", t.logs()));
+        let shown = ip(&["route", "show", "203.0.113.0/24"]);
+        assert!(
+            shown.contains(&format!("via {theirs}")),
+            "{daemon}: theirs stays behind ours: {shown}"
+        );
+        // `add` is keepalived's NLM_F_EXCL: theirs is left alone
+        let shown = ip(&["route", "show", "198.51.100.0/24"]);
+        assert!(
+            !shown.contains(&format!("via {ours}")) && shown.contains(&format!("via {theirs}")),
+            "{daemon}: {shown}"
+        );
+        p.terminate(Duration::from_secs(3));
+        let shown = ip(&["route", "show", "203.0.113.0/24"]);
+        assert!(
+            !shown.contains(&format!("via {ours}")) && shown.contains(&format!("via {theirs}")),
+            "{daemon}: leaving takes only ours: {shown}"
+        );
+        for dst in ["203.0.113.0/24", "198.51.100.0/24"] {
+            ip(&["route", "del", dst, "via", theirs, "dev", "eth0"]);
+        }
+    }
+}

@@ -98,6 +98,23 @@ pub struct RouteConfig {
     pub route_type: Option<u8>,
     /// `no_track`
     pub no_track: bool,
+    /// `prepend` (the default), `add` or `append`: how it goes in beside a
+    /// route to the same destination someone else installed
+    pub add_mode: RouteAddMode,
+}
+
+/// How a route is added, as keepalived's route options: the kernel's
+/// `ip route prepend` unless `add` or `append` is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub enum RouteAddMode {
+    /// in front of a matching route of another protocol (IPv4), or as one
+    /// more next hop of it (IPv6): NLM_F_CREATE
+    #[default]
+    Prepend,
+    /// only if no matching route exists: NLM_F_CREATE | NLM_F_EXCL
+    Add,
+    /// behind a matching route: NLM_F_CREATE | NLM_F_APPEND
+    Append,
 }
 
 /// What a matching policy-routing rule does (ip-rule's `table`, `goto`,

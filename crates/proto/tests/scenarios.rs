@@ -905,6 +905,7 @@ fn group_pair() -> (keepvip_proto::sim::Sim, Vec<usize>) {
             scope: None,
             route_type: None,
             no_track: false,
+            add_mode: Default::default(),
         }];
         keepvip_proto::RouterConfig {
             instances: vec![out, inn],
@@ -1808,6 +1809,7 @@ fn a_deleted_virtual_route_sends_its_master_to_backup_until_it_takes_over_again(
         scope: None,
         route_type: None,
         no_track,
+        add_mode: Default::default(),
     };
     let with = |prio, no_track| {
         let mut c = v2("VI_1", 51, prio);

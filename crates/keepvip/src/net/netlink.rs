@@ -9,7 +9,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use futures::stream::StreamExt;
 use futures::TryStreamExt;
-use keepvip_proto::{Family, RouteConfig, RuleAction, RuleConfig, VipConfig};
+use keepvip_proto::{Family, RouteAddMode, RouteConfig, RuleAction, RuleConfig, VipConfig};
 use netlink_packet_core::NetlinkPayload;
 use netlink_packet_route::address::{AddressAttribute, AddressFlags, AddressMessage, AddressScope};
 use netlink_packet_route::link::{LinkAttribute, LinkFlags, LinkMessage, MacVlanMode};
@@ -574,8 +574,37 @@ impl Netlink {
         ifindex: Option<u32>,
         r: &RouteConfig,
     ) -> io::Result<bool> {
+        use netlink_packet_core::{
+            NetlinkMessage, NLM_F_ACK, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST,
+        };
         let m = Self::route_message(ifindex, r);
-        match answer(self.handle.route().add(m).execute()).await {
+        let mut req = NetlinkMessage::from(RouteNetlinkMessage::NewRoute(m));
+        // keepalived's flags: without EXCL the kernel puts the route in
+        // front of someone else's to the same destination (IPv6: adds a
+        // next hop to it); an identical route is still EEXIST. rtnetlink's
+        // add() always sets EXCL, which left such a route out.
+        req.header.flags = NLM_F_REQUEST
+            | NLM_F_ACK
+            | NLM_F_CREATE
+            | match r.add_mode {
+                RouteAddMode::Prepend => 0,
+                RouteAddMode::Add => NLM_F_EXCL,
+                RouteAddMode::Append => NLM_F_APPEND,
+            };
+        let mut handle = self.handle.clone();
+        let sent = async move {
+            let mut answers = handle.request(req)?;
+            while let Some(msg) = answers.next().await {
+                // an error message without a code is the ACK
+                if let NetlinkPayload::Error(e) = msg.payload {
+                    if e.code.is_some() {
+                        return Err(rtnetlink::Error::NetlinkError(e));
+                    }
+                }
+            }
+            Ok(())
+        };
+        match answer(sent).await {
             Err(e) if errno(&e) == libc::EEXIST => Ok(false),
             r => r.map(|_| true),
         }
