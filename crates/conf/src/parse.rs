@@ -391,38 +391,35 @@ impl Parser<'_> {
             }
             "vrrp_instance" => {
                 if let Some(i) = self.instance(n) {
-                    if m.instances.iter().any(|o| o.name == i.name) {
-                        self.err(
-                            n.arg_span(0),
-                            format!("vrrp instance {} is defined twice", i.name),
-                        );
-                    } else {
-                        m.instances.push(i);
-                    }
+                    self.push_named(
+                        n,
+                        &mut m.instances,
+                        i,
+                        |i| &i.name,
+                        |x| format!("vrrp instance {x} is defined twice"),
+                    );
                 }
             }
             "vrrp_sync_group" => {
                 if let Some(g) = self.sync_group(n) {
-                    if m.sync_groups.iter().any(|o| o.name == g.name) {
-                        self.err(
-                            n.arg_span(0),
-                            format!("vrrp sync group {} is defined twice", g.name),
-                        );
-                    } else {
-                        m.sync_groups.push(g);
-                    }
+                    self.push_named(
+                        n,
+                        &mut m.sync_groups,
+                        g,
+                        |g| &g.name,
+                        |x| format!("vrrp sync group {x} is defined twice"),
+                    );
                 }
             }
             "track_group" => {
                 if let Some(g) = self.track_group(n) {
-                    if m.track_groups.iter().any(|o| o.name == g.name) {
-                        self.err(
-                            n.arg_span(0),
-                            format!("track_group {} already defined", g.name),
-                        );
-                    } else {
-                        m.track_groups.push(g);
-                    }
+                    self.push_named(
+                        n,
+                        &mut m.track_groups,
+                        g,
+                        |g| &g.name,
+                        |x| format!("track_group {x} already defined"),
+                    );
                 }
             }
             "static_ipaddress" => {
@@ -528,6 +525,23 @@ impl Parser<'_> {
         }
     }
 
+    /// Add a named block, unless one of that name came before (`twice`
+    /// says so, at the name).
+    fn push_named<T>(
+        &mut self,
+        n: &Node,
+        list: &mut Vec<T>,
+        item: T,
+        name: impl Fn(&T) -> &str,
+        twice: impl FnOnce(&str) -> String,
+    ) {
+        if list.iter().any(|o| name(o) == name(&item)) {
+            self.err(n.arg_span(0), twice(name(&item)));
+        } else {
+            list.push(item);
+        }
+    }
+
     /// `track_group NAME { group { VI_1 … } }`, with keepalived 2.2.7's
     /// messages.
     fn track_group(&mut self, n: &Node) -> Option<TrackGroup> {
@@ -628,11 +642,19 @@ impl Parser<'_> {
             span: n.key.span,
             ..GarpGroup::default()
         };
-        let taken = |g: &GarpGroup, name: &str| {
-            g.interfaces.iter().any(|i| i == name)
-                || earlier
-                    .iter()
-                    .any(|e| e.interfaces.iter().any(|i| i == name))
+        // an interface belongs to one group at most
+        let add = |p: &mut Self, g: &mut GarpGroup, w: &Word| {
+            let taken = g.interfaces.contains(&w.text)
+                || earlier.iter().any(|e| e.interfaces.contains(&w.text));
+            if taken {
+                p.warn(
+                    w.span,
+                    format!("garp_group already specified for {} - ignoring", w.text),
+                );
+            } else {
+                g.interfaces.push(w.text.clone());
+                g.interface_spans.push(w.span);
+            }
         };
         for c in self.block(n) {
             match c.key.text.as_str() {
@@ -663,17 +685,8 @@ impl Parser<'_> {
                 }
                 "interface" => {
                     self.no_block(c);
-                    let Some(w) = self.arg(c, 0) else {
-                        continue;
-                    };
-                    if taken(&g, &w.text) {
-                        self.warn(
-                            w.span,
-                            format!("garp_group already specified for {} - ignoring", w.text),
-                        );
-                    } else {
-                        g.interfaces.push(w.text.clone());
-                        g.interface_spans.push(w.span);
+                    if let Some(w) = self.arg(c, 0) {
+                        add(self, &mut g, w);
                     }
                 }
                 "interfaces" => {
@@ -689,15 +702,7 @@ impl Parser<'_> {
                     // keepalived numbers the groups that have such a block
                     g.number = 1 + earlier.iter().filter(|e| e.number > 0).count();
                     for w in names {
-                        if taken(&g, &w.text) {
-                            self.warn(
-                                w.span,
-                                format!("garp_group already specified for {} - ignoring", w.text),
-                            );
-                        } else {
-                            g.interfaces.push(w.text.clone());
-                            g.interface_spans.push(w.span);
-                        }
+                        add(self, &mut g, w);
                     }
                 }
                 _ => self.unknown(&c.key, keywords::GARP_GROUP, "garp_group"),
