@@ -130,21 +130,26 @@ pub fn nginx_conf(node: &Node) -> String {
 }
 
 /// The health check. Namespaces share one PID space, so `pidof nginx` would
-/// see the other node's nginx: check this node's own pid file instead.
+/// see the other node's nginx: check this node's own pid file instead. It
+/// is read once: nginx removes it as it stops, and a `[ -f ]` before a
+/// `cat` could see it while the `cat` does not (then `kill -0 ""` exits 2,
+/// not 1).
 pub fn check_script(node: &Node, opts: &Options, keepvip_pid_file: &Path) -> String {
     let pid = node.nginx_pid();
-    let pid = pid.display();
+    let alive = format!(
+        "p=$(cat {} 2>/dev/null) && [ -n \"$p\" ] && kill -0 \"$p\" 2>/dev/null",
+        pid.display()
+    );
     match opts.check {
         CheckStyle::Weight(_) | CheckStyle::Fault => format!(
-            "#!/bin/sh\n# chk_nginx: is this node's nginx alive?\n\
-             [ -f {pid} ] && kill -0 \"$(cat {pid})\" 2>/dev/null\n"
+            "#!/bin/sh\n# chk_nginx: is this node's nginx alive?\n{alive}\n"
         ),
         CheckStyle::RestartOrStop => format!(
             "#!/bin/sh\n# the seed articles' nginx_check.sh: restart nginx, else stop the VRRP daemon\n\
-             if ! {{ [ -f {pid} ] && kill -0 \"$(cat {pid})\" 2>/dev/null; }}; then\n\
+             if ! {{ {alive}; }}; then\n\
              \x20   nginx -c {conf} 2>/dev/null\n\
              \x20   sleep 0.2\n\
-             \x20   if ! {{ [ -f {pid} ] && kill -0 \"$(cat {pid})\" 2>/dev/null; }}; then\n\
+             \x20   if ! {{ {alive}; }}; then\n\
              \x20       kill \"$(cat {kv})\"\n\
              \x20       exit 1\n\
              \x20   fi\n\
