@@ -724,10 +724,17 @@ impl Daemon {
                 a @ (Action::StateChange { .. }
                 | Action::AddVips { .. }
                 | Action::AddRoutes { .. }
-                | Action::AddRules { .. }
-                | Action::Garp { .. }) => {
+                | Action::AddRules { .. }) => {
                     self.flush_adverts();
                     self.execute(a).await;
+                }
+                // written right after this instance's first GARPs, not
+                // after every instance's (1,000 taking over in one turn
+                // would date their lines late)
+                a @ Action::Garp { .. } => {
+                    self.flush_adverts();
+                    self.execute(a).await;
+                    self.flush_logs();
                 }
                 other => {
                     self.flush_adverts();
