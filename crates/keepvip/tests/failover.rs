@@ -2915,7 +2915,7 @@ fn interfaces_of_vips_routes_and_track_groups_are_tracked() {
     let c = t.write(
         "r1.conf",
         &format!(
-            "track_group TG {{\n    group {{\n        VI_4\n    }}\n}}\nstatic_ipaddress {{\n    198.51.100.210/24 dev eth1 track_group TG\n}}\nstatic_routes {{\n    203.0.113.128/25 via {gw} dev eth1\n}}\n{}{}{}{}",
+            "track_group TG {{\n    group {{\n        VI_4\n    }}\n}}\nstatic_ipaddress {{\n    198.51.100.210/24 dev eth1 track_group TG\n}}\nstatic_routes {{\n    203.0.113.128/25 via {gw} dev eth1\n    2001:db8:99::/64 dev eth1\n}}\n{}{}{}{}",
             inst(
                 "VI_1",
                 51,
@@ -2944,6 +2944,12 @@ fn interfaces_of_vips_routes_and_track_groups_are_tracked() {
         t.lab.has_addr(&ns, "eth0", a)
     };
     let static_route = || route_to(&t, 0, "203.0.113.128/25").contains("dev eth1");
+    // the kernel takes this one with the link and says so (IPv6)
+    let static_route6 = || {
+        t.lab
+            .ip(&ns, &["-6", "route", "show", "2001:db8:99::/64"])
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("dev eth1"))
+    };
     for daemon in ["keepvip", "keepalived"] {
         if daemon == "keepalived" && !keepalived_present() {
             continue;
@@ -2979,11 +2985,16 @@ fn interfaces_of_vips_routes_and_track_groups_are_tracked() {
         );
         assert!(!static_route(), "the kernel took the route with the link");
         t.lab.set_link(&ns, "eth1", true).unwrap();
-        wait("all four MASTER again, the static route back", &|| {
+        wait("all four MASTER again, the static routes back", &|| {
             [200, 201, 203].iter().all(|l| on_eth0(*l))
                 && static_route()
+                && static_route6()
                 && route_to(&t, 0, "203.0.113.0/25").contains("dev eth1")
         });
+        if daemon == "keepvip" {
+            // not restored into a link that is down: no failed attempt
+            assert!(!log().contains("cannot add route"), "{}", log());
+        }
         p.terminate(Duration::from_secs(3));
         let _ = t.lab.ip(&ns, &["route", "flush", "203.0.113.0/24"]);
     }

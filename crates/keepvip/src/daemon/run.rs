@@ -631,9 +631,29 @@ impl Daemon {
             .filter(|r| theirs(r))
             .collect();
         for r in &statics {
+            // the kernel takes IPv6 routes with a link that goes down (and
+            // says so); the link's return puts them back (reinstate_statics_on)
+            let dev = r.dev.as_deref().and_then(|d| self.ifaces.by_name(d));
+            let went = || {
+                tracing::info!(
+                    "static route {} went with its interface {}: it is put back when the interface is up",
+                    super::text::route(r),
+                    r.dev.as_deref().unwrap_or("?")
+                )
+            };
+            if dev.is_some_and(|i| !i.up) {
+                went();
+                continue;
+            }
             tracing::info!("Restoring deleted static route {}", super::text::route(r));
+            let index = dev.map(|i| i.index);
+            match self.netlink.add_route(index, r).await {
+                Ok(()) => {}
+                // the link event is on another socket and may come later
+                Err(e) if e.raw_os_error() == Some(libc::ENETDOWN) => went(),
+                Err(e) => tracing::warn!("cannot add route {}/{}: {e}", r.dst, r.dst_len),
+            }
         }
-        self.apply_routes(&statics, true).await;
         for r in &virtuals {
             self.router.handle(timer::now(), Input::RouteRemoved(r));
         }
