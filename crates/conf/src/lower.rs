@@ -503,7 +503,7 @@ pub struct Vmac {
 }
 
 /// The VMAC of an instance with `use_vmac`.
-fn vmac_of(i: &VrrpInstance) -> Option<Vmac> {
+pub(crate) fn vmac_of(i: &VrrpInstance) -> Option<Vmac> {
     let v = i.use_vmac.as_ref()?;
     let vrid = i.virtual_router_id?;
     let ipv6 = i.family.unwrap_or(Family::V4) == Family::V6;
@@ -621,12 +621,6 @@ fn instance(m: &Model, i: &VrrpInstance) -> Option<InstanceConfig> {
 /// never for `no_track` ones, nor for a VMAC (it follows the interface
 /// under it).
 pub(crate) fn interfaces_tracked_for(m: &Model, i: &VrrpInstance) -> Vec<String> {
-    let vmacs: Vec<String> = m
-        .instances
-        .iter()
-        .filter_map(vmac_of)
-        .map(|v| v.name)
-        .collect();
     let own = i.interface.as_deref().unwrap_or("");
     let mut devs: Vec<&str> = Vec::new();
     for v in i
@@ -667,6 +661,15 @@ pub(crate) fn interfaces_tracked_for(m: &Model, i: &VrrpInstance) -> Vec<String>
         };
         devs.extend(dev);
     }
+    if devs.is_empty() {
+        return Vec::new(); // the common case: no scan of every instance's VMAC
+    }
+    let vmacs: Vec<String> = m
+        .instances
+        .iter()
+        .filter_map(vmac_of)
+        .map(|v| v.name)
+        .collect();
     let mut unique: Vec<String> = Vec::new();
     for d in devs {
         if !vmacs.iter().any(|v| v == d) && !unique.iter().any(|u| u == d) {

@@ -58,6 +58,13 @@ impl Validator<'_> {
     /// anyway (a VIP, route or rule on it): keepalived drops the weight.
     fn weights_lost_to_own_interfaces(&mut self, m: &Model) {
         for i in &m.instances {
+            if !i
+                .track_interface
+                .iter()
+                .any(|e| e.weight.is_some_and(|w| w != 0))
+            {
+                continue;
+            }
             let tracked = crate::lower::interfaces_tracked_for(m, i);
             for e in &i.track_interface {
                 match e.weight {
@@ -146,17 +153,14 @@ impl Validator<'_> {
     /// keepalived: a garp_group cannot name a VMAC (its GARPs are paced
     /// with the interface under it).
     fn garp_groups(&mut self, m: &mut Model) {
+        if m.garp_groups.is_empty() {
+            return;
+        }
         let vmacs: Vec<String> = m
             .instances
             .iter()
-            .filter_map(|i| {
-                let v = i.use_vmac.as_ref()?;
-                Some(
-                    v.name
-                        .clone()
-                        .unwrap_or_else(|| format!("vrrp.{}", i.virtual_router_id.unwrap_or(0))),
-                )
-            })
+            .filter_map(crate::lower::vmac_of)
+            .map(|v| v.name)
             .collect();
         for g in &mut m.garp_groups {
             let mut k = 0;

@@ -95,6 +95,15 @@ impl Ctx {
             .unwrap()
     }
 
+    /// Start `daemon` ("keepvip" or "keepalived") on router `i`.
+    fn daemon(&self, daemon: &str, i: usize, conf: &Path) -> Proc {
+        if daemon == "keepvip" {
+            self.keepvip(i, conf)
+        } else {
+            self.keepalived(i, conf)
+        }
+    }
+
     fn has(&self, i: usize, addr: IpAddr) -> bool {
         self.lab
             .addresses(self.lab.router_ns(i), "eth0")
@@ -2226,11 +2235,7 @@ fn garp_extra_if_refreshes_the_other_interface_as_keepalived_does() {
     // GARP times for each address on the client's eth1, relative to the first
     let run = |daemon: &str| -> Vec<(f64, [u8; 4], [u8; 6])> {
         let cap = t.lab.capture(&client, "eth1", "arp").unwrap();
-        let mut p = if daemon == "keepvip" {
-            t.keepvip(0, &c)
-        } else {
-            t.keepalived(0, &c)
-        };
+        let mut p = t.daemon(daemon, 0, &c);
         t.lab
             .wait_for("VIP on eth1", Duration::from_secs(5), || {
                 t.lab.has_addr(&r1, "eth1", other)
@@ -2238,20 +2243,7 @@ fn garp_extra_if_refreshes_the_other_interface_as_keepalived_does() {
             .unwrap_or_else(|e| panic!("{daemon}: {e}\n{}", t.logs()));
         std::thread::sleep(Duration::from_millis(3500));
         p.terminate(Duration::from_secs(3));
-        let frames = cap.stop().unwrap();
-        let garps: Vec<(f64, [u8; 4], [u8; 6])> = frames
-            .iter()
-            .filter(|f| f.ethertype() == Some(0x0806) && f.data.len() >= 42)
-            // gratuitous: sender and target address are the same
-            .filter(|f| f.data[28..32] == f.data[38..42])
-            .map(|f| {
-                (
-                    f.ts_secs(),
-                    f.data[28..32].try_into().unwrap(),
-                    f.data[22..28].try_into().unwrap(),
-                )
-            })
-            .collect();
+        let garps = gratuitous_arps(&cap.stop().unwrap());
         let t0 = garps.first().map(|g| g.0).unwrap_or(0.0);
         garps
             .into_iter()
@@ -2293,6 +2285,23 @@ fn garp_extra_if_refreshes_the_other_interface_as_keepalived_does() {
         seen.push((daemon, later));
     }
     eprintln!("garp_extra_if refreshes (s after the burst): {seen:?}");
+}
+
+/// The gratuitous ARPs among captured frames (sender and target address
+/// the same): (time, address, sender MAC).
+fn gratuitous_arps(frames: &[netlab::Packet]) -> Vec<(f64, [u8; 4], [u8; 6])> {
+    frames
+        .iter()
+        .filter(|f| f.ethertype() == Some(0x0806) && f.data.len() >= 42)
+        .filter(|f| f.data[28..32] == f.data[38..42])
+        .map(|f| {
+            (
+                f.ts_secs(),
+                f.data[28..32].try_into().unwrap(),
+                f.data[22..28].try_into().unwrap(),
+            )
+        })
+        .collect()
 }
 
 /// Write an IPv4 conf sysctl of `ifname` in router `i`'s namespace.
@@ -2837,11 +2846,7 @@ fn garp_interval_paces_every_instance_on_an_interface_group() {
             t.lab.capture(&client, "eth0", "arp").unwrap(),
             t.lab.capture(&client, "eth1", "arp").unwrap(),
         ];
-        let mut p = if daemon == "keepvip" {
-            t.keepvip(0, &c)
-        } else {
-            t.keepalived(0, &c)
-        };
+        let mut p = t.daemon(daemon, 0, &c);
         t.lab
             .wait_for("the VIPs", Duration::from_secs(5), || {
                 t.lab.has_addr(&r1, "eth0", last)
@@ -2854,11 +2859,9 @@ fn garp_interval_paces_every_instance_on_an_interface_group() {
         for cap in caps {
             let frames = cap.stop().unwrap();
             garps.extend(
-                frames
-                    .iter()
-                    .filter(|f| f.ethertype() == Some(0x0806) && f.data.len() >= 42)
-                    .filter(|f| f.data[28..32] == f.data[38..42])
-                    .map(|f| (f.ts_secs(), f.data[28..32].try_into().unwrap())),
+                gratuitous_arps(&frames)
+                    .into_iter()
+                    .map(|(ts, a, _)| (ts, a)),
             );
         }
         garps.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -2954,11 +2957,12 @@ fn interfaces_of_vips_routes_and_track_groups_are_tracked() {
         if daemon == "keepalived" && !keepalived_present() {
             continue;
         }
-        let (mut p, log) = if daemon == "keepvip" {
-            (t.keepvip(0, &c), t.dir.join("r1.log"))
+        let mut p = t.daemon(daemon, 0, &c);
+        let log = t.dir.join(if daemon == "keepvip" {
+            "r1.log"
         } else {
-            (t.keepalived(0, &c), t.dir.join("ka1.log"))
-        };
+            "ka1.log"
+        });
         let log = || std::fs::read_to_string(&log).unwrap_or_default();
         let wait = |what: &str, f: &dyn Fn() -> bool| {
             t.lab
@@ -3031,11 +3035,7 @@ fn a_virtual_route_goes_in_front_of_someone_else_s() {
                 "route", "add", dst, "via", theirs, "dev", "eth0", "proto", "static",
             ]);
         }
-        let mut p = if daemon == "keepvip" {
-            t.keepvip(0, &c)
-        } else {
-            t.keepalived(0, &c)
-        };
+        let mut p = t.daemon(daemon, 0, &c);
         t.wait_vip(0, vip(), true, Duration::from_secs(5));
         t.lab
             .wait_for("the prepended route", Duration::from_secs(2), || {

@@ -91,19 +91,29 @@ impl GarpPacer {
     /// index (None: its base interface's own) and the interval.
     fn spacing(&self, ifname: &str, addr: IpAddr) -> (Option<usize>, Duration) {
         let base = self.base(ifname);
-        let v6 = addr.is_ipv6();
-        let pick = |garp: Duration, gna: Duration| if v6 { gna } else { garp };
-        match self
+        let group = self
             .cfg
             .groups
             .iter()
-            .position(|g| g.interfaces.iter().any(|i| i == base))
-        {
-            Some(k) => (
-                Some(k),
-                pick(self.cfg.groups[k].garp, self.cfg.groups[k].gna),
-            ),
-            None => (None, pick(self.cfg.default_garp, self.cfg.default_gna)),
+            .position(|g| g.interfaces.iter().any(|i| i == base));
+        (group, self.interval(group, addr.is_ipv6()))
+    }
+
+    /// A group's interval (None: global_defs'), for GARPs or (`v6`) NAs;
+    /// a group a reload removed: none.
+    fn interval(&self, group: Option<usize>, v6: bool) -> Duration {
+        let (garp, gna) = match group {
+            Some(k) => self
+                .cfg
+                .groups
+                .get(k)
+                .map_or((Duration::ZERO, Duration::ZERO), |g| (g.garp, g.gna)),
+            None => (self.cfg.default_garp, self.cfg.default_gna),
+        };
+        if v6 {
+            gna
+        } else {
+            garp
         }
     }
 
@@ -173,19 +183,8 @@ impl GarpPacer {
             .collect();
         for id in ids {
             let interval = match &id {
-                LaneId::Group(k, v6) => {
-                    self.cfg
-                        .groups
-                        .get(*k)
-                        .map_or(Duration::ZERO, |g| if *v6 { g.gna } else { g.garp })
-                }
-                LaneId::Iface(_, v6) => {
-                    if *v6 {
-                        self.cfg.default_gna
-                    } else {
-                        self.cfg.default_garp
-                    }
-                }
+                LaneId::Group(k, v6) => self.interval(Some(*k), *v6),
+                LaneId::Iface(_, v6) => self.interval(None, *v6),
             };
             let Some(lane) = self.lanes.get_mut(&id) else {
                 continue;
@@ -222,8 +221,9 @@ impl GarpPacer {
         }
     }
 
-    /// Packets waiting (for `keepvip status` and tests).
-    pub fn queued(&self) -> usize {
+    /// Packets waiting.
+    #[cfg(test)]
+    fn queued(&self) -> usize {
         self.lanes
             .values()
             .flat_map(|l| l.queue.iter())

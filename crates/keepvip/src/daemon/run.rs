@@ -529,15 +529,7 @@ impl Daemon {
                     .filter(|s| s.addr == a.addr && !s.no_track)
                     .cloned()
                     .collect();
-                for s in &statics {
-                    tracing::info!(
-                        "Restoring deleted static address {}/{} dev {}",
-                        s.addr,
-                        s.prefix_len,
-                        s.dev.as_deref().unwrap_or("?")
-                    );
-                }
-                self.apply_static_addresses(&statics, true).await;
+                self.restore_static_addresses(&statics).await;
             }
             NetEvent::Overrun | NetEvent::RoutesOverrun => {}
             NetEvent::RouteRemoved(key) => self.route_removed(&key).await,
@@ -581,14 +573,7 @@ impl Daemon {
             .filter(|a| !a.no_track && on_it(&a.dev) && !present.contains(&a.addr))
             .cloned()
             .collect();
-        for a in &addrs {
-            tracing::info!(
-                "Restoring deleted static address {}/{} dev {ifname}",
-                a.addr,
-                a.prefix_len
-            );
-        }
-        self.apply_static_addresses(&addrs, true).await;
+        self.restore_static_addresses(&addrs).await;
         let routes: Vec<RouteConfig> = self
             .config
             .static_routes
@@ -597,14 +582,47 @@ impl Daemon {
             .cloned()
             .collect();
         for r in &routes {
-            let dev = self.dev_index(r.dev.as_deref());
-            match self.netlink.add_route_if_missing(dev, r).await {
-                Ok(true) => {
-                    tracing::info!("Restoring deleted static route {}", super::text::route(r))
-                }
-                Ok(false) => {}
-                Err(e) => tracing::warn!("cannot add route {}/{}: {e}", r.dst, r.dst_len),
-            }
+            self.restore_static_route(r).await;
+        }
+    }
+
+    /// Put back static addresses someone (or a link going down) took away.
+    async fn restore_static_addresses(&mut self, addrs: &[VipConfig]) {
+        for a in addrs {
+            tracing::info!(
+                "Restoring deleted static address {}/{} dev {}",
+                a.addr,
+                a.prefix_len,
+                a.dev.as_deref().unwrap_or("?")
+            );
+        }
+        self.apply_static_addresses(addrs, true).await;
+    }
+
+    /// Put back a static route that is gone, unless its interface is down:
+    /// the kernel takes IPv6 routes with a link that goes down (and says
+    /// so), and the link's return puts them back (reinstate_statics_on).
+    /// One that is there already is left alone, without a word.
+    async fn restore_static_route(&mut self, r: &RouteConfig) {
+        let dev = r.dev.as_deref().and_then(|d| self.ifaces.by_name(d));
+        let went = || {
+            tracing::info!(
+                "static route {} went with its interface {}: it is put back when the interface is up",
+                super::text::route(r),
+                r.dev.as_deref().unwrap_or("?")
+            )
+        };
+        if dev.is_some_and(|i| !i.up) {
+            went();
+            return;
+        }
+        let index = dev.map(|i| i.index);
+        match self.netlink.add_route_if_missing(index, r).await {
+            Ok(true) => tracing::info!("Restoring deleted static route {}", super::text::route(r)),
+            Ok(false) => {}
+            // the link event is on another socket and may come later
+            Err(e) if e.raw_os_error() == Some(libc::ENETDOWN) => went(),
+            Err(e) => tracing::warn!("cannot add route {}/{}: {e}", r.dst, r.dst_len),
         }
     }
 
@@ -631,28 +649,7 @@ impl Daemon {
             .filter(|r| theirs(r))
             .collect();
         for r in &statics {
-            // the kernel takes IPv6 routes with a link that goes down (and
-            // says so); the link's return puts them back (reinstate_statics_on)
-            let dev = r.dev.as_deref().and_then(|d| self.ifaces.by_name(d));
-            let went = || {
-                tracing::info!(
-                    "static route {} went with its interface {}: it is put back when the interface is up",
-                    super::text::route(r),
-                    r.dev.as_deref().unwrap_or("?")
-                )
-            };
-            if dev.is_some_and(|i| !i.up) {
-                went();
-                continue;
-            }
-            tracing::info!("Restoring deleted static route {}", super::text::route(r));
-            let index = dev.map(|i| i.index);
-            match self.netlink.add_route(index, r).await {
-                Ok(()) => {}
-                // the link event is on another socket and may come later
-                Err(e) if e.raw_os_error() == Some(libc::ENETDOWN) => went(),
-                Err(e) => tracing::warn!("cannot add route {}/{}: {e}", r.dst, r.dst_len),
-            }
+            self.restore_static_route(r).await;
         }
         for r in &virtuals {
             self.router.handle(timer::now(), Input::RouteRemoved(r));
@@ -744,17 +741,17 @@ impl Daemon {
                 a @ (Action::StateChange { .. }
                 | Action::AddVips { .. }
                 | Action::AddRoutes { .. }
-                | Action::AddRules { .. }) => {
+                | Action::AddRules { .. }
+                | Action::Garp { .. }) => {
+                    let garp = matches!(a, Action::Garp { .. });
                     self.flush_adverts();
                     self.execute(a).await;
-                }
-                // written right after this instance's first GARPs, not
-                // after every instance's (1,000 taking over in one turn
-                // would date their lines late)
-                a @ Action::Garp { .. } => {
-                    self.flush_adverts();
-                    self.execute(a).await;
-                    self.flush_logs();
+                    // right after this instance's first GARPs, not after
+                    // every instance's (1,000 taking over in one turn would
+                    // date their lines late)
+                    if garp {
+                        self.flush_logs();
+                    }
                 }
                 other => {
                     self.flush_adverts();
