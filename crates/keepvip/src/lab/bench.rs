@@ -613,11 +613,11 @@ fn floor_one(layout: &Layout, wire: Wire, path: SendPath) -> (String, Option<Cpu
     match r {
         Ok(cpu) => (
             format!(
-                "{:<11} {}, {}: one wake-up per interval, one sendmmsg per interface, {}: {cpu}",
+                "{:<11} {}, {}: {}: {cpu}",
                 "floor",
                 layout.name,
                 wire.label(),
-                path.label()
+                path.description()
             ),
             Some(cpu),
         ),

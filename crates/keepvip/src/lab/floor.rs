@@ -8,7 +8,7 @@
 //! machine. The bench prints it beside keepvip and keepalived. One more
 //! variant wakes through tokio and keepvip's timerfd instead of sleeping,
 //! to split what keepvip costs above the floor into the event loop's share
-//! and its own code's.
+//! and its own code's, and one sends nothing at all: the wake-ups alone.
 
 use std::io;
 use std::mem::{size_of, zeroed};
@@ -55,15 +55,19 @@ pub enum SendPath {
     /// Between this and `RawHdrincl` is what the event loop costs; between
     /// this and keepvip, what keepvip's own code costs.
     RawHdrinclTokio,
+    /// the same wake-ups and no packets: what sleeping until each interval
+    /// costs by itself, whatever a daemon then sends
+    WakeOnly,
 }
 
 impl SendPath {
     /// Every path, in the order the bench runs them.
-    pub const ALL: [SendPath; 4] = [
+    pub const ALL: [SendPath; 5] = [
         SendPath::RawIp,
         SendPath::RawHdrincl,
         SendPath::Packet,
         SendPath::RawHdrinclTokio,
+        SendPath::WakeOnly,
     ];
 
     /// Name in the bench's output.
@@ -75,6 +79,18 @@ impl SendPath {
             SendPath::RawHdrinclTokio => {
                 "raw IP socket, HDRINCL, woken through tokio and a timerfd"
             }
+            SendPath::WakeOnly => "nothing sent",
+        }
+    }
+
+    /// What the floor does per interval, for the bench's output.
+    pub fn description(self) -> String {
+        match self {
+            SendPath::WakeOnly => "one wake-up per interval, nothing sent".to_string(),
+            p => format!(
+                "one wake-up per interval, one sendmmsg per interface, {}",
+                p.label()
+            ),
         }
     }
 }
@@ -182,7 +198,7 @@ fn sender(
         // SAFETY: plain data.
         let mut dst: libc::sockaddr_in6 = unsafe { zeroed() };
         let (fd, dst_len, header) = match spec.path {
-            SendPath::RawIp => {
+            SendPath::RawIp | SendPath::WakeOnly => {
                 let dst_len = raw_ip_destination(&fd, seg, index, &mut dst)?;
                 (fd, dst_len, Vec::new())
             }
@@ -269,6 +285,9 @@ fn sender(
     // SAFETY: gettid(2) has no preconditions.
     let _ = tid.send(unsafe { libc::gettid() });
     let burst = |headers: &mut Vec<Vec<libc::mmsghdr>>| -> u64 {
+        if spec.path == SendPath::WakeOnly {
+            return 0;
+        }
         let mut sent = 0;
         for (o, h) in outs.iter().zip(headers.iter_mut()) {
             // SAFETY: every header points at buffers alive in this frame.
