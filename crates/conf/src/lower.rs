@@ -131,8 +131,12 @@ pub struct InstanceExtra {
     pub notify_priority_changes: bool,
     /// the sync group it belongs to
     pub sync_group: Option<String>,
-    /// use_vmac, resolved (IPv4 instances only)
+    /// use_vmac, resolved
     pub vmac: Option<Vmac>,
+    /// use_vmac_addr: the VMACs its addresses on other interfaces (or of
+    /// the other family) go on (see [`address_vmacs`])
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub address_vmacs: Vec<Vmac>,
     /// check_unicast_src (keepvip always checks)
     pub check_unicast_src: bool,
     /// track_bfd names (parsed; not acted on)
@@ -189,12 +193,13 @@ pub fn lower(m: &Model) -> Config {
     let g = &m.global;
     let mut router = RouterConfig::default();
     let mut instances = Vec::new();
-    for i in &m.instances {
+    let address_vmacs = address_vmacs(m);
+    for (i, address_vmacs) in m.instances.iter().zip(address_vmacs) {
         let group = m
             .sync_groups
             .iter()
             .find(|s| s.group.iter().any(|n| n == &i.name));
-        if let Some(ic) = instance(m, i) {
+        if let Some(ic) = instance(m, i, &address_vmacs) {
             router.instances.push(ic);
             instances.push(InstanceExtra {
                 name: i.name.clone(),
@@ -206,6 +211,7 @@ pub fn lower(m: &Model) -> Config {
                     .unwrap_or(g.vrrp_notify_priority_changes),
                 sync_group: group.map(|s| s.name.clone()),
                 vmac: vmac_of(i),
+                address_vmacs,
                 check_unicast_src: i.check_unicast_src || g.vrrp_check_unicast_src,
                 track_bfd: i.track_bfd.clone(),
                 debug: i.debug,
@@ -382,8 +388,8 @@ fn extra_if_targets(
     vmac: Option<&Vmac>,
     all: bool,
 ) -> Vec<(String, IpAddr)> {
-    let vmacs: Vec<Vmac> = m.instances.iter().filter_map(vmac_of).collect();
-    let is_vmac = |ifname: &str| vmacs.iter().any(|v| v.name == ifname);
+    let vmacs = all_vmac_names(m);
+    let is_vmac = |ifname: &str| vmacs.iter().any(|v| v == ifname);
     let xmit_base = vmac.is_some_and(|v| v.xmit_base);
     // keepalived's vrrp->ifp
     let own = match vmac {
@@ -473,7 +479,8 @@ fn link_delays(m: &Model) -> Vec<LinkDelay> {
             up: d.up,
         })
         .collect();
-    for v in m.instances.iter().filter_map(vmac_of) {
+    let address_vmacs = address_vmacs(m).into_iter().flatten();
+    for v in m.instances.iter().filter_map(vmac_of).chain(address_vmacs) {
         if out.iter().any(|d| d.interface == v.name) {
             continue;
         }
@@ -518,7 +525,137 @@ pub(crate) fn vmac_of(i: &VrrpInstance) -> Option<Vmac> {
     })
 }
 
-fn instance(m: &Model, i: &VrrpInstance) -> Option<InstanceConfig> {
+/// Where `use_vmac_addr` puts an address of instance `i` (keepalived
+/// 2.2.7's vrrp_complete_instance): on a VMAC of its own on the interface
+/// it is on when that is not the instance's own, or when it is of the
+/// other family; the interface and family of that VMAC. An address that
+/// names a VMAC, or that the instance's own VMAC carries, stays.
+fn address_vmac_place(
+    i: &VrrpInstance,
+    vip: &VipConfig,
+    vmac_names: &[String],
+) -> Option<(String, Family)> {
+    if !i.use_vmac_addr {
+        return None;
+    }
+    let own = i.interface.as_deref()?;
+    let family = if vip.addr.is_ipv4() {
+        Family::V4
+    } else {
+        Family::V6
+    };
+    let dev = vip.dev.as_deref().unwrap_or(own);
+    if vmac_names.iter().any(|n| n == dev) {
+        return None;
+    }
+    let other_family = family != i.family.unwrap_or(Family::V4);
+    (dev != own || other_family).then(|| (dev.to_string(), family))
+}
+
+/// The VMACs of every instance's `use_vmac_addr` addresses, one list per
+/// instance (in `m.instances` order): one per interface and family, with
+/// the VRRP MAC of the instance's VRID for that family (or `use_vmac`'s
+/// MAC when given), shared with another instance's VMAC of the same
+/// interface, family and MAC (keepalived's if_get_by_vmac). Named as keepalived's create_vmac_name: `vrrp.VRID`,
+/// or when another VMAC has that name `vrrp1.VRID`, `vrrp2.VRID`, …
+/// (IPv6 tries `vrrp6.VRID` first). keepalived also skips names of
+/// interfaces that exist at start; keepvip names them from the
+/// configuration alone, so a reload cannot rename one.
+pub(crate) fn address_vmacs(m: &Model) -> Vec<Vec<Vmac>> {
+    let mut names = own_vmac_names(m);
+    let main_names = names.clone();
+    let mut made: Vec<Vmac> = Vec::new();
+    let mut out = Vec::new();
+    for i in &m.instances {
+        let mut mine: Vec<Vmac> = Vec::new();
+        let Some(vrid) = i.virtual_router_id else {
+            out.push(mine);
+            continue;
+        };
+        for vip in i
+            .virtual_ipaddress
+            .iter()
+            .chain(&i.virtual_ipaddress_excluded)
+        {
+            let Some((base, family)) = address_vmac_place(i, vip, &main_names) else {
+                continue;
+            };
+            let ipv6 = family == Family::V6;
+            let mac = i.use_vmac.as_ref().and_then(|v| v.mac).unwrap_or([
+                0,
+                0,
+                0x5e,
+                0,
+                if ipv6 { 2 } else { 1 },
+                vrid,
+            ]);
+            let same = |v: &&Vmac| v.base == base && v.mac == mac && v.ipv6 == ipv6;
+            if mine.iter().any(|v| same(&v)) {
+                continue;
+            }
+            if let Some(shared) = made.iter().find(same) {
+                mine.push(shared.clone());
+                continue;
+            }
+            let v = Vmac {
+                name: free_vmac_name(&names, vrid, ipv6),
+                base,
+                mac,
+                ipv6,
+                xmit_base: false,
+            };
+            names.push(v.name.clone());
+            made.push(v.clone());
+            mine.push(v);
+        }
+        out.push(mine);
+    }
+    out
+}
+
+/// keepalived's create_vmac_name with the prefix `vrrp`.
+fn free_vmac_name(taken: &[String], vrid: u8, ipv6: bool) -> String {
+    let mut num = 0u32;
+    loop {
+        let name = if num == 0 {
+            format!("vrrp.{vrid}")
+        } else {
+            format!("vrrp{num}.{vrid}")
+        };
+        if !taken.contains(&name) {
+            return name;
+        }
+        num = match (ipv6, num) {
+            (true, 0) => 6,
+            (true, 6) => 1,
+            (true, 5) => 7,
+            (_, n) => n + 1,
+        };
+    }
+}
+
+/// The names of the instances' own VMACs (`use_vmac`).
+fn own_vmac_names(m: &Model) -> Vec<String> {
+    m.instances
+        .iter()
+        .filter_map(vmac_of)
+        .map(|v| v.name)
+        .collect()
+}
+
+/// Every VMAC the configuration makes: the instances' own and their
+/// addresses' (`use_vmac_addr`).
+pub(crate) fn all_vmac_names(m: &Model) -> Vec<String> {
+    let mut names = own_vmac_names(m);
+    for v in address_vmacs(m).into_iter().flatten() {
+        if !names.contains(&v.name) {
+            names.push(v.name);
+        }
+    }
+    names
+}
+
+fn instance(m: &Model, i: &VrrpInstance, address_vmacs: &[Vmac]) -> Option<InstanceConfig> {
     let g = &m.global;
     let interface = i.interface.clone()?;
     let vrid = i.virtual_router_id?;
@@ -539,6 +676,27 @@ fn instance(m: &Model, i: &VrrpInstance) -> Option<InstanceConfig> {
     c.accept = i.accept.unwrap_or(true);
     c.vips = i.virtual_ipaddress.clone();
     c.excluded_vips = i.virtual_ipaddress_excluded.clone();
+    let main_vmac_names = own_vmac_names(m);
+    for vip in c.vips.iter_mut().chain(c.excluded_vips.iter_mut()) {
+        let family = if vip.addr.is_ipv4() {
+            Family::V4
+        } else {
+            Family::V6
+        };
+        if let Some((base, _)) = address_vmac_place(i, vip, &main_vmac_names) {
+            let ipv6 = family == Family::V6;
+            if let Some(v) = address_vmacs
+                .iter()
+                .find(|v| v.base == base && v.ipv6 == ipv6)
+            {
+                vip.dev = Some(v.name.clone());
+            }
+        } else if vmac.is_some() && vip.dev.is_none() && family != c.family {
+            // keepalived: the other family's addresses stay on the
+            // interface, not on this family's VMAC
+            vip.dev = Some(c.interface.clone());
+        }
+    }
     if let Some(v) = &vmac {
         if v.xmit_base {
             // adverts stay on the interface; the addresses go on the VMAC
@@ -664,12 +822,7 @@ pub(crate) fn interfaces_tracked_for(m: &Model, i: &VrrpInstance) -> Vec<String>
     if devs.is_empty() {
         return Vec::new(); // the common case: no scan of every instance's VMAC
     }
-    let vmacs: Vec<String> = m
-        .instances
-        .iter()
-        .filter_map(vmac_of)
-        .map(|v| v.name)
-        .collect();
+    let vmacs = all_vmac_names(m);
     let mut unique: Vec<String> = Vec::new();
     for d in devs {
         if !vmacs.iter().any(|v| v == d) && !unique.iter().any(|u| u == d) {
@@ -741,5 +894,38 @@ pub(crate) fn trackers_of(
                 reverse: e.reverse.unwrap_or(p.reverse),
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::free_vmac_name;
+
+    /// keepalived's create_vmac_name order: IPv4 vrrp.51, vrrp1.51, …;
+    /// IPv6 vrrp.51, vrrp6.51, vrrp1.51, … vrrp5.51, vrrp7.51.
+    #[test]
+    fn vmac_names_are_tried_in_keepalived_s_order() {
+        let mut taken: Vec<String> = Vec::new();
+        let mut v4 = Vec::new();
+        for _ in 0..3 {
+            let n = free_vmac_name(&taken, 51, false);
+            taken.push(n.clone());
+            v4.push(n);
+        }
+        assert_eq!(v4, ["vrrp.51", "vrrp1.51", "vrrp2.51"]);
+        let mut taken: Vec<String> = Vec::new();
+        let mut v6 = Vec::new();
+        for _ in 0..8 {
+            let n = free_vmac_name(&taken, 51, true);
+            taken.push(n.clone());
+            v6.push(n);
+        }
+        assert_eq!(
+            v6,
+            [
+                "vrrp.51", "vrrp6.51", "vrrp1.51", "vrrp2.51", "vrrp3.51", "vrrp4.51", "vrrp5.51",
+                "vrrp7.51"
+            ]
+        );
     }
 }

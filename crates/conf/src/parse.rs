@@ -2236,13 +2236,7 @@ impl Parser<'_> {
                 "higher_prio_send_advert" => i.higher_prio_send_advert = self.flag(c),
                 "use_vmac" => i.use_vmac = Some(self.use_vmac(c)),
                 "vmac_xmit_base" => i.vmac_xmit_base = true,
-                "use_vmac_addr" => {
-                    i.use_vmac_addr = true;
-                    self.not_acted_on(
-                        c,
-                        "GARPs for VIPs on other interfaces carry that interface's own MAC",
-                    );
-                }
+                "use_vmac_addr" => i.use_vmac_addr = true,
                 "use_ipvlan" => {
                     i.use_ipvlan = Some(c.args.iter().map(|w| w.text.clone()).collect());
                     self.not_acted_on(c, "ipvlan is not implemented");

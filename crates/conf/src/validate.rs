@@ -156,12 +156,7 @@ impl Validator<'_> {
         if m.garp_groups.is_empty() {
             return;
         }
-        let vmacs: Vec<String> = m
-            .instances
-            .iter()
-            .filter_map(crate::lower::vmac_of)
-            .map(|v| v.name)
-            .collect();
+        let vmacs = crate::lower::all_vmac_names(m);
         for g in &mut m.garp_groups {
             let mut k = 0;
             while k < g.interfaces.len() {

@@ -3064,3 +3064,86 @@ fn a_virtual_route_goes_in_front_of_someone_else_s() {
         }
     }
 }
+
+/// use_vmac_addr: a VIP on another interface goes on a VMAC of its own
+/// there (vrrp.51 on eth1, MAC 00:00:5e:00:01:33), so its GARPs carry the
+/// VRRP MAC; an excluded IPv6 address of this IPv4 instance on its own
+/// interface gets the IPv6 one (vrrp6.51, 00:00:5e:00:02:33); the VIP on
+/// the instance's own interface stays there. Both VMACs go at stop. The
+/// same names and MACs as keepalived 2.2.7.
+#[test]
+fn use_vmac_addr_puts_addresses_on_other_interfaces_behind_the_vrrp_mac() {
+    let Some(t) = Ctx::with_segments("vmacaddr", 1, 2) else {
+        return;
+    };
+    let other: IpAddr = "198.51.100.200".parse().unwrap();
+    let other_v6: IpAddr = "2001:db8:0:1::200".parse().unwrap();
+    let c = t.write(
+        "r1.conf",
+        &conf(150, 3, "0.1", "    use_vmac_addr\n    garp_master_delay 0\n")
+            .replace(
+                "        192.0.2.200/24 dev eth0 label eth0:vip\n    }\n",
+                "        192.0.2.200/24 dev eth0 label eth0:vip\n        198.51.100.200/24 dev eth1\n    }\n    virtual_ipaddress_excluded {\n        2001:db8:0:1::200/64\n    }\n",
+            ),
+    );
+    let client = t.lab.client_ns().unwrap().to_string();
+    let r1 = t.lab.router_ns(0).to_string();
+    let lower_of = |ifname: &str| -> Option<String> {
+        let out = t
+            .lab
+            .ip(&r1, &["-br", "link", "show", "dev", ifname])
+            .ok()?;
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        let name = text.split_whitespace().next()?;
+        name.split_once('@').map(|(_, l)| l.to_string())
+    };
+    for daemon in ["keepvip", "keepalived"] {
+        if daemon == "keepalived" && !keepalived_present() {
+            continue;
+        }
+        let cap = t.lab.capture(&client, "eth1", "arp").unwrap();
+        let mut p = t.daemon(daemon, 0, &c);
+        t.lab
+            .wait_for("VIP on vrrp.51", Duration::from_secs(5), || {
+                t.lab.has_addr(&r1, "vrrp.51", other)
+            })
+            .unwrap_or_else(|e| panic!("{daemon}: {e}\n{}", t.logs()));
+        t.lab
+            .wait_for("eVIP on vrrp6.51", Duration::from_secs(3), || {
+                t.lab.has_addr(&r1, "vrrp6.51", other_v6)
+            })
+            .unwrap_or_else(|e| panic!("{daemon}: {e}\n{}", t.logs()));
+        assert!(t.lab.has_addr(&r1, "eth0", vip()), "{daemon}\n{}", t.logs());
+        assert_eq!(
+            link_mac(&t, 0, "vrrp.51").as_deref(),
+            Some("00:00:5e:00:01:33"),
+            "{daemon}"
+        );
+        assert_eq!(lower_of("vrrp.51").as_deref(), Some("eth1"), "{daemon}");
+        assert_eq!(
+            link_mac(&t, 0, "vrrp6.51").as_deref(),
+            Some("00:00:5e:00:02:33"),
+            "{daemon}"
+        );
+        assert_eq!(lower_of("vrrp6.51").as_deref(), Some("eth0"), "{daemon}");
+        std::thread::sleep(Duration::from_millis(300));
+        p.terminate(Duration::from_secs(3));
+        let garps = gratuitous_arps(&cap.stop().unwrap());
+        assert!(
+            !garps.is_empty()
+                && garps
+                    .iter()
+                    .all(|g| g.1 == [198, 51, 100, 200] && g.2 == [0, 0, 0x5e, 0, 1, 0x33]),
+            "{daemon}: GARPs on eth1 for the VIP there, from the VMAC: {garps:?}\n{}",
+            t.logs()
+        );
+        for vmac in ["vrrp.51", "vrrp6.51"] {
+            assert_eq!(
+                link_mac(&t, 0, vmac),
+                None,
+                "{daemon}: {vmac} left\n{}",
+                t.logs()
+            );
+        }
+    }
+}

@@ -1537,11 +1537,16 @@ impl Daemon {
 
 /// The VMACs the configuration asks for.
 fn wanted_vmacs(config: &Config) -> Vec<&keepvip_conf::lower::Vmac> {
-    config
-        .instances
-        .iter()
-        .filter_map(|i| i.vmac.as_ref())
-        .collect()
+    let mut out: Vec<&keepvip_conf::lower::Vmac> = Vec::new();
+    for i in &config.instances {
+        for v in i.vmac.iter().chain(&i.address_vmacs) {
+            // an address VMAC two instances share is made once
+            if !out.iter().any(|o| o.name == v.name) {
+                out.push(v);
+            }
+        }
+    }
+    out
 }
 
 /// A log line held back (see `Daemon::deferred_logs`).
