@@ -740,11 +740,14 @@ fn a_missing_notify_fifo_is_created_for_its_user() {
     )
     .unwrap();
     let mut d = keepvip_in(&lab, &conf, &dir);
-    lab.wait_for("the FIFO", Duration::from_secs(5), || fifo.exists())
-        .unwrap();
     use std::os::unix::fs::{FileTypeExt, MetadataExt};
-    let m = std::fs::metadata(&fifo).unwrap();
     let nobody = nix::unistd::User::from_name("nobody").unwrap().unwrap();
+    // mkfifo, then chown: wait for both, not only for the file
+    lab.wait_for("the FIFO, given to nobody", Duration::from_secs(5), || {
+        std::fs::metadata(&fifo).is_ok_and(|m| m.uid() == nobody.uid.as_raw())
+    })
+    .unwrap();
+    let m = std::fs::metadata(&fifo).unwrap();
     assert!(m.file_type().is_fifo());
     assert_eq!(m.uid(), nobody.uid.as_raw());
     assert_eq!(m.mode() & 0o777, 0o644);

@@ -287,17 +287,22 @@ impl Daemon {
             // keepalived creates a missing FIFO: rw-r--r--, owned by its
             // `USER [GROUP]` so a reader running as that user can open it
             if !fifo.path.exists() {
+                // the owner is looked up first, so the FIFO is someone
+                // else's for as short a moment as mkfifo-then-chown allows
+                let owner = fifo
+                    .user
+                    .as_ref()
+                    .map(|user| (user, scripts::resolve_user(user, fifo.group.as_deref())));
                 match nix::unistd::mkfifo(
                     &fifo.path,
                     nix::sys::stat::Mode::from_bits_truncate(0o644),
                 ) {
                     Ok(()) => {
-                        if let Some(user) = &fifo.user {
-                            let owner = scripts::resolve_user(user, fifo.group.as_deref())
-                                .and_then(|(uid, gid)| {
-                                    std::os::unix::fs::chown(&fifo.path, Some(uid), Some(gid))
-                                        .map_err(|e| e.to_string())
-                                });
+                        if let Some((user, resolved)) = owner {
+                            let owner = resolved.and_then(|(uid, gid)| {
+                                std::os::unix::fs::chown(&fifo.path, Some(uid), Some(gid))
+                                    .map_err(|e| e.to_string())
+                            });
                             if let Err(e) = owner {
                                 tracing::warn!(
                                     "notify FIFO {}: cannot give it to {user}: {e}",
