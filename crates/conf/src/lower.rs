@@ -525,17 +525,20 @@ pub(crate) fn vmac_of(i: &VrrpInstance) -> Option<Vmac> {
     })
 }
 
-/// Where `use_vmac_addr` puts an address of instance `i` (keepalived
-/// 2.2.7's vrrp_complete_instance): on a VMAC of its own on the interface
-/// it is on when that is not the instance's own, or when it is of the
-/// other family; the interface and family of that VMAC. An address that
-/// names a VMAC, or that the instance's own VMAC carries, stays.
+/// Where `use_vmac_addr`, or `use_vmac` on the address, puts an address of
+/// instance `i` (keepalived 2.2.7's vrrp_complete_instance): on a VMAC of
+/// its own on the interface it is on. `use_vmac_addr` does it when that
+/// interface is not the instance's own or the address is of the other
+/// family; the address's `use_vmac` also on the instance's own interface,
+/// unless the instance's own VMAC carries it (`use_vmac` on both: the
+/// check warns). The interface and family of that VMAC. An address that
+/// names a VMAC stays.
 fn address_vmac_place(
     i: &VrrpInstance,
     vip: &VipConfig,
     vmac_names: &[String],
 ) -> Option<(String, Family)> {
-    if !i.use_vmac_addr {
+    if !i.use_vmac_addr && !vip.use_vmac {
         return None;
     }
     let own = i.interface.as_deref()?;
@@ -549,7 +552,13 @@ fn address_vmac_place(
         return None;
     }
     let other_family = family != i.family.unwrap_or(Family::V4);
-    (dev != own || other_family).then(|| (dev.to_string(), family))
+    let on_own_vmac = dev == own && !other_family && i.use_vmac.is_some();
+    let moves = if dev != own || other_family {
+        true
+    } else {
+        vip.use_vmac && !on_own_vmac
+    };
+    moves.then(|| (dev.to_string(), family))
 }
 
 /// The VMACs of every instance's `use_vmac_addr` addresses, one list per

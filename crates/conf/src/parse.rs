@@ -1304,10 +1304,7 @@ impl Parser<'_> {
                     i += 1
                 }
                 ("use_vmac", _) => {
-                    self.warn(
-                        rest[i].span,
-                        "`use_vmac` on an address is not supported by keepvip: ignored",
-                    );
+                    v.use_vmac = true;
                     i += 1;
                 }
                 // read by static_track() for static addresses; an

@@ -150,6 +150,48 @@ impl Validator<'_> {
         m.static_tracks = kept;
     }
 
+    /// `use_vmac` on an address that gets no VMAC of its own from it, with
+    /// keepalived 2.2.7's messages: the instance's own VMAC already carries
+    /// it, or `use_vmac_addr` already gives it one.
+    fn address_use_vmac(&mut self, i: &VrrpInstance, family: Family) {
+        let name = i.name.clone();
+        let own = i.interface.as_deref().unwrap_or("");
+        let excluded_span = Self::span(i, "virtual_ipaddress_excluded");
+        let vips = i
+            .virtual_ipaddress
+            .iter()
+            .enumerate()
+            .map(|(k, v)| (v, i.vip_spans.get(k).copied().unwrap_or(i.span)));
+        let evips = i
+            .virtual_ipaddress_excluded
+            .iter()
+            .map(|v| (v, excluded_span));
+        for (vip, span) in vips.chain(evips) {
+            if !vip.use_vmac {
+                continue;
+            }
+            let on_own = vip.dev.as_deref().is_none_or(|d| d == own);
+            let same_family = family_of(vip.addr) == family;
+            if on_own && same_family && i.use_vmac.is_some() {
+                self.warn(
+                    span,
+                    format!(
+                        "({name}) use_vmac specified for VIP/eVIP {} and vrrp instance",
+                        vip.addr
+                    ),
+                );
+            } else if (!on_own || !same_family) && i.use_vmac_addr {
+                self.warn(
+                    span,
+                    format!(
+                        "({name}) use_vmac_addr specified and use_vmac specified for VIP/eVIP {}",
+                        vip.addr
+                    ),
+                );
+            }
+        }
+    }
+
     /// keepalived: a garp_group cannot name a VMAC (its GARPs are paced
     /// with the interface under it).
     fn garp_groups(&mut self, m: &mut Model) {
@@ -345,6 +387,7 @@ impl Validator<'_> {
         }
         i.virtual_ipaddress = keep;
         i.vip_spans = keep_spans;
+        self.address_use_vmac(i, family);
 
         // version: IPv6 is always VRRPv3
         let mut version = i.version.or(g.vrrp_version).unwrap_or(2);

@@ -191,3 +191,56 @@ fn garp_extra_if_bad_values_and_the_old_spelling() {
         vec!["vrrp_garp_extra_if 0 is outside the range 1..=86400"]
     );
 }
+
+/// `use_vmac` on an address: a VMAC of its own, on the instance's own
+/// interface too; redundant beside the instance's `use_vmac` or
+/// `use_vmac_addr`, with keepalived 2.2.7's messages.
+#[test]
+fn use_vmac_on_an_address_gives_it_a_vmac_of_its_own() {
+    let l = load(
+        "",
+        "192.0.2.10/24 use_vmac\n        192.0.2.11/24\n        198.51.100.10/24 dev eth1 use_vmac",
+    );
+    assert!(messages(&l, Severity::Warning).is_empty(), "{}", l.render());
+    let names: Vec<(String, String)> = l.config.instances[0]
+        .address_vmacs
+        .iter()
+        .map(|v| (v.name.clone(), v.base.clone()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("vrrp.51".to_string(), "eth0".to_string()),
+            ("vrrp1.51".to_string(), "eth1".to_string())
+        ]
+    );
+    let devs: Vec<Option<&str>> = l.config.router.instances[0]
+        .vips
+        .iter()
+        .map(|v| v.dev.as_deref())
+        .collect();
+    assert_eq!(devs, [Some("vrrp.51"), None, Some("vrrp1.51")]);
+    // beside the instance's own VMAC: stays there, warned
+    let own = load("    use_vmac\n", "192.0.2.10/24 use_vmac");
+    assert!(
+        own.render()
+            .contains("(VI_1) use_vmac specified for VIP/eVIP 192.0.2.10 and vrrp instance"),
+        "{}",
+        own.render()
+    );
+    assert!(own.config.instances[0].address_vmacs.is_empty());
+    assert_eq!(own.config.router.instances[0].vips[0].dev, None);
+    // beside use_vmac_addr: the VMAC use_vmac_addr gives, warned
+    let both = load("    use_vmac_addr\n", "198.51.100.10/24 dev eth1 use_vmac");
+    assert!(
+        both.render().contains(
+            "(VI_1) use_vmac_addr specified and use_vmac specified for VIP/eVIP 198.51.100.10"
+        ),
+        "{}",
+        both.render()
+    );
+    assert_eq!(
+        both.config.router.instances[0].vips[0].dev.as_deref(),
+        Some("vrrp.51")
+    );
+}

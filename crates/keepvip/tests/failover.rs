@@ -3147,3 +3147,55 @@ fn use_vmac_addr_puts_addresses_on_other_interfaces_behind_the_vrrp_mac() {
         }
     }
 }
+
+/// `use_vmac` on an address: a VMAC of its own even on the instance's own
+/// interface (vrrp.51 on eth0), and on eth1 the next name (vrrp1.51), as
+/// keepalived 2.2.7 names them; the address without it stays on eth0.
+#[test]
+fn use_vmac_on_an_address_gives_it_a_vmac_of_its_own() {
+    let Some(t) = Ctx::with_segments("vmacone", 1, 2) else {
+        return;
+    };
+    let own: IpAddr = "192.0.2.201".parse().unwrap();
+    let other: IpAddr = "198.51.100.200".parse().unwrap();
+    let c = t.write(
+        "r1.conf",
+        &conf(150, 3, "0.1", "").replace(
+            "        192.0.2.200/24 dev eth0 label eth0:vip\n",
+            "        192.0.2.200/24 dev eth0 label eth0:vip\n        192.0.2.201/24 use_vmac\n        198.51.100.200/24 dev eth1 use_vmac\n",
+        ),
+    );
+    let r1 = t.lab.router_ns(0).to_string();
+    for daemon in ["keepvip", "keepalived"] {
+        if daemon == "keepalived" && !keepalived_present() {
+            continue;
+        }
+        let mut p = t.daemon(daemon, 0, &c);
+        t.lab
+            .wait_for("VIPs on their VMACs", Duration::from_secs(5), || {
+                t.lab.has_addr(&r1, "vrrp.51", own) && t.lab.has_addr(&r1, "vrrp1.51", other)
+            })
+            .unwrap_or_else(|e| panic!("{daemon}: {e}\n{}", t.logs()));
+        assert!(t.lab.has_addr(&r1, "eth0", vip()), "{daemon}\n{}", t.logs());
+        for (vmac, lower) in [("vrrp.51", "eth0"), ("vrrp1.51", "eth1")] {
+            let out = t
+                .lab
+                .ip(&r1, &["-br", "link", "show", "dev", vmac])
+                .unwrap();
+            let text = String::from_utf8_lossy(&out.stdout).to_string();
+            assert!(
+                text.starts_with(&format!("{vmac}@{lower} ")) && text.contains("00:00:5e:00:01:33"),
+                "{daemon}: {text}"
+            );
+        }
+        p.terminate(Duration::from_secs(3));
+        for vmac in ["vrrp.51", "vrrp1.51"] {
+            assert_eq!(
+                link_mac(&t, 0, vmac),
+                None,
+                "{daemon}: {vmac} left\n{}",
+                t.logs()
+            );
+        }
+    }
+}

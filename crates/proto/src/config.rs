@@ -56,6 +56,10 @@ pub struct VipConfig {
     pub peer: Option<IpAddr>,
     /// `no_track`: deleting it externally does not make the master leave
     pub no_track: bool,
+    /// `use_vmac` on the address: it goes on a VMAC of its own (the
+    /// configuration resolves that into `dev`)
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub use_vmac: bool,
 }
 
 impl VipConfig {
@@ -71,6 +75,7 @@ impl VipConfig {
             label: None,
             peer: None,
             no_track: false,
+            use_vmac: false,
         }
     }
 }
