@@ -3127,7 +3127,6 @@ fn use_vmac_addr_puts_addresses_on_other_interfaces_behind_the_vrrp_mac() {
         );
         assert_eq!(lower_of("vrrp6.51").as_deref(), Some("eth0"), "{daemon}");
         std::thread::sleep(Duration::from_millis(300));
-        p.terminate(Duration::from_secs(3));
         let garps = gratuitous_arps(&cap.stop().unwrap());
         assert!(
             !garps.is_empty()
@@ -3137,6 +3136,29 @@ fn use_vmac_addr_puts_addresses_on_other_interfaces_behind_the_vrrp_mac() {
             "{daemon}: GARPs on eth1 for the VIP there, from the VMAC: {garps:?}\n{}",
             t.logs()
         );
+        if daemon == "keepvip" {
+            // a reload without use_vmac_addr: the VIP moves to eth1 itself
+            // and both VMACs go, without leaving MASTER
+            let text = std::fs::read_to_string(&c).unwrap();
+            std::fs::write(&c, text.replace("    use_vmac_addr\n", "")).unwrap();
+            p.signal(libc::SIGHUP).unwrap();
+            t.lab
+                .wait_for("VIP on eth1, no VMAC", Duration::from_secs(5), || {
+                    t.lab.has_addr(&r1, "eth1", other)
+                        && link_mac(&t, 0, "vrrp.51").is_none()
+                        && link_mac(&t, 0, "vrrp6.51").is_none()
+                })
+                .unwrap_or_else(|e| panic!("{e}\n{}", t.logs()));
+            assert!(t.lab.has_addr(&r1, "eth0", other_v6), "{}", t.logs());
+            assert_eq!(
+                t.logs().matches("Entering MASTER STATE").count(),
+                1,
+                "the reload left MASTER\n{}",
+                t.logs()
+            );
+            std::fs::write(&c, text).unwrap();
+        }
+        p.terminate(Duration::from_secs(3));
         for vmac in ["vrrp.51", "vrrp6.51"] {
             assert_eq!(
                 link_mac(&t, 0, vmac),
