@@ -194,12 +194,13 @@ pub fn lower(m: &Model) -> Config {
     let mut router = RouterConfig::default();
     let mut instances = Vec::new();
     let address_vmacs = address_vmacs(m);
-    for (i, address_vmacs) in m.instances.iter().zip(address_vmacs) {
+    let own_vmacs = own_vmacs(m);
+    for ((i, address_vmacs), vmac) in m.instances.iter().zip(address_vmacs).zip(own_vmacs) {
         let group = m
             .sync_groups
             .iter()
             .find(|s| s.group.iter().any(|n| n == &i.name));
-        if let Some(ic) = instance(m, i, &address_vmacs) {
+        if let Some(ic) = instance(m, i, vmac.clone(), &address_vmacs) {
             router.instances.push(ic);
             instances.push(InstanceExtra {
                 name: i.name.clone(),
@@ -210,7 +211,7 @@ pub fn lower(m: &Model) -> Config {
                     .or(group.and_then(|s| s.notify.priority_changes))
                     .unwrap_or(g.vrrp_notify_priority_changes),
                 sync_group: group.map(|s| s.name.clone()),
-                vmac: vmac_of(i),
+                vmac,
                 address_vmacs,
                 check_unicast_src: i.check_unicast_src || g.vrrp_check_unicast_src,
                 track_bfd: i.track_bfd.clone(),
@@ -480,7 +481,7 @@ fn link_delays(m: &Model) -> Vec<LinkDelay> {
         })
         .collect();
     let address_vmacs = address_vmacs(m).into_iter().flatten();
-    for v in m.instances.iter().filter_map(vmac_of).chain(address_vmacs) {
+    for v in own_vmacs(m).into_iter().flatten().chain(address_vmacs) {
         if out.iter().any(|d| d.interface == v.name) {
             continue;
         }
@@ -509,13 +510,39 @@ pub struct Vmac {
     pub xmit_base: bool,
 }
 
-/// The VMAC of an instance with `use_vmac`.
-pub(crate) fn vmac_of(i: &VrrpInstance) -> Option<Vmac> {
+/// Every instance's own VMAC (`use_vmac`), in `m.instances` order. A name
+/// not given is chosen as keepalived's create_vmac_name does, in instance
+/// order: `vrrp.VRID` unless another VMAC has it, so the IPv6 instance of
+/// a dual-stack pair sharing the VRID gets `vrrp6.VRID`.
+pub(crate) fn own_vmacs(m: &Model) -> Vec<Option<Vmac>> {
+    let mut taken: Vec<String> = m
+        .instances
+        .iter()
+        .filter_map(|i| i.use_vmac.as_ref()?.name.clone())
+        .collect();
+    m.instances
+        .iter()
+        .map(|i| {
+            let given = i.use_vmac.as_ref()?.name.clone();
+            let vrid = i.virtual_router_id?;
+            let ipv6 = i.family.unwrap_or(Family::V4) == Family::V6;
+            let name = given.unwrap_or_else(|| {
+                let name = free_vmac_name(&taken, vrid, ipv6);
+                taken.push(name.clone());
+                name
+            });
+            vmac_named(i, name)
+        })
+        .collect()
+}
+
+/// The VMAC of an instance with `use_vmac`, called `name`.
+fn vmac_named(i: &VrrpInstance, name: String) -> Option<Vmac> {
     let v = i.use_vmac.as_ref()?;
     let vrid = i.virtual_router_id?;
     let ipv6 = i.family.unwrap_or(Family::V4) == Family::V6;
     Some(Vmac {
-        name: v.name.clone().unwrap_or_else(|| format!("vrrp.{vrid}")),
+        name,
         base: i.interface.clone()?,
         mac: v
             .mac
@@ -645,11 +672,7 @@ fn free_vmac_name(taken: &[String], vrid: u8, ipv6: bool) -> String {
 
 /// The names of the instances' own VMACs (`use_vmac`).
 fn own_vmac_names(m: &Model) -> Vec<String> {
-    m.instances
-        .iter()
-        .filter_map(vmac_of)
-        .map(|v| v.name)
-        .collect()
+    own_vmacs(m).into_iter().flatten().map(|v| v.name).collect()
 }
 
 /// Every VMAC the configuration makes: the instances' own and their
@@ -664,13 +687,17 @@ pub(crate) fn all_vmac_names(m: &Model) -> Vec<String> {
     names
 }
 
-fn instance(m: &Model, i: &VrrpInstance, address_vmacs: &[Vmac]) -> Option<InstanceConfig> {
+fn instance(
+    m: &Model,
+    i: &VrrpInstance,
+    vmac: Option<Vmac>,
+    address_vmacs: &[Vmac],
+) -> Option<InstanceConfig> {
     let g = &m.global;
     let interface = i.interface.clone()?;
     let vrid = i.virtual_router_id?;
     let family = i.family.unwrap_or(Family::V4);
     let mut c = InstanceConfig::new(i.name.clone(), interface, vrid);
-    let vmac = vmac_of(i);
     c.family = family;
     c.version = if i.version == Some(3) {
         Version::V3

@@ -244,3 +244,50 @@ fn use_vmac_on_an_address_gives_it_a_vmac_of_its_own() {
         Some("vrrp.51")
     );
 }
+
+/// A dual-stack pair of instances sharing the VRID, both with `use_vmac`:
+/// the IPv6 one is `vrrp6.51`, as keepalived names it (before, both were
+/// `vrrp.51` and the IPv6 instance ended up on the IPv4 VMAC). A name
+/// given elsewhere is not taken by a default one.
+#[test]
+fn default_vmac_names_do_not_collide() {
+    let inst = |name: &str, vmac: &str, vip: &str| {
+        format!("vrrp_instance {name} {{\n    interface eth0\n    virtual_router_id 51\n    {vmac}\n    virtual_ipaddress {{\n        {vip}\n    }}\n}}\n")
+    };
+    let l = parse_str(&format!(
+        "{}{}",
+        inst("V4", "use_vmac", "192.0.2.10/24"),
+        inst("V6", "use_vmac", "fe80::51")
+    ));
+    let names: Vec<(String, [u8; 6])> = l
+        .config
+        .instances
+        .iter()
+        .map(|i| {
+            let v = i.vmac.clone().unwrap();
+            (v.name, v.mac)
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("vrrp.51".to_string(), [0, 0, 0x5e, 0, 1, 51]),
+            ("vrrp6.51".to_string(), [0, 0, 0x5e, 0, 2, 51])
+        ],
+        "{}",
+        l.render()
+    );
+    assert_eq!(l.config.router.instances[1].interface, "vrrp6.51");
+    let given = parse_str(&format!(
+        "{}{}",
+        inst("A", "use_vmac", "192.0.2.10/24"),
+        inst("B", "use_vmac vrrp.51", "fe80::51")
+    ));
+    let names: Vec<String> = given
+        .config
+        .instances
+        .iter()
+        .map(|i| i.vmac.clone().unwrap().name)
+        .collect();
+    assert_eq!(names, ["vrrp1.51", "vrrp.51"], "{}", given.render());
+}

@@ -3221,3 +3221,51 @@ fn use_vmac_on_an_address_gives_it_a_vmac_of_its_own() {
         }
     }
 }
+
+/// A dual-stack router with `use_vmac` on both instances of one VRID: the
+/// IPv4 instance on vrrp.51 (00:00:5e:00:01:33), the IPv6 one on vrrp6.51
+/// (00:00:5e:00:02:33), each VIP on its own VMAC, as keepalived 2.2.7
+/// names and makes them. Before, keepvip called both vrrp.51 and put the
+/// IPv6 instance on the IPv4 VMAC.
+#[test]
+fn dual_stack_use_vmac_gives_each_family_its_vmac() {
+    let Some(t) = Ctx::new("vmacds", 1) else {
+        return;
+    };
+    let vip6: IpAddr = "2001:db8::200".parse().unwrap();
+    let c = t.write(
+        "r1.conf",
+        "vrrp_instance VI_4 {\n    interface eth0\n    virtual_router_id 51\n    priority 150\n    version 3\n    advert_int 0.1\n    use_vmac\n    virtual_ipaddress {\n        192.0.2.200/24\n    }\n}\nvrrp_instance VI_6 {\n    interface eth0\n    virtual_router_id 51\n    priority 150\n    version 3\n    advert_int 0.1\n    use_vmac\n    virtual_ipaddress {\n        2001:db8::200/64\n    }\n}\n",
+    );
+    let r1 = t.lab.router_ns(0).to_string();
+    for daemon in ["keepvip", "keepalived"] {
+        if daemon == "keepalived" && !keepalived_present() {
+            continue;
+        }
+        let mut p = t.daemon(daemon, 0, &c);
+        t.lab
+            .wait_for("each VIP on its VMAC", Duration::from_secs(6), || {
+                t.lab.has_addr(&r1, "vrrp.51", vip()) && t.lab.has_addr(&r1, "vrrp6.51", vip6)
+            })
+            .unwrap_or_else(|e| panic!("{daemon}: {e}\n{}", t.logs()));
+        assert_eq!(
+            link_mac(&t, 0, "vrrp.51").as_deref(),
+            Some("00:00:5e:00:01:33"),
+            "{daemon}"
+        );
+        assert_eq!(
+            link_mac(&t, 0, "vrrp6.51").as_deref(),
+            Some("00:00:5e:00:02:33"),
+            "{daemon}"
+        );
+        p.terminate(Duration::from_secs(3));
+        for vmac in ["vrrp.51", "vrrp6.51"] {
+            assert_eq!(
+                link_mac(&t, 0, vmac),
+                None,
+                "{daemon}: {vmac} left\n{}",
+                t.logs()
+            );
+        }
+    }
+}
