@@ -40,6 +40,7 @@ pub fn validate(m: &mut Model, diags: &mut Vec<Diagnostic>) {
         v.instance(i, &global, tracking_weight);
     }
     v.interface_delays(m);
+    v.vmac_names(m);
     v.garp_groups(m);
     v.track_groups(m);
     v.weights_lost_to_own_interfaces(m);
@@ -188,6 +189,23 @@ impl Validator<'_> {
                         vip.addr
                     ),
                 );
+            }
+        }
+    }
+
+    /// keepalived: two instances cannot give their VMACs the same name.
+    fn vmac_names(&mut self, m: &Model) {
+        let mut named: Vec<(&str, &str)> = Vec::new();
+        for i in &m.instances {
+            let Some(name) = i.use_vmac.as_ref().and_then(|v| v.name.as_deref()) else {
+                continue;
+            };
+            match named.iter().find(|(n, _)| *n == name) {
+                Some((_, other)) => self.err(
+                    Self::span(i, "use_vmac"),
+                    format!("({}) VRRP instance {other} is already using {name}", i.name),
+                ),
+                None => named.push((name, &i.name)),
             }
         }
     }

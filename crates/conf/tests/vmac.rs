@@ -291,3 +291,25 @@ fn default_vmac_names_do_not_collide() {
         .collect();
     assert_eq!(names, ["vrrp1.51", "vrrp.51"], "{}", given.render());
 }
+
+/// keepalived refuses a VMAC name another instance already has.
+#[test]
+fn a_vmac_name_is_one_instance_s() {
+    let inst = |name: &str, vrid: u8| {
+        format!("vrrp_instance {name} {{\n    interface eth0\n    virtual_router_id {vrid}\n    use_vmac vmac1\n    virtual_ipaddress {{\n        192.0.2.{vrid}/24\n    }}\n}}\n")
+    };
+    let l = parse_str(&format!("{}{}", inst("A", 51), inst("B", 52)));
+    let e = messages(&l, Severity::Error);
+    assert_eq!(
+        e,
+        ["(B) VRRP instance A is already using vmac1"],
+        "{}",
+        l.render()
+    );
+    let d = l
+        .diagnostics
+        .iter()
+        .find(|d| d.severity == Severity::Error)
+        .unwrap();
+    assert_eq!(d.span.unwrap().line, 12, "{}", l.render());
+}
