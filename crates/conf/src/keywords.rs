@@ -105,6 +105,8 @@ pub const GLOBAL_USED: &[&str] = &[
     "log_unknown_vrids",
     "vrrp_netlink_monitor_rcv_bufs",
     "vrrp_netlink_monitor_rcv_bufs_force",
+    "vmac_prefix",
+    "vmac_addr_prefix",
 ];
 
 /// global_defs keywords of keepalived's other parts (SNMP, D-Bus, LVS,
@@ -179,8 +181,6 @@ pub const GLOBAL_ACCEPTED: &[&str] = &[
     "process_monitor_rcv_bufs_force",
     "vrrp_rx_bufs_policy",
     "vrrp_rx_bufs_multiplier",
-    "vmac_prefix",
-    "vmac_addr_prefix",
     "umask",
     "random_seed",
     "reload_check_config",

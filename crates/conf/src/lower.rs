@@ -515,6 +515,7 @@ pub struct Vmac {
 /// order: `vrrp.VRID` unless another VMAC has it, so the IPv6 instance of
 /// a dual-stack pair sharing the VRID gets `vrrp6.VRID`.
 pub(crate) fn own_vmacs(m: &Model) -> Vec<Option<Vmac>> {
+    let prefix = m.global.vmac_prefix.as_deref().unwrap_or("vrrp");
     let mut taken: Vec<String> = m
         .instances
         .iter()
@@ -527,7 +528,7 @@ pub(crate) fn own_vmacs(m: &Model) -> Vec<Option<Vmac>> {
             let vrid = i.virtual_router_id?;
             let ipv6 = i.family.unwrap_or(Family::V4) == Family::V6;
             let name = given.unwrap_or_else(|| {
-                let name = free_vmac_name(&taken, vrid, ipv6);
+                let name = free_vmac_name(prefix, &taken, vrid, ipv6);
                 taken.push(name.clone());
                 name
             });
@@ -598,6 +599,12 @@ fn address_vmac_place(
 /// interfaces that exist at start; keepvip names them from the
 /// configuration alone, so a reload cannot rename one.
 pub(crate) fn address_vmacs(m: &Model) -> Vec<Vec<Vmac>> {
+    let g = &m.global;
+    let prefix = g
+        .vmac_addr_prefix
+        .as_deref()
+        .or(g.vmac_prefix.as_deref())
+        .unwrap_or("vrrp");
     let mut names = own_vmac_names(m);
     let main_names = names.clone();
     let mut made: Vec<Vmac> = Vec::new();
@@ -634,7 +641,7 @@ pub(crate) fn address_vmacs(m: &Model) -> Vec<Vec<Vmac>> {
                 continue;
             }
             let v = Vmac {
-                name: free_vmac_name(&names, vrid, ipv6),
+                name: free_vmac_name(prefix, &names, vrid, ipv6),
                 base,
                 mac,
                 ipv6,
@@ -649,15 +656,21 @@ pub(crate) fn address_vmacs(m: &Model) -> Vec<Vec<Vmac>> {
     out
 }
 
-/// keepalived's create_vmac_name with the prefix `vrrp`.
-fn free_vmac_name(taken: &[String], vrid: u8, ipv6: bool) -> String {
+/// keepalived's create_vmac_name: `PREFIX.VRID`, then `PREFIX1.VRID`, …
+/// (IPv6 tries `PREFIX6.VRID` second), the first no other VMAC has; the
+/// prefix is cut so the name fits an interface name (15 characters).
+fn free_vmac_name(prefix: &str, taken: &[String], vrid: u8, ipv6: bool) -> String {
+    const NAME_MAX: usize = 15;
     let mut num = 0u32;
     loop {
-        let name = if num == 0 {
-            format!("vrrp.{vrid}")
+        let tail = if num == 0 {
+            format!(".{vrid}")
         } else {
-            format!("vrrp{num}.{vrid}")
+            format!("{num}.{vrid}")
         };
+        let keep = NAME_MAX.saturating_sub(tail.len());
+        let head: String = prefix.chars().take(keep).collect();
+        let name = format!("{head}{tail}");
         if !taken.contains(&name) {
             return name;
         }
@@ -944,7 +957,7 @@ mod tests {
         let mut taken: Vec<String> = Vec::new();
         let mut v4 = Vec::new();
         for _ in 0..3 {
-            let n = free_vmac_name(&taken, 51, false);
+            let n = free_vmac_name("vrrp", &taken, 51, false);
             taken.push(n.clone());
             v4.push(n);
         }
@@ -952,7 +965,7 @@ mod tests {
         let mut taken: Vec<String> = Vec::new();
         let mut v6 = Vec::new();
         for _ in 0..8 {
-            let n = free_vmac_name(&taken, 51, true);
+            let n = free_vmac_name("vrrp", &taken, 51, true);
             taken.push(n.clone());
             v6.push(n);
         }
@@ -962,6 +975,20 @@ mod tests {
                 "vrrp.51", "vrrp6.51", "vrrp1.51", "vrrp2.51", "vrrp3.51", "vrrp4.51", "vrrp5.51",
                 "vrrp7.51"
             ]
+        );
+        // a long prefix is cut to fit 15 characters, as keepalived cuts it
+        assert_eq!(
+            free_vmac_name("averyverylongprefix", &[], 51, false),
+            "averyverylon.51"
+        );
+        assert_eq!(
+            free_vmac_name(
+                "averyverylongprefix",
+                &["averyverylon.51".into()],
+                51,
+                false
+            ),
+            "averyverylo1.51"
         );
     }
 }

@@ -449,6 +449,13 @@ pub struct SyncGroup {
 pub struct Global {
     /// router_id
     pub router_id: Option<String>,
+    /// vmac_prefix: the start of an instance's VMAC name (default `vrrp`)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vmac_prefix: Option<String>,
+    /// vmac_addr_prefix: the start of an address VMAC's name (default
+    /// vmac_prefix)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vmac_addr_prefix: Option<String>,
     /// enable_script_security
     pub enable_script_security: bool,
     /// script_user USER [GROUP]

@@ -741,6 +741,26 @@ impl Parser<'_> {
             }
             match k {
                 "router_id" => g.router_id = self.arg(c, 0).map(|w| w.text.clone()),
+                "vmac_prefix" | "vmac_addr_prefix" => {
+                    let (slot, what) = if c.key.text == "vmac_prefix" {
+                        (&mut g.vmac_prefix, "vmac")
+                    } else {
+                        (&mut g.vmac_addr_prefix, "vmac_addr")
+                    };
+                    if let Some(w) = self.arg(c, 0) {
+                        if slot.is_some() {
+                            self.err(
+                                w.span,
+                                format!(
+                                    "{what} prefix has already been specified - ignoring {}",
+                                    w.text
+                                ),
+                            );
+                        } else {
+                            *slot = Some(w.text.clone());
+                        }
+                    }
+                }
                 "enable_script_security" => g.enable_script_security = true,
                 "script_user" => {
                     if let Some(u) = self.arg(c, 0) {

@@ -313,3 +313,35 @@ fn a_vmac_name_is_one_instance_s() {
         .unwrap();
     assert_eq!(d.span.unwrap().line, 12, "{}", l.render());
 }
+
+/// global_defs vmac_prefix names the instances' VMACs, vmac_addr_prefix
+/// (else vmac_prefix) the addresses'; each may be given once.
+#[test]
+fn vmac_prefixes_name_the_vmacs() {
+    let conf = |globals: &str| {
+        parse_str(&format!("global_defs {{\n{globals}}}\nvrrp_instance VI_1 {{\n    interface eth0\n    virtual_router_id 51\n    use_vmac\n    use_vmac_addr\n    virtual_ipaddress {{\n        192.0.2.10/24\n        198.51.100.10/24 dev eth1\n    }}\n}}\n"))
+    };
+    let names = |l: &Loaded| -> (String, Vec<String>) {
+        let i = &l.config.instances[0];
+        (
+            i.vmac.clone().unwrap().name,
+            i.address_vmacs.iter().map(|v| v.name.clone()).collect(),
+        )
+    };
+    let both = conf("    vmac_prefix vm\n    vmac_addr_prefix va\n");
+    assert_eq!(
+        names(&both),
+        ("vm.51".into(), vec!["va.51".into()]),
+        "{}",
+        both.render()
+    );
+    let one = conf("    vmac_prefix vm\n");
+    assert_eq!(names(&one), ("vm.51".into(), vec!["vm1.51".into()]));
+    let none = conf("");
+    assert_eq!(names(&none), ("vrrp.51".into(), vec!["vrrp1.51".into()]));
+    let twice = conf("    vmac_prefix vm\n    vmac_prefix vx\n");
+    assert_eq!(
+        messages(&twice, Severity::Error),
+        ["vmac prefix has already been specified - ignoring vx"]
+    );
+}
