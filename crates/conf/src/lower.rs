@@ -193,14 +193,15 @@ pub fn lower(m: &Model) -> Config {
     let g = &m.global;
     let mut router = RouterConfig::default();
     let mut instances = Vec::new();
-    let address_vmacs = address_vmacs(m);
-    let own_vmacs = own_vmacs(m);
-    for ((i, address_vmacs), vmac) in m.instances.iter().zip(address_vmacs).zip(own_vmacs) {
+    let vmacs = VmacPlan::new(m);
+    for (k, i) in m.instances.iter().enumerate() {
+        let vmac = vmacs.own[k].clone();
+        let address_vmacs = vmacs.addresses[k].clone();
         let group = m
             .sync_groups
             .iter()
             .find(|s| s.group.iter().any(|n| n == &i.name));
-        if let Some(ic) = instance(m, i, vmac.clone(), &address_vmacs) {
+        if let Some(ic) = instance(m, i, &vmacs, vmac.clone(), &address_vmacs) {
             router.instances.push(ic);
             instances.push(InstanceExtra {
                 name: i.name.clone(),
@@ -260,7 +261,7 @@ pub fn lower(m: &Model) -> Config {
         static_addresses: m.static_ipaddress.clone(),
         static_routes: m.static_routes.clone(),
         static_rules: m.static_rules.clone(),
-        link_delays: link_delays(m),
+        link_delays: link_delays(m, &vmacs),
         garp_pacing: GarpPacing {
             default_garp: g.vrrp_garp_interval.unwrap_or_default(),
             default_gna: g.vrrp_gna_interval.unwrap_or_default(),
@@ -384,13 +385,12 @@ fn extra_if_every(g: &Global, i: &VrrpInstance) -> Option<crate::model::ExtraIfG
 /// None at all, as in keepalived, when no VIP is on a VMAC other than the
 /// instance's own and either none is on another interface or `all` is off.
 fn extra_if_targets(
-    m: &Model,
+    vmacs: &VmacPlan,
     c: &InstanceConfig,
     vmac: Option<&Vmac>,
     all: bool,
 ) -> Vec<(String, IpAddr)> {
-    let vmacs = all_vmac_names(m);
-    let is_vmac = |ifname: &str| vmacs.iter().any(|v| v == ifname);
+    let is_vmac = |ifname: &str| vmacs.is_vmac(ifname);
     let xmit_base = vmac.is_some_and(|v| v.xmit_base);
     // keepalived's vrrp->ifp
     let own = match vmac {
@@ -470,7 +470,7 @@ pub struct LinkDelay {
     pub up: Duration,
 }
 
-fn link_delays(m: &Model) -> Vec<LinkDelay> {
+fn link_delays(m: &Model, vmacs: &VmacPlan) -> Vec<LinkDelay> {
     let mut out: Vec<LinkDelay> = m
         .interface_delays
         .iter()
@@ -480,14 +480,18 @@ fn link_delays(m: &Model) -> Vec<LinkDelay> {
             up: d.up,
         })
         .collect();
-    let address_vmacs = address_vmacs(m).into_iter().flatten();
-    for v in own_vmacs(m).into_iter().flatten().chain(address_vmacs) {
+    let every = vmacs
+        .own
+        .iter()
+        .flatten()
+        .chain(vmacs.addresses.iter().flatten());
+    for v in every {
         if out.iter().any(|d| d.interface == v.name) {
             continue;
         }
         if let Some(base) = out.iter().find(|d| d.interface == v.base).cloned() {
             out.push(LinkDelay {
-                interface: v.name,
+                interface: v.name.clone(),
                 ..base
             });
         }
@@ -514,7 +518,7 @@ pub struct Vmac {
 /// not given is chosen as keepalived's create_vmac_name does, in instance
 /// order: `vrrp.VRID` unless another VMAC has it, so the IPv6 instance of
 /// a dual-stack pair sharing the VRID gets `vrrp6.VRID`.
-pub(crate) fn own_vmacs(m: &Model) -> Vec<Option<Vmac>> {
+fn own_vmacs(m: &Model) -> Vec<Option<Vmac>> {
     let prefix = m.global.vmac_prefix.as_deref().unwrap_or("vrrp");
     let mut taken: Vec<String> = m
         .instances
@@ -593,20 +597,18 @@ fn address_vmac_place(
 /// instance (in `m.instances` order): one per interface and family, with
 /// the VRRP MAC of the instance's VRID for that family (or `use_vmac`'s
 /// MAC when given), shared with another instance's VMAC of the same
-/// interface, family and MAC (keepalived's if_get_by_vmac). Named as keepalived's create_vmac_name: `vrrp.VRID`,
-/// or when another VMAC has that name `vrrp1.VRID`, `vrrp2.VRID`, …
-/// (IPv6 tries `vrrp6.VRID` first). keepalived also skips names of
-/// interfaces that exist at start; keepvip names them from the
-/// configuration alone, so a reload cannot rename one.
-pub(crate) fn address_vmacs(m: &Model) -> Vec<Vec<Vmac>> {
+/// interface, family and MAC (keepalived's if_get_by_vmac). Named by
+/// [`free_vmac_name`] after the instances' own (`own_names`). keepalived
+/// also skips names of interfaces that exist at start; keepvip names them
+/// from the configuration alone, so a reload cannot rename one.
+fn address_vmacs(m: &Model, own_names: &[String]) -> Vec<Vec<Vmac>> {
     let g = &m.global;
     let prefix = g
         .vmac_addr_prefix
         .as_deref()
         .or(g.vmac_prefix.as_deref())
         .unwrap_or("vrrp");
-    let mut names = own_vmac_names(m);
-    let main_names = names.clone();
+    let mut names = own_names.to_vec();
     let mut made: Vec<Vmac> = Vec::new();
     let mut out = Vec::new();
     for i in &m.instances {
@@ -620,7 +622,7 @@ pub(crate) fn address_vmacs(m: &Model) -> Vec<Vec<Vmac>> {
             .iter()
             .chain(&i.virtual_ipaddress_excluded)
         {
-            let Some((base, family)) = address_vmac_place(i, vip, &main_names) else {
+            let Some((base, family)) = address_vmac_place(i, vip, own_names) else {
                 continue;
             };
             let ipv6 = family == Family::V6;
@@ -683,26 +685,50 @@ fn free_vmac_name(prefix: &str, taken: &[String], vrid: u8, ipv6: bool) -> Strin
     }
 }
 
-/// The names of the instances' own VMACs (`use_vmac`).
-fn own_vmac_names(m: &Model) -> Vec<String> {
-    own_vmacs(m).into_iter().flatten().map(|v| v.name).collect()
+/// Every VMAC the configuration makes, worked out once per load: the
+/// names depend on every instance, so nothing works them out again per
+/// instance.
+pub(crate) struct VmacPlan {
+    /// each instance's own (`use_vmac`), in `m.instances` order
+    own: Vec<Option<Vmac>>,
+    /// each instance's address VMACs (`use_vmac_addr`, an address's
+    /// `use_vmac`), in `m.instances` order
+    addresses: Vec<Vec<Vmac>>,
+    /// the names of the instances' own
+    own_names: Vec<String>,
+    /// the names of all of them, each once
+    names: Vec<String>,
 }
 
-/// Every VMAC the configuration makes: the instances' own and their
-/// addresses' (`use_vmac_addr`).
-pub(crate) fn all_vmac_names(m: &Model) -> Vec<String> {
-    let mut names = own_vmac_names(m);
-    for v in address_vmacs(m).into_iter().flatten() {
-        if !names.contains(&v.name) {
-            names.push(v.name);
+impl VmacPlan {
+    pub(crate) fn new(m: &Model) -> Self {
+        let own = own_vmacs(m);
+        let own_names: Vec<String> = own.iter().flatten().map(|v| v.name.clone()).collect();
+        let addresses = address_vmacs(m, &own_names);
+        let mut names = own_names.clone();
+        for v in addresses.iter().flatten() {
+            if !names.contains(&v.name) {
+                names.push(v.name.clone());
+            }
+        }
+        VmacPlan {
+            own,
+            addresses,
+            own_names,
+            names,
         }
     }
-    names
+
+    /// Whether `ifname` is one of the configuration's VMACs.
+    pub(crate) fn is_vmac(&self, ifname: &str) -> bool {
+        self.names.iter().any(|n| n == ifname)
+    }
 }
 
 fn instance(
     m: &Model,
     i: &VrrpInstance,
+    vmacs: &VmacPlan,
     vmac: Option<Vmac>,
     address_vmacs: &[Vmac],
 ) -> Option<InstanceConfig> {
@@ -725,14 +751,13 @@ fn instance(
     c.accept = i.accept.unwrap_or(true);
     c.vips = i.virtual_ipaddress.clone();
     c.excluded_vips = i.virtual_ipaddress_excluded.clone();
-    let main_vmac_names = own_vmac_names(m);
     for vip in c.vips.iter_mut().chain(c.excluded_vips.iter_mut()) {
         let family = if vip.addr.is_ipv4() {
             Family::V4
         } else {
             Family::V6
         };
-        if let Some((base, _)) = address_vmac_place(i, vip, &main_vmac_names) {
+        if let Some((base, _)) = address_vmac_place(i, vip, &vmacs.own_names) {
             let ipv6 = family == Family::V6;
             if let Some(v) = address_vmacs
                 .iter()
@@ -803,10 +828,10 @@ fn instance(
         &mut c.trackers,
     );
     c.track_primary = !i.dont_track_primary;
-    track_own_interfaces(m, i, &mut c);
+    track_own_interfaces(m, i, vmacs, &mut c);
     c.garp = garp(g, i);
     if let Some(every) = extra_if_every(g, i) {
-        c.garp.extra_if_targets = extra_if_targets(m, &c, vmac.as_ref(), every.all);
+        c.garp.extra_if_targets = extra_if_targets(vmacs, &c, vmac.as_ref(), every.all);
         if !c.garp.extra_if_targets.is_empty() {
             c.garp.extra_if = Duration::from_secs(every.every as u64);
         }
@@ -827,7 +852,7 @@ fn instance(
 /// address, route (`dev`) and rule (`iif`) whose `track_group` it is in;
 /// never for `no_track` ones, nor for a VMAC (it follows the interface
 /// under it).
-pub(crate) fn interfaces_tracked_for(m: &Model, i: &VrrpInstance) -> Vec<String> {
+pub(crate) fn interfaces_tracked_for(m: &Model, i: &VrrpInstance, vmacs: &VmacPlan) -> Vec<String> {
     let own = i.interface.as_deref().unwrap_or("");
     let mut devs: Vec<&str> = Vec::new();
     for v in i
@@ -868,13 +893,9 @@ pub(crate) fn interfaces_tracked_for(m: &Model, i: &VrrpInstance) -> Vec<String>
         };
         devs.extend(dev);
     }
-    if devs.is_empty() {
-        return Vec::new(); // the common case: no scan of every instance's VMAC
-    }
-    let vmacs = all_vmac_names(m);
     let mut unique: Vec<String> = Vec::new();
     for d in devs {
-        if !vmacs.iter().any(|v| v == d) && !unique.iter().any(|u| u == d) {
+        if !vmacs.is_vmac(d) && !unique.iter().any(|u| u == d) {
             unique.push(d.to_string());
         }
     }
@@ -884,8 +905,8 @@ pub(crate) fn interfaces_tracked_for(m: &Model, i: &VrrpInstance) -> Vec<String>
 /// Add the trackers of `interfaces_tracked_for`. As in keepalived, a
 /// weighted `track_interface` on such an interface loses its weight
 /// (`keepvip check` warns).
-fn track_own_interfaces(m: &Model, i: &VrrpInstance, c: &mut InstanceConfig) {
-    for d in interfaces_tracked_for(m, i) {
+fn track_own_interfaces(m: &Model, i: &VrrpInstance, vmacs: &VmacPlan, c: &mut InstanceConfig) {
+    for d in interfaces_tracked_for(m, i, vmacs) {
         let key = TrackerKey::Interface(d);
         match c.trackers.iter_mut().find(|t| t.key == key) {
             Some(t) => t.weight = 0,

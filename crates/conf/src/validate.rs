@@ -58,6 +58,8 @@ impl Validator<'_> {
     /// A weighted track_interface on an interface the instance tracks
     /// anyway (a VIP, route or rule on it): keepalived drops the weight.
     fn weights_lost_to_own_interfaces(&mut self, m: &Model) {
+        // worked out only if some instance has a weighted track_interface
+        let mut vmacs = None;
         for i in &m.instances {
             if !i
                 .track_interface
@@ -66,7 +68,8 @@ impl Validator<'_> {
             {
                 continue;
             }
-            let tracked = crate::lower::interfaces_tracked_for(m, i);
+            let vmacs = vmacs.get_or_insert_with(|| crate::lower::VmacPlan::new(m));
+            let tracked = crate::lower::interfaces_tracked_for(m, i, vmacs);
             for e in &i.track_interface {
                 match e.weight {
                     Some(w) if w != 0 && tracked.contains(&e.name) => self.warn(
@@ -216,11 +219,11 @@ impl Validator<'_> {
         if m.garp_groups.is_empty() {
             return;
         }
-        let vmacs = crate::lower::all_vmac_names(m);
+        let vmacs = crate::lower::VmacPlan::new(m);
         for g in &mut m.garp_groups {
             let mut k = 0;
             while k < g.interfaces.len() {
-                if vmacs.contains(&g.interfaces[k]) {
+                if vmacs.is_vmac(&g.interfaces[k]) {
                     self.warn(
                         g.interface_spans[k],
                         format!(

@@ -403,6 +403,16 @@ fn pass_auth_mismatch_is_ignored_and_counted() {
     r2.terminate(Duration::from_secs(2));
 }
 
+/// The daemons a side-by-side test runs: keepvip, and keepalived 2.2.7
+/// when it is installed.
+fn daemons() -> Vec<&'static str> {
+    let mut d = vec!["keepvip"];
+    if keepalived_present() {
+        d.push("keepalived");
+    }
+    d
+}
+
 fn keepalived_present() -> bool {
     std::process::Command::new("keepalived")
         .arg("-v")
@@ -1374,6 +1384,25 @@ fn link_mac(t: &Ctx, i: usize, ifname: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The interface under `ifname` (`vrrp.51@eth1`: eth1) in router `i`'s
+/// namespace, if it exists and has one.
+fn link_lower(t: &Ctx, i: usize, ifname: &str) -> Option<String> {
+    let out = t
+        .lab
+        .ip(t.lab.router_ns(i), &["-br", "link", "show", "dev", ifname])
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let name = text.split_whitespace().next()?;
+    name.split_once('@').map(|(_, l)| l.to_string())
+}
+
+/// None of `links` is left on router 1 after `daemon` stopped.
+fn assert_links_gone(t: &Ctx, daemon: &str, links: &[&str]) {
+    for l in links {
+        assert_eq!(link_mac(t, 0, l), None, "{daemon}: {l} left\n{}", t.logs());
+    }
+}
+
 /// An IPv4 conf sysctl of `ifname` in router `i`'s namespace.
 fn ipv4_conf(t: &Ctx, i: usize, ifname: &str, key: &str) -> String {
     let path = format!("/proc/sys/net/ipv4/conf/{ifname}/{key}");
@@ -2258,10 +2287,7 @@ fn garp_extra_if_refreshes_the_other_interface_as_keepalived_does() {
         (burst, later)
     };
     let mut seen = Vec::new();
-    for daemon in ["keepvip", "keepalived"] {
-        if daemon == "keepalived" && !keepalived_present() {
-            continue;
-        }
+    for daemon in daemons() {
         let g = run(daemon);
         let (burst, later) = summary(&g);
         assert_eq!(burst, 10, "{daemon}: {g:?}\n{}", t.logs());
@@ -2869,10 +2895,7 @@ fn garp_interval_paces_every_instance_on_an_interface_group() {
         garps.into_iter().map(|(ts, a)| (ts - t0, a)).collect()
     };
     let mut seen = Vec::new();
-    for daemon in ["keepvip", "keepalived"] {
-        if daemon == "keepalived" && !keepalived_present() {
-            continue;
-        }
+    for daemon in daemons() {
         let g = run(daemon);
         let gaps: Vec<f64> = g.windows(2).map(|w| w[1].0 - w[0].0).collect();
         // capture timestamps jitter by well under a millisecond
@@ -2953,10 +2976,7 @@ fn interfaces_of_vips_routes_and_track_groups_are_tracked() {
             .ip(&ns, &["-6", "route", "show", "2001:db8:99::/64"])
             .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("dev eth1"))
     };
-    for daemon in ["keepvip", "keepalived"] {
-        if daemon == "keepalived" && !keepalived_present() {
-            continue;
-        }
+    for daemon in daemons() {
         let mut p = t.daemon(daemon, 0, &c);
         let log = t.dir.join(if daemon == "keepvip" {
             "r1.log"
@@ -3026,10 +3046,7 @@ fn a_virtual_route_goes_in_front_of_someone_else_s() {
         let o = t.lab.ip(&ns, args).unwrap();
         String::from_utf8_lossy(&o.stdout).into_owned()
     };
-    for daemon in ["keepvip", "keepalived"] {
-        if daemon == "keepalived" && !keepalived_present() {
-            continue;
-        }
+    for daemon in daemons() {
         for dst in ["203.0.113.0/24", "198.51.100.0/24"] {
             ip(&[
                 "route", "add", dst, "via", theirs, "dev", "eth0", "proto", "static",
@@ -3088,19 +3105,7 @@ fn use_vmac_addr_puts_addresses_on_other_interfaces_behind_the_vrrp_mac() {
     );
     let client = t.lab.client_ns().unwrap().to_string();
     let r1 = t.lab.router_ns(0).to_string();
-    let lower_of = |ifname: &str| -> Option<String> {
-        let out = t
-            .lab
-            .ip(&r1, &["-br", "link", "show", "dev", ifname])
-            .ok()?;
-        let text = String::from_utf8_lossy(&out.stdout).to_string();
-        let name = text.split_whitespace().next()?;
-        name.split_once('@').map(|(_, l)| l.to_string())
-    };
-    for daemon in ["keepvip", "keepalived"] {
-        if daemon == "keepalived" && !keepalived_present() {
-            continue;
-        }
+    for daemon in daemons() {
         let cap = t.lab.capture(&client, "eth1", "arp").unwrap();
         let mut p = t.daemon(daemon, 0, &c);
         t.lab
@@ -3119,13 +3124,21 @@ fn use_vmac_addr_puts_addresses_on_other_interfaces_behind_the_vrrp_mac() {
             Some("00:00:5e:00:01:33"),
             "{daemon}"
         );
-        assert_eq!(lower_of("vrrp.51").as_deref(), Some("eth1"), "{daemon}");
+        assert_eq!(
+            link_lower(&t, 0, "vrrp.51").as_deref(),
+            Some("eth1"),
+            "{daemon}"
+        );
         assert_eq!(
             link_mac(&t, 0, "vrrp6.51").as_deref(),
             Some("00:00:5e:00:02:33"),
             "{daemon}"
         );
-        assert_eq!(lower_of("vrrp6.51").as_deref(), Some("eth0"), "{daemon}");
+        assert_eq!(
+            link_lower(&t, 0, "vrrp6.51").as_deref(),
+            Some("eth0"),
+            "{daemon}"
+        );
         std::thread::sleep(Duration::from_millis(300));
         let garps = gratuitous_arps(&cap.stop().unwrap());
         assert!(
@@ -3159,14 +3172,7 @@ fn use_vmac_addr_puts_addresses_on_other_interfaces_behind_the_vrrp_mac() {
             std::fs::write(&c, text).unwrap();
         }
         p.terminate(Duration::from_secs(3));
-        for vmac in ["vrrp.51", "vrrp6.51"] {
-            assert_eq!(
-                link_mac(&t, 0, vmac),
-                None,
-                "{daemon}: {vmac} left\n{}",
-                t.logs()
-            );
-        }
+        assert_links_gone(&t, daemon, &["vrrp.51", "vrrp6.51"]);
     }
 }
 
@@ -3188,10 +3194,7 @@ fn use_vmac_on_an_address_gives_it_a_vmac_of_its_own() {
         ),
     );
     let r1 = t.lab.router_ns(0).to_string();
-    for daemon in ["keepvip", "keepalived"] {
-        if daemon == "keepalived" && !keepalived_present() {
-            continue;
-        }
+    for daemon in daemons() {
         let mut p = t.daemon(daemon, 0, &c);
         t.lab
             .wait_for("VIPs on their VMACs", Duration::from_secs(5), || {
@@ -3200,25 +3203,19 @@ fn use_vmac_on_an_address_gives_it_a_vmac_of_its_own() {
             .unwrap_or_else(|e| panic!("{daemon}: {e}\n{}", t.logs()));
         assert!(t.lab.has_addr(&r1, "eth0", vip()), "{daemon}\n{}", t.logs());
         for (vmac, lower) in [("vrrp.51", "eth0"), ("vrrp1.51", "eth1")] {
-            let out = t
-                .lab
-                .ip(&r1, &["-br", "link", "show", "dev", vmac])
-                .unwrap();
-            let text = String::from_utf8_lossy(&out.stdout).to_string();
-            assert!(
-                text.starts_with(&format!("{vmac}@{lower} ")) && text.contains("00:00:5e:00:01:33"),
-                "{daemon}: {text}"
+            assert_eq!(
+                link_lower(&t, 0, vmac).as_deref(),
+                Some(lower),
+                "{daemon}: {vmac}"
+            );
+            assert_eq!(
+                link_mac(&t, 0, vmac).as_deref(),
+                Some("00:00:5e:00:01:33"),
+                "{daemon}: {vmac}"
             );
         }
         p.terminate(Duration::from_secs(3));
-        for vmac in ["vrrp.51", "vrrp1.51"] {
-            assert_eq!(
-                link_mac(&t, 0, vmac),
-                None,
-                "{daemon}: {vmac} left\n{}",
-                t.logs()
-            );
-        }
+        assert_links_gone(&t, daemon, &["vrrp.51", "vrrp1.51"]);
     }
 }
 
@@ -3238,10 +3235,7 @@ fn dual_stack_use_vmac_gives_each_family_its_vmac() {
         "vrrp_instance VI_4 {\n    interface eth0\n    virtual_router_id 51\n    priority 150\n    version 3\n    advert_int 0.1\n    use_vmac\n    virtual_ipaddress {\n        192.0.2.200/24\n    }\n}\nvrrp_instance VI_6 {\n    interface eth0\n    virtual_router_id 51\n    priority 150\n    version 3\n    advert_int 0.1\n    use_vmac\n    virtual_ipaddress {\n        2001:db8::200/64\n    }\n}\n",
     );
     let r1 = t.lab.router_ns(0).to_string();
-    for daemon in ["keepvip", "keepalived"] {
-        if daemon == "keepalived" && !keepalived_present() {
-            continue;
-        }
+    for daemon in daemons() {
         let mut p = t.daemon(daemon, 0, &c);
         t.lab
             .wait_for("each VIP on its VMAC", Duration::from_secs(6), || {
@@ -3259,13 +3253,6 @@ fn dual_stack_use_vmac_gives_each_family_its_vmac() {
             "{daemon}"
         );
         p.terminate(Duration::from_secs(3));
-        for vmac in ["vrrp.51", "vrrp6.51"] {
-            assert_eq!(
-                link_mac(&t, 0, vmac),
-                None,
-                "{daemon}: {vmac} left\n{}",
-                t.logs()
-            );
-        }
+        assert_links_gone(&t, daemon, &["vrrp.51", "vrrp6.51"]);
     }
 }
