@@ -3256,3 +3256,124 @@ fn dual_stack_use_vmac_gives_each_family_its_vmac() {
         assert_links_gone(&t, daemon, &["vrrp.51", "vrrp6.51"]);
     }
 }
+
+/// The router pair of keepalived's manual: an outside and an inside
+/// instance in one `vrrp_sync_group`, so both addresses are always on the
+/// same router. r1's inside link going down puts its whole group in FAULT
+/// (its outside VIP goes too, though eth0 is fine) and r2 takes both; the
+/// link back, r1 preempts both. Every pairing of the two daemons, so a
+/// mixed pair moves a group as a pair of either does; the group's
+/// `notify` script gets keepalived's `GROUP VG STATE 0`.
+#[test]
+fn sync_group_moves_both_instances_together() {
+    let Some(t) = Ctx::with_segments("sync", 2, 2) else {
+        return;
+    };
+    let out_vip: IpAddr = "192.0.2.200".parse().unwrap();
+    let in_vip: IpAddr = "198.51.100.200".parse().unwrap();
+    // one script per router, each appending its arguments to its own file
+    let mut confs = Vec::new();
+    for (i, prio) in [(0usize, 150u8), (1, 100)] {
+        let script = t.write(
+            &format!("notify{}.sh", i + 1),
+            &format!(
+                "#!/bin/sh\necho \"$*\" >> {}/notify{}.out\n",
+                t.dir.display(),
+                i + 1
+            ),
+        );
+        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        let inst = |name: &str, dev: &str, vrid: u8, vip: IpAddr| {
+            format!(
+                "vrrp_instance {name} {{\n    state BACKUP\n    interface {dev}\n    virtual_router_id {vrid}\n    priority {prio}\n    version 3\n    advert_int 0.1\n    virtual_ipaddress {{\n        {vip}/24 dev {dev}\n    }}\n}}\n"
+            )
+        };
+        confs.push(t.write(
+            &format!("r{}.conf", i + 1),
+            &format!(
+                "global_defs {{\n    enable_script_security\n    script_user root\n}}\nvrrp_sync_group VG {{\n    group {{\n        VI_OUT\n        VI_IN\n    }}\n    notify {}\n}}\n{}{}",
+                script.display(),
+                inst("VI_OUT", "eth0", 51, out_vip),
+                inst("VI_IN", "eth1", 52, in_vip),
+            ),
+        ));
+    }
+    let on = |i: usize, dev: &str, a: IpAddr| t.lab.has_addr(t.lab.router_ns(i), dev, a);
+    let holder = |i: usize| on(i, "eth0", out_vip) && on(i, "eth1", in_vip);
+    let bare = |i: usize| !on(i, "eth0", out_vip) && !on(i, "eth1", in_vip);
+    let notified = |i: usize| {
+        std::fs::read_to_string(t.dir.join(format!("notify{}.out", i + 1))).unwrap_or_default()
+    };
+    let mut pairs = vec![("keepvip", "keepvip")];
+    if keepalived_present() {
+        pairs.push(("keepvip", "keepalived"));
+        pairs.push(("keepalived", "keepvip"));
+    }
+    let r1_ns = t.lab.router_ns(0).to_string();
+    for (d1, d2) in pairs {
+        for f in ["notify1.out", "notify2.out", "r1.log", "r2.log"] {
+            let _ = std::fs::remove_file(t.dir.join(f));
+        }
+        let mut p1 = t.daemon(d1, 0, &confs[0]);
+        let mut p2 = t.daemon(d2, 1, &confs[1]);
+        let wait = |what: &str, f: &dyn Fn() -> bool| {
+            t.lab
+                .wait_for(
+                    &format!("r1 {d1}, r2 {d2}: {what}"),
+                    Duration::from_secs(6),
+                    f,
+                )
+                .unwrap_or_else(|e| panic!("{e}\n{}", t.logs()))
+        };
+        wait("both VIPs on r1, none on r2", &|| holder(0) && bare(1));
+        wait("r1's group notified MASTER", &|| {
+            notified(0).lines().any(|l| l == "GROUP VG MASTER 0")
+        });
+        t.lab.set_link(&r1_ns, "eth1", false).unwrap();
+        wait("both VIPs on r2, none on r1", &|| holder(1) && bare(0));
+        wait("r1's group FAULT, r2's MASTER", &|| {
+            notified(0).lines().last() == Some("GROUP VG FAULT 0")
+                && notified(1).lines().last() == Some("GROUP VG MASTER 0")
+        });
+        t.lab.set_link(&r1_ns, "eth1", true).unwrap();
+        wait("r1 preempts both, r2 releases both", &|| {
+            holder(0) && bare(1)
+        });
+        wait("r1's group MASTER again, r2's BACKUP", &|| {
+            notified(0).lines().last() == Some("GROUP VG MASTER 0")
+                && notified(1).lines().last() == Some("GROUP VG BACKUP 0")
+        });
+        for (d, tag) in [(d1, "r1"), (d2, "r2")] {
+            if d == "keepvip" {
+                let log =
+                    std::fs::read_to_string(t.dir.join(format!("{tag}.log"))).unwrap_or_default();
+                let want = if tag == "r1" {
+                    "VRRP_Group(VG) Syncing instances to FAULT state"
+                } else {
+                    "VRRP_Group(VG) Syncing instances to MASTER state"
+                };
+                assert!(log.contains(want), "{tag}: no `{want}`\n{log}");
+            }
+        }
+        // r1's whole story, as keepalived 2.2.7 tells it (measured): the
+        // link back means BACKUP first, MASTER after the down interval
+        assert_eq!(
+            notified(0).lines().collect::<Vec<_>>(),
+            [
+                "GROUP VG BACKUP 0",
+                "GROUP VG MASTER 0",
+                "GROUP VG FAULT 0",
+                "GROUP VG BACKUP 0",
+                "GROUP VG MASTER 0"
+            ],
+            "r1 {d1}, r2 {d2}\n{}",
+            t.logs()
+        );
+        p1.terminate(Duration::from_secs(3));
+        p2.terminate(Duration::from_secs(3));
+        for i in 0..2 {
+            t.wait_vip(i, out_vip, false, Duration::from_secs(3));
+        }
+    }
+}
