@@ -3377,3 +3377,62 @@ fn sync_group_moves_both_instances_together() {
         }
     }
 }
+
+/// `preempt_delay`: a higher-priority router joining a running master
+/// waits the delay, counted from the first lower-priority advert it hears
+/// (`(VI_1) start preempt delay (1.000000)` with -D), before it lets the
+/// master's adverts time out. Both daemons on r1, keepvip the master.
+#[test]
+fn preempt_delay_holds_the_joining_router_back() {
+    let Some(t) = Ctx::new("pdelay", 2) else {
+        return;
+    };
+    let c1 = t.write("r1.conf", &conf(150, 3, "0.1", "    preempt_delay 1\n"));
+    let c2 = t.write("r2.conf", &conf(100, 3, "0.1", ""));
+    let mut p2 = t.keepvip(1, &c2);
+    t.wait_vip(1, vip(), true, Duration::from_secs(5));
+    for daemon in daemons() {
+        let log = t.dir.join(if daemon == "keepvip" {
+            "r1.log"
+        } else {
+            "ka1.log"
+        });
+        let _ = std::fs::remove_file(&log);
+        let mut p1 = t.daemon(daemon, 0, &c1);
+        let started = |want: &str| {
+            std::fs::read_to_string(&log)
+                .unwrap_or_default()
+                .contains(want)
+        };
+        let t0 = Instant::now();
+        let mut heard = None;
+        let mut master = None;
+        while t0.elapsed() < Duration::from_secs(6) && master.is_none() {
+            if heard.is_none() && started("(VI_1) start preempt delay (1.000000)") {
+                heard = Some(Instant::now());
+            }
+            if t.has(0, vip()) {
+                master = Some(Instant::now());
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let (Some(heard), Some(master)) = (heard, master) else {
+            panic!(
+                "{daemon}: delay started {heard:?}, MASTER {master:?}\n{}",
+                t.logs()
+            );
+        };
+        // the delay, less one advert interval, plus r1's down interval
+        // (0.34 s); without the delay it would be under 0.45 s
+        let waited = master - heard;
+        assert!(
+            waited >= Duration::from_millis(800),
+            "{daemon}: MASTER {waited:?} after the delay started\n{}",
+            t.logs()
+        );
+        t.wait_vip(1, vip(), false, Duration::from_secs(2));
+        p1.terminate(Duration::from_secs(3));
+        t.wait_vip(1, vip(), true, Duration::from_secs(3));
+    }
+    p2.terminate(Duration::from_secs(3));
+}

@@ -18,6 +18,7 @@ pub mod time;
 pub mod timing;
 
 use core::net::IpAddr;
+use core::time::Duration;
 
 pub use config::*;
 pub use keepvip_wire as wire;
@@ -464,6 +465,20 @@ pub enum LogEvent {
         from: IpAddr,
         /// their priority
         theirs: u8,
+    },
+    /// `(VI_1) start preempt delay (2.000000)` (detail): a BACKUP with
+    /// `preempt_delay` heard its first lower-priority advert
+    PreemptDelayStart {
+        /// instance name
+        instance: String,
+        /// the configured delay
+        delay: Duration,
+    },
+    /// `(VI_1) stop preempt delay` (detail): a master at least as good
+    /// as us came back while the delay ran
+    PreemptDelayStop {
+        /// instance name
+        instance: String,
     },
     /// `(VI_1) Backup received priority 0 advertisement` (detail)
     BackupRxPrio0 {

@@ -927,10 +927,6 @@ impl Router {
             self.become_master(idx);
             return;
         }
-        if !inst.cfg.preempt_delay.is_zero() {
-            let until = now + inst.cfg.preempt_delay;
-            self.inst_mut(idx).preempt_until = Some(until);
-        }
         self.enter_backup(idx, init);
     }
 
@@ -1120,6 +1116,8 @@ impl Router {
         if was == State::Master {
             self.release_addresses(idx, name);
         }
+        // keepalived forgets a running preempt delay on entering BACKUP
+        self.inst_mut(idx).preempt_until = None;
         let mdi = self.inst(idx).mdi();
         self.set_timer(idx, TimerKind::Main, now + mdi);
         self.notify(idx, NotifyState::Backup);
@@ -1635,21 +1633,28 @@ impl Router {
         }
         let inst = self.inst_mut(idx);
         let ours = inst.effective;
-        let accept = if advert.priority >= ours || inst.cfg.nopreempt {
-            if advert.priority > ours {
-                // preempt_delay counts from the first lower-priority advert
-                // seen after this master
-                inst.preempt_until = None;
+        let delay = inst.cfg.preempt_delay;
+        // keepalived's vrrp_state_backup: a lower-priority advert is still
+        // accepted while a preempt delay runs, and the first one starts it
+        let accept = inst.cfg.nopreempt
+            || advert.priority >= ours
+            || (!delay.is_zero() && inst.preempt_until.is_none_or(|until| now < until));
+        if accept && !delay.is_zero() {
+            if advert.priority >= ours {
+                if inst.preempt_until.take().is_some() {
+                    self.log(LogEvent::PreemptDelayStop {
+                        instance: name.clone(),
+                    });
+                }
+            } else if inst.preempt_until.is_none() {
+                inst.preempt_until = Some(now + delay);
+                self.log(LogEvent::PreemptDelayStart {
+                    instance: name.clone(),
+                    delay,
+                });
             }
-            true
-        } else if !inst.cfg.preempt_delay.is_zero() {
-            let until = *inst
-                .preempt_until
-                .get_or_insert(now + inst.cfg.preempt_delay);
-            now < until
-        } else {
-            false
-        };
+        }
+        let inst = self.inst_mut(idx);
         if !accept {
             self.log(LogEvent::BackupRxLower {
                 instance: name,

@@ -428,6 +428,79 @@ fn preempt_delay_postpones_preemption() {
     );
 }
 
+/// keepalived 2.2.7 starts the delay at the first lower-priority advert,
+/// not at start-up: with a delay that is not a whole number of advert
+/// intervals the two differ by an advert (keepvip counted from start-up
+/// until 2026-12-02 and took over at 6_907_030).
+#[test]
+fn preempt_delay_counts_from_the_first_lower_priority_advert() {
+    let mut a = v3("VI_1", 51, 150, 0.3);
+    a.preempt_delay = Duration::from_secs(1);
+    let (mut sim, n) = lan(
+        1,
+        LinkParams::default(),
+        vec![cfg(vec![a]), cfg(vec![v3("VI_1", 51, 100, 0.3)])],
+    );
+    sim.start(n[1], Duration::ZERO);
+    sim.start(n[0], secs(5.0));
+    sim.run_until(secs(10.0));
+    // r2 MASTER at MDI(100) = 1_082_812, adverts every 0.3 s from then:
+    // the first r1 hears is 5_282_812, so the delay runs until 6_282_812;
+    // the last advert accepted is 6_182_812, then MDI(150) = 1_024_218
+    let r2_master = mdi(true, 100, 300_000);
+    let first_heard = r2_master + 14 * 300_000;
+    check!(sim, first_heard == 5_282_812);
+    let started: Vec<_> = sim
+        .actions(n[0], |a| {
+            matches!(a, Action::Log(LogEvent::PreemptDelayStart { delay, .. }) if *delay == Duration::from_secs(1))
+        })
+        .into_iter()
+        .map(|(t, _)| t)
+        .collect();
+    check!(sim, started == vec![at(first_heard)]);
+    check!(
+        sim,
+        sim.entered(n[0], "VI_1", State::Master, secs(5.0))
+            == Some(at(first_heard + 3 * 300_000 + mdi(true, 150, 300_000)))
+    );
+}
+
+/// A master at least as good as us stops the delay (keepalived's `stop
+/// preempt delay`); the next lower-priority advert starts a new one.
+#[test]
+fn preempt_delay_stops_for_a_better_master_and_starts_again() {
+    let mut a = v2("VI_1", 51, 150);
+    a.preempt_delay = Duration::from_secs(10);
+    let (mut sim, n) = lan(
+        1,
+        LinkParams::default(),
+        vec![cfg(vec![a]), cfg(vec![v2("VI_1", 51, 100)])],
+    );
+    sim.start(n[1], Duration::ZERO);
+    sim.start(n[0], secs(20.0));
+    // r2 rises above r1 while the delay runs, then falls back
+    sim.reload(n[1], cfg(vec![v2("VI_1", 51, 200)]), secs(22.0));
+    sim.reload(n[1], cfg(vec![v2("VI_1", 51, 100)]), secs(25.0));
+    sim.run_until(secs(45.0));
+    let log = |f: fn(&LogEvent) -> bool| -> Vec<keepvip_proto::Instant> {
+        sim.actions(n[0], |a| matches!(a, Action::Log(e) if f(e)))
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect()
+    };
+    let starts = log(|e| matches!(e, LogEvent::PreemptDelayStart { .. }));
+    let stops = log(|e| matches!(e, LogEvent::PreemptDelayStop { .. }));
+    // r2's adverts at 3.609375 + k; each reload advertises at once and
+    // restarts its advert timer
+    check!(sim, starts == vec![at(20_609_375), at(25_000_000)]);
+    check!(sim, stops == vec![at(22_000_000)]);
+    // the second delay runs until 35.0: the last advert accepted is 34.0
+    check!(
+        sim,
+        sim.entered(n[0], "VI_1", State::Master, secs(20.0)) == Some(at(34_000_000 + V2_MDI_150))
+    );
+}
+
 #[test]
 fn v2_advert_interval_mismatch_is_dropped_and_counted() {
     let mut b = v2("VI_1", 51, 100);

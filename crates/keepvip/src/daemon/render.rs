@@ -50,6 +50,10 @@ impl Renderer {
             LogEvent::BackupRxLower { instance, from, theirs } => {
                 tracing::info!("{}", text::backup_rx_lower(instance, *from, *theirs))
             }
+            LogEvent::PreemptDelayStart { instance, delay } => {
+                tracing::debug!("{}", text::preempt_delay_start(instance, *delay))
+            }
+            LogEvent::PreemptDelayStop { instance } => tracing::debug!("{}", text::preempt_delay_stop(instance)),
             LogEvent::BackupRxPrio0 { instance } => tracing::debug!("{}", text::backup_rx_prio0(instance)),
             LogEvent::SentPrio0 { instance } => tracing::debug!("{}", text::sent_prio0(instance)),
             LogEvent::SettingVips { instance } => tracing::info!("{}", text::setting_vips(instance)),

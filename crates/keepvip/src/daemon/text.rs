@@ -40,6 +40,20 @@ pub fn backup_rx_lower(instance: &str, from: IpAddr, theirs: u8) -> String {
     format!("({instance}) received lower priority ({theirs}) advert from {from} - discarding")
 }
 
+/// `(VI_1) start preempt delay (2.000000)` (-D)
+pub fn preempt_delay_start(instance: &str, delay: std::time::Duration) -> String {
+    format!(
+        "({instance}) start preempt delay ({}.{:06})",
+        delay.as_secs(),
+        delay.subsec_micros()
+    )
+}
+
+/// `(VI_1) stop preempt delay` (-D)
+pub fn preempt_delay_stop(instance: &str) -> String {
+    format!("({instance}) stop preempt delay")
+}
+
 /// `(VI_1) Backup received priority 0 advertisement` (-D)
 pub fn backup_rx_prio0(instance: &str) -> String {
     format!("({instance}) Backup received priority 0 advertisement")
@@ -226,6 +240,12 @@ mod tests {
             entering_state("VI_1", "BACKUP", true),
             "(VI_1) Entering BACKUP STATE (init)"
         );
+        // keepalived's "%lu.%6.6lu" of the delay in µs
+        assert_eq!(
+            preempt_delay_start("VI_1", std::time::Duration::from_millis(2500)),
+            "(VI_1) start preempt delay (2.500000)"
+        );
+        assert_eq!(preempt_delay_stop("VI_1"), "(VI_1) stop preempt delay");
         assert_eq!(
             entering_state("VI_1", "MASTER", false),
             "(VI_1) Entering MASTER STATE"
