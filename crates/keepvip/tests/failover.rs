@@ -3263,7 +3263,8 @@ fn dual_stack_use_vmac_gives_each_family_its_vmac() {
 /// (its outside VIP goes too, though eth0 is fine) and r2 takes both; the
 /// link back, r1 preempts both. Every pairing of the two daemons, so a
 /// mixed pair moves a group as a pair of either does; the group's
-/// `notify` script gets keepalived's `GROUP VG STATE 0`.
+/// `notify` script gets keepalived's `GROUP VG STATE 0`, and r1's FIFO
+/// the lines in keepalived's order (measured with keepalived 2.2.7 on r1).
 #[test]
 fn sync_group_moves_both_instances_together() {
     let Some(t) = Ctx::with_segments("sync", 2, 2) else {
@@ -3292,7 +3293,8 @@ fn sync_group_moves_both_instances_together() {
         confs.push(t.write(
             &format!("r{}.conf", i + 1),
             &format!(
-                "global_defs {{\n    enable_script_security\n    script_user root\n}}\nvrrp_sync_group VG {{\n    group {{\n        VI_OUT\n        VI_IN\n    }}\n    notify {}\n}}\n{}{}",
+                "global_defs {{\n    enable_script_security\n    script_user root\n    notify_fifo {}\n}}\nvrrp_sync_group VG {{\n    group {{\n        VI_OUT\n        VI_IN\n    }}\n    notify {}\n}}\n{}{}",
+                t.dir.join(format!("r{}.fifo", i + 1)).display(),
                 script.display(),
                 inst("VI_OUT", "eth0", 51, out_vip),
                 inst("VI_IN", "eth1", 52, in_vip),
@@ -3315,6 +3317,8 @@ fn sync_group_moves_both_instances_together() {
         for f in ["notify1.out", "notify2.out", "r1.log", "r2.log"] {
             let _ = std::fs::remove_file(t.dir.join(f));
         }
+        let fifo = fifo_lines(&t.dir.join("r1.fifo"));
+        let _ = fifo_lines(&t.dir.join("r2.fifo"));
         let mut p1 = t.daemon(d1, 0, &confs[0]);
         let mut p2 = t.daemon(d2, 1, &confs[1]);
         let wait = |what: &str, f: &dyn Fn() -> bool| {
@@ -3368,6 +3372,50 @@ fn sync_group_moves_both_instances_together() {
                 "GROUP VG MASTER 0"
             ],
             "r1 {d1}, r2 {d2}\n{}",
+            t.logs()
+        );
+        // the FIFO is keepalived's ordered stream: the instance whose link
+        // went down or came back first, the member it takes along next, the
+        // group last; which member's timer fires first when both become
+        // MASTER is the host's, so those runs are compared as sets, and
+        // whether r1 hears one of r2's adverts after it preempted (FIFO
+        // MASTER_RX_LOWER_PRI) is too
+        let mut seen: Vec<String> = fifo
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| !l.ends_with("MASTER_RX_LOWER_PRI 150"))
+            .cloned()
+            .collect();
+        let mut i = 0;
+        while i < seen.len() {
+            let run = seen[i..]
+                .iter()
+                .take_while(|l| l.starts_with("INSTANCE") && l.ends_with("MASTER 150"))
+                .count();
+            seen[i..i + run].sort();
+            i += run.max(1);
+        }
+        assert_eq!(
+            seen,
+            [
+                "GROUP \"VG\" BACKUP 0",
+                "INSTANCE \"VI_OUT\" BACKUP 150",
+                "INSTANCE \"VI_IN\" BACKUP 150",
+                "INSTANCE \"VI_IN\" MASTER 150",
+                "INSTANCE \"VI_OUT\" MASTER 150",
+                "GROUP \"VG\" MASTER 0",
+                "INSTANCE \"VI_IN\" FAULT 150",
+                "INSTANCE \"VI_OUT\" FAULT 150",
+                "GROUP \"VG\" FAULT 0",
+                "INSTANCE \"VI_IN\" BACKUP 150",
+                "INSTANCE \"VI_OUT\" BACKUP 150",
+                "GROUP \"VG\" BACKUP 0",
+                "INSTANCE \"VI_IN\" MASTER 150",
+                "INSTANCE \"VI_OUT\" MASTER 150",
+                "GROUP \"VG\" MASTER 0",
+            ],
+            "r1 {d1}, r2 {d2}: r1's FIFO\n{}",
             t.logs()
         );
         p1.terminate(Duration::from_secs(3));
@@ -3435,4 +3483,31 @@ fn preempt_delay_holds_the_joining_router_back() {
         t.wait_vip(1, vip(), true, Duration::from_secs(3));
     }
     p2.terminate(Duration::from_secs(3));
+}
+
+/// A fresh FIFO at `path` and the lines written to it, read on a thread
+/// (opened read-write, so neither side blocks on open; at most 100 lines).
+fn fifo_lines(path: &Path) -> std::sync::Arc<std::sync::Mutex<Vec<String>>> {
+    use std::io::BufRead;
+    let _ = std::fs::remove_file(path);
+    nix::unistd::mkfifo(path, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (out, path) = (lines.clone(), path.to_path_buf());
+    std::thread::spawn(move || {
+        let Ok(f) = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+        else {
+            return;
+        };
+        for line in std::io::BufReader::new(f)
+            .lines()
+            .map_while(Result::ok)
+            .take(100)
+        {
+            out.lock().unwrap().push(line);
+        }
+    });
+    lines
 }

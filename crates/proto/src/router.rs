@@ -266,7 +266,57 @@ impl Router {
                     routes,
                 });
             }
-            self.start_instance(idx, true);
+        }
+        self.init_group_states();
+        for idx in 0..self.instances.len() {
+            if self.instances[idx].is_some() {
+                self.start_instance(idx, true);
+            }
+        }
+    }
+
+    /// keepalived's vrrp_sync_set_group and vrrp_init_state: a new group
+    /// (at start, or of new instances at a reload) starts MASTER if all its
+    /// members are address owners, FAULT if one of them is down, else
+    /// BACKUP, and a BACKUP or FAULT group is notified before any member
+    /// enters its state (no "Syncing" line).
+    fn init_group_states(&mut self) {
+        for g in 0..self.groups.len() {
+            if self.groups[g].state != State::Init {
+                continue;
+            }
+            let members: Vec<usize> = self.groups[g]
+                .members
+                .iter()
+                .map(|m| m.0 as usize)
+                .filter(|&m| self.instances[m].is_some())
+                .collect();
+            // a group a reload makes of running instances takes its state
+            // from their next transition
+            if members.iter().any(|&m| self.inst(m).state != State::Init) {
+                continue;
+            }
+            let state = if !members.is_empty()
+                && members.iter().all(|&m| self.inst(m).cfg.priority == 255)
+            {
+                State::Master
+            } else if members.iter().any(|&m| self.own_priority(m).1.is_some()) {
+                State::Fault
+            } else {
+                State::Backup
+            };
+            self.groups[g].state = state;
+            let notify = match state {
+                State::Backup => NotifyState::Backup,
+                State::Fault => NotifyState::Fault,
+                _ => continue,
+            };
+            let name = self.groups[g].cfg.name.clone();
+            self.push(Action::Notify {
+                target: NotifyTarget::Group(name),
+                state: notify,
+                priority: 0,
+            });
         }
     }
 
@@ -855,11 +905,31 @@ impl Router {
             }
             return;
         }
-        for idx in 0..self.instances.len() {
+        // keepalived moves the sync-group member whose own tracker changed
+        // first and syncs the group from it (the others follow, the group
+        // notify comes last); the rest in configuration order
+        let first: Vec<usize> = (0..self.instances.len())
+            .filter(|&idx| self.own_fault_changed(idx))
+            .collect();
+        for idx in first.into_iter().chain(0..self.instances.len()) {
             if self.instances[idx].is_some() {
                 self.reevaluate(idx);
             }
         }
+    }
+
+    /// Whether sync-group member `idx` is going into or out of a FAULT of
+    /// its own (not one its group put it in).
+    fn own_fault_changed(&self, idx: usize) -> bool {
+        let Some(inst) = self.instances[idx].as_ref() else {
+            return false;
+        };
+        if inst.group.is_none() {
+            return false;
+        }
+        let was = inst.state == State::Fault
+            && !matches!(inst.fault_cause, Some(FaultCause::GroupMember(_)));
+        was != self.own_priority(idx).1.is_some()
     }
 
     fn reevaluate(&mut self, idx: usize) {
@@ -1172,9 +1242,13 @@ impl Router {
         });
         if was == State::Master {
             self.send_advert(idx, 0);
-            self.log(LogEvent::SentPrio0 {
-                instance: name.clone(),
-            });
+            // keepalived logs it for the instance whose tracker failed, not
+            // for the members its sync group takes along
+            if !matches!(cause, FaultCause::GroupMember(_)) {
+                self.log(LogEvent::SentPrio0 {
+                    instance: name.clone(),
+                });
+            }
         }
         self.set_state(idx, State::Fault);
         if was == State::Master {
@@ -1234,6 +1308,12 @@ impl Router {
             match (to, st) {
                 (State::Master, State::Backup) => self.become_master(midx),
                 (State::Backup, State::Master) => self.enter_backup(midx, false),
+                // the member that left FAULT brings the others with it
+                // (keepalived's vrrp_sync_backup: vrrp_state_leave_fault)
+                (State::Backup, State::Fault) if self.evaluate(midx).1.is_none() => {
+                    self.inst_mut(midx).fault_cause = None;
+                    self.leave_fault(midx);
+                }
                 (State::Fault, s) if s != State::Fault && s != State::Init => {
                     let cause = FaultCause::GroupMember(self.inst(idx).cfg.name.clone());
                     self.enter_fault(midx, cause, false);
@@ -1861,6 +1941,7 @@ impl Router {
         for (idx, old) in changed {
             self.apply_reload(idx, &old, now);
         }
+        self.init_group_states();
         for idx in fresh {
             self.start_instance(idx, true);
         }

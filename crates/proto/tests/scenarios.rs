@@ -1048,6 +1048,62 @@ fn sync_group_moves_together_on_one_link_down() {
     );
 }
 
+/// keepalived's order of notifications in a sync group (its FIFO, the
+/// ordered stream): at start the group first, then the members; on a
+/// link change the member whose link it is, then the one it takes along,
+/// then the group. Until 2026-12-02 keepvip moved the members in
+/// configuration order and notified the group between them.
+#[test]
+fn sync_group_notifies_in_keepalived_s_order() {
+    let (mut sim, n) = group_pair();
+    sim.link(n[0], "eth1", false, secs(10.2));
+    sim.link(n[0], "eth1", true, secs(15.2));
+    sim.run_until(secs(16.0));
+    let notified: Vec<String> = sim
+        .actions(n[0], |a| matches!(a, Action::Notify { .. }))
+        .into_iter()
+        .map(|(_, a)| match a {
+            Action::Notify { target, state, .. } => {
+                let name = match target {
+                    NotifyTarget::Instance(n) => n,
+                    NotifyTarget::Group(g) => format!("group {g}"),
+                };
+                format!("{name} {state:?}")
+            }
+            _ => unreachable!(),
+        })
+        .collect();
+    check!(
+        sim,
+        notified
+            == [
+                "group G1 Backup",
+                "VI_OUT Backup",
+                "VI_IN Backup",
+                "VI_OUT Master",
+                "VI_IN Master",
+                "group G1 Master",
+                "VI_IN Fault",
+                "VI_OUT Fault",
+                "group G1 Fault",
+                "VI_IN Backup",
+                "VI_OUT Backup",
+                "group G1 Backup",
+            ]
+    );
+    // no "Syncing" line at start; keepalived's detail line for the
+    // priority 0 only for the instance whose link went down
+    let syncing = sim.actions(n[0], |a| {
+        matches!(a, Action::Log(LogEvent::GroupSyncing { .. }))
+    });
+    check!(sim, syncing.first().is_some_and(|(t, _)| *t > at(0)));
+    let out_prio0 = sim.actions(
+        n[0],
+        |a| matches!(a, Action::Log(LogEvent::SentPrio0 { instance }) if instance == "VI_OUT"),
+    );
+    check!(sim, out_prio0.is_empty());
+}
+
 #[test]
 fn sync_group_member_weights_mean_fault() {
     let (mut sim, n) = group_pair();
