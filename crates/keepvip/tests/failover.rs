@@ -3418,7 +3418,24 @@ fn sync_group_moves_both_instances_together() {
             "r1 {d1}, r2 {d2}: r1's FIFO\n{}",
             t.logs()
         );
+        let before = fifo.lock().unwrap().len();
         p1.terminate(Duration::from_secs(3));
+        // the stop, as keepalived 2.2.7 writes it: members, then the group
+        let stopped = || fifo.lock().unwrap()[before..].to_vec();
+        let _ = t
+            .lab
+            .wait_for("r1's stop lines", Duration::from_secs(2), || {
+                stopped().len() >= 3
+            });
+        assert_eq!(
+            stopped(),
+            [
+                "INSTANCE \"VI_OUT\" STOP 150",
+                "INSTANCE \"VI_IN\" STOP 150",
+                "GROUP \"VG\" STOP 0"
+            ],
+            "r1 {d1}"
+        );
         p2.terminate(Duration::from_secs(3));
         for i in 0..2 {
             t.wait_vip(i, out_vip, false, Duration::from_secs(3));
