@@ -3528,3 +3528,115 @@ fn fifo_lines(path: &Path) -> std::sync::Arc<std::sync::Mutex<Vec<String>>> {
     });
     lines
 }
+
+/// A reload that changes one instance's priority, removes one and adds
+/// one, seen on the FIFO (keepalived's ordered stream), plainly and with
+/// `vrrp_notify_priority_changes`, `fifo_write_vrrp_states_on_reload` and
+/// `notify_deleted`: both daemons on the same router write the same lines.
+#[test]
+fn reload_reaches_the_fifo_as_keepalived_s_does() {
+    let Some(t) = Ctx::new("hupfifo", 1) else {
+        return;
+    };
+    let inst = |name: &str, vrid: u8, prio: u8, extra: &str| {
+        format!(
+            "vrrp_instance {name} {{\n    state BACKUP\n    interface eth0\n    virtual_router_id {vrid}\n    priority {prio}\n    version 3\n    advert_int 0.1\n{extra}    virtual_ipaddress {{\n        192.0.2.{vrid}/24\n    }}\n}}\n"
+        )
+    };
+    let fifo_path = t.dir.join("r1.fifo");
+    let addr = |last: u8| -> IpAddr { format!("192.0.2.{last}").parse().unwrap() };
+    // the removed instance's own scripts still run for its DELETED
+    let out = t.dir.join("deleted.out");
+    let script = t.write(
+        "notify.sh",
+        &format!("#!/bin/sh\necho \"$*\" >> {}\n", out.display()),
+    );
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    for knobs in [false, true] {
+        let (global, deleted) = if knobs {
+            (
+                "    vrrp_notify_priority_changes\n    fifo_write_vrrp_states_on_reload\n"
+                    .to_string(),
+                format!("    notify_deleted\n    notify {}\n", script.display()),
+            )
+        } else {
+            (String::new(), String::new())
+        };
+        let global = format!(
+            // script_user first: keepalived sets the FIFO's user when it
+            // reads notify_fifo
+            "global_defs {{\n    enable_script_security\n    script_user root\n    notify_fifo {}\n{global}}}\n",
+            fifo_path.display()
+        );
+        let a = format!(
+            "{global}{}{}",
+            inst("VI_1", 51, 150, ""),
+            inst("VI_2", 52, 150, &deleted)
+        );
+        let b = format!(
+            "{global}{}{}",
+            inst("VI_1", 51, 120, ""),
+            inst("VI_3", 53, 150, "")
+        );
+        for daemon in daemons() {
+            let c = t.write("r1.conf", &a);
+            let fifo = fifo_lines(&fifo_path);
+            let mut p = t.daemon(daemon, 0, &c);
+            t.wait_vip(0, addr(51), true, Duration::from_secs(5));
+            t.wait_vip(0, addr(52), true, Duration::from_secs(5));
+            let _ = t
+                .lab
+                .wait_for("both MASTER on the FIFO", Duration::from_secs(2), || {
+                    fifo.lock().unwrap().len() >= 4
+                });
+            let before = fifo.lock().unwrap().len();
+            std::fs::write(&c, &b).unwrap();
+            p.signal(libc::SIGHUP).unwrap();
+            t.wait_vip(0, addr(53), true, Duration::from_secs(5));
+            t.wait_vip(0, addr(52), false, Duration::from_secs(2));
+            // measured with keepalived 2.2.7; keepvip also reports the
+            // priority the reload gave VI_1 and writes a MASTER's state
+            // again (docs/compat.md says why)
+            let want: &[&str] = match (knobs, daemon) {
+                (false, _) => &[
+                    "INSTANCE \"VI_2\" FAULT 150",
+                    "INSTANCE \"VI_3\" BACKUP 150",
+                    "INSTANCE \"VI_3\" MASTER 150",
+                ],
+                (true, "keepalived") => &[
+                    "INSTANCE \"VI_2\" DELETED 150",
+                    "INSTANCE \"VI_3\" BACKUP 150",
+                    "INSTANCE \"VI_3\" MASTER 150",
+                ],
+                (true, _) => &[
+                    "INSTANCE \"VI_2\" DELETED 150",
+                    "INSTANCE \"VI_1\" MASTER_PRIORITY 120",
+                    "INSTANCE \"VI_3\" BACKUP 150",
+                    "INSTANCE \"VI_1\" MASTER 120",
+                    "INSTANCE \"VI_3\" MASTER 150",
+                ],
+            };
+            let after = || fifo.lock().unwrap()[before..].to_vec();
+            let _ = t
+                .lab
+                .wait_for("the reload's lines", Duration::from_secs(2), || {
+                    after().len() >= want.len()
+                });
+            assert_eq!(after(), want, "{daemon}, knobs {knobs}\n{}", t.logs());
+            if knobs {
+                let ran = || std::fs::read_to_string(&out).unwrap_or_default();
+                let _ = t.lab.wait_for("VI_2's notify", Duration::from_secs(2), || {
+                    ran().contains("DELETED")
+                });
+                assert_eq!(
+                    ran().lines().last(),
+                    Some("INSTANCE VI_2 DELETED 150"),
+                    "{daemon}\n{}",
+                    t.logs()
+                );
+                let _ = std::fs::remove_file(&out);
+            }
+            p.terminate(Duration::from_secs(3));
+        }
+    }
+}

@@ -99,6 +99,10 @@ struct Daemon {
     /// while a reload is carried out: who got a notify (for
     /// fifo_write_vrrp_states_on_reload)
     notified_in_reload: Option<Vec<NotifyTarget>>,
+    /// while a reload is carried out: the notify scripts of the instances
+    /// and groups it removes (their DELETED / FAULT runs after the new
+    /// configuration is in place)
+    removed_notifies: Vec<(NotifyTarget, keepvip_conf::model::Notifies)>,
     /// SCHED_RR priority now (vrrp_rt_priority, raised by max_auto_priority)
     rt_priority: Option<i32>,
     /// the use_vmac interfaces this daemon made
@@ -107,6 +111,25 @@ struct Daemon {
     held_links: Vec<(std::time::Instant, String, bool)>,
     /// when each instance last changed state (for the dumps)
     last_transition: HashMap<keepvip_proto::InstanceId, std::time::SystemTime>,
+}
+
+/// The notify scripts of the instances and groups in `old` that `new`
+/// no longer has.
+fn removed_notifies(
+    old: &Config,
+    new: &Config,
+) -> Vec<(NotifyTarget, keepvip_conf::model::Notifies)> {
+    let instances = old
+        .instances
+        .iter()
+        .filter(|i| !new.instances.iter().any(|n| n.name == i.name))
+        .map(|i| (NotifyTarget::Instance(i.name.clone()), i.notify.clone()));
+    let groups = old
+        .groups
+        .iter()
+        .filter(|g| !new.groups.iter().any(|n| n.name == g.name))
+        .map(|g| (NotifyTarget::Group(g.name.clone()), g.notify.clone()));
+    instances.chain(groups).collect()
 }
 
 fn load(opts: &Options) -> Result<keepvip_conf::Loaded, DaemonError> {
@@ -1251,6 +1274,12 @@ impl Daemon {
                     .map(|g| &g.notify),
             ),
         };
+        let notifies = notifies.or_else(|| {
+            self.removed_notifies
+                .iter()
+                .find(|(t, _)| t == target)
+                .map(|(_, n)| n)
+        });
         let deleted_set = notifies.is_some_and(|n| n.deleted_set);
         // without notify_deleted, a removed instance reports FAULT (keepalived)
         let state = if state == NotifyState::Deleted && !deleted_set {
@@ -1478,6 +1507,7 @@ impl Daemon {
             vmac_bases(&config),
         );
         let old = std::mem::replace(&mut self.config, config);
+        self.removed_notifies = removed_notifies(&old, &self.config);
         self.install_statics(Some(&old)).await;
         drop(old);
         let now = timer::now();
@@ -1499,6 +1529,7 @@ impl Daemon {
         self.drain().await;
         let wanted = wanted_vmacs(&self.config);
         self.vmacs.remove_except(&self.netlink, &wanted).await;
+        self.removed_notifies.clear();
         tracing::info!("Reload complete");
     }
 
@@ -1715,6 +1746,7 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
         garp_pacer,
         fifo_children: Vec::new(),
         notified_in_reload: None,
+        removed_notifies: Vec::new(),
         rt_priority: crate::sys::current_rt_priority(),
         vmacs,
         held_links: Vec::new(),
