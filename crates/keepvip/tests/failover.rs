@@ -3640,3 +3640,71 @@ fn reload_reaches_the_fifo_as_keepalived_s_does() {
         }
     }
 }
+
+/// Trackers on the FIFO: a start with a tracked interface down (FAULT at
+/// init), the link coming up, a tracked file changing the priority in
+/// MASTER and in FAULT (`vrrp_notify_priority_changes`), the link going
+/// down and up again, the stop. Both daemons on the same router write the
+/// same lines.
+#[test]
+fn trackers_reach_the_fifo_as_keepalived_s_do() {
+    let Some(t) = Ctx::with_segments("trkfifo", 1, 2) else {
+        return;
+    };
+    let ns = t.lab.router_ns(0).to_string();
+    let fifo_path = t.dir.join("r1.fifo");
+    let flag = t.dir.join("flag");
+    let c = t.write(
+        "r1.conf",
+        &format!(
+            "global_defs {{\n    notify_fifo {}\n    vrrp_notify_priority_changes\n}}\ntrack_file flag {{\n    file {}\n    weight -30\n}}\nvrrp_instance VI_1 {{\n    state BACKUP\n    interface eth0\n    virtual_router_id 51\n    priority 150\n    version 3\n    advert_int 0.1\n    track_interface {{\n        eth1\n    }}\n    track_file {{\n        flag\n    }}\n    virtual_ipaddress {{\n        192.0.2.200/24\n    }}\n}}\n",
+            fifo_path.display(),
+            flag.display()
+        ),
+    );
+    for daemon in daemons() {
+        std::fs::write(&flag, "0\n").unwrap();
+        t.lab.set_link(&ns, "eth1", false).unwrap();
+        let fifo = fifo_lines(&fifo_path);
+        let lines = || fifo.lock().unwrap().clone();
+        let wait_lines = |n: usize| {
+            let _ = t
+                .lab
+                .wait_for("FIFO lines", Duration::from_secs(3), || lines().len() >= n);
+        };
+        let mut p = t.daemon(daemon, 0, &c);
+        wait_lines(1);
+        t.lab.set_link(&ns, "eth1", true).unwrap();
+        t.wait_vip(0, vip(), true, Duration::from_secs(5));
+        wait_lines(3);
+        std::fs::write(&flag, "1\n").unwrap();
+        wait_lines(4);
+        t.lab.set_link(&ns, "eth1", false).unwrap();
+        t.wait_vip(0, vip(), false, Duration::from_secs(3));
+        wait_lines(5);
+        std::fs::write(&flag, "0\n").unwrap();
+        wait_lines(6);
+        t.lab.set_link(&ns, "eth1", true).unwrap();
+        t.wait_vip(0, vip(), true, Duration::from_secs(5));
+        wait_lines(8);
+        p.terminate(Duration::from_secs(3));
+        wait_lines(9);
+        // measured with keepalived 2.2.7
+        assert_eq!(
+            lines(),
+            [
+                "INSTANCE \"VI_1\" FAULT 150",
+                "INSTANCE \"VI_1\" BACKUP 150",
+                "INSTANCE \"VI_1\" MASTER 150",
+                "INSTANCE \"VI_1\" MASTER_PRIORITY 120",
+                "INSTANCE \"VI_1\" FAULT 120",
+                "INSTANCE \"VI_1\" BACKUP_PRIORITY 150",
+                "INSTANCE \"VI_1\" BACKUP 150",
+                "INSTANCE \"VI_1\" MASTER 150",
+                "INSTANCE \"VI_1\" STOP 150",
+            ],
+            "{daemon}\n{}",
+            t.logs()
+        );
+    }
+}
