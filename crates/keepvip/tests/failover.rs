@@ -3708,3 +3708,169 @@ fn trackers_reach_the_fifo_as_keepalived_s_do() {
         );
     }
 }
+
+/// A sync group that starts with a member's link down (the group in FAULT
+/// at init), then the link up and down again, and the stop, on the FIFO:
+/// both daemons on the same router write the same lines.
+#[test]
+fn a_sync_group_starting_in_fault_reaches_the_fifo_as_keepalived_s_does() {
+    let Some(t) = Ctx::with_segments("sgfifo", 1, 2) else {
+        return;
+    };
+    let ns = t.lab.router_ns(0).to_string();
+    let fifo_path = t.dir.join("r1.fifo");
+    let inst = |name: &str, dev: &str, vrid: u8, vip: &str| {
+        format!(
+            "vrrp_instance {name} {{\n    state BACKUP\n    interface {dev}\n    virtual_router_id {vrid}\n    priority 150\n    version 3\n    advert_int 0.1\n    virtual_ipaddress {{\n        {vip}/24\n    }}\n}}\n"
+        )
+    };
+    let c = t.write(
+        "r1.conf",
+        &format!(
+            "global_defs {{\n    notify_fifo {}\n}}\nvrrp_sync_group VG {{\n    group {{\n        VI_OUT\n        VI_IN\n    }}\n}}\n{}{}",
+            fifo_path.display(),
+            inst("VI_OUT", "eth0", 51, "192.0.2.200"),
+            inst("VI_IN", "eth1", 52, "198.51.100.200"),
+        ),
+    );
+    for daemon in daemons() {
+        t.lab.set_link(&ns, "eth1", false).unwrap();
+        let fifo = fifo_lines(&fifo_path);
+        let lines = || fifo.lock().unwrap().clone();
+        let wait_lines = |n: usize| {
+            let _ = t
+                .lab
+                .wait_for("FIFO lines", Duration::from_secs(3), || lines().len() >= n);
+        };
+        let mut p = t.daemon(daemon, 0, &c);
+        wait_lines(3);
+        std::thread::sleep(Duration::from_millis(300));
+        t.lab.set_link(&ns, "eth1", true).unwrap();
+        t.wait_vip(0, vip(), true, Duration::from_secs(5));
+        std::thread::sleep(Duration::from_millis(300));
+        t.lab.set_link(&ns, "eth1", false).unwrap();
+        t.wait_vip(0, vip(), false, Duration::from_secs(3));
+        std::thread::sleep(Duration::from_millis(300));
+        p.terminate(Duration::from_secs(3));
+        std::thread::sleep(Duration::from_millis(300));
+        let _ = t
+            .lab
+            .wait_for("FIFO lines", Duration::from_secs(2), || lines().len() >= 15);
+        // measured with keepalived 2.2.7: at start the members' FAULT lines
+        // come before the group's (keepalived notifies them while it reads
+        // the configuration), unlike a group that starts in BACKUP
+        assert_eq!(
+            lines(),
+            [
+                "INSTANCE \"VI_OUT\" FAULT 150",
+                "INSTANCE \"VI_IN\" FAULT 150",
+                "GROUP \"VG\" FAULT 0",
+                "INSTANCE \"VI_IN\" BACKUP 150",
+                "INSTANCE \"VI_OUT\" BACKUP 150",
+                "GROUP \"VG\" BACKUP 0",
+                "INSTANCE \"VI_OUT\" MASTER 150",
+                "INSTANCE \"VI_IN\" MASTER 150",
+                "GROUP \"VG\" MASTER 0",
+                "INSTANCE \"VI_IN\" FAULT 150",
+                "INSTANCE \"VI_OUT\" FAULT 150",
+                "GROUP \"VG\" FAULT 0",
+                "INSTANCE \"VI_OUT\" STOP 150",
+                "INSTANCE \"VI_IN\" STOP 150",
+                "GROUP \"VG\" STOP 0",
+            ],
+            "{daemon}\n{}",
+            t.logs()
+        );
+        if daemon == "keepvip" {
+            // and the start's lines, as keepalived's
+            let log = std::fs::read_to_string(t.dir.join("r1.log")).unwrap_or_default();
+            let start: Vec<&str> = log
+                .lines()
+                .filter_map(|l| l.split_once(": ").map(|(_, m)| m))
+                .filter(|m| m.contains("FAULT") || m.contains("fault"))
+                .take(4)
+                .collect();
+            assert_eq!(
+                start,
+                [
+                    "(VI_IN): entering FAULT state (interface eth1 down)",
+                    "VRRP_Group(VG): Syncing VI_IN to FAULT state",
+                    "(VI_OUT) entering FAULT state",
+                    "(VI_IN) entering FAULT state",
+                ],
+                "{log}"
+            );
+        }
+    }
+}
+
+/// A node whose weight-0 check answers slowly at start — and then fails —
+/// never takes the VIP: keepalived holds the instance until its scripts
+/// have answered, and so does keepvip since 2026-12-02 (before, r1 took
+/// the VIP from r2 after its 0.34 s down interval and gave it back when
+/// the check failed 1.5 s later). Both daemons on r1.
+#[test]
+fn a_slow_failing_check_at_start_never_takes_the_vip() {
+    let Some(t) = Ctx::new("slowchk", 2) else {
+        return;
+    };
+    let chk = t.write("chk.sh", "#!/bin/sh\nsleep 1.5\nexit 1\n");
+    std::fs::set_permissions(&chk, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let c1 = t.write(
+        "r1.conf",
+        &format!(
+            "global_defs {{\n    enable_script_security\n    script_user root\n}}\nvrrp_script chk {{\n    script {}\n    interval 5\n    timeout 3\n    weight 0\n}}\n{}",
+            chk.display(),
+            conf(150, 3, "0.1", "    track_script {\n        chk\n    }\n")
+        ),
+    );
+    let c2 = t.write("r2.conf", &conf(100, 3, "0.1", ""));
+    let mut p2 = t.keepvip(1, &c2);
+    t.wait_vip(1, vip(), true, Duration::from_secs(5));
+    for daemon in daemons() {
+        let log = t.dir.join(if daemon == "keepvip" {
+            "r1.log"
+        } else {
+            "ka1.log"
+        });
+        let _ = std::fs::remove_file(&log);
+        let mut p1 = t.daemon(daemon, 0, &c1);
+        let t0 = Instant::now();
+        let failed = || {
+            std::fs::read_to_string(&log)
+                .unwrap_or_default()
+                .contains("VRRP_Script(chk) failed")
+        };
+        // until the check has failed, and half a second after
+        let mut failed_at = None;
+        while t0.elapsed() < Duration::from_secs(5) {
+            assert!(
+                !t.has(0, vip()),
+                "{daemon}: r1 took the VIP {:?} after start\n{}",
+                t0.elapsed(),
+                t.logs()
+            );
+            if failed_at.is_none() && failed() {
+                failed_at = Some(Instant::now());
+            }
+            if failed_at.is_some_and(|f| f.elapsed() > Duration::from_millis(500)) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(
+            failed_at.is_some(),
+            "{daemon}: the check never failed\n{}",
+            t.logs()
+        );
+        assert!(t.has(1, vip()), "{daemon}: r2 lost the VIP\n{}", t.logs());
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        assert!(
+            !text.contains("(VI_1) Entering MASTER STATE")
+                && !text.contains("(VI_1) Entering BACKUP STATE"),
+            "{daemon}: {text}"
+        );
+        p1.terminate(Duration::from_secs(3));
+    }
+    p2.terminate(Duration::from_secs(3));
+}

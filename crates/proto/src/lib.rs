@@ -466,6 +466,14 @@ pub enum LogEvent {
         /// their priority
         theirs: u8,
     },
+    /// `VRRP_Group(VG): Syncing VI_1 to FAULT state`: at start, the first
+    /// member of a sync group found in FAULT takes the group with it
+    GroupFaultAtStart {
+        /// the group
+        group: String,
+        /// the member in FAULT
+        instance: String,
+    },
     /// `(VI_1) start preempt delay (2.000000)` (detail): a BACKUP with
     /// `preempt_delay` heard its first lower-priority advert
     PreemptDelayStart {

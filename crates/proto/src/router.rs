@@ -83,6 +83,9 @@ struct Instance {
     source_iface: IfaceId,
     group: Option<usize>,
     state: State,
+    /// held in INIT at start until its weight-0 scripts (and its sync
+    /// group's) have given a first result, as keepalived's num_script_init
+    awaiting_scripts: bool,
     effective: u8,
     master_adver_int: Duration,
     deadlines: [Option<Instant>; TIMER_KINDS],
@@ -267,10 +270,111 @@ impl Router {
                 });
             }
         }
-        self.init_group_states();
+        let all: Vec<usize> = (0..self.instances.len())
+            .filter(|&i| self.instances[i].is_some())
+            .collect();
+        self.start_instances(&all, true);
+    }
+
+    /// Start `indices` in keepalived's order: the trackers' verdicts first
+    /// (`(VI_1): entering FAULT state (interface eth1 down)`, and once per
+    /// sync group `VRRP_Group(VG): Syncing VI_1 to FAULT state`), a new
+    /// BACKUP group's notify, the instances (a FAULT one as
+    /// `(VI_1) entering FAULT state`), then a new FAULT group's notify.
+    /// At the first start (`first`) an instance whose weight-0 scripts have
+    /// not answered yet is held instead.
+    fn start_instances(&mut self, indices: &[usize], first: bool) {
+        let mut announced = Vec::new();
+        for &idx in indices {
+            let Some(cause) = self.own_priority(idx).1 else {
+                continue;
+            };
+            let name = self.inst(idx).cfg.name.clone();
+            self.log(LogEvent::FaultDueTo {
+                instance: name.clone(),
+                cause,
+            });
+            if let Some(g) = self.inst(idx).group {
+                if !announced.contains(&g) {
+                    announced.push(g);
+                    self.log(LogEvent::GroupFaultAtStart {
+                        group: self.groups[g].cfg.name.clone(),
+                        instance: name,
+                    });
+                }
+            }
+        }
+        let fault_groups = self.init_group_states();
+        for &idx in indices {
+            if first && self.scripts_pending(idx) && self.own_priority(idx).1.is_none() {
+                // silent: no state line, no notify, no timer
+                self.inst_mut(idx).awaiting_scripts = true;
+                continue;
+            }
+            self.start_instance(idx, true);
+        }
+        for g in fault_groups {
+            let name = self.groups[g].cfg.name.clone();
+            self.push(Action::Notify {
+                target: NotifyTarget::Group(name),
+                state: NotifyState::Fault,
+                priority: 0,
+            });
+        }
+    }
+
+    /// Whether instance `idx` or a member of its sync group tracks a
+    /// script with weight 0 (as it counts) that has not given a result yet.
+    fn scripts_pending(&self, idx: usize) -> bool {
+        let pending = |i: usize| {
+            let Some(inst) = self.instances[i].as_ref() else {
+                return false;
+            };
+            let group = inst.group.map(|g| &self.groups[g]);
+            let weights_count = group.is_none_or(|g| g.cfg.tracking_weight);
+            let own = inst.cfg.trackers.iter().map(|t| (t, weights_count));
+            let shared = group
+                .into_iter()
+                .flat_map(|g| g.cfg.trackers.iter().map(|t| (t, g.cfg.tracking_weight)));
+            own.chain(shared).any(|(t, weights_count)| {
+                matches!(t.key, TrackerKey::Script(_))
+                    && (!weights_count || t.weight == 0)
+                    && !self.trackers.contains_key(&t.key)
+            })
+        };
+        match self.inst(idx).group {
+            Some(g) => self.groups[g].members.iter().any(|m| pending(m.0 as usize)),
+            None => pending(idx),
+        }
+    }
+
+    /// keepalived's process_script_update_priority and try_up_instance for
+    /// an instance held at start: once the scripts have spoken it enters
+    /// BACKUP (`(VI_1) Entering BACKUP STATE`, no "(init)"), or FAULT
+    /// without a state line (keepalived was already in FAULT inside), or,
+    /// as an owner, MASTER.
+    fn release_awaiting(&mut self) {
         for idx in 0..self.instances.len() {
-            if self.instances[idx].is_some() {
-                self.start_instance(idx, true);
+            let held = self.instances[idx]
+                .as_ref()
+                .is_some_and(|i| i.awaiting_scripts);
+            if !held || self.scripts_pending(idx) {
+                continue;
+            }
+            self.inst_mut(idx).awaiting_scripts = false;
+            let (prio, fault) = self.evaluate(idx);
+            self.inst_mut(idx).effective = prio;
+            if let Some(cause) = fault {
+                self.set_state(idx, State::Fault);
+                let inst = self.inst_mut(idx);
+                inst.fault_cause = Some(cause);
+                inst.deadlines = [None; TIMER_KINDS];
+                self.notify(idx, NotifyState::Fault);
+                self.sync_group(idx, State::Fault);
+            } else if self.inst(idx).cfg.priority == 255 {
+                self.become_master(idx);
+            } else {
+                self.enter_backup(idx, false);
             }
         }
     }
@@ -278,9 +382,12 @@ impl Router {
     /// keepalived's vrrp_sync_set_group and vrrp_init_state: a new group
     /// (at start, or of new instances at a reload) starts MASTER if all its
     /// members are address owners, FAULT if one of them is down, else
-    /// BACKUP, and a BACKUP or FAULT group is notified before any member
-    /// enters its state (no "Syncing" line).
-    fn init_group_states(&mut self) {
+    /// BACKUP. A BACKUP group is notified here, before any member enters
+    /// its state (no "Syncing" line); the FAULT ones are returned, to be
+    /// notified after their members (keepalived notifies those members
+    /// while it reads the configuration).
+    fn init_group_states(&mut self) -> Vec<usize> {
+        let mut fault = Vec::new();
         for g in 0..self.groups.len() {
             if self.groups[g].state != State::Init {
                 continue;
@@ -306,18 +413,20 @@ impl Router {
                 State::Backup
             };
             self.groups[g].state = state;
-            let notify = match state {
-                State::Backup => NotifyState::Backup,
-                State::Fault => NotifyState::Fault,
-                _ => continue,
-            };
-            let name = self.groups[g].cfg.name.clone();
-            self.push(Action::Notify {
-                target: NotifyTarget::Group(name),
-                state: notify,
-                priority: 0,
-            });
+            match state {
+                State::Backup => {
+                    let name = self.groups[g].cfg.name.clone();
+                    self.push(Action::Notify {
+                        target: NotifyTarget::Group(name),
+                        state: NotifyState::Backup,
+                        priority: 0,
+                    });
+                }
+                State::Fault => fault.push(g),
+                _ => {}
+            }
         }
+        fault
     }
 
     /// Interned id of an interface name used by the configuration.
@@ -518,6 +627,7 @@ impl Router {
                 }
                 self.trackers.insert(key, state);
                 self.reevaluate_all();
+                self.release_awaiting();
             }
             Input::Link { iface, up } => {
                 let Some(f) = self.ifaces.get_mut(iface.0 as usize) else {
@@ -636,6 +746,7 @@ impl Router {
             last_accepted: None,
             last_prio0: None,
             preempt_until: None,
+            awaiting_scripts: false,
             fault_cause: None,
             advert_addrs,
             mcast_dst,
@@ -1229,12 +1340,6 @@ impl Router {
     fn enter_fault(&mut self, idx: usize, cause: FaultCause, init: bool) {
         let was = self.inst(idx).state;
         let name = self.inst(idx).cfg.name.clone();
-        if init {
-            self.log(LogEvent::FaultDueTo {
-                instance: name.clone(),
-                cause: cause.clone(),
-            });
-        }
         self.log(LogEvent::EnteringState {
             instance: name.clone(),
             state: State::Fault,
@@ -1941,10 +2046,7 @@ impl Router {
         for (idx, old) in changed {
             self.apply_reload(idx, &old, now);
         }
-        self.init_group_states();
-        for idx in fresh {
-            self.start_instance(idx, true);
-        }
+        self.start_instances(&fresh, false);
     }
 
     /// A matched instance keeps its state; only the difference is applied.

@@ -105,6 +105,10 @@ struct Node {
     vips: BTreeSet<IpAddr>,
     isolated: BTreeSet<SegId>,
     links_down: BTreeSet<String>,
+    /// the daemon's scripts give their first result before the instances
+    /// start (a script taking no time); false: they stay unreported until
+    /// a `tracker` event, as a slow first run
+    scripts_answer_at_start: bool,
 }
 
 /// The simulation.
@@ -153,8 +157,15 @@ impl Sim {
             vips: BTreeSet::new(),
             isolated: BTreeSet::new(),
             links_down: BTreeSet::new(),
+            scripts_answer_at_start: true,
         });
         self.nodes.len() - 1
+    }
+
+    /// From now on `node`'s scripts give no result at start: they stay
+    /// unreported until a [`Sim::tracker`] event says what they returned.
+    pub fn slow_first_script_runs(&mut self, node: NodeId) {
+        self.nodes[node].scripts_answer_at_start = false;
     }
 
     /// Current virtual time.
@@ -304,6 +315,21 @@ impl Sim {
                                 },
                             );
                         }
+                    }
+                }
+                if node.scripts_answer_at_start {
+                    let c = &node.config;
+                    let scripts: BTreeSet<TrackerKey> = c
+                        .instances
+                        .iter()
+                        .flat_map(|i| &i.trackers)
+                        .chain(c.sync_groups.iter().flat_map(|g| &g.trackers))
+                        .filter(|t| matches!(t.key, TrackerKey::Script(_)))
+                        .map(|t| t.key.clone())
+                        .collect();
+                    for key in scripts {
+                        let state = TrackerState::Up;
+                        r.handle(now, Input::Tracker { key, state });
                     }
                 }
                 r.start_delayed(now, delay);

@@ -432,6 +432,107 @@ fn preempt_delay_postpones_preemption() {
 /// not at start-up: with a delay that is not a whole number of advert
 /// intervals the two differ by an advert (keepvip counted from start-up
 /// until 2026-12-02 and took over at 6_907_030).
+/// keepalived holds an instance whose weight-0 script has not answered
+/// yet in INIT (num_script_init): no state line, no notify, no timer, so a
+/// node whose check is going to fail never grabs the VIP at start. Until
+/// 2026-12-02 keepvip entered BACKUP at once and, with a first run slower
+/// than Master_Down_Interval, became MASTER before the check failed.
+#[test]
+fn a_weight_0_script_that_has_not_answered_holds_the_instance() {
+    for first in [TrackerState::Up, TrackerState::Down] {
+        let mut a = v2("VI_1", 51, 150);
+        a.trackers.push(script("chk", 0));
+        let (mut sim, n) = lan(
+            1,
+            LinkParams::default(),
+            vec![cfg(vec![a]), cfg(vec![v2("VI_1", 51, 100)])],
+        );
+        sim.slow_first_script_runs(n[0]);
+        sim.start(n[0], Duration::ZERO);
+        sim.start(n[1], Duration::ZERO);
+        sim.tracker(n[0], TrackerKey::Script("chk".into()), first, secs(5.0));
+        sim.run_until(secs(12.0));
+        // r1 said and did nothing until its script answered
+        let before: Vec<_> = sim
+            .actions(n[0], |a| {
+                matches!(
+                    a,
+                    Action::Notify { .. }
+                        | Action::AddVips { .. }
+                        | Action::Log(LogEvent::EnteringState { .. })
+                )
+            })
+            .into_iter()
+            .filter(|(t, _)| *t < at(5_000_000))
+            .collect();
+        check!(sim, before.is_empty());
+        check!(
+            sim,
+            sim.entered(n[1], "VI_1", State::Master, Duration::ZERO) == Some(at(V2_MDI_100))
+        );
+        let entering: Vec<_> = sim.actions(n[0], |a| {
+            matches!(a, Action::Log(LogEvent::EnteringState { .. }))
+        });
+        let notified: Vec<_> = sim.actions(n[0], |a| matches!(a, Action::Notify { .. }));
+        if first == TrackerState::Up {
+            // then BACKUP (not "(init)") and the preemption by timeout
+            check!(
+                sim,
+                matches!(&entering[0], (t, Action::Log(LogEvent::EnteringState { state: State::Backup, init: false, .. })) if *t == at(5_000_000))
+            );
+            check!(
+                sim,
+                sim.entered(n[0], "VI_1", State::Master, Duration::ZERO)
+                    == Some(at(5_000_000 + V2_MDI_150))
+            );
+        } else {
+            // FAULT without a state line (keepalived was in FAULT inside)
+            check!(sim, entering.is_empty());
+            check!(sim, sim.state(n[0], "VI_1") == State::Fault);
+            check!(
+                sim,
+                matches!(&notified[..], [(t, Action::Notify { state: NotifyState::Fault, .. })] if *t == at(5_000_000))
+            );
+        }
+    }
+}
+
+/// A sync group waits for every member's weight-0 scripts
+/// (num_member_init): the member without scripts is held too.
+#[test]
+fn a_sync_group_waits_for_its_members_first_script_results() {
+    let (mut sim, n) = {
+        let mut out = v2("VI_OUT", 51, 150);
+        out.trackers.push(script("chk", 0));
+        let inn = v2("VI_IN", 52, 150);
+        let mut c = cfg(vec![out, inn]);
+        c.sync_groups = vec![SyncGroupConfig {
+            name: "G1".into(),
+            members: vec!["VI_OUT".into(), "VI_IN".into()],
+            trackers: vec![],
+            tracking_weight: false,
+        }];
+        lan(1, LinkParams::default(), vec![c])
+    };
+    sim.slow_first_script_runs(n[0]);
+    sim.start(n[0], Duration::ZERO);
+    sim.tracker(
+        n[0],
+        TrackerKey::Script("chk".into()),
+        TrackerState::Up,
+        secs(2.0),
+    );
+    sim.run_until(secs(8.0));
+    for name in ["VI_OUT", "VI_IN"] {
+        check!(
+            sim,
+            sim.transitions(name).first().map(|tr| (tr.0, tr.3))
+                == Some((at(2_000_000), State::Backup))
+        );
+        check!(sim, sim.state(n[0], name) == State::Master);
+    }
+}
+
 #[test]
 fn preempt_delay_counts_from_the_first_lower_priority_advert() {
     let mut a = v3("VI_1", 51, 150, 0.3);

@@ -64,6 +64,9 @@ impl Renderer {
             LogEvent::GroupSyncing { group, state } => {
                 tracing::info!("{}", text::group_syncing(group, state_word(*state)))
             }
+            LogEvent::GroupFaultAtStart { group, instance } => {
+                tracing::info!("{}", text::group_fault_at_start(group, instance))
+            }
             LogEvent::FaultDueTo { instance, cause } => tracing::info!("{}", text::fault_due_to(instance, cause)),
             LogEvent::Dropped { instance, from, reason } => {
                 if self.allow(instance, reason) {

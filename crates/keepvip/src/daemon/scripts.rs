@@ -253,8 +253,9 @@ async fn run_once(s: &VrrpScript, policy: &ScriptPolicy) -> Outcome {
     }
 }
 
-/// Run `s` every interval forever, reporting Up/Down changes after
-/// rise/fall consecutive results.
+/// Run `s` every interval forever: the first result at once (the router
+/// holds instances with weight-0 scripts until it comes), then Up/Down
+/// changes after rise/fall consecutive results.
 pub async fn run_script(
     s: VrrpScript,
     policy: ScriptPolicy,
@@ -264,7 +265,8 @@ pub async fn run_script(
     let mut up = !s.init_fail;
     let mut reported = false;
     let (mut oks, mut fails) = (0u32, 0u32);
-    let mut last_code: Option<i32> = None;
+    // keepalived's last_status starts at 0: a first success is not news
+    let mut last_code: Option<i32> = Some(0);
     let mut tick = tokio::time::interval(s.interval.max(Duration::from_millis(10)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -293,7 +295,12 @@ pub async fn run_script(
             }
         }
         let was = up;
-        if !up && oks >= s.rise {
+        if !reported && !s.init_fail {
+            // keepalived starts a script one result short of either state
+            // (result = rise - 1): the first run decides, whatever rise
+            // and fall say
+            up = matches!(out, Outcome::Ok);
+        } else if !up && oks >= s.rise {
             up = true;
         } else if up && fails >= s.fall {
             up = false;

@@ -8,11 +8,18 @@ use keepvip_proto::FaultCause;
 
 /// `(VI_1) Entering MASTER STATE`, `(VI_1) Entering BACKUP STATE (init)`
 pub fn entering_state(instance: &str, state: &str, init: bool) -> String {
-    if init {
-        format!("({instance}) Entering {state} STATE (init)")
-    } else {
-        format!("({instance}) Entering {state} STATE")
+    match (init, state) {
+        // keepalived puts instances in FAULT while it reads the
+        // configuration (vrrp_complete_init), with this line
+        (true, "FAULT") => format!("({instance}) entering FAULT state"),
+        (true, _) => format!("({instance}) Entering {state} STATE (init)"),
+        (false, _) => format!("({instance}) Entering {state} STATE"),
     }
+}
+
+/// `VRRP_Group(VG): Syncing VI_1 to FAULT state` (at start)
+pub fn group_fault_at_start(group: &str, instance: &str) -> String {
+    format!("VRRP_Group({group}): Syncing {instance} to FAULT state")
 }
 
 /// `(VI_1) Receive advertisement timeout` (-D)
