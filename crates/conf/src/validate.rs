@@ -665,6 +665,23 @@ impl Validator<'_> {
                 }
             }
         }
+        // adverts go from the interface's link-local address unless
+        // unicast_src_ip says otherwise; keepalived binds its unicast socket
+        // to that source, so a peer listed by its global address never
+        // hears ours, and its adverts (from its link-local) are not from a
+        // listed peer for keepvip. Measured with two keepalived 2.2.7.
+        let link_local = |a: &std::net::IpAddr| matches!(a, std::net::IpAddr::V6(v) if v.segments()[0] & 0xffc0 == 0xfe80);
+        if unicast && family == Family::V6 && i.unicast_src_ip.is_none_or(|s| link_local(&s)) {
+            if let Some(p) = i.unicast_peers.iter().find(|p| !link_local(&p.addr)) {
+                self.warn(
+                    Self::span(i, "unicast_peer"),
+                    format!(
+                        "({name}) unicast_peer {} is a global address but the adverts go from the link-local one: a keepalived peer does not hear them and keepvip drops its adverts (they come from its link-local address); set unicast_src_ip to this node's global address, or list the peers' link-local addresses",
+                        p.addr
+                    ),
+                );
+            }
+        }
         if !unicast {
             if i.unicast_src_ip.is_some() {
                 self.warn(

@@ -82,3 +82,35 @@ fn interface_up_down_delays_are_read_and_cut_to_keepalived_bound() {
         .iter()
         .any(|d| d.severity == Severity::Error && d.span.unwrap_or_default().line == 2));
 }
+
+/// IPv6 unicast to global peers from the default link-local source is a
+/// configuration two keepalived never elect over (each binds its socket to
+/// its source and hears nothing): a warning says how to fix it.
+#[test]
+fn ipv6_unicast_to_global_peers_from_a_link_local_source_warns() {
+    let v6 = |extra: &str| {
+        parse_str(&format!(
+            "vrrp_instance VI_6 {{\n    interface eth0\n    virtual_router_id 61\n    priority 150\n{extra}    virtual_ipaddress {{\n        2001:db8::200/64\n    }}\n}}\n"
+        ))
+    };
+    let hint = |l: &Loaded| {
+        warnings(l)
+            .into_iter()
+            .filter(|(_, m)| m.contains("set unicast_src_ip to this node's global address"))
+            .collect::<Vec<_>>()
+    };
+    let global = v6("    unicast_peer {\n        2001:db8::12\n    }\n");
+    let w = hint(&global);
+    assert_eq!(w.len(), 1, "{:?}", global.diagnostics);
+    assert_eq!(w[0].0, 5);
+    assert!(w[0]
+        .1
+        .starts_with("(VI_6) unicast_peer 2001:db8::12 is a global address"));
+    for fine in [
+        "    unicast_src_ip 2001:db8::11\n    unicast_peer {\n        2001:db8::12\n    }\n",
+        "    unicast_peer {\n        fe80::12\n    }\n",
+    ] {
+        let l = v6(fine);
+        assert!(hint(&l).is_empty(), "{fine}: {:?}", l.diagnostics);
+    }
+}
