@@ -3953,3 +3953,75 @@ fn unicast_interop_with_keepalived() {
         }
     }
 }
+
+/// A tracked process (weight 0) on the FIFO and in the log: absent at
+/// start, started, killed. keepalived 2.2.7 follows processes with the
+/// netlink proc connector, which refuses it in a network namespace
+/// ("Failed to set/clear process event listen - errno 111", measured), so
+/// its process tracking never works here and the lines below are its
+/// source's (vrrp_track.c, vrrp.c); keepvip scans /proc and works anywhere.
+#[test]
+fn a_tracked_process_reaches_the_fifo_as_keepalived_s_would() {
+    let Some(t) = Ctx::new("procfifo", 1) else {
+        return;
+    };
+    // a process name no other test and nothing on the host uses
+    let bin = t.dir.join("kvtrkproc");
+    std::fs::copy("/bin/sleep", &bin).unwrap();
+    let fifo_path = t.dir.join("r1.fifo");
+    let c = t.write(
+        "r1.conf",
+        &format!(
+            "global_defs {{\n    notify_fifo {}\n}}\nvrrp_track_process svc {{\n    process kvtrkproc\n    weight 0\n}}\n{}",
+            fifo_path.display(),
+            conf(150, 3, "0.1", "    track_process {\n        svc\n    }\n")
+        ),
+    );
+    let fifo = fifo_lines(&fifo_path);
+    let lines = || fifo.lock().unwrap().clone();
+    let wait_lines = |n: usize| {
+        let _ = t
+            .lab
+            .wait_for("FIFO lines", Duration::from_secs(4), || lines().len() >= n);
+    };
+    let mut p = t.keepvip(0, &c);
+    wait_lines(1);
+    let mut svc = std::process::Command::new(&bin).arg("30").spawn().unwrap();
+    t.wait_vip(0, vip(), true, Duration::from_secs(5));
+    wait_lines(3);
+    let _ = svc.kill();
+    let _ = svc.wait();
+    t.wait_vip(0, vip(), false, Duration::from_secs(5));
+    wait_lines(4);
+    p.terminate(Duration::from_secs(3));
+    wait_lines(5);
+    assert_eq!(
+        lines(),
+        [
+            "INSTANCE \"VI_1\" FAULT 150",
+            "INSTANCE \"VI_1\" BACKUP 150",
+            "INSTANCE \"VI_1\" MASTER 150",
+            "INSTANCE \"VI_1\" FAULT 150",
+            "INSTANCE \"VI_1\" STOP 150",
+        ],
+        "{}",
+        t.logs()
+    );
+    let log = std::fs::read_to_string(t.dir.join("r1.log")).unwrap_or_default();
+    let states: Vec<&str> = log
+        .lines()
+        .filter_map(|l| l.split_once(": ").map(|(_, m)| m))
+        .filter(|m| m.to_lowercase().contains("state"))
+        .collect();
+    assert_eq!(
+        states[..5],
+        [
+            "(VI_1) entering FAULT state (tracked process svc quorum not achieved)",
+            "(VI_1) entering FAULT state",
+            "(VI_1) Entering BACKUP STATE",
+            "(VI_1) Entering MASTER STATE",
+            "(VI_1) Entering FAULT STATE",
+        ],
+        "{log}"
+    );
+}
