@@ -4025,3 +4025,39 @@ fn a_tracked_process_reaches_the_fifo_as_keepalived_s_would() {
         "{log}"
     );
 }
+
+/// Two address owners (priority 255) on one link: the one already MASTER
+/// hears the newcomer, logs keepalived's CONFIGURATION ERROR, steps down to
+/// 254 and leaves it the VIP. Both daemons as the first owner.
+#[test]
+fn a_second_address_owner_takes_over_with_keepalived_s_warning() {
+    let Some(t) = Ctx::new("owners", 2) else {
+        return;
+    };
+    let c = t.write("owner.conf", &conf(255, 3, "0.1", ""));
+    let want = "(VI_1) CONFIGURATION ERROR: local instance and a remote instance are both configured as address owner, please fix - reducing local priority";
+    for daemon in daemons() {
+        let log = t.dir.join(if daemon == "keepvip" {
+            "r1.log"
+        } else {
+            "ka1.log"
+        });
+        let _ = std::fs::remove_file(&log);
+        let _ = std::fs::remove_file(t.dir.join("r2.log"));
+        let mut p1 = t.daemon(daemon, 0, &c);
+        t.wait_vip(0, vip(), true, Duration::from_secs(3));
+        let mut p2 = t.keepvip(1, &c);
+        t.wait_vip(1, vip(), true, Duration::from_secs(3));
+        t.wait_vip(0, vip(), false, Duration::from_secs(3));
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        assert!(text.contains(want), "{daemon}\n{}", t.logs());
+        std::thread::sleep(Duration::from_millis(500));
+        assert!(
+            !t.has(0, vip()) && t.has(1, vip()),
+            "{daemon}\n{}",
+            t.logs()
+        );
+        p2.terminate(Duration::from_secs(3));
+        p1.terminate(Duration::from_secs(3));
+    }
+}

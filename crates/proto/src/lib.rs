@@ -466,6 +466,19 @@ pub enum LogEvent {
         /// their priority
         theirs: u8,
     },
+    /// `(VI_1) CONFIGURATION ERROR: local instance and a remote instance are
+    /// both configured as address owner, please fix - reducing local
+    /// priority`: a MASTER at 255 heard another 255 and steps down to 254
+    TwoOwners {
+        /// instance name
+        instance: String,
+    },
+    /// `(VI_1) WARNING - equal priority advert received from remote host
+    /// with our IP address.` (ignored)
+    EqualPriorityFromOurAddress {
+        /// instance name
+        instance: String,
+    },
     /// `VRRP_Group(VG): Syncing VI_1 to FAULT state`: at start, the first
     /// member of a sync group found in FAULT takes the group with it
     GroupFaultAtStart {

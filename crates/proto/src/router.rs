@@ -86,6 +86,9 @@ struct Instance {
     /// held in INIT at start until its weight-0 scripts (and its sync
     /// group's) have given a first result, as keepalived's num_script_init
     awaiting_scripts: bool,
+    /// an owner (priority 255) that heard another owner: keepalived lowers
+    /// its base priority to 254 until the next reload
+    owner_demoted: bool,
     effective: u8,
     master_adver_int: Duration,
     deadlines: [Option<Instant>; TIMER_KINDS],
@@ -114,6 +117,15 @@ impl Instance {
             self.master_adver_int,
             self.cfg.down_timer_adverts,
         )
+    }
+
+    /// The configured priority, or 254 for an owner that met another one.
+    fn base(&self) -> u8 {
+        if self.owner_demoted {
+            254
+        } else {
+            self.cfg.priority
+        }
     }
 
     fn skew(&self) -> Duration {
@@ -371,7 +383,7 @@ impl Router {
                 inst.deadlines = [None; TIMER_KINDS];
                 self.notify(idx, NotifyState::Fault);
                 self.sync_group(idx, State::Fault);
-            } else if self.inst(idx).cfg.priority == 255 {
+            } else if self.inst(idx).base() == 255 {
                 self.become_master(idx);
             } else {
                 self.enter_backup(idx, false);
@@ -403,15 +415,14 @@ impl Router {
             if members.iter().any(|&m| self.inst(m).state != State::Init) {
                 continue;
             }
-            let state = if !members.is_empty()
-                && members.iter().all(|&m| self.inst(m).cfg.priority == 255)
-            {
-                State::Master
-            } else if members.iter().any(|&m| self.own_priority(m).1.is_some()) {
-                State::Fault
-            } else {
-                State::Backup
-            };
+            let state =
+                if !members.is_empty() && members.iter().all(|&m| self.inst(m).base() == 255) {
+                    State::Master
+                } else if members.iter().any(|&m| self.own_priority(m).1.is_some()) {
+                    State::Fault
+                } else {
+                    State::Backup
+                };
             self.groups[g].state = state;
             match state {
                 State::Backup => {
@@ -747,6 +758,7 @@ impl Router {
             last_prio0: None,
             preempt_until: None,
             awaiting_scripts: false,
+            owner_demoted: false,
             fault_cause: None,
             advert_addrs,
             mcast_dst,
@@ -975,7 +987,7 @@ impl Router {
                 }
             }
         }
-        let base = inst.cfg.priority;
+        let base = inst.base();
         let effective = if base == 255 {
             255
         } else {
@@ -1096,7 +1108,7 @@ impl Router {
             return;
         }
         let inst = self.inst(idx);
-        if inst.cfg.priority == 255 {
+        if inst.base() == 255 {
             if self.hold_until.is_some_and(|h| now < h) {
                 // keepalived's owner is a silent BACKUP whose down timer
                 // is the start-up delay: no log line, no notify
@@ -1371,7 +1383,7 @@ impl Router {
         let inst = self.inst_mut(idx);
         inst.master_adver_int = inst.cfg.advert_interval;
         inst.last_accepted = None;
-        if inst.cfg.priority == 255 {
+        if inst.base() == 255 {
             // the owner waits one advert interval, then takes over
             let name = inst.cfg.name.clone();
             let adv = inst.cfg.advert_interval;
@@ -1455,7 +1467,7 @@ impl Router {
             }
             (TimerKind::Main, State::Backup) => {
                 let inst = self.inst(idx);
-                if inst.cfg.priority != 255 {
+                if inst.base() != 255 {
                     // (an owner is BACKUP only while the start-up delay holds it)
                     let name = inst.cfg.name.clone();
                     self.log(LogEvent::ReceiveTimeout { instance: name });
@@ -1868,6 +1880,24 @@ impl Router {
             return;
         }
         let our_ip = self.primary_ip(idx);
+        let mut ours = ours;
+        if advert.priority == ours {
+            if our_ip == Some(src) {
+                self.log(LogEvent::EqualPriorityFromOurAddress { instance: name });
+                return;
+            }
+            if ours == 255 {
+                // keepalived: both are address owners; this one steps down
+                // to 254 (and so to BACKUP just below) until a reload
+                self.log(LogEvent::TwoOwners {
+                    instance: name.clone(),
+                });
+                let inst = self.inst_mut(idx);
+                inst.owner_demoted = true;
+                inst.effective = 254;
+                ours = 254;
+            }
+        }
         let higher = advert.priority > ours;
         let same_higher_ip = advert.priority == ours && our_ip.is_none_or(|mine| src > mine);
         if higher || same_higher_ip {

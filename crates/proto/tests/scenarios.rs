@@ -533,6 +533,41 @@ fn a_sync_group_waits_for_its_members_first_script_results() {
     }
 }
 
+/// Two address owners on one link (a configuration error): the MASTER
+/// that hears the other's 255 says so in keepalived's words, lowers its
+/// priority to 254 and becomes BACKUP; without the owner's privilege it
+/// takes over only after a Master_Down_Interval when the other goes.
+#[test]
+fn a_second_address_owner_makes_the_first_step_down_to_254() {
+    let (mut sim, n) = lan(
+        1,
+        LinkParams::default(),
+        vec![
+            cfg(vec![v2("VI_1", 51, 255)]),
+            cfg(vec![v2("VI_1", 51, 255)]),
+        ],
+    );
+    sim.start(n[0], Duration::ZERO);
+    sim.start(n[1], secs(1.5));
+    sim.kill(n[1], secs(5.2));
+    sim.run_until(secs(12.0));
+    let said = sim.actions(n[0], |a| {
+        matches!(a, Action::Log(LogEvent::TwoOwners { .. }))
+    });
+    check!(sim, said.len() == 1 && said[0].0 == at(1_500_000));
+    check!(
+        sim,
+        sim.entered(n[0], "VI_1", State::Backup, secs(1.0)) == Some(at(1_500_000))
+    );
+    check!(sim, sim.priority(n[0], "VI_1") == Some(254));
+    // r2's last advert at 4.5: MDI(254) = 3 + 2/256 s later
+    check!(
+        sim,
+        sim.entered(n[0], "VI_1", State::Master, secs(5.0)) == Some(at(4_500_000 + 3_007_812))
+    );
+    check!(sim, sim.adverts_sent(n[0], 51, Some(254)).len() >= 3);
+}
+
 #[test]
 fn preempt_delay_counts_from_the_first_lower_priority_advert() {
     let mut a = v3("VI_1", 51, 150, 0.3);

@@ -64,6 +64,10 @@ impl Renderer {
             LogEvent::GroupSyncing { group, state } => {
                 tracing::info!("{}", text::group_syncing(group, state_word(*state)))
             }
+            LogEvent::TwoOwners { instance } => tracing::info!("{}", text::two_owners(instance)),
+            LogEvent::EqualPriorityFromOurAddress { instance } => {
+                tracing::info!("{}", text::equal_priority_from_our_address(instance))
+            }
             LogEvent::GroupFaultAtStart { group, instance } => {
                 tracing::info!("{}", text::group_fault_at_start(group, instance))
             }

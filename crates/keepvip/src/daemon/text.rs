@@ -17,6 +17,16 @@ pub fn entering_state(instance: &str, state: &str, init: bool) -> String {
     }
 }
 
+/// two address owners on the link (keepalived's words)
+pub fn two_owners(instance: &str) -> String {
+    format!("({instance}) CONFIGURATION ERROR: local instance and a remote instance are both configured as address owner, please fix - reducing local priority")
+}
+
+/// an advert at our priority from our own address (keepalived's words)
+pub fn equal_priority_from_our_address(instance: &str) -> String {
+    format!("({instance}) WARNING - equal priority advert received from remote host with our IP address.")
+}
+
 /// `VRRP_Group(VG): Syncing VI_1 to FAULT state` (at start)
 pub fn group_fault_at_start(group: &str, instance: &str) -> String {
     format!("VRRP_Group({group}): Syncing {instance} to FAULT state")
