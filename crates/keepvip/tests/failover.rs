@@ -43,55 +43,71 @@ impl Ctx {
 
     /// Start keepvip on router `i` with `conf`.
     fn keepvip(&self, i: usize, conf: &Path) -> Proc {
+        self.keepvip_with(i, conf, &[])
+    }
+
+    /// [`Ctx::keepvip`] with more command-line arguments.
+    fn keepvip_with(&self, i: usize, conf: &Path, extra: &[&str]) -> Proc {
         let tag = format!("r{}", i + 1);
         let sock = self.dir.join(format!("{tag}.sock"));
         let pid = self.dir.join(format!("{tag}.pid"));
         let log = self.dir.join(format!("{tag}.log"));
+        let (conf, pid, sock) = (
+            conf.to_str().unwrap(),
+            pid.to_str().unwrap(),
+            sock.to_str().unwrap(),
+        );
+        let mut argv = vec![
+            KEEPVIP,
+            "-n",
+            "-l",
+            "-D",
+            "-G",
+            "-f",
+            conf,
+            "-p",
+            pid,
+            "--control-socket",
+            sock,
+        ];
+        argv.extend_from_slice(extra);
         self.lab
-            .spawn(
-                self.lab.router_ns(i),
-                &[
-                    KEEPVIP,
-                    "-n",
-                    "-l",
-                    "-D",
-                    "-G",
-                    "-f",
-                    conf.to_str().unwrap(),
-                    "-p",
-                    pid.to_str().unwrap(),
-                    "--control-socket",
-                    sock.to_str().unwrap(),
-                ],
-                SpawnOpts::to_log(log),
-            )
+            .spawn(self.lab.router_ns(i), &argv, SpawnOpts::to_log(log))
             .unwrap()
     }
 
     /// Start keepalived on router `i` (VRRP only).
     fn keepalived(&self, i: usize, conf: &Path) -> Proc {
+        self.keepalived_with(i, conf, &[])
+    }
+
+    /// [`Ctx::keepalived`] with more command-line arguments.
+    fn keepalived_with(&self, i: usize, conf: &Path, extra: &[&str]) -> Proc {
         let tag = format!("ka{}", i + 1);
         let p1 = self.dir.join(format!("{tag}.pid"));
         let p2 = self.dir.join(format!("{tag}.vrrp.pid"));
         let log = self.dir.join(format!("{tag}.log"));
+        let (conf, p1, p2) = (
+            conf.to_str().unwrap(),
+            p1.to_str().unwrap(),
+            p2.to_str().unwrap(),
+        );
+        let mut argv = vec![
+            "keepalived",
+            "-n",
+            "-l",
+            "-D",
+            "-P",
+            "-f",
+            conf,
+            "-p",
+            p1,
+            "-r",
+            p2,
+        ];
+        argv.extend_from_slice(extra);
         self.lab
-            .spawn(
-                self.lab.router_ns(i),
-                &[
-                    "keepalived",
-                    "-n",
-                    "-l",
-                    "-D",
-                    "-P",
-                    "-f",
-                    conf.to_str().unwrap(),
-                    "-p",
-                    p1.to_str().unwrap(),
-                    "-r",
-                    p2.to_str().unwrap(),
-                ],
-                SpawnOpts::to_log(log),
-            )
+            .spawn(self.lab.router_ns(i), &argv, SpawnOpts::to_log(log))
             .unwrap()
     }
 
@@ -4059,5 +4075,40 @@ fn a_second_address_owner_takes_over_with_keepalived_s_warning() {
         );
         p2.terminate(Duration::from_secs(3));
         p1.terminate(Duration::from_secs(3));
+    }
+}
+
+/// `-V` / `--dont-release-vrrp`: at SIGTERM the master still sends its
+/// priority 0 (the backup takes over) but leaves its VIP in place, for a
+/// restart in place. Both daemons on r1, keepvip the backup.
+#[test]
+fn dont_release_vrrp_leaves_the_vip_at_stop() {
+    let Some(t) = Ctx::new("dontrel", 2) else {
+        return;
+    };
+    let c1 = t.write("r1.conf", &conf(150, 3, "0.1", ""));
+    let c2 = t.write("r2.conf", &conf(100, 3, "0.1", ""));
+    for daemon in daemons() {
+        let mut p2 = t.keepvip(1, &c2);
+        let mut p1 = if daemon == "keepvip" {
+            t.keepvip_with(0, &c1, &["-V"])
+        } else {
+            t.keepalived_with(0, &c1, &["-V"])
+        };
+        t.wait_vip(0, vip(), true, Duration::from_secs(5));
+        t.wait_vip(1, vip(), false, Duration::from_secs(2));
+        p1.terminate(Duration::from_secs(3));
+        assert!(!p1.is_running(), "{daemon}");
+        t.wait_vip(1, vip(), true, Duration::from_secs(2));
+        assert!(
+            t.has(0, vip()),
+            "{daemon}: the VIP went at stop\n{}",
+            t.logs()
+        );
+        p2.terminate(Duration::from_secs(3));
+        let ns = t.lab.router_ns(0).to_string();
+        let _ = t
+            .lab
+            .ip(&ns, &["addr", "del", "192.0.2.200/24", "dev", "eth0"]);
     }
 }
