@@ -3893,10 +3893,10 @@ fn a_slow_failing_check_at_start_never_takes_the_vip() {
 
 /// Unicast beside keepalived 2.2.7 (the cloud set-up, where multicast is
 /// blocked): VRRPv2 and v3 over IPv4, v3 over IPv6 between global
-/// addresses, each way round: one master, and the backup takes over at
-/// the master's SIGTERM.
+/// addresses, and IPv6 multicast, each way round: one master, and the
+/// backup takes over at the master's SIGTERM.
 #[test]
-fn unicast_interop_with_keepalived() {
+fn unicast_and_ipv6_interop_with_keepalived() {
     if !keepalived_present() {
         eprintln!("SKIPPED: keepalived not installed (scripts/test installs it)");
         return;
@@ -3905,7 +3905,12 @@ fn unicast_interop_with_keepalived() {
         return;
     };
     let v6vip: IpAddr = "2001:db8::200".parse().unwrap();
-    for (version, v6) in [(2u8, false), (3, false), (3, true)] {
+    for (version, v6, unicast) in [
+        (2u8, false, true),
+        (3, false, true),
+        (3, true, true),
+        (3, true, false),
+    ] {
         let peer = |i: usize| -> String {
             if v6 {
                 t.lab.router_addr_v6(i, 0).to_string()
@@ -3924,10 +3929,14 @@ fn unicast_interop_with_keepalived() {
             } else {
                 String::new()
             };
-            let body = format!(
-                "{src}    unicast_peer {{\n        {}\n    }}\n",
-                peer(1 - me)
-            );
+            let body = if unicast {
+                format!(
+                    "{src}    unicast_peer {{\n        {}\n    }}\n",
+                    peer(1 - me)
+                )
+            } else {
+                String::new()
+            };
             if v6 {
                 format!("vrrp_instance VI_6 {{\n    interface eth0\n    virtual_router_id 61\n    priority {prio}\n    version 3\n    advert_int {adv}\n{body}    virtual_ipaddress {{\n        2001:db8::200/64\n    }}\n}}\n")
             } else {
@@ -3939,8 +3948,9 @@ fn unicast_interop_with_keepalived() {
         let c2 = t.write("r2.conf", &conf_for(1, 100));
         for keepvip_master in [true, false] {
             let what = format!(
-                "v{version} {} keepvip {}",
+                "v{version} {} {} keepvip {}",
                 if v6 { "IPv6" } else { "IPv4" },
+                if unicast { "unicast" } else { "multicast" },
                 if keepvip_master { "master" } else { "backup" }
             );
             let (mut m, mut b) = if keepvip_master {
