@@ -1358,7 +1358,15 @@ impl Router {
             init,
         });
         if was == State::Master {
-            self.send_advert(idx, 0);
+            // not into its own interface when that is what went down: the
+            // send could only fail (and warn)
+            let link_up = self
+                .ifaces
+                .get(self.inst(idx).iface.0 as usize)
+                .is_some_and(|f| f.up);
+            if link_up {
+                self.send_advert(idx, 0);
+            }
             // keepalived logs it for the instance whose tracker failed, not
             // for the members its sync group takes along
             if !matches!(cause, FaultCause::GroupMember(_)) {

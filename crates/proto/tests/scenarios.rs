@@ -1051,6 +1051,18 @@ fn own_interface_down_is_fault_unless_dont_track_primary() {
     sim.run_until(secs(6.0));
     check!(sim, sim.state(n[0], "VI_1") == State::Fault);
     check!(sim, sim.state(n[0], "VI_2") == State::Master);
+    // no priority 0 into the link that just went down (it cannot leave),
+    // but keepalived's detail line all the same
+    check!(sim, sim.adverts_sent(n[0], 51, Some(0)).is_empty());
+    check!(
+        sim,
+        sim.actions(
+            n[0],
+            |a| matches!(a, Action::Log(LogEvent::SentPrio0 { instance }) if instance == "VI_1")
+        )
+        .len()
+            == 1
+    );
     sim.run_until(secs(8.0));
     check!(sim, sim.state(n[0], "VI_1") == State::Backup);
 }
