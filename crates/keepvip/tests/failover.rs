@@ -120,6 +120,12 @@ impl Ctx {
         }
     }
 
+    /// Where `daemon` on router `i` logs (`r1.log`, `ka1.log`, …).
+    fn log_path(&self, daemon: &str, i: usize) -> PathBuf {
+        let tag = if daemon == "keepvip" { "r" } else { "ka" };
+        self.dir.join(format!("{tag}{}.log", i + 1))
+    }
+
     fn has(&self, i: usize, addr: IpAddr) -> bool {
         self.lab
             .addresses(self.lab.router_ns(i), "eth0")
@@ -2994,11 +3000,7 @@ fn interfaces_of_vips_routes_and_track_groups_are_tracked() {
     };
     for daemon in daemons() {
         let mut p = t.daemon(daemon, 0, &c);
-        let log = t.dir.join(if daemon == "keepvip" {
-            "r1.log"
-        } else {
-            "ka1.log"
-        });
+        let log = t.log_path(daemon, 0);
         let log = || std::fs::read_to_string(&log).unwrap_or_default();
         let wait = |what: &str, f: &dyn Fn() -> bool| {
             t.lab
@@ -3473,11 +3475,7 @@ fn preempt_delay_holds_the_joining_router_back() {
     let mut p2 = t.keepvip(1, &c2);
     t.wait_vip(1, vip(), true, Duration::from_secs(5));
     for daemon in daemons() {
-        let log = t.dir.join(if daemon == "keepvip" {
-            "r1.log"
-        } else {
-            "ka1.log"
-        });
+        let log = t.log_path(daemon, 0);
         let _ = std::fs::remove_file(&log);
         let mut p1 = t.daemon(daemon, 0, &c1);
         let started = |want: &str| {
@@ -3844,11 +3842,7 @@ fn a_slow_failing_check_at_start_never_takes_the_vip() {
     let mut p2 = t.keepvip(1, &c2);
     t.wait_vip(1, vip(), true, Duration::from_secs(5));
     for daemon in daemons() {
-        let log = t.dir.join(if daemon == "keepvip" {
-            "r1.log"
-        } else {
-            "ka1.log"
-        });
+        let log = t.log_path(daemon, 0);
         let _ = std::fs::remove_file(&log);
         let mut p1 = t.daemon(daemon, 0, &c1);
         let t0 = Instant::now();
@@ -4063,11 +4057,7 @@ fn a_second_address_owner_takes_over_with_keepalived_s_warning() {
     let c = t.write("owner.conf", &conf(255, 3, "0.1", ""));
     let want = "(VI_1) CONFIGURATION ERROR: local instance and a remote instance are both configured as address owner, please fix - reducing local priority";
     for daemon in daemons() {
-        let log = t.dir.join(if daemon == "keepvip" {
-            "r1.log"
-        } else {
-            "ka1.log"
-        });
+        let log = t.log_path(daemon, 0);
         let _ = std::fs::remove_file(&log);
         let _ = std::fs::remove_file(t.dir.join("r2.log"));
         let mut p1 = t.daemon(daemon, 0, &c);
