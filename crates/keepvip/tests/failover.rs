@@ -4112,3 +4112,88 @@ fn dont_release_vrrp_leaves_the_vip_at_stop() {
             .ip(&ns, &["addr", "del", "192.0.2.200/24", "dev", "eth0"]);
     }
 }
+
+/// Start-up details on the FIFO, beside keepalived 2.2.7: a startup delay,
+/// a weighted script failing at its first run, a tracked file made by
+/// `init_file` (its priority is set before the first state, with
+/// `BACKUP_PRIORITY` first).
+#[test]
+fn start_up_reaches_the_fifo_as_keepalived_s_does() {
+    let Some(t) = Ctx::new("startfifo", 1) else {
+        return;
+    };
+    let fifo_path = t.dir.join("r1.fifo");
+    let bad = t.write("bad.sh", "#!/bin/sh\nexit 1\n");
+    std::fs::set_permissions(&bad, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let flag = t.dir.join("flag");
+    let global = |extra: &str| {
+        format!(
+            "global_defs {{\n    enable_script_security\n    script_user root\n    notify_fifo {}\n    vrrp_notify_priority_changes\n{extra}}}\n",
+            fifo_path.display()
+        )
+    };
+    let cases = [
+        (
+            global("    vrrp_startup_delay 1\n"),
+            "",
+            &[
+                "INSTANCE \"VI_1\" BACKUP 150",
+                "INSTANCE \"VI_1\" MASTER 150",
+                "INSTANCE \"VI_1\" STOP 150",
+            ][..],
+        ),
+        (
+            format!(
+                "{}vrrp_script chk {{\n    script {}\n    interval 1\n    weight -60\n}}\n",
+                global(""),
+                bad.display()
+            ),
+            "    track_script {\n        chk\n    }\n",
+            &[
+                "INSTANCE \"VI_1\" BACKUP 150",
+                "INSTANCE \"VI_1\" BACKUP_PRIORITY 90",
+                "INSTANCE \"VI_1\" MASTER 90",
+                "INSTANCE \"VI_1\" STOP 90",
+            ][..],
+        ),
+        (
+            format!(
+                "{}track_file f {{\n    file {}\n    weight -10\n    init_file 3\n}}\n",
+                global(""),
+                flag.display()
+            ),
+            "    track_file {\n        f\n    }\n",
+            &[
+                "INSTANCE \"VI_1\" BACKUP_PRIORITY 120",
+                "INSTANCE \"VI_1\" BACKUP 120",
+                "INSTANCE \"VI_1\" MASTER 120",
+                "INSTANCE \"VI_1\" STOP 120",
+            ][..],
+        ),
+    ];
+    for (n, (pre, track, want)) in cases.iter().enumerate() {
+        let c = t.write(
+            &format!("c{n}.conf"),
+            &format!("{pre}{}", conf(150, 3, "0.1", track)),
+        );
+        for daemon in daemons() {
+            let _ = std::fs::remove_file(&flag);
+            let fifo = fifo_lines(&fifo_path);
+            let lines = || fifo.lock().unwrap().clone();
+            let mut p = t.daemon(daemon, 0, &c);
+            t.wait_vip(0, vip(), true, Duration::from_secs(5));
+            let _ = t
+                .lab
+                .wait_for("MASTER on the FIFO", Duration::from_secs(2), || {
+                    lines().len() >= want.len() - 1
+                });
+            p.terminate(Duration::from_secs(3));
+            let _ = t
+                .lab
+                .wait_for("STOP on the FIFO", Duration::from_secs(2), || {
+                    lines().len() >= want.len()
+                });
+            assert_eq!(lines(), *want, "case {n}, {daemon}\n{}", t.logs());
+        }
+    }
+}

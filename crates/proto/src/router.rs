@@ -289,7 +289,8 @@ impl Router {
     }
 
     /// Start `indices` in keepalived's order: the trackers' verdicts first
-    /// (`(VI_1): entering FAULT state (interface eth1 down)`, and once per
+    /// (a priority they change, `(VI_1): entering FAULT state (interface
+    /// eth1 down)`, and once per
     /// sync group `VRRP_Group(VG): Syncing VI_1 to FAULT state`), a new
     /// BACKUP group's notify, the instances (a FAULT one as
     /// `(VI_1) entering FAULT state`), then a new FAULT group's notify.
@@ -298,7 +299,19 @@ impl Router {
     fn start_instances(&mut self, indices: &[usize], first: bool) {
         let mut announced = Vec::new();
         for &idx in indices {
-            let Some(cause) = self.own_priority(idx).1 else {
+            // keepalived sets the trackers' priority before any state:
+            // `(VI_1) Changing effective priority from 150 to 120`
+            let (prio, fault) = self.own_priority(idx);
+            let base = self.inst(idx).base();
+            if prio != base {
+                let name = self.inst(idx).cfg.name.clone();
+                self.log(LogEvent::PriorityChange {
+                    instance: name,
+                    from: base,
+                    to: prio,
+                });
+            }
+            let Some(cause) = fault else {
                 continue;
             };
             let name = self.inst(idx).cfg.name.clone();
