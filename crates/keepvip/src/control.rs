@@ -73,6 +73,9 @@ pub struct InstanceStatus {
     /// when it last changed state (seconds since the Unix epoch)
     #[serde(default)]
     pub last_transition: Option<f64>,
+    /// held in INIT at start until these weight-0 scripts answer
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waiting_for: Vec<String>,
 }
 
 /// How long ago `then` (Unix seconds) was, for people: `42s`, `3m07s`,
@@ -148,6 +151,13 @@ impl Status {
         for i in &self.instances {
             if let Some(cause) = &i.fault_cause {
                 out.push_str(&format!("{}: FAULT: {cause}\n", i.name));
+            }
+            if !i.waiting_for.is_empty() {
+                out.push_str(&format!(
+                    "{}: INIT: waiting for the first result of {}\n",
+                    i.name,
+                    i.waiting_for.join(", ")
+                ));
             }
         }
         if self.unknown_vrid_adverts > 0 {
@@ -287,6 +297,7 @@ mod tests {
                 counters: vec![("adverts_sent".into(), 7)],
                 fault_cause: None,
                 last_transition: Some(1_700_000_000.25),
+                waiting_for: Vec::new(),
             }],
             unknown_vrid_adverts: 0,
         }
@@ -305,6 +316,12 @@ mod tests {
         assert!(f
             .render_table()
             .ends_with("VI_1: FAULT: interface eth1 down\n"));
+        let mut w = s.clone();
+        w.instances[0].state = "INIT".into();
+        w.instances[0].waiting_for = vec!["chk_nginx".into()];
+        assert!(w
+            .render_table()
+            .ends_with("VI_1: INIT: waiting for the first result of chk_nginx\n"));
         let m = s.render_metrics();
         assert!(m.contains("keepvip_instance_state{instance=\"VI_1\",vrid=\"51\",interface=\"eth0\",state=\"MASTER\"} 1"));
         assert!(m.contains("keepvip_events_total{instance=\"VI_1\",event=\"adverts_sent\"} 7"));

@@ -3853,6 +3853,7 @@ fn a_slow_failing_check_at_start_never_takes_the_vip() {
         };
         // until the check has failed, and half a second after
         let mut failed_at = None;
+        let mut said_waiting = daemon != "keepvip";
         while t0.elapsed() < Duration::from_secs(5) {
             assert!(
                 !t.has(0, vip()),
@@ -3860,6 +3861,20 @@ fn a_slow_failing_check_at_start_never_takes_the_vip() {
                 t0.elapsed(),
                 t.logs()
             );
+            if !said_waiting && failed_at.is_none() && t0.elapsed() > Duration::from_millis(600) {
+                // still held: `keepvip status` says what it waits for
+                let out = std::process::Command::new(KEEPVIP)
+                    .args(["status", "--control-socket"])
+                    .arg(t.dir.join("r1.sock"))
+                    .output()
+                    .unwrap();
+                let text = String::from_utf8_lossy(&out.stdout);
+                assert!(
+                    text.contains("VI_1: INIT: waiting for the first result of chk"),
+                    "{text}"
+                );
+                said_waiting = true;
+            }
             if failed_at.is_none() && failed() {
                 failed_at = Some(Instant::now());
             }
@@ -3873,6 +3888,7 @@ fn a_slow_failing_check_at_start_never_takes_the_vip() {
             "{daemon}: the check never failed\n{}",
             t.logs()
         );
+        assert!(said_waiting, "keepvip status was not asked during the hold");
         assert!(t.has(1, vip()), "{daemon}: r2 lost the VIP\n{}", t.logs());
         let text = std::fs::read_to_string(&log).unwrap_or_default();
         assert!(

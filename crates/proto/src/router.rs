@@ -351,9 +351,16 @@ impl Router {
     /// Whether instance `idx` or a member of its sync group tracks a
     /// script with weight 0 (as it counts) that has not given a result yet.
     fn scripts_pending(&self, idx: usize) -> bool {
-        let pending = |i: usize| {
+        !self.pending_scripts(idx).is_empty()
+    }
+
+    /// The weight-0 scripts (as they count) of instance `idx` and of the
+    /// members of its sync group that have not given a result yet.
+    fn pending_scripts(&self, idx: usize) -> Vec<String> {
+        let mut names = Vec::new();
+        let mut pending = |i: usize| {
             let Some(inst) = self.instances[i].as_ref() else {
-                return false;
+                return;
             };
             let group = inst.group.map(|g| &self.groups[g]);
             let weights_count = group.is_none_or(|g| g.cfg.tracking_weight);
@@ -361,15 +368,35 @@ impl Router {
             let shared = group
                 .into_iter()
                 .flat_map(|g| g.cfg.trackers.iter().map(|t| (t, g.cfg.tracking_weight)));
-            own.chain(shared).any(|(t, weights_count)| {
-                matches!(t.key, TrackerKey::Script(_))
-                    && (!weights_count || t.weight == 0)
-                    && !self.trackers.contains_key(&t.key)
-            })
+            for (t, weights_count) in own.chain(shared) {
+                if let TrackerKey::Script(name) = &t.key {
+                    if (!weights_count || t.weight == 0)
+                        && !self.trackers.contains_key(&t.key)
+                        && !names.contains(name)
+                    {
+                        names.push(name.clone());
+                    }
+                }
+            }
         };
         match self.inst(idx).group {
-            Some(g) => self.groups[g].members.iter().any(|m| pending(m.0 as usize)),
+            Some(g) => {
+                for m in &self.groups[g].members {
+                    pending(m.0 as usize);
+                }
+            }
             None => pending(idx),
+        }
+        names
+    }
+
+    /// The scripts a held instance waits for (empty unless it is held in
+    /// INIT at start): for `keepvip status`.
+    pub fn awaited_scripts(&self, id: InstanceId) -> Vec<String> {
+        let idx = id.0 as usize;
+        match self.instances.get(idx).and_then(|i| i.as_ref()) {
+            Some(i) if i.awaiting_scripts => self.pending_scripts(idx),
+            _ => Vec::new(),
         }
     }
 

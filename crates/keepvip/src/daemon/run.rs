@@ -1387,6 +1387,7 @@ impl Daemon {
                     .get(&id)
                     .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
                     .map(|d| d.as_secs_f64()),
+                waiting_for: self.router.awaited_scripts(id),
             });
         }
         st
