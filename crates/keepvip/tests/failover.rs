@@ -4213,3 +4213,59 @@ fn start_up_reaches_the_fifo_as_keepalived_s_does() {
         }
     }
 }
+
+/// A reload keeps what a script said (keepalived's clear_diff_script,
+/// `VRRP_Script(chk) considered successful on reload`): one failure right
+/// after it, with `fall 2`, does not put the instance in FAULT. Until
+/// 2026-12-02 keepvip restarted every script at a reload, and its first
+/// result decided at once. Both daemons on the router.
+#[test]
+fn a_reload_keeps_the_scripts_states() {
+    let Some(t) = Ctx::new("hupchk", 1) else {
+        return;
+    };
+    let flag = t.dir.join("flag");
+    std::fs::write(&flag, "0\n").unwrap();
+    let chk = t.write(
+        "chk.sh",
+        &format!("#!/bin/sh\nexit $(cat {})\n", flag.display()),
+    );
+    std::fs::set_permissions(&chk, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let c = t.write(
+        "r1.conf",
+        &format!(
+            "global_defs {{\n    enable_script_security\n    script_user root\n}}\nvrrp_script chk {{\n    script {}\n    interval 1\n    rise 2\n    fall 2\n    weight 0\n}}\n{}",
+            chk.display(),
+            conf(150, 3, "0.1", "    track_script {\n        chk\n    }\n")
+        ),
+    );
+    for daemon in daemons() {
+        std::fs::write(&flag, "0\n").unwrap();
+        let log = t.log_path(daemon, 0);
+        let _ = std::fs::remove_file(&log);
+        let text = || std::fs::read_to_string(&log).unwrap_or_default();
+        let mut p = t.daemon(daemon, 0, &c);
+        t.wait_vip(0, vip(), true, Duration::from_secs(5));
+        // one failing run, right after the reload
+        std::fs::write(&flag, "1\n").unwrap();
+        p.signal(libc::SIGHUP).unwrap();
+        t.lab
+            .wait_for("the failing run", Duration::from_secs(4), || {
+                text().contains("Script `chk` now returning 1")
+            })
+            .unwrap_or_else(|e| panic!("{daemon}: {e}\n{}", t.logs()));
+        std::fs::write(&flag, "0\n").unwrap();
+        let t0 = Instant::now();
+        while t0.elapsed() < Duration::from_millis(2500) {
+            assert!(t.has(0, vip()), "{daemon}: the VIP went\n{}", t.logs());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let text = text();
+        assert!(
+            text.contains("VRRP_Script(chk) considered successful on reload")
+                && !text.contains("Entering FAULT STATE"),
+            "{daemon}\n{text}"
+        );
+        p.terminate(Duration::from_secs(3));
+    }
+}

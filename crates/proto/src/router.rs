@@ -592,6 +592,11 @@ impl Router {
             .map(|i| i.view(&self.groups))
     }
 
+    /// The last state reported for a tracker (None: never reported).
+    pub fn tracker_state(&self, key: &TrackerKey) -> Option<TrackerState> {
+        self.trackers.get(key).copied()
+    }
+
     /// Sync group state by name.
     pub fn group_state(&self, name: &str) -> Option<State> {
         self.groups

@@ -75,6 +75,8 @@ struct Daemon {
     packets_tx: mpsc::Sender<Packet>,
     trackers_tx: mpsc::Sender<(TrackerKey, TrackerState)>,
     script_tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// each script's last exit code, kept across reloads
+    script_last_codes: HashMap<String, std::sync::Arc<std::sync::atomic::AtomicI32>>,
     renderer: Renderer,
     /// log lines held back while a takeover's VIPs and GARPs go out, so
     /// no write sits between the advert and the first GARP (written, in
@@ -268,15 +270,28 @@ impl Daemon {
         }
     }
 
-    fn start_scripts(&mut self) {
+    /// Start the scripts and file/process trackers; `reload`: a script
+    /// that ran before keeps the state it reported.
+    fn start_scripts(&mut self, reload: bool) {
         for t in self.script_tasks.drain(..) {
             t.abort();
         }
         for s in self.config.scripts.clone() {
             let tx = self.trackers_tx.clone();
             let policy = self.policy();
-            self.script_tasks
-                .push(tokio::spawn(scripts::run_script(s, policy, tx)));
+            let key = TrackerKey::Script(s.name.clone());
+            let carried_up = reload
+                .then(|| self.router.tracker_state(&key))
+                .flatten()
+                .map(|st| st == TrackerState::Up);
+            let last = self
+                .script_last_codes
+                .entry(s.name.clone())
+                .or_default()
+                .clone();
+            self.script_tasks.push(tokio::spawn(scripts::run_script(
+                s, policy, carried_up, last, tx,
+            )));
         }
         for f in self.config.track_files.clone() {
             let tx = self.trackers_tx.clone();
@@ -1519,7 +1534,7 @@ impl Daemon {
         unsafe { libc::malloc_trim(0) };
         self.feed_interfaces(now);
         self.open_sockets();
-        self.start_scripts();
+        self.start_scripts(true);
         if self.config.global.fifo_write_states_on_reload {
             self.notified_in_reload = Some(Vec::new());
             self.drain().await;
@@ -1736,6 +1751,7 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
         packets_tx,
         trackers_tx,
         script_tasks: Vec::new(),
+        script_last_codes: HashMap::new(),
         renderer: Renderer::default(),
         deferred_logs: Vec::new(),
         opts,
@@ -1809,7 +1825,7 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
         }
         None => d.router.start(timer::now()),
     }
-    d.start_scripts();
+    d.start_scripts(false);
     let (ctl_tx, mut ctl_rx) = mpsc::channel::<control::Pending>(16);
     let ctl_path = d.opts.control_socket.clone();
     tokio::spawn(async move {

@@ -6,6 +6,8 @@
 
 use std::path::Path;
 use std::process::Stdio;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use keepvip_conf::model::{Fifo, NotifyCmd, VrrpScript};
@@ -255,18 +257,35 @@ async fn run_once(s: &VrrpScript, policy: &ScriptPolicy) -> Outcome {
 
 /// Run `s` every interval forever: the first result at once (the router
 /// holds instances with weight-0 scripts until it comes), then Up/Down
-/// changes after rise/fall consecutive results.
+/// changes after rise/fall consecutive results. After a reload
+/// (`carried_up`) the state the script had counts as reported. `last`
+/// holds the exit code last logged, shared with the runner a reload
+/// replaces.
 pub async fn run_script(
     s: VrrpScript,
     policy: ScriptPolicy,
+    carried_up: Option<bool>,
+    last: Arc<AtomicI32>,
     tx: mpsc::Sender<(TrackerKey, TrackerState)>,
 ) {
     let key = TrackerKey::Script(s.name.clone());
     let mut up = !s.init_fail;
     let mut reported = false;
     let (mut oks, mut fails) = (0u32, 0u32);
-    // keepalived's last_status starts at 0: a first success is not news
-    let mut last_code: Option<i32> = Some(0);
+    if let Some(was_up) = carried_up {
+        // a reload keeps what the script said (keepalived's
+        // clear_diff_script): no new first result, rise/fall from here
+        up = was_up;
+        reported = true;
+        tracing::info!(
+            "VRRP_Script({}) considered {} on reload",
+            s.name,
+            if up { "successful" } else { "unsuccessful" }
+        );
+    }
+    // the code last logged, kept across reloads (keepalived's last_status,
+    // 0 at start: a first success is not news)
+    let mut last_code = Some(last.load(Ordering::Relaxed));
     let mut tick = tokio::time::interval(s.interval.max(Duration::from_millis(10)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -281,6 +300,7 @@ pub async fn run_script(
             tracing::info!("Script `{}` now returning {code}", s.name);
         }
         last_code = Some(code);
+        last.store(code, Ordering::Relaxed);
         match out {
             Outcome::Ok => {
                 oks += 1;
