@@ -4269,3 +4269,71 @@ fn a_reload_keeps_the_scripts_states() {
         p.terminate(Duration::from_secs(3));
     }
 }
+
+/// A reload that puts two running MASTERs into a new sync group: the group
+/// is MASTER at once (no notify), and a member's link going down then
+/// takes the group with it. FIFO lines beside keepalived 2.2.7.
+#[test]
+fn a_reload_making_a_sync_group_of_masters_reaches_the_fifo_as_keepalived_s_does() {
+    let Some(t) = Ctx::with_segments("hupgrp", 1, 2) else {
+        return;
+    };
+    let ns = t.lab.router_ns(0).to_string();
+    let fifo_path = t.dir.join("r1.fifo");
+    let inst = |name: &str, dev: &str, vrid: u8, vip: &str| {
+        format!(
+            "vrrp_instance {name} {{\n    state BACKUP\n    interface {dev}\n    virtual_router_id {vrid}\n    priority 150\n    version 3\n    advert_int 0.1\n    virtual_ipaddress {{\n        {vip}/24\n    }}\n}}\n"
+        )
+    };
+    let body = format!(
+        "global_defs {{\n    notify_fifo {}\n    fifo_write_vrrp_states_on_reload\n}}\n{}{}",
+        fifo_path.display(),
+        inst("VI_OUT", "eth0", 51, "192.0.2.200"),
+        inst("VI_IN", "eth1", 52, "198.51.100.200"),
+    );
+    let grouped = format!(
+        "{body}vrrp_sync_group VG {{\n    group {{\n        VI_OUT\n        VI_IN\n    }}\n}}\n"
+    );
+    let in_vip: IpAddr = "198.51.100.200".parse().unwrap();
+    for daemon in daemons() {
+        let c = t.write("r1.conf", &body);
+        let fifo = fifo_lines(&fifo_path);
+        let lines = || fifo.lock().unwrap().clone();
+        let mut p = t.daemon(daemon, 0, &c);
+        t.wait_vip(0, vip(), true, Duration::from_secs(5));
+        let _ = t
+            .lab
+            .wait_for("both MASTER", Duration::from_secs(3), || lines().len() >= 4);
+        let before = lines().len();
+        std::fs::write(&c, &grouped).unwrap();
+        p.signal(libc::SIGHUP).unwrap();
+        std::thread::sleep(Duration::from_millis(800));
+        t.lab.set_link(&ns, "eth1", false).unwrap();
+        t.wait_vip(0, vip(), false, Duration::from_secs(3));
+        std::thread::sleep(Duration::from_millis(300));
+        let after = lines()[before..].to_vec();
+        // measured with keepalived 2.2.7: the new group's state is written
+        // again at the reload (keepvip writes its MASTERs too, see
+        // docs/compat.md), then the link takes the group down
+        let mut want = vec!["GROUP \"VG\" MASTER 0"];
+        if daemon == "keepvip" {
+            want.extend([
+                "INSTANCE \"VI_OUT\" MASTER 150",
+                "INSTANCE \"VI_IN\" MASTER 150",
+            ]);
+        }
+        want.extend([
+            "INSTANCE \"VI_IN\" FAULT 150",
+            "INSTANCE \"VI_OUT\" FAULT 150",
+            "GROUP \"VG\" FAULT 0",
+        ]);
+        assert_eq!(after, want, "{daemon}\n{}", t.logs());
+        t.lab.set_link(&ns, "eth1", true).unwrap();
+        t.lab
+            .wait_for("the group MASTER again", Duration::from_secs(5), || {
+                t.lab.has_addr(&ns, "eth1", in_vip)
+            })
+            .unwrap_or_else(|e| panic!("{daemon}: {e}\n{}", t.logs()));
+        p.terminate(Duration::from_secs(3));
+    }
+}

@@ -434,7 +434,8 @@ impl Router {
     /// keepalived's vrrp_sync_set_group and vrrp_init_state: a new group
     /// (at start, or of new instances at a reload) starts MASTER if all its
     /// members are address owners, FAULT if one of them is down, else
-    /// BACKUP. A BACKUP group is notified here, before any member enters
+    /// BACKUP; one a reload makes of running instances is MASTER if they
+    /// all are, FAULT if one is, else BACKUP. A BACKUP group is notified here, before any member enters
     /// its state (no "Syncing" line); the FAULT ones are returned, to be
     /// notified after their members (keepalived notifies those members
     /// while it reads the configuration).
@@ -450,19 +451,33 @@ impl Router {
                 .map(|m| m.0 as usize)
                 .filter(|&m| self.instances[m].is_some())
                 .collect();
-            // a group a reload makes of running instances takes its state
-            // from their next transition
-            if members.iter().any(|&m| self.inst(m).state != State::Init) {
-                continue;
-            }
-            let state =
+            let running = members
+                .iter()
+                .filter(|&&m| self.inst(m).state != State::Init)
+                .count();
+            let state = if running == 0 {
                 if !members.is_empty() && members.iter().all(|&m| self.inst(m).base() == 255) {
                     State::Master
                 } else if members.iter().any(|&m| self.own_priority(m).1.is_some()) {
                     State::Fault
                 } else {
                     State::Backup
-                };
+                }
+            } else if running == members.len() {
+                // a group a reload makes of running instances (keepalived's
+                // reload in vrrp_complete_init): MASTER if they all are
+                let all = |s: State| members.iter().all(|&m| self.inst(m).state == s);
+                if all(State::Master) {
+                    State::Master
+                } else if members.iter().any(|&m| self.inst(m).state == State::Fault) {
+                    State::Fault
+                } else {
+                    State::Backup
+                }
+            } else {
+                // old and new members mixed: their next transition says
+                continue;
+            };
             self.groups[g].state = state;
             match state {
                 State::Backup => {
