@@ -2121,6 +2121,8 @@ impl Router {
                     updated.last_accepted = old.last_accepted;
                     updated.last_prio0 = old.last_prio0;
                     updated.preempt_until = old.preempt_until;
+                    updated.awaiting_scripts = old.awaiting_scripts;
+                    updated.owner_demoted = false;
                     updated.fault_cause = old.fault_cause.clone();
                     updated.counters = old.counters.clone();
                     if updated.cfg.version == old.cfg.version {
@@ -2145,6 +2147,8 @@ impl Router {
             self.apply_reload(idx, &old, now);
         }
         self.start_instances(&fresh, false);
+        // one still held at start may no longer wait for anything
+        self.release_awaiting();
     }
 
     /// A matched instance keeps its state; only the difference is applied.

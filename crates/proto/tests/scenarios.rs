@@ -497,6 +497,39 @@ fn a_weight_0_script_that_has_not_answered_holds_the_instance() {
     }
 }
 
+/// A reload during the hold keeps the instance held (it is not left in
+/// INIT for ever), and one that drops the script lets it start at once.
+#[test]
+fn a_reload_during_the_hold_keeps_waiting_or_starts() {
+    let mut a = v2("VI_1", 51, 150);
+    a.trackers.push(script("chk", 0));
+    for drop_script in [false, true] {
+        let (mut sim, n) = lan(1, LinkParams::default(), vec![cfg(vec![a.clone()])]);
+        sim.slow_first_script_runs(n[0]);
+        sim.start(n[0], Duration::ZERO);
+        let new = if drop_script {
+            v2("VI_1", 51, 150)
+        } else {
+            a.clone()
+        };
+        sim.reload(n[0], cfg(vec![new]), secs(1.0));
+        sim.tracker(
+            n[0],
+            TrackerKey::Script("chk".into()),
+            TrackerState::Up,
+            secs(3.0),
+        );
+        sim.run_until(secs(10.0));
+        let backup_at = if drop_script { 1_000_000 } else { 3_000_000 };
+        check!(
+            sim,
+            sim.transitions("VI_1").first().map(|tr| (tr.0, tr.3))
+                == Some((at(backup_at), State::Backup))
+        );
+        check!(sim, sim.state(n[0], "VI_1") == State::Master);
+    }
+}
+
 /// A sync group waits for every member's weight-0 scripts
 /// (num_member_init): the member without scripts is held too.
 #[test]
