@@ -4337,3 +4337,67 @@ fn a_reload_making_a_sync_group_of_masters_reaches_the_fifo_as_keepalived_s_does
         p.terminate(Duration::from_secs(3));
     }
 }
+
+/// An instance whose interface does not exist at start waits for it in
+/// FAULT while the others run; when it appears (here a veth made after
+/// the start) the instance comes up as after a link up. keepalived 2.2.7
+/// without `dynamic_interfaces` refuses to start instead (measured: `Non-
+/// existent interface specified in configuration`, permanent CONFIG error).
+#[test]
+fn an_interface_that_appears_after_the_start_is_waited_for() {
+    let Some(t) = Ctx::new("lateif", 1) else {
+        return;
+    };
+    let ns = t.lab.router_ns(0).to_string();
+    let fifo_path = t.dir.join("r1.fifo");
+    let c = t.write(
+        "r1.conf",
+        &format!(
+            "global_defs {{\n    notify_fifo {}\n}}\nvrrp_instance VI_9 {{\n    interface kvlate9\n    virtual_router_id 59\n    priority 150\n    version 3\n    advert_int 0.1\n    virtual_ipaddress {{\n        203.0.113.59/25\n    }}\n}}\n{}",
+            fifo_path.display(),
+            conf(150, 3, "0.1", "")
+        ),
+    );
+    let fifo = fifo_lines(&fifo_path);
+    let lines = || fifo.lock().unwrap().clone();
+    let mut p = t.keepvip(0, &c);
+    t.wait_vip(0, vip(), true, Duration::from_secs(5));
+    let late_vip: IpAddr = "203.0.113.59".parse().unwrap();
+    let ip = |args: &[&str]| t.lab.ip(&ns, args).unwrap();
+    ip(&[
+        "link", "add", "kvlate9", "type", "veth", "peer", "name", "kvlate9p",
+    ]);
+    ip(&["addr", "add", "203.0.113.9/25", "dev", "kvlate9"]);
+    ip(&["link", "set", "kvlate9p", "up"]);
+    ip(&["link", "set", "kvlate9", "up"]);
+    t.lab
+        .wait_for(
+            "VI_9 MASTER on the new interface",
+            Duration::from_secs(5),
+            || t.lab.has_addr(&ns, "kvlate9", late_vip),
+        )
+        .unwrap_or_else(|e| panic!("{e}\n{}", t.logs()));
+    let _ = t
+        .lab
+        .wait_for("its FIFO lines", Duration::from_secs(2), || {
+            lines().iter().filter(|l| l.contains("VI_9")).count() >= 3
+        });
+    let vi9: Vec<String> = lines().into_iter().filter(|l| l.contains("VI_9")).collect();
+    assert_eq!(
+        vi9,
+        [
+            "INSTANCE \"VI_9\" FAULT 150",
+            "INSTANCE \"VI_9\" BACKUP 150",
+            "INSTANCE \"VI_9\" MASTER 150"
+        ],
+        "{}",
+        t.logs()
+    );
+    let log = std::fs::read_to_string(t.dir.join("r1.log")).unwrap_or_default();
+    assert!(
+        log.contains("interface kvlate9 does not exist (yet): treated as down"),
+        "{log}"
+    );
+    p.terminate(Duration::from_secs(3));
+    let _ = t.lab.ip(&ns, &["link", "del", "kvlate9"]);
+}
