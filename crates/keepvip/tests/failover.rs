@@ -4401,3 +4401,59 @@ fn an_interface_that_appears_after_the_start_is_waited_for() {
     p.terminate(Duration::from_secs(3));
     let _ = t.lab.ip(&ns, &["link", "del", "kvlate9"]);
 }
+
+/// VRRPv3 with a master at another advert interval (r2 at 1 s, r1 at
+/// 0.1 s): r1 adopts the master's interval and goes back to its own when
+/// it becomes MASTER, and says so only then (`-D`), in keepalived's words.
+/// Until 2026-12-02 keepvip logged "advertisement interval mismatch" for
+/// every such advert it received (100 lines a second from a 10 ms master).
+#[test]
+fn a_master_at_another_interval_is_followed_as_keepalived_does() {
+    let Some(t) = Ctx::new("advint", 2) else {
+        return;
+    };
+    let c1 = t.write("r1.conf", &conf(100, 3, "0.1", ""));
+    let c2 = t.write("r2.conf", &conf(150, 3, "1", ""));
+    for daemon in daemons() {
+        let log = t.log_path(daemon, 0);
+        let _ = std::fs::remove_file(&log);
+        let mut p1 = t.daemon(daemon, 0, &c1);
+        t.wait_vip(0, vip(), true, Duration::from_secs(5));
+        let mut p2 = t.keepvip(1, &c2);
+        t.wait_vip(1, vip(), true, Duration::from_secs(6));
+        t.wait_vip(0, vip(), false, Duration::from_secs(2));
+        // a few of r2's adverts
+        std::thread::sleep(Duration::from_millis(2500));
+        p2.kill9();
+        // r2's 1 s interval: its Master_Down_Interval is over 3 s
+        t.wait_vip(0, vip(), true, Duration::from_secs(6));
+        p1.terminate(Duration::from_secs(3));
+        let _ = t.lab.ip(
+            t.lab.router_ns(1),
+            &["addr", "flush", "dev", "eth0", "label", "eth0:vip"],
+        );
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let lines: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.split_once(": ").map(|(_, m)| m))
+            .filter(|m| m.contains("VI_1") && !m.contains("gratuitous") && !m.contains("VIPs"))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "(VI_1) Entering BACKUP STATE (init)",
+                "(VI_1) Receive advertisement timeout",
+                "(VI_1) Entering MASTER STATE",
+                "(VI_1) Master received advert from 192.0.2.12 with higher priority 150, ours 100",
+                "(VI_1) advertisement interval updated from 100ms to 1000ms by master",
+                "(VI_1) Entering BACKUP STATE",
+                "(VI_1) Receive advertisement timeout",
+                "(VI_1) Entering MASTER STATE",
+                "(VI_1) changing advert interval from 1000ms to locally configured 100ms",
+                "(VI_1) sent 0 priority",
+            ],
+            "{daemon}\n{text}"
+        );
+        let _ = std::fs::remove_file(t.dir.join("r2.log"));
+    }
+}

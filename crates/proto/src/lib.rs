@@ -571,14 +571,25 @@ pub enum LogEvent {
         /// our VIP the advert lacks
         addr: IpAddr,
     },
-    /// v3: `(VI_1) advertisement interval mismatch mine=100 rcv'd=200` (still processed)
-    IntervalMismatchV3 {
+    /// v3, -D: `(VI_1) advertisement interval updated from 100ms to
+    /// 1000ms by master` (a BACKUP adopts the master's interval)
+    MasterAdverIntUpdated {
         /// instance name
         instance: String,
-        /// ours, centiseconds
-        ours_cs: u16,
-        /// theirs, centiseconds
-        theirs_cs: u16,
+        /// the interval in use until now
+        from: Duration,
+        /// the master's
+        to: Duration,
+    },
+    /// v3, -D: `(VI_1) changing advert interval from 1000ms to locally
+    /// configured 100ms` (a new MASTER goes back to its own)
+    AdverIntRestored {
+        /// the master's interval it used as BACKUP
+        instance: String,
+        /// the interval in use until now
+        from: Duration,
+        /// its own
+        to: Duration,
     },
     /// A VRRPv3/IPv4 peer uses the other checksum variant than we send.
     PeerChecksumVariant {

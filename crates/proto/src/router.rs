@@ -1304,6 +1304,14 @@ impl Router {
         });
         self.set_state(idx, State::Master);
         let inst = self.inst(idx);
+        if inst.cfg.version == Version::V3 && inst.master_adver_int != inst.cfg.advert_interval {
+            self.log(LogEvent::AdverIntRestored {
+                instance: name.clone(),
+                from: inst.master_adver_int,
+                to: inst.cfg.advert_interval,
+            });
+        }
+        let inst = self.inst(idx);
         let (id, iface, vips, routes, rules, garp_cfg, adv) = (
             inst.id,
             inst.iface,
@@ -1834,12 +1842,9 @@ impl Router {
         if inst.cfg.version == Version::V3 {
             let mine = inst.own_interval_field();
             if advert.max_adver_int != mine {
+                // counted; the interval learnt from a master is logged
+                // when it changes (learn_master_adver_int), as keepalived
                 inst.counters.interval_mismatch += 1;
-                events.push(LogEvent::IntervalMismatchV3 {
-                    instance: inst.cfg.name.clone(),
-                    ours_cs: mine,
-                    theirs_cs: advert.max_adver_int,
-                });
             }
             if inst.cfg.family == Family::V4 {
                 let ours = if inst.cfg.v3_checksum_pseudo_header {
@@ -1884,6 +1889,26 @@ impl Router {
         }
     }
 
+    /// VRRPv3: adopt the master's advert interval (RFC 5798 6.4.2), and
+    /// say so when it changes (keepalived's update_master_adver_int, -D).
+    fn learn_master_adver_int(&mut self, idx: usize, field: u16) {
+        let inst = self.inst_mut(idx);
+        if inst.cfg.version != Version::V3 {
+            return;
+        }
+        let learnt = field_interval(Version::V3, field);
+        if learnt == inst.master_adver_int {
+            return;
+        }
+        let (name, from) = (inst.cfg.name.clone(), inst.master_adver_int);
+        inst.master_adver_int = learnt;
+        self.log(LogEvent::MasterAdverIntUpdated {
+            instance: name,
+            from,
+            to: learnt,
+        });
+    }
+
     fn backup_rx(&mut self, idx: usize, src: IpAddr, advert: &VrrpRepr<'_>) {
         let now = self.now;
         let name = self.inst(idx).cfg.name.clone();
@@ -1919,7 +1944,6 @@ impl Router {
                 });
             }
         }
-        let inst = self.inst_mut(idx);
         if !accept {
             self.log(LogEvent::BackupRxLower {
                 instance: name,
@@ -1928,9 +1952,8 @@ impl Router {
             });
             return;
         }
-        if inst.cfg.version == Version::V3 {
-            inst.master_adver_int = field_interval(Version::V3, advert.max_adver_int);
-        }
+        self.learn_master_adver_int(idx, advert.max_adver_int);
+        let inst = self.inst_mut(idx);
         inst.master_ip = Some(src);
         inst.master_priority = Some(advert.priority);
         inst.last_accepted = Some(now);
@@ -1986,10 +2009,8 @@ impl Router {
             if self.inst(idx).cfg.higher_prio_send_advert {
                 self.send_advert(idx, ours);
             }
+            self.learn_master_adver_int(idx, advert.max_adver_int);
             let inst = self.inst_mut(idx);
-            if inst.cfg.version == Version::V3 {
-                inst.master_adver_int = field_interval(Version::V3, advert.max_adver_int);
-            }
             inst.master_ip = Some(src);
             inst.master_priority = Some(advert.priority);
             inst.last_accepted = Some(now);

@@ -83,8 +83,11 @@ impl Renderer {
             LogEvent::AddrMissing { instance, vrid, addr } => {
                 tracing::info!("{}", text::addr_missing(instance, *vrid, *addr))
             }
-            LogEvent::IntervalMismatchV3 { instance, ours_cs, theirs_cs } => {
-                tracing::info!("{}", text::interval_mismatch_v3(instance, *ours_cs, *theirs_cs))
+            LogEvent::MasterAdverIntUpdated { instance, from, to } => {
+                tracing::debug!("{}", text::master_adver_int_updated(instance, *from, *to))
+            }
+            LogEvent::AdverIntRestored { instance, from, to } => {
+                tracing::debug!("{}", text::adver_int_restored(instance, *from, *to))
             }
             LogEvent::PeerChecksumVariant { instance, from, theirs } => tracing::warn!(
                 "({instance}) peer {from} sends VRRPv3 checksums {}: accepted; keepalived 2.2.x peers use the pseudo-header",

@@ -3,6 +3,7 @@
 //! Kept as plain functions so the wording is tested in one place.
 
 use std::net::IpAddr;
+use std::time::Duration;
 
 use keepvip_proto::FaultCause;
 
@@ -124,12 +125,21 @@ pub fn interval_mismatch_v2(instance: &str, mine_s: u16, theirs_s: u16) -> Strin
     format!("({instance}) advertisement interval mismatch mine={mine_s} sec rcv'd={theirs_s} sec")
 }
 
-/// v3 interval mismatch (logged, still processed), keepalived's millisecond wording
-pub fn interval_mismatch_v3(instance: &str, mine_cs: u16, theirs_cs: u16) -> String {
+/// `(VI_1) advertisement interval updated from 100ms to 1000ms by master` (-D)
+pub fn master_adver_int_updated(instance: &str, from: Duration, to: Duration) -> String {
     format!(
-        "({instance}) advertisement interval mismatch mine={} milli-sec rcv'd={} milli-sec",
-        u32::from(mine_cs) * 10,
-        u32::from(theirs_cs) * 10
+        "({instance}) advertisement interval updated from {}ms to {}ms by master",
+        from.as_millis(),
+        to.as_millis()
+    )
+}
+
+/// `(VI_1) changing advert interval from 1000ms to locally configured 100ms` (-D)
+pub fn adver_int_restored(instance: &str, from: Duration, to: Duration) -> String {
+    format!(
+        "({instance}) changing advert interval from {}ms to locally configured {}ms",
+        from.as_millis(),
+        to.as_millis()
     )
 }
 
