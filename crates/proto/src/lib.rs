@@ -584,9 +584,9 @@ pub enum LogEvent {
     /// v3, -D: `(VI_1) changing advert interval from 1000ms to locally
     /// configured 100ms` (a new MASTER goes back to its own)
     AdverIntRestored {
-        /// the master's interval it used as BACKUP
+        /// instance name
         instance: String,
-        /// the interval in use until now
+        /// the master's interval it used as BACKUP
         from: Duration,
         /// its own
         to: Duration,
