@@ -4457,3 +4457,104 @@ fn a_master_at_another_interval_is_followed_as_keepalived_does() {
         let _ = std::fs::remove_file(t.dir.join("r2.log"));
     }
 }
+
+/// A sync group with a weight-0 `track_script` of its own and `nopreempt`
+/// members, beside a running master: the members are held until the
+/// script's first result and then come up together, the group notified
+/// after them (keepalived's num_member_init); the script failing and
+/// recovering moves the whole group; nopreempt keeps r1 BACKUP until r2
+/// stops. r1's FIFO beside keepalived 2.2.7's; the order of the two
+/// members within one step is keepalived's fault bookkeeping (it varies
+/// with the direction), so each step is compared as a set.
+#[test]
+fn a_sync_group_script_and_nopreempt_reach_the_fifo_as_keepalived_s_do() {
+    let Some(t) = Ctx::with_segments("sgchk", 2, 2) else {
+        return;
+    };
+    let fifo_path = t.dir.join("r1.fifo");
+    let flag = t.dir.join("flag");
+    let chk = t.write(
+        "chk.sh",
+        &format!("#!/bin/sh\nexit $(cat {})\n", flag.display()),
+    );
+    std::fs::set_permissions(&chk, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let inst = |name: &str, dev: &str, vrid: u8, vip: &str, prio: u8, extra: &str| {
+        format!("vrrp_instance {name} {{\n    state BACKUP\n    interface {dev}\n    virtual_router_id {vrid}\n    priority {prio}\n    version 3\n    advert_int 0.1\n{extra}    virtual_ipaddress {{\n        {vip}/24\n    }}\n}}\n")
+    };
+    let group = |script: &str, fifo: &str| {
+        format!("global_defs {{\n    enable_script_security\n    script_user root\n{fifo}}}\nvrrp_script chk {{\n    script {script}\n    interval 1\n    weight 0\n}}\nvrrp_sync_group VG {{\n    group {{\n        VI_OUT\n        VI_IN\n    }}\n    track_script {{\n        chk\n    }}\n}}\n")
+    };
+    let np = "    nopreempt\n";
+    let c1 = t.write(
+        "r1.conf",
+        &format!(
+            "{}{}{}",
+            group(
+                &chk.display().to_string(),
+                &format!("    notify_fifo {}\n", fifo_path.display())
+            ),
+            inst("VI_OUT", "eth0", 51, "192.0.2.200", 150, np),
+            inst("VI_IN", "eth1", 52, "198.51.100.200", 150, np)
+        ),
+    );
+    let c2 = t.write(
+        "r2.conf",
+        &format!(
+            "{}{}{}",
+            group("/bin/true", ""),
+            inst("VI_OUT", "eth0", 51, "192.0.2.200", 100, ""),
+            inst("VI_IN", "eth1", 52, "198.51.100.200", 100, "")
+        ),
+    );
+    for daemon in daemons() {
+        std::fs::write(&flag, "0\n").unwrap();
+        let fifo = fifo_lines(&fifo_path);
+        let lines = || fifo.lock().unwrap().clone();
+        let wait_lines = |n: usize| {
+            let _ = t
+                .lab
+                .wait_for("FIFO lines", Duration::from_secs(5), || lines().len() >= n);
+        };
+        let mut p2 = t.keepvip(1, &c2);
+        t.wait_vip(1, vip(), true, Duration::from_secs(5));
+        let mut p1 = t.daemon(daemon, 0, &c1);
+        wait_lines(3);
+        std::fs::write(&flag, "1\n").unwrap();
+        wait_lines(6);
+        std::fs::write(&flag, "0\n").unwrap();
+        wait_lines(9);
+        assert!(
+            !t.has(0, vip()),
+            "{daemon}: nopreempt r1 took the VIP\n{}",
+            t.logs()
+        );
+        p2.terminate(Duration::from_secs(3));
+        t.wait_vip(0, vip(), true, Duration::from_secs(3));
+        wait_lines(12);
+        p1.terminate(Duration::from_secs(3));
+        wait_lines(15);
+        let mut seen = lines();
+        let mut i = 0;
+        while i < seen.len() {
+            let run = seen[i..]
+                .iter()
+                .take_while(|l| l.starts_with("INSTANCE"))
+                .count();
+            seen[i..i + run].sort();
+            i += run.max(1);
+        }
+        let step = |state: &str| {
+            [
+                format!("INSTANCE \"VI_IN\" {state} 150"),
+                format!("INSTANCE \"VI_OUT\" {state} 150"),
+                format!("GROUP \"VG\" {state} 0"),
+            ]
+        };
+        let want: Vec<String> = ["BACKUP", "FAULT", "BACKUP", "MASTER", "STOP"]
+            .iter()
+            .flat_map(|s| step(s))
+            .collect();
+        assert_eq!(seen, want, "{daemon}\n{}", t.logs());
+        let _ = std::fs::remove_file(t.dir.join("r2.log"));
+    }
+}

@@ -188,6 +188,8 @@ pub struct Router {
     unknown_vrid: u64,
     /// end of `vrrp_startup_delay`: until then no instance becomes MASTER
     hold_until: Option<Instant>,
+    /// inside the first start's start_instances (instances may be held)
+    starting: bool,
 }
 
 impl Router {
@@ -210,6 +212,7 @@ impl Router {
             vip_set: HashSet::new(),
             unknown_vrid: 0,
             hold_until: None,
+            starting: false,
         };
         let RouterConfig {
             instances,
@@ -297,6 +300,7 @@ impl Router {
     /// At the first start (`first`) an instance whose weight-0 scripts have
     /// not answered yet is held instead.
     fn start_instances(&mut self, indices: &[usize], first: bool) {
+        self.starting = first;
         let mut announced = Vec::new();
         for &idx in indices {
             // keepalived sets the trackers' priority before any state:
@@ -330,6 +334,7 @@ impl Router {
             }
         }
         let fault_groups = self.init_group_states();
+        self.starting = false;
         for &idx in indices {
             if first && self.scripts_pending(idx) && self.own_priority(idx).1.is_none() {
                 // silent: no state line, no notify, no timer
@@ -414,20 +419,25 @@ impl Router {
                 continue;
             }
             self.inst_mut(idx).awaiting_scripts = false;
-            let (prio, fault) = self.evaluate(idx);
-            self.inst_mut(idx).effective = prio;
-            if let Some(cause) = fault {
-                self.set_state(idx, State::Fault);
-                let inst = self.inst_mut(idx);
-                inst.fault_cause = Some(cause);
-                inst.deadlines = [None; TIMER_KINDS];
-                self.notify(idx, NotifyState::Fault);
-                self.sync_group(idx, State::Fault);
-            } else if self.inst(idx).base() == 255 {
-                self.become_master(idx);
-            } else {
-                self.enter_backup(idx, false);
-            }
+            self.release_held(idx);
+        }
+    }
+
+    /// A held instance enters the state its trackers give it.
+    fn release_held(&mut self, idx: usize) {
+        let (prio, fault) = self.evaluate(idx);
+        self.inst_mut(idx).effective = prio;
+        if let Some(cause) = fault {
+            self.set_state(idx, State::Fault);
+            let inst = self.inst_mut(idx);
+            inst.fault_cause = Some(cause);
+            inst.deadlines = [None; TIMER_KINDS];
+            self.notify(idx, NotifyState::Fault);
+            self.sync_group(idx, State::Fault);
+        } else if self.inst(idx).base() == 255 {
+            self.become_master(idx);
+        } else {
+            self.enter_backup(idx, false);
         }
     }
 
@@ -455,6 +465,11 @@ impl Router {
                 .iter()
                 .filter(|&&m| self.inst(m).state != State::Init)
                 .count();
+            // members held for their scripts: the group comes up with the
+            // first of them (keepalived: num_member_init)
+            if running == 0 && self.starting && members.iter().any(|&m| self.scripts_pending(m)) {
+                continue;
+            }
             let state = if running == 0 {
                 if !members.is_empty() && members.iter().all(|&m| self.inst(m).base() == 255) {
                     State::Master
@@ -1506,6 +1521,12 @@ impl Router {
                 (State::Backup, State::Fault) if self.evaluate(midx).1.is_none() => {
                     self.inst_mut(midx).fault_cause = None;
                     self.leave_fault(midx);
+                }
+                // members held for their scripts come up (or go down) with
+                // the first one the scripts let go
+                (State::Backup | State::Fault, State::Init) if self.inst(midx).awaiting_scripts => {
+                    self.inst_mut(midx).awaiting_scripts = false;
+                    self.release_held(midx);
                 }
                 (State::Fault, s) if s != State::Fault && s != State::Init => {
                     let cause = FaultCause::GroupMember(self.inst(idx).cfg.name.clone());
