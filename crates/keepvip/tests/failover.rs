@@ -3304,9 +3304,7 @@ fn sync_group_moves_both_instances_together() {
         std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
             .unwrap();
         let inst = |name: &str, dev: &str, vrid: u8, vip: IpAddr| {
-            format!(
-                "vrrp_instance {name} {{\n    state BACKUP\n    interface {dev}\n    virtual_router_id {vrid}\n    priority {prio}\n    version 3\n    advert_int 0.1\n    virtual_ipaddress {{\n        {vip}/24 dev {dev}\n    }}\n}}\n"
-            )
+            v3_instance(name, dev, vrid, &format!("{vip}/24 dev {dev}"), prio, "")
         };
         confs.push(t.write(
             &format!("r{}.conf", i + 1),
@@ -3399,21 +3397,13 @@ fn sync_group_moves_both_instances_together() {
         // whether r1 hears one of r2's adverts after it preempted (FIFO
         // MASTER_RX_LOWER_PRI) is too
         let mut seen: Vec<String> = fifo
-            .lock()
-            .unwrap()
-            .iter()
+            .lines()
+            .into_iter()
             .filter(|l| !l.ends_with("MASTER_RX_LOWER_PRI 150"))
-            .cloned()
             .collect();
-        let mut i = 0;
-        while i < seen.len() {
-            let run = seen[i..]
-                .iter()
-                .take_while(|l| l.starts_with("INSTANCE") && l.ends_with("MASTER 150"))
-                .count();
-            seen[i..i + run].sort();
-            i += run.max(1);
-        }
+        sort_runs(&mut seen, |l| {
+            l.starts_with("INSTANCE") && l.ends_with("MASTER 150")
+        });
         assert_eq!(
             seen,
             [
@@ -3436,10 +3426,10 @@ fn sync_group_moves_both_instances_together() {
             "r1 {d1}, r2 {d2}: r1's FIFO\n{}",
             t.logs()
         );
-        let before = fifo.lock().unwrap().len();
+        let before = fifo.lines().len();
         p1.terminate(Duration::from_secs(3));
         // the stop, as keepalived 2.2.7 writes it: members, then the group
-        let stopped = || fifo.lock().unwrap()[before..].to_vec();
+        let stopped = || fifo.lines()[before..].to_vec();
         let _ = t
             .lab
             .wait_for("r1's stop lines", Duration::from_secs(2), || {
@@ -3516,9 +3506,48 @@ fn preempt_delay_holds_the_joining_router_back() {
     p2.terminate(Duration::from_secs(3));
 }
 
+/// A VRRPv3 instance at 0.1 s on `dev` (state BACKUP) with one VIP
+/// (`ADDR` gets /24), and `extra` lines before it.
+fn v3_instance(name: &str, dev: &str, vrid: u8, vip: &str, prio: u8, extra: &str) -> String {
+    let vip = if vip.contains('/') {
+        vip.to_string()
+    } else {
+        format!("{vip}/24")
+    };
+    format!(
+        "vrrp_instance {name} {{\n    state BACKUP\n    interface {dev}\n    virtual_router_id {vrid}\n    priority {prio}\n    version 3\n    advert_int 0.1\n{extra}    virtual_ipaddress {{\n        {vip}\n    }}\n}}\n"
+    )
+}
+
+/// Sort each run of consecutive lines for which `in_run` holds (steps
+/// whose order within is the host's, or keepalived's bookkeeping).
+fn sort_runs(lines: &mut [String], in_run: impl Fn(&str) -> bool) {
+    let mut i = 0;
+    while i < lines.len() {
+        let run = lines[i..].iter().take_while(|l| in_run(l)).count();
+        lines[i..i + run].sort();
+        i += run.max(1);
+    }
+}
+
+/// The lines written to a FIFO, read on a thread.
+struct Fifo(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl Fifo {
+    /// Every line so far.
+    fn lines(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+
+    /// Wait (at most `limit`) until there are `n` lines.
+    fn wait(&self, lab: &Lab, n: usize, limit: Duration) {
+        let _ = lab.wait_for("FIFO lines", limit, || self.0.lock().unwrap().len() >= n);
+    }
+}
+
 /// A fresh FIFO at `path` and the lines written to it, read on a thread
 /// (opened read-write, so neither side blocks on open; at most 100 lines).
-fn fifo_lines(path: &Path) -> std::sync::Arc<std::sync::Mutex<Vec<String>>> {
+fn fifo_lines(path: &Path) -> Fifo {
     use std::io::BufRead;
     let _ = std::fs::remove_file(path);
     nix::unistd::mkfifo(path, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
@@ -3540,7 +3569,7 @@ fn fifo_lines(path: &Path) -> std::sync::Arc<std::sync::Mutex<Vec<String>>> {
             out.lock().unwrap().push(line);
         }
     });
-    lines
+    Fifo(lines)
 }
 
 /// A reload that changes one instance's priority, removes one and adds
@@ -3601,9 +3630,9 @@ fn reload_reaches_the_fifo_as_keepalived_s_does() {
             let _ = t
                 .lab
                 .wait_for("both MASTER on the FIFO", Duration::from_secs(2), || {
-                    fifo.lock().unwrap().len() >= 4
+                    fifo.lines().len() >= 4
                 });
-            let before = fifo.lock().unwrap().len();
+            let before = fifo.lines().len();
             std::fs::write(&c, &b).unwrap();
             p.signal(libc::SIGHUP).unwrap();
             t.wait_vip(0, addr(53), true, Duration::from_secs(5));
@@ -3630,7 +3659,7 @@ fn reload_reaches_the_fifo_as_keepalived_s_does() {
                     "INSTANCE \"VI_3\" MASTER 150",
                 ],
             };
-            let after = || fifo.lock().unwrap()[before..].to_vec();
+            let after = || fifo.lines()[before..].to_vec();
             let _ = t
                 .lab
                 .wait_for("the reload's lines", Duration::from_secs(2), || {
@@ -3680,32 +3709,26 @@ fn trackers_reach_the_fifo_as_keepalived_s_do() {
         std::fs::write(&flag, "0\n").unwrap();
         t.lab.set_link(&ns, "eth1", false).unwrap();
         let fifo = fifo_lines(&fifo_path);
-        let lines = || fifo.lock().unwrap().clone();
-        let wait_lines = |n: usize| {
-            let _ = t
-                .lab
-                .wait_for("FIFO lines", Duration::from_secs(3), || lines().len() >= n);
-        };
         let mut p = t.daemon(daemon, 0, &c);
-        wait_lines(1);
+        fifo.wait(&t.lab, 1, Duration::from_secs(3));
         t.lab.set_link(&ns, "eth1", true).unwrap();
         t.wait_vip(0, vip(), true, Duration::from_secs(5));
-        wait_lines(3);
+        fifo.wait(&t.lab, 3, Duration::from_secs(3));
         std::fs::write(&flag, "1\n").unwrap();
-        wait_lines(4);
+        fifo.wait(&t.lab, 4, Duration::from_secs(3));
         t.lab.set_link(&ns, "eth1", false).unwrap();
         t.wait_vip(0, vip(), false, Duration::from_secs(3));
-        wait_lines(5);
+        fifo.wait(&t.lab, 5, Duration::from_secs(3));
         std::fs::write(&flag, "0\n").unwrap();
-        wait_lines(6);
+        fifo.wait(&t.lab, 6, Duration::from_secs(3));
         t.lab.set_link(&ns, "eth1", true).unwrap();
         t.wait_vip(0, vip(), true, Duration::from_secs(5));
-        wait_lines(8);
+        fifo.wait(&t.lab, 8, Duration::from_secs(3));
         p.terminate(Duration::from_secs(3));
-        wait_lines(9);
+        fifo.wait(&t.lab, 9, Duration::from_secs(3));
         // measured with keepalived 2.2.7
         assert_eq!(
-            lines(),
+            fifo.lines(),
             [
                 "INSTANCE \"VI_1\" FAULT 150",
                 "INSTANCE \"VI_1\" BACKUP 150",
@@ -3733,11 +3756,8 @@ fn a_sync_group_starting_in_fault_reaches_the_fifo_as_keepalived_s_does() {
     };
     let ns = t.lab.router_ns(0).to_string();
     let fifo_path = t.dir.join("r1.fifo");
-    let inst = |name: &str, dev: &str, vrid: u8, vip: &str| {
-        format!(
-            "vrrp_instance {name} {{\n    state BACKUP\n    interface {dev}\n    virtual_router_id {vrid}\n    priority 150\n    version 3\n    advert_int 0.1\n    virtual_ipaddress {{\n        {vip}/24\n    }}\n}}\n"
-        )
-    };
+    let inst =
+        |name: &str, dev: &str, vrid: u8, vip: &str| v3_instance(name, dev, vrid, vip, 150, "");
     let c = t.write(
         "r1.conf",
         &format!(
@@ -3750,14 +3770,8 @@ fn a_sync_group_starting_in_fault_reaches_the_fifo_as_keepalived_s_does() {
     for daemon in daemons() {
         t.lab.set_link(&ns, "eth1", false).unwrap();
         let fifo = fifo_lines(&fifo_path);
-        let lines = || fifo.lock().unwrap().clone();
-        let wait_lines = |n: usize| {
-            let _ = t
-                .lab
-                .wait_for("FIFO lines", Duration::from_secs(3), || lines().len() >= n);
-        };
         let mut p = t.daemon(daemon, 0, &c);
-        wait_lines(3);
+        fifo.wait(&t.lab, 3, Duration::from_secs(3));
         std::thread::sleep(Duration::from_millis(300));
         t.lab.set_link(&ns, "eth1", true).unwrap();
         t.wait_vip(0, vip(), true, Duration::from_secs(5));
@@ -3767,14 +3781,14 @@ fn a_sync_group_starting_in_fault_reaches_the_fifo_as_keepalived_s_does() {
         std::thread::sleep(Duration::from_millis(300));
         p.terminate(Duration::from_secs(3));
         std::thread::sleep(Duration::from_millis(300));
-        let _ = t
-            .lab
-            .wait_for("FIFO lines", Duration::from_secs(2), || lines().len() >= 15);
+        let _ = t.lab.wait_for("FIFO lines", Duration::from_secs(2), || {
+            fifo.lines().len() >= 15
+        });
         // measured with keepalived 2.2.7: at start the members' FAULT lines
         // come before the group's (keepalived notifies them while it reads
         // the configuration), unlike a group that starts in BACKUP
         assert_eq!(
-            lines(),
+            fifo.lines(),
             [
                 "INSTANCE \"VI_OUT\" FAULT 150",
                 "INSTANCE \"VI_IN\" FAULT 150",
@@ -4014,25 +4028,19 @@ fn a_tracked_process_reaches_the_fifo_as_keepalived_s_would() {
         ),
     );
     let fifo = fifo_lines(&fifo_path);
-    let lines = || fifo.lock().unwrap().clone();
-    let wait_lines = |n: usize| {
-        let _ = t
-            .lab
-            .wait_for("FIFO lines", Duration::from_secs(4), || lines().len() >= n);
-    };
     let mut p = t.keepvip(0, &c);
-    wait_lines(1);
+    fifo.wait(&t.lab, 1, Duration::from_secs(4));
     let mut svc = std::process::Command::new(&bin).arg("30").spawn().unwrap();
     t.wait_vip(0, vip(), true, Duration::from_secs(5));
-    wait_lines(3);
+    fifo.wait(&t.lab, 3, Duration::from_secs(4));
     let _ = svc.kill();
     let _ = svc.wait();
     t.wait_vip(0, vip(), false, Duration::from_secs(5));
-    wait_lines(4);
+    fifo.wait(&t.lab, 4, Duration::from_secs(4));
     p.terminate(Duration::from_secs(3));
-    wait_lines(5);
+    fifo.wait(&t.lab, 5, Duration::from_secs(4));
     assert_eq!(
-        lines(),
+        fifo.lines(),
         [
             "INSTANCE \"VI_1\" FAULT 150",
             "INSTANCE \"VI_1\" BACKUP 150",
@@ -4195,21 +4203,20 @@ fn start_up_reaches_the_fifo_as_keepalived_s_does() {
         for daemon in daemons() {
             let _ = std::fs::remove_file(&flag);
             let fifo = fifo_lines(&fifo_path);
-            let lines = || fifo.lock().unwrap().clone();
             let mut p = t.daemon(daemon, 0, &c);
             t.wait_vip(0, vip(), true, Duration::from_secs(5));
             let _ = t
                 .lab
                 .wait_for("MASTER on the FIFO", Duration::from_secs(2), || {
-                    lines().len() >= want.len() - 1
+                    fifo.lines().len() >= want.len() - 1
                 });
             p.terminate(Duration::from_secs(3));
             let _ = t
                 .lab
                 .wait_for("STOP on the FIFO", Duration::from_secs(2), || {
-                    lines().len() >= want.len()
+                    fifo.lines().len() >= want.len()
                 });
-            assert_eq!(lines(), *want, "case {n}, {daemon}\n{}", t.logs());
+            assert_eq!(fifo.lines(), *want, "case {n}, {daemon}\n{}", t.logs());
         }
     }
 }
@@ -4280,11 +4287,8 @@ fn a_reload_making_a_sync_group_of_masters_reaches_the_fifo_as_keepalived_s_does
     };
     let ns = t.lab.router_ns(0).to_string();
     let fifo_path = t.dir.join("r1.fifo");
-    let inst = |name: &str, dev: &str, vrid: u8, vip: &str| {
-        format!(
-            "vrrp_instance {name} {{\n    state BACKUP\n    interface {dev}\n    virtual_router_id {vrid}\n    priority 150\n    version 3\n    advert_int 0.1\n    virtual_ipaddress {{\n        {vip}/24\n    }}\n}}\n"
-        )
-    };
+    let inst =
+        |name: &str, dev: &str, vrid: u8, vip: &str| v3_instance(name, dev, vrid, vip, 150, "");
     let body = format!(
         "global_defs {{\n    notify_fifo {}\n    fifo_write_vrrp_states_on_reload\n}}\n{}{}",
         fifo_path.display(),
@@ -4298,20 +4302,19 @@ fn a_reload_making_a_sync_group_of_masters_reaches_the_fifo_as_keepalived_s_does
     for daemon in daemons() {
         let c = t.write("r1.conf", &body);
         let fifo = fifo_lines(&fifo_path);
-        let lines = || fifo.lock().unwrap().clone();
         let mut p = t.daemon(daemon, 0, &c);
         t.wait_vip(0, vip(), true, Duration::from_secs(5));
-        let _ = t
-            .lab
-            .wait_for("both MASTER", Duration::from_secs(3), || lines().len() >= 4);
-        let before = lines().len();
+        let _ = t.lab.wait_for("both MASTER", Duration::from_secs(3), || {
+            fifo.lines().len() >= 4
+        });
+        let before = fifo.lines().len();
         std::fs::write(&c, &grouped).unwrap();
         p.signal(libc::SIGHUP).unwrap();
         std::thread::sleep(Duration::from_millis(800));
         t.lab.set_link(&ns, "eth1", false).unwrap();
         t.wait_vip(0, vip(), false, Duration::from_secs(3));
         std::thread::sleep(Duration::from_millis(300));
-        let after = lines()[before..].to_vec();
+        let after = fifo.lines()[before..].to_vec();
         // measured with keepalived 2.2.7: the new group's state is written
         // again at the reload (keepvip writes its MASTERs too, see
         // docs/compat.md), then the link takes the group down
@@ -4359,7 +4362,6 @@ fn an_interface_that_appears_after_the_start_is_waited_for() {
         ),
     );
     let fifo = fifo_lines(&fifo_path);
-    let lines = || fifo.lock().unwrap().clone();
     let mut p = t.keepvip(0, &c);
     t.wait_vip(0, vip(), true, Duration::from_secs(5));
     let late_vip: IpAddr = "203.0.113.59".parse().unwrap();
@@ -4380,9 +4382,13 @@ fn an_interface_that_appears_after_the_start_is_waited_for() {
     let _ = t
         .lab
         .wait_for("its FIFO lines", Duration::from_secs(2), || {
-            lines().iter().filter(|l| l.contains("VI_9")).count() >= 3
+            fifo.lines().iter().filter(|l| l.contains("VI_9")).count() >= 3
         });
-    let vi9: Vec<String> = lines().into_iter().filter(|l| l.contains("VI_9")).collect();
+    let vi9: Vec<String> = fifo
+        .lines()
+        .into_iter()
+        .filter(|l| l.contains("VI_9"))
+        .collect();
     assert_eq!(
         vi9,
         [
@@ -4478,9 +4484,7 @@ fn a_sync_group_script_and_nopreempt_reach_the_fifo_as_keepalived_s_do() {
         &format!("#!/bin/sh\nexit $(cat {})\n", flag.display()),
     );
     std::fs::set_permissions(&chk, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let inst = |name: &str, dev: &str, vrid: u8, vip: &str, prio: u8, extra: &str| {
-        format!("vrrp_instance {name} {{\n    state BACKUP\n    interface {dev}\n    virtual_router_id {vrid}\n    priority {prio}\n    version 3\n    advert_int 0.1\n{extra}    virtual_ipaddress {{\n        {vip}/24\n    }}\n}}\n")
-    };
+    let inst = v3_instance;
     let group = |script: &str, fifo: &str| {
         format!("global_defs {{\n    enable_script_security\n    script_user root\n{fifo}}}\nvrrp_script chk {{\n    script {script}\n    interval 1\n    weight 0\n}}\nvrrp_sync_group VG {{\n    group {{\n        VI_OUT\n        VI_IN\n    }}\n    track_script {{\n        chk\n    }}\n}}\n")
     };
@@ -4509,20 +4513,14 @@ fn a_sync_group_script_and_nopreempt_reach_the_fifo_as_keepalived_s_do() {
     for daemon in daemons() {
         std::fs::write(&flag, "0\n").unwrap();
         let fifo = fifo_lines(&fifo_path);
-        let lines = || fifo.lock().unwrap().clone();
-        let wait_lines = |n: usize| {
-            let _ = t
-                .lab
-                .wait_for("FIFO lines", Duration::from_secs(5), || lines().len() >= n);
-        };
         let mut p2 = t.keepvip(1, &c2);
         t.wait_vip(1, vip(), true, Duration::from_secs(5));
         let mut p1 = t.daemon(daemon, 0, &c1);
-        wait_lines(3);
+        fifo.wait(&t.lab, 3, Duration::from_secs(5));
         std::fs::write(&flag, "1\n").unwrap();
-        wait_lines(6);
+        fifo.wait(&t.lab, 6, Duration::from_secs(5));
         std::fs::write(&flag, "0\n").unwrap();
-        wait_lines(9);
+        fifo.wait(&t.lab, 9, Duration::from_secs(5));
         assert!(
             !t.has(0, vip()),
             "{daemon}: nopreempt r1 took the VIP\n{}",
@@ -4530,19 +4528,11 @@ fn a_sync_group_script_and_nopreempt_reach_the_fifo_as_keepalived_s_do() {
         );
         p2.terminate(Duration::from_secs(3));
         t.wait_vip(0, vip(), true, Duration::from_secs(3));
-        wait_lines(12);
+        fifo.wait(&t.lab, 12, Duration::from_secs(5));
         p1.terminate(Duration::from_secs(3));
-        wait_lines(15);
-        let mut seen = lines();
-        let mut i = 0;
-        while i < seen.len() {
-            let run = seen[i..]
-                .iter()
-                .take_while(|l| l.starts_with("INSTANCE"))
-                .count();
-            seen[i..i + run].sort();
-            i += run.max(1);
-        }
+        fifo.wait(&t.lab, 15, Duration::from_secs(5));
+        let mut seen = fifo.lines();
+        sort_runs(&mut seen, |l| l.starts_with("INSTANCE"));
         let step = |state: &str| {
             [
                 format!("INSTANCE \"VI_IN\" {state} 150"),

@@ -188,8 +188,6 @@ pub struct Router {
     unknown_vrid: u64,
     /// end of `vrrp_startup_delay`: until then no instance becomes MASTER
     hold_until: Option<Instant>,
-    /// inside the first start's start_instances (instances may be held)
-    starting: bool,
 }
 
 impl Router {
@@ -212,7 +210,6 @@ impl Router {
             vip_set: HashSet::new(),
             unknown_vrid: 0,
             hold_until: None,
-            starting: false,
         };
         let RouterConfig {
             instances,
@@ -300,7 +297,6 @@ impl Router {
     /// At the first start (`first`) an instance whose weight-0 scripts have
     /// not answered yet is held instead.
     fn start_instances(&mut self, indices: &[usize], first: bool) {
-        self.starting = first;
         let mut announced = Vec::new();
         for &idx in indices {
             // keepalived sets the trackers' priority before any state:
@@ -333,8 +329,7 @@ impl Router {
                 }
             }
         }
-        let fault_groups = self.init_group_states();
-        self.starting = false;
+        let fault_groups = self.init_group_states(first);
         for &idx in indices {
             if first && self.scripts_pending(idx) && self.own_priority(idx).1.is_none() {
                 // silent: no state line, no notify, no timer
@@ -445,11 +440,13 @@ impl Router {
     /// (at start, or of new instances at a reload) starts MASTER if all its
     /// members are address owners, FAULT if one of them is down, else
     /// BACKUP; one a reload makes of running instances is MASTER if they
-    /// all are, FAULT if one is, else BACKUP. A BACKUP group is notified here, before any member enters
+    /// all are, FAULT if one is, else BACKUP. At the first start (`first`)
+    /// a group whose members wait for their scripts is left to the first
+    /// of them. A BACKUP group is notified here, before any member enters
     /// its state (no "Syncing" line); the FAULT ones are returned, to be
     /// notified after their members (keepalived notifies those members
     /// while it reads the configuration).
-    fn init_group_states(&mut self) -> Vec<usize> {
+    fn init_group_states(&mut self, first: bool) -> Vec<usize> {
         let mut fault = Vec::new();
         for g in 0..self.groups.len() {
             if self.groups[g].state != State::Init {
@@ -467,7 +464,7 @@ impl Router {
                 .count();
             // members held for their scripts: the group comes up with the
             // first of them (keepalived: num_member_init)
-            if running == 0 && self.starting && members.iter().any(|&m| self.scripts_pending(m)) {
+            if running == 0 && first && members.iter().any(|&m| self.scripts_pending(m)) {
                 continue;
             }
             let state = if running == 0 {
