@@ -3330,11 +3330,18 @@ fn sync_group_moves_both_instances_together() {
     }
     let r1_ns = t.lab.router_ns(0).to_string();
     for (d1, d2) in pairs {
-        for f in ["notify1.out", "notify2.out", "r1.log", "r2.log"] {
+        for f in [
+            "notify1.out",
+            "notify2.out",
+            "r1.log",
+            "r2.log",
+            "ka1.log",
+            "ka2.log",
+        ] {
             let _ = std::fs::remove_file(t.dir.join(f));
         }
         let fifo = fifo_lines(&t.dir.join("r1.fifo"));
-        let _ = fifo_lines(&t.dir.join("r2.fifo"));
+        let fifo2 = fifo_lines(&t.dir.join("r2.fifo"));
         let mut p1 = t.daemon(d1, 0, &confs[0]);
         let mut p2 = t.daemon(d2, 1, &confs[1]);
         let wait = |what: &str, f: &dyn Fn() -> bool| {
@@ -3426,6 +3433,38 @@ fn sync_group_moves_both_instances_together() {
             "r1 {d1}, r2 {d2}: r1's FIFO\n{}",
             t.logs()
         );
+        // the BACKUP's link goes: its member there enters FAULT, and the
+        // group takes the other one along, notified but, as keepalived's
+        // vrrp_sync_fault does it, without a state line of its own
+        let r2_ns = t.lab.router_ns(1).to_string();
+        let before2 = fifo2.lines().len();
+        t.lab.set_link(&r2_ns, "eth1", false).unwrap();
+        let r2_faulted = [
+            "INSTANCE \"VI_IN\" FAULT 100",
+            "INSTANCE \"VI_OUT\" FAULT 100",
+            "GROUP \"VG\" FAULT 0",
+        ];
+        fifo2.wait(&t.lab, before2 + 3, Duration::from_secs(3));
+        assert_eq!(
+            fifo2.lines()[before2..],
+            r2_faulted,
+            "r2 {d2}\n{}",
+            t.logs()
+        );
+        let r2_log = std::fs::read_to_string(t.log_path(d2, 1)).unwrap_or_default();
+        assert!(
+            r2_log.contains("(VI_IN) Entering FAULT STATE")
+                && !r2_log.contains("(VI_OUT) Entering FAULT STATE"),
+            "r2 {d2}: the member the group took along logs no state line\n{r2_log}"
+        );
+        t.lab.set_link(&r2_ns, "eth1", true).unwrap();
+        wait("r2's group BACKUP again", &|| {
+            fifo2
+                .lines()
+                .last()
+                .is_some_and(|l| l == "GROUP \"VG\" BACKUP 0")
+        });
+        assert!(holder(0) && bare(1), "r2's link changed nothing on r1");
         let before = fifo.lines().len();
         p1.terminate(Duration::from_secs(3));
         // the stop, as keepalived 2.2.7 writes it: members, then the group

@@ -423,12 +423,9 @@ impl Router {
         let (prio, fault) = self.evaluate(idx);
         self.inst_mut(idx).effective = prio;
         if let Some(cause) = fault {
+            // keepalived was in FAULT inside already: no state line
             self.set_state(idx, State::Fault);
-            let inst = self.inst_mut(idx);
-            inst.fault_cause = Some(cause);
-            inst.deadlines = [None; TIMER_KINDS];
-            self.notify(idx, NotifyState::Fault);
-            self.sync_group(idx, State::Fault);
+            self.settle_in_fault(idx, cause);
         } else if self.inst(idx).base() == 255 {
             self.become_master(idx);
         } else {
@@ -1432,11 +1429,17 @@ impl Router {
     fn enter_fault(&mut self, idx: usize, cause: FaultCause, init: bool) {
         let was = self.inst(idx).state;
         let name = self.inst(idx).cfg.name.clone();
-        self.log(LogEvent::EnteringState {
-            instance: name.clone(),
-            state: State::Fault,
-            init,
-        });
+        // keepalived's vrrp_sync_fault sets a BACKUP member's state to FAULT
+        // before its vrrp_state_leave_fault ("a bit of a bodge"), which then
+        // sees no change to log: only the notifies tell
+        let silent = was == State::Backup && matches!(cause, FaultCause::GroupMember(_));
+        if !silent {
+            self.log(LogEvent::EnteringState {
+                instance: name.clone(),
+                state: State::Fault,
+                init,
+            });
+        }
         if was == State::Master {
             // not into its own interface when that is what went down: the
             // send could only fail (and warn)
@@ -1459,6 +1462,12 @@ impl Router {
         if was == State::Master {
             self.release_addresses(idx, name);
         }
+        self.settle_in_fault(idx, cause);
+    }
+
+    /// What an instance now in FAULT does whatever it came from: no
+    /// timers, its notifies, and its sync group with it.
+    fn settle_in_fault(&mut self, idx: usize, cause: FaultCause) {
         let inst = self.inst_mut(idx);
         inst.fault_cause = Some(cause);
         inst.deadlines = [None; TIMER_KINDS];
@@ -2197,42 +2206,13 @@ impl Router {
             State::Master => {
                 let name = inst.cfg.name.clone();
                 let (id, iface) = (inst.id, inst.iface);
-                let new_vips = inst.all_vips();
-                let old_vips = old.all_vips();
-                let removed: Vec<VipConfig> = old_vips
-                    .iter()
-                    .filter(|v| !new_vips.contains(v))
-                    .cloned()
-                    .collect();
-                let added: Vec<VipConfig> = new_vips
-                    .iter()
-                    .filter(|v| !old_vips.contains(v))
-                    .cloned()
-                    .collect();
-                let old_routes = &old.cfg.routes;
-                let new_routes = inst.cfg.routes.clone();
-                let routes_removed: Vec<_> = old_routes
-                    .iter()
-                    .filter(|r| !new_routes.contains(r))
-                    .cloned()
-                    .collect();
-                let routes_added: Vec<_> = new_routes
-                    .iter()
-                    .filter(|r| !old_routes.contains(r))
-                    .cloned()
-                    .collect();
-                let old_rules = &old.cfg.rules;
-                let new_rules = inst.cfg.rules.clone();
-                let rules_removed: Vec<_> = old_rules
-                    .iter()
-                    .filter(|r| !new_rules.contains(r))
-                    .cloned()
-                    .collect();
-                let rules_added: Vec<_> = new_rules
-                    .iter()
-                    .filter(|r| !old_rules.contains(r))
-                    .cloned()
-                    .collect();
+                let (new_vips, old_vips) = (inst.all_vips(), old.all_vips());
+                let removed = missing_from(&old_vips, &new_vips);
+                let added = missing_from(&new_vips, &old_vips);
+                let routes_removed = missing_from(&old.cfg.routes, &inst.cfg.routes);
+                let routes_added = missing_from(&inst.cfg.routes, &old.cfg.routes);
+                let rules_removed = missing_from(&old.cfg.rules, &inst.cfg.rules);
+                let rules_added = missing_from(&inst.cfg.rules, &old.cfg.rules);
                 let (prio, adv) = (inst.effective, inst.cfg.advert_interval);
                 let repeat = inst.cfg.garp.master_repeat;
                 self.log(LogEvent::SettingVips { instance: name });
@@ -2307,4 +2287,14 @@ impl Router {
             State::Fault | State::Init => {}
         }
     }
+}
+
+/// The items of `these` that `others` lacks, in `these`' order (what a
+/// reload adds or takes away).
+fn missing_from<T: PartialEq + Clone>(these: &[T], others: &[T]) -> Vec<T> {
+    these
+        .iter()
+        .filter(|t| !others.contains(t))
+        .cloned()
+        .collect()
 }

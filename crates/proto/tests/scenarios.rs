@@ -1285,6 +1285,41 @@ fn sync_group_notifies_in_keepalived_s_order() {
     check!(sim, out_prio0.is_empty());
 }
 
+/// A BACKUP member the group takes to FAULT is notified but logs no
+/// `Entering FAULT STATE`: keepalived 2.2.7's vrrp_sync_fault sets its
+/// state before vrrp_state_leave_fault, which then sees no change. The
+/// member whose link went down logs it.
+#[test]
+fn a_backup_member_synced_to_fault_logs_no_state_line() {
+    let (mut sim, n) = group_pair();
+    sim.link(n[1], "eth1", false, secs(10.2));
+    sim.run_until(secs(11.0));
+    check!(
+        sim,
+        sim.state(n[1], "VI_OUT") == State::Fault && sim.state(n[1], "VI_IN") == State::Fault
+    );
+    let entered_fault = |name: &str| {
+        sim.actions(n[1], |a| {
+            matches!(a, Action::Log(LogEvent::EnteringState { instance, state: State::Fault, .. }) if instance == name)
+        })
+        .len()
+    };
+    check!(sim, entered_fault("VI_IN") == 1);
+    check!(sim, entered_fault("VI_OUT") == 0);
+    let out_fault_notify = sim.actions(n[1], |a| {
+        matches!(
+            a,
+            Action::Notify { target: NotifyTarget::Instance(i), state: NotifyState::Fault, .. } if i == "VI_OUT"
+        )
+    });
+    check!(sim, out_fault_notify.len() == 1);
+    // the master's side is unchanged: r1 keeps both
+    check!(
+        sim,
+        sim.masters("VI_OUT") == vec![n[0]] && sim.masters("VI_IN") == vec![n[0]]
+    );
+}
+
 #[test]
 fn sync_group_member_weights_mean_fault() {
     let (mut sim, n) = group_pair();
