@@ -4587,3 +4587,69 @@ fn a_sync_group_script_and_nopreempt_reach_the_fifo_as_keepalived_s_do() {
         let _ = std::fs::remove_file(t.dir.join("r2.log"));
     }
 }
+
+/// An instance a reload adds on an interface no instance used goes
+/// straight to BACKUP (`(VI_IN) Entering BACKUP STATE (init)`), then
+/// MASTER, as with keepalived 2.2.7 (measured here); the running one is
+/// not touched. Until 2026-12-02 keepvip started it before it had read
+/// that interface's addresses: `(VI_IN) entering FAULT state (no IPv4
+/// address for interface)` and a FAULT notify on its way to BACKUP.
+#[test]
+fn a_reload_adding_an_instance_on_a_new_interface_skips_fault() {
+    let Some(t) = Ctx::with_segments("hupnewif", 1, 2) else {
+        return;
+    };
+    let ns = t.lab.router_ns(0).to_string();
+    let fifo_path = t.dir.join("r1.fifo");
+    let inst =
+        |name: &str, dev: &str, vrid: u8, vip: &str| v3_instance(name, dev, vrid, vip, 150, "");
+    let head = format!(
+        "global_defs {{\n    notify_fifo {}\n}}\n",
+        fifo_path.display()
+    );
+    let out = inst("VI_OUT", "eth0", 51, "192.0.2.200");
+    let body = format!("{head}{out}");
+    let more = format!("{head}{out}{}", inst("VI_IN", "eth1", 52, "198.51.100.200"));
+    let in_vip: IpAddr = "198.51.100.200".parse().unwrap();
+    for daemon in daemons() {
+        let c = t.write("r1.conf", &body);
+        let log_path = t.log_path(daemon, 0);
+        let _ = std::fs::remove_file(&log_path);
+        let fifo = fifo_lines(&fifo_path);
+        let mut p = t.daemon(daemon, 0, &c);
+        t.wait_vip(0, vip(), true, Duration::from_secs(5));
+        fifo.wait(&t.lab, 2, Duration::from_secs(2));
+        let before = fifo.lines().len();
+        std::fs::write(&c, &more).unwrap();
+        p.signal(libc::SIGHUP).unwrap();
+        // the running instance keeps its VIP throughout
+        let mut gaps = 0;
+        for _ in 0..100 {
+            if !t.lab.has_addr(&ns, "eth0", vip()) {
+                gaps += 1;
+            }
+            if t.lab.has_addr(&ns, "eth1", in_vip) && fifo.lines().len() >= before + 2 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let log = || std::fs::read_to_string(&log_path).unwrap_or_default();
+        assert_eq!(gaps, 0, "{daemon}: VI_OUT lost its VIP\n{}", log());
+        assert_eq!(
+            fifo.lines()[before..],
+            [
+                "INSTANCE \"VI_IN\" BACKUP 150",
+                "INSTANCE \"VI_IN\" MASTER 150"
+            ],
+            "{daemon}\n{}",
+            log()
+        );
+        assert!(
+            log().contains("(VI_IN) Entering BACKUP STATE (init)")
+                && !log().contains("(VI_IN) entering FAULT state"),
+            "{daemon}\n{}",
+            log()
+        );
+        p.terminate(Duration::from_secs(3));
+    }
+}

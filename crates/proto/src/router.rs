@@ -783,7 +783,9 @@ impl Router {
         IfaceId(self.ifaces.len() as u32 - 1)
     }
 
-    fn make_instance(&mut self, id: InstanceId, cfg: InstanceConfig) -> Instance {
+    /// Intern every interface an instance uses; returns its own and the
+    /// one its adverts leave from.
+    fn intern_interfaces_of(&mut self, cfg: &InstanceConfig) -> (IfaceId, IfaceId) {
         let iface = self.intern(&cfg.interface);
         let source_iface = match &cfg.source_iface {
             Some(name) => self.intern(name),
@@ -799,6 +801,11 @@ impl Router {
                 self.intern(n);
             }
         }
+        (iface, source_iface)
+    }
+
+    fn make_instance(&mut self, id: InstanceId, cfg: InstanceConfig) -> Instance {
+        let (iface, source_iface) = self.intern_interfaces_of(&cfg);
         let mut advert_addrs = Vec::new();
         for v in &cfg.vips {
             match (cfg.family, v.addr) {
@@ -2112,6 +2119,21 @@ impl Router {
         }
         self.inst_mut(idx).deadlines = [None; TIMER_KINDS];
         self.notify(idx, why);
+    }
+
+    /// Before [`Input::Reload`]: learn the interfaces `cfg` uses and return
+    /// those new to the router, whose links and addresses the caller then
+    /// reports (as before the start). Without it an instance the reload
+    /// adds on an interface no instance used saw no address there and
+    /// entered FAULT for a moment, notifies and all.
+    pub fn declare_interfaces(&mut self, cfg: &RouterConfig) -> Vec<IfaceId> {
+        let known = self.ifaces.len();
+        for c in &cfg.instances {
+            self.intern_interfaces_of(c);
+        }
+        (known..self.ifaces.len())
+            .map(|i| IfaceId(i as u32))
+            .collect()
     }
 
     fn reload(&mut self, cfg: RouterConfig) {

@@ -14,8 +14,8 @@ use std::time::Duration;
 use keepvip_wire::{Family, VrrpRepr};
 
 use crate::{
-    Action, Destination, Input, Instant, RouteConfig, Router, RouterConfig, State, TrackerKey,
-    TrackerState,
+    Action, Destination, IfaceId, Input, Instant, RouteConfig, Router, RouterConfig, State,
+    TrackerKey, TrackerState,
 };
 
 /// Index of a router in the simulation.
@@ -293,30 +293,8 @@ impl Sim {
                 self.note(n, "start".into());
                 let node = &mut self.nodes[n];
                 let mut r = Router::new(node.config.clone(), now);
-                for p in &node.ports {
-                    if let Some(id) = r.iface_id(&p.iface) {
-                        for a in &p.addrs {
-                            r.handle(
-                                now,
-                                Input::Address {
-                                    iface: id,
-                                    addr: *a,
-                                    prefix_len: 24,
-                                    added: true,
-                                },
-                            );
-                        }
-                        if node.links_down.contains(&p.iface) {
-                            r.handle(
-                                now,
-                                Input::Link {
-                                    iface: id,
-                                    up: false,
-                                },
-                            );
-                        }
-                    }
-                }
+                let all: Vec<_> = r.ifaces().map(|(id, _)| id).collect();
+                report_ports(&mut r, node, &all, now);
                 if node.scripts_answer_at_start {
                     let c = &node.config;
                     let scripts: BTreeSet<TrackerKey> = c
@@ -393,8 +371,12 @@ impl Sim {
             Ev::Reload(n, cfg) => {
                 self.note(n, "SIGHUP".into());
                 self.nodes[n].config = cfg.clone();
-                if let Some(r) = self.nodes[n].router.as_mut() {
+                let node = &mut self.nodes[n];
+                if let Some(mut r) = node.router.take() {
+                    let new = r.declare_interfaces(&cfg);
+                    report_ports(&mut r, node, &new, now);
                     r.handle(now, Input::Reload(cfg));
+                    self.nodes[n].router = Some(r);
                     self.drain(n);
                 }
             }
@@ -820,5 +802,36 @@ impl Sim {
             }
         }
         out
+    }
+}
+
+/// Tell `r` the addresses and the down links of `node`'s ports on the
+/// interfaces `ids`, as the daemon does from netlink before a start or a
+/// reload.
+fn report_ports(r: &mut Router, node: &Node, ids: &[IfaceId], now: Instant) {
+    for p in &node.ports {
+        let Some(id) = r.iface_id(&p.iface).filter(|id| ids.contains(id)) else {
+            continue;
+        };
+        for a in &p.addrs {
+            r.handle(
+                now,
+                Input::Address {
+                    iface: id,
+                    addr: *a,
+                    prefix_len: 24,
+                    added: true,
+                },
+            );
+        }
+        if node.links_down.contains(&p.iface) {
+            r.handle(
+                now,
+                Input::Link {
+                    iface: id,
+                    up: false,
+                },
+            );
+        }
     }
 }

@@ -1320,6 +1320,61 @@ fn a_backup_member_synced_to_fault_logs_no_state_line() {
     );
 }
 
+/// An instance a reload adds on an interface no instance used before
+/// starts in BACKUP, as keepalived's `(VI_IN) Entering BACKUP STATE
+/// (init)`: the daemon reports that interface's addresses before the
+/// reload starts it. Until 2026-12-02 the router started it first, saw no
+/// address there, and it went through FAULT (`entering FAULT state (no
+/// IPv4 address for interface)`, a FAULT notify) on its way to BACKUP.
+#[test]
+fn an_instance_a_reload_adds_on_a_new_interface_skips_fault() {
+    use keepvip_proto::sim::Sim;
+    let out = || {
+        let mut c = v2("VI_OUT", 51, 150);
+        c.interface = "eth0".into();
+        c
+    };
+    let mut inn = v2("VI_IN", 52, 150);
+    inn.interface = "eth1".into();
+    inn.vips = vec![VipConfig::new("198.51.100.1".parse().unwrap())];
+    let mut sim = Sim::new(3);
+    let s0 = sim.add_segment(LinkParams::default());
+    let s1 = sim.add_segment(LinkParams::default());
+    let r = sim.add_router(
+        "r1",
+        cfg(vec![out()]),
+        vec![port(0, s0, "eth0"), port(0, s1, "eth1")],
+    );
+    sim.start(r, Duration::ZERO);
+    sim.reload(r, cfg(vec![out(), inn]), secs(5.0));
+    sim.run_until(secs(10.0));
+    check!(sim, sim.state(r, "VI_IN") == State::Master);
+    check!(
+        sim,
+        sim.entered(r, "VI_IN", State::Fault, secs(0.0)).is_none()
+    );
+    let faults = sim.actions(r, |a| {
+        matches!(a, Action::Log(LogEvent::FaultDueTo { .. }))
+            || matches!(
+                a,
+                Action::Notify {
+                    state: NotifyState::Fault,
+                    ..
+                }
+            )
+    });
+    check!(sim, faults.is_empty());
+    // BACKUP at the reload, MASTER one down interval later; VI_OUT untouched
+    check!(
+        sim,
+        sim.entered(r, "VI_IN", State::Backup, secs(0.0)) == Some(at(5_000_000))
+    );
+    check!(
+        sim,
+        sim.entered(r, "VI_OUT", State::Backup, secs(4.0)).is_none()
+    );
+}
+
 #[test]
 fn sync_group_member_weights_mean_fault() {
     let (mut sim, n) = group_pair();

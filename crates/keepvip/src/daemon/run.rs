@@ -170,9 +170,16 @@ impl Daemon {
 
     /// Tell the router everything known about its interfaces.
     fn feed_interfaces(&mut self, now: keepvip_proto::Instant) {
+        let all: Vec<IfaceId> = self.router.ifaces().map(|(i, _)| i).collect();
+        self.feed_these_interfaces(now, &all);
+    }
+
+    /// Tell the router the links and addresses of the interfaces `ids`.
+    fn feed_these_interfaces(&mut self, now: keepvip_proto::Instant, ids: &[IfaceId]) {
         let ids: Vec<(IfaceId, String)> = self
             .router
             .ifaces()
+            .filter(|(i, _)| ids.contains(i))
             .map(|(i, n)| (i, n.to_string()))
             .collect();
         for (id, name) in ids {
@@ -1527,12 +1534,15 @@ impl Daemon {
         self.install_statics(Some(&old)).await;
         drop(old);
         let now = timer::now();
-        self.router.handle(now, Input::Reload(router_config));
+        // the links and addresses of interfaces new to the router before
+        // the reload starts instances on them (else: FAULT for a moment)
+        let new_ifaces = self.router.declare_interfaces(&router_config);
         self.refresh_iface_index();
+        self.feed_these_interfaces(now, &new_ifaces);
+        self.router.handle(now, Input::Reload(router_config));
         // a reload allocates a whole new model: give the old one back
         // SAFETY: malloc_trim only returns free heap pages to the OS.
         unsafe { libc::malloc_trim(0) };
-        self.feed_interfaces(now);
         self.open_sockets();
         self.start_scripts(true);
         if self.config.global.fifo_write_states_on_reload {
