@@ -4653,3 +4653,90 @@ fn a_reload_adding_an_instance_on_a_new_interface_skips_fault() {
         p.terminate(Duration::from_secs(3));
     }
 }
+
+/// A sync group goes MASTER only when every member wants to: r1 loses the
+/// link of one member, its priority 0 goes out on the other segment only,
+/// and r2's member there times out after the skew — but r2's group waits
+/// for its other member's own down timer (keepalived's
+/// vrrp_sync_can_goto_master). Measured with keepalived 2.2.7 at advert_int
+/// 1: both VIPs on r2 3.1 s after the link went; keepvip took both at the
+/// skew (0.6 s) until 2026-12-02, and with one segment cut off alone its
+/// group went MASTER and back every down interval.
+#[test]
+fn a_sync_group_waits_for_every_member_to_want_master() {
+    let Some(t) = Ctx::with_segments("syncwant", 2, 2) else {
+        return;
+    };
+    let out_vip: IpAddr = "192.0.2.200".parse().unwrap();
+    let in_vip: IpAddr = "198.51.100.200".parse().unwrap();
+    let mut confs = Vec::new();
+    for prio in [150u8, 100] {
+        let inst = |name: &str, dev: &str, vrid: u8, vip: IpAddr| {
+            v3_instance(name, dev, vrid, &format!("{vip}/24 dev {dev}"), prio, "")
+                .replace("advert_int 0.1", "advert_int 1")
+        };
+        confs.push(t.write(
+            &format!("r{prio}.conf"),
+            &format!(
+                "vrrp_sync_group VG {{\n    group {{\n        VI_OUT\n        VI_IN\n    }}\n}}\n{}{}",
+                inst("VI_OUT", "eth0", 51, out_vip),
+                inst("VI_IN", "eth1", 52, in_vip),
+            ),
+        ));
+    }
+    let on = |i: usize, dev: &str, a: IpAddr| t.lab.has_addr(t.lab.router_ns(i), dev, a);
+    let r1_ns = t.lab.router_ns(0).to_string();
+    let mut backups = vec!["keepvip"];
+    if keepalived_present() {
+        backups.push("keepalived");
+    }
+    for d2 in backups {
+        let mut p1 = t.keepvip(0, &confs[0]);
+        let mut p2 = t.daemon(d2, 1, &confs[1]);
+        t.lab
+            .wait_for("r1 MASTER for both", Duration::from_secs(8), || {
+                on(0, "eth0", out_vip) && on(0, "eth1", in_vip)
+            })
+            .unwrap_or_else(|e| panic!("r2 {d2}: {e}\n{}", t.logs()));
+        // r2 has heard r1 on both segments for a while
+        std::thread::sleep(Duration::from_millis(1500));
+        t.lab.set_link(&r1_ns, "eth1", false).unwrap();
+        let went = Instant::now();
+        let (mut out_at, mut in_at) = (None, None);
+        for _ in 0..600 {
+            if out_at.is_none() && on(1, "eth0", out_vip) {
+                out_at = Some(went.elapsed());
+            }
+            if in_at.is_none() && on(1, "eth1", in_vip) {
+                in_at = Some(went.elapsed());
+            }
+            if out_at.is_some() && in_at.is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let (Some(out_at), Some(in_at)) = (out_at, in_at) else {
+            panic!("r2 {d2}: not MASTER for both within 6 s\n{}", t.logs());
+        };
+        // VI_IN's down timer runs out 2.6-3.6 s after the link went (r1's
+        // last advert there was up to 1 s before); the skew was 0.6 s
+        assert!(
+            out_at > Duration::from_millis(2000) && in_at > Duration::from_millis(2000),
+            "r2 {d2}: VI_OUT's VIP after {out_at:?}, VI_IN's after {in_at:?}: the group went MASTER before VI_IN wanted to\n{}",
+            t.logs()
+        );
+        let gap = out_at.abs_diff(in_at);
+        assert!(
+            gap < Duration::from_millis(300),
+            "r2 {d2}: the members apart by {gap:?}"
+        );
+        t.lab.set_link(&r1_ns, "eth1", true).unwrap();
+        p1.terminate(Duration::from_secs(3));
+        p2.terminate(Duration::from_secs(3));
+        for (i, dev, a) in [(1, "eth0", out_vip), (1, "eth1", in_vip)] {
+            let _ = t
+                .lab
+                .wait_for("r2's VIPs gone", Duration::from_secs(3), || !on(i, dev, a));
+        }
+    }
+}

@@ -18,7 +18,7 @@ use crate::timing::{field_interval, interval_field, master_down_interval, skew};
 use crate::{
     Action, AuthConfig, Counters, Destination, DropReason, FaultCause, IfaceId, Input,
     InstanceConfig, InstanceId, Instant, LogEvent, NotifyState, NotifyTarget, RouterConfig, State,
-    SyncGroupConfig, TrackRef, TrackerKey, TrackerState, VipConfig,
+    StateHint, SyncGroupConfig, TrackRef, TrackerKey, TrackerState, VipConfig,
 };
 
 /// The per-instance timers. `Main` is the advert timer of a MASTER or the
@@ -35,7 +35,12 @@ enum TimerKind {
 const TIMER_KINDS: usize = 5;
 
 /// A heap entry; stale entries (the instance's deadline moved) are skipped.
-type TimerEntry = Reverse<(Instant, u32, TimerKind)>;
+/// Timers due at the same instant fire in the order they were set (the
+/// sequence number), as keepalived's do: its clock has moved on by the
+/// time it sets the second one. A sync group leaving FAULT sets its
+/// members' timers one after the other, and which fires last decides which
+/// member takes the group to MASTER.
+type TimerEntry = Reverse<(Instant, u64, u32, TimerKind)>;
 
 #[derive(Debug, Clone)]
 struct Iface {
@@ -86,6 +91,10 @@ struct Instance {
     /// held in INIT at start until its weight-0 scripts (and its sync
     /// group's) have given a first result, as keepalived's num_script_init
     awaiting_scripts: bool,
+    /// keepalived's wantstate MASTER: its down timer fired (or `state
+    /// MASTER` at start) and no master's advert has kept it BACKUP since. A
+    /// sync group goes MASTER only when every member wants to
+    wants_master: bool,
     /// an owner (priority 255) that heard another owner: keepalived lowers
     /// its base priority to 254 until the next reload
     owner_demoted: bool,
@@ -183,6 +192,8 @@ pub struct Router {
     by_key: HashMap<(IfaceId, Family, u8), InstanceId>,
     trackers: HashMap<TrackerKey, TrackerState>,
     timers: BinaryHeap<TimerEntry>,
+    /// the sequence number of the next timer set
+    timers_set: u64,
     actions: VecDeque<Action>,
     vip_set: HashSet<IpAddr>,
     unknown_vrid: u64,
@@ -206,6 +217,7 @@ impl Router {
             by_key: HashMap::new(),
             trackers: HashMap::new(),
             timers: BinaryHeap::new(),
+            timers_set: 0,
             actions: VecDeque::new(),
             vip_set: HashSet::new(),
             unknown_vrid: 0,
@@ -648,7 +660,7 @@ impl Router {
 
     /// When `handle_timeout` must next be called.
     pub fn poll_timeout(&mut self) -> Option<Instant> {
-        while let Some(Reverse((at, idx, kind))) = self.timers.peek().copied() {
+        while let Some(Reverse((at, _, idx, kind))) = self.timers.peek().copied() {
             if self.timer_is_live(at, idx, kind) {
                 return Some(at);
             }
@@ -664,7 +676,7 @@ impl Router {
         // a handler re-arms at `now` waits for the next call (poll_timeout
         // says it is due), so such a bug cannot hang the caller here.
         let mut budget = self.timers.len();
-        while let Some(Reverse((at, idx, kind))) = self.timers.peek().copied() {
+        while let Some(Reverse((at, _, idx, kind))) = self.timers.peek().copied() {
             if at > now || budget == 0 {
                 break;
             }
@@ -834,6 +846,7 @@ impl Router {
             last_prio0: None,
             preempt_until: None,
             awaiting_scripts: false,
+            wants_master: cfg.state_hint == StateHint::Master,
             owner_demoted: false,
             fault_cause: None,
             advert_addrs,
@@ -914,7 +927,9 @@ impl Router {
             }
         }
         self.inst_mut(idx).deadlines[kind as usize] = Some(at);
-        self.timers.push(Reverse((at, idx as u32, kind)));
+        self.timers_set += 1;
+        self.timers
+            .push(Reverse((at, self.timers_set, idx as u32, kind)));
     }
 
     fn clear_timer(&mut self, idx: usize, kind: TimerKind) {
@@ -1319,6 +1334,7 @@ impl Router {
             init: false,
         });
         self.set_state(idx, State::Master);
+        self.inst_mut(idx).wants_master = true;
         let inst = self.inst(idx);
         if inst.cfg.version == Version::V3 && inst.master_adver_int != inst.cfg.advert_interval {
             self.log(LogEvent::AdverIntRestored {
@@ -1393,8 +1409,13 @@ impl Router {
         if was == State::Master {
             self.release_addresses(idx, name);
         }
-        // keepalived forgets a running preempt delay on entering BACKUP
-        self.inst_mut(idx).preempt_until = None;
+        // keepalived forgets a running preempt delay on entering BACKUP,
+        // and wants BACKUP (at start: what `state` says)
+        let inst = self.inst_mut(idx);
+        inst.preempt_until = None;
+        if !init {
+            inst.wants_master = false;
+        }
         let mdi = self.inst(idx).mdi();
         self.set_timer(idx, TimerKind::Main, now + mdi);
         self.notify(idx, NotifyState::Backup);
@@ -1505,6 +1526,24 @@ impl Router {
         self.enter_backup(idx, false);
     }
 
+    /// keepalived's vrrp_sync_can_goto_master: a member whose down timer
+    /// fired takes its group to MASTER only if the group is MASTER already
+    /// or every other member wants MASTER too. One member still hearing the
+    /// other router's adverts (a partition of one segment) keeps the group
+    /// BACKUP; before 2026-12-02 keepvip's group went MASTER and at once
+    /// back, every down interval, with GARPs each time.
+    fn group_lets_go_master(&self, idx: usize) -> bool {
+        let Some(g) = self.inst(idx).group else {
+            return true;
+        };
+        let group = &self.groups[g];
+        group.state == State::Master
+            || group.members.iter().all(|m| {
+                let m = m.0 as usize;
+                m == idx || self.instances[m].as_ref().is_none_or(|i| i.wants_master)
+            })
+    }
+
     /// Move the rest of `idx`'s sync group to `to`.
     fn sync_group(&mut self, idx: usize, to: State) {
         let Some(g) = self.inst(idx).group else {
@@ -1581,6 +1620,14 @@ impl Router {
                     // (an owner is BACKUP only while the start-up delay holds it)
                     let name = inst.cfg.name.clone();
                     self.log(LogEvent::ReceiveTimeout { instance: name });
+                }
+                self.inst_mut(idx).wants_master = true;
+                if !self.group_lets_go_master(idx) {
+                    // keepalived's vrrp_sync_can_goto_master: wait for the
+                    // others, another down interval at a time
+                    let at = now + self.inst(idx).mdi();
+                    self.set_timer(idx, TimerKind::Main, at);
+                    return;
                 }
                 self.become_master(idx);
             }
@@ -1991,6 +2038,9 @@ impl Router {
         inst.master_ip = Some(src);
         inst.master_priority = Some(advert.priority);
         inst.last_accepted = Some(now);
+        // a master it accepts: it wants BACKUP again (keepalived: "we might
+        // have been held in backup by a sync group")
+        inst.wants_master = false;
         let at = now + inst.mdi();
         self.set_timer(idx, TimerKind::Main, at);
     }
@@ -2192,6 +2242,7 @@ impl Router {
                     updated.last_prio0 = old.last_prio0;
                     updated.preempt_until = old.preempt_until;
                     updated.awaiting_scripts = old.awaiting_scripts;
+                    updated.wants_master = old.wants_master;
                     updated.owner_demoted = false;
                     updated.fault_cause = old.fault_cause.clone();
                     updated.counters = old.counters.clone();
