@@ -4654,6 +4654,70 @@ fn a_reload_adding_an_instance_on_a_new_interface_skips_fault() {
     }
 }
 
+/// A reload that makes a sync group of a running MASTER and a new
+/// instance: keepalived 2.2.7 starts the group anew (measured) — the
+/// group's BACKUP on the FIFO first, the MASTER gives its VIP up and
+/// enters `BACKUP STATE (init)`, then the new member, and both are MASTER
+/// once the new one's down timer has run out. Until 2026-12-02 keepvip
+/// wrote the group's line last, after a `Syncing instances to BACKUP`.
+#[test]
+fn a_reload_grouping_a_master_with_a_new_instance_starts_the_group_anew() {
+    let Some(t) = Ctx::with_segments("hupmix", 1, 2) else {
+        return;
+    };
+    let fifo_path = t.dir.join("r1.fifo");
+    let inst =
+        |name: &str, dev: &str, vrid: u8, vip: &str| v3_instance(name, dev, vrid, vip, 150, "");
+    let head = format!(
+        "global_defs {{\n    notify_fifo {}\n}}\n",
+        fifo_path.display()
+    );
+    let out = inst("VI_OUT", "eth0", 51, "192.0.2.200");
+    let body = format!("{head}{out}");
+    let grouped = format!(
+        "{head}{out}{}vrrp_sync_group VG {{\n    group {{\n        VI_OUT\n        VI_IN\n    }}\n}}\n",
+        inst("VI_IN", "eth1", 52, "198.51.100.200"),
+    );
+    let in_vip: IpAddr = "198.51.100.200".parse().unwrap();
+    let ns = t.lab.router_ns(0).to_string();
+    for daemon in daemons() {
+        let c = t.write("r1.conf", &body);
+        let log_path = t.log_path(daemon, 0);
+        let _ = std::fs::remove_file(&log_path);
+        let fifo = fifo_lines(&fifo_path);
+        let mut p = t.daemon(daemon, 0, &c);
+        t.wait_vip(0, vip(), true, Duration::from_secs(5));
+        fifo.wait(&t.lab, 2, Duration::from_secs(2));
+        let before = fifo.lines().len();
+        std::fs::write(&c, &grouped).unwrap();
+        p.signal(libc::SIGHUP).unwrap();
+        fifo.wait(&t.lab, before + 6, Duration::from_secs(3));
+        let log = || std::fs::read_to_string(&log_path).unwrap_or_default();
+        assert_eq!(
+            fifo.lines()[before..],
+            [
+                "GROUP \"VG\" BACKUP 0",
+                "INSTANCE \"VI_OUT\" BACKUP 150",
+                "INSTANCE \"VI_IN\" BACKUP 150",
+                "INSTANCE \"VI_IN\" MASTER 150",
+                "INSTANCE \"VI_OUT\" MASTER 150",
+                "GROUP \"VG\" MASTER 0",
+            ],
+            "{daemon}\n{}",
+            log()
+        );
+        let after_reload = log();
+        let after_reload = after_reload.split("Reloading").last().unwrap_or_default();
+        assert!(
+            after_reload.contains("(VI_OUT) Entering BACKUP STATE (init)")
+                && !after_reload.contains("Syncing instances to BACKUP"),
+            "{daemon}\n{after_reload}"
+        );
+        assert!(t.has(0, vip()) && t.lab.has_addr(&ns, "eth1", in_vip));
+        p.terminate(Duration::from_secs(3));
+    }
+}
+
 /// A sync group goes MASTER only when every member wants to: r1 loses the
 /// link of one member, its priority 0 goes out on the other segment only,
 /// and r2's member there times out after the skew — but r2's group waits

@@ -457,6 +457,7 @@ impl Router {
     /// while it reads the configuration).
     fn init_group_states(&mut self, first: bool) -> Vec<usize> {
         let mut fault = Vec::new();
+        let mut restart = Vec::new();
         for g in 0..self.groups.len() {
             if self.groups[g].state != State::Init {
                 continue;
@@ -495,9 +496,23 @@ impl Router {
                 } else {
                     State::Backup
                 }
-            } else {
-                // old and new members mixed: their next transition says
+            } else if members
+                .iter()
+                .any(|&m| self.inst(m).state == State::Fault || self.own_priority(m).1.is_some())
+            {
+                // old and new members mixed, one of them down: its FAULT
+                // takes the group along
                 continue;
+            } else {
+                // old and new members mixed (keepalived's vrrp_init_state
+                // at a reload): the group starts anew, BACKUP, and its
+                // MASTERs with it, after the group's notify
+                restart.extend(
+                    members
+                        .iter()
+                        .filter(|&&m| self.inst(m).state == State::Master),
+                );
+                State::Backup
             };
             self.groups[g].state = state;
             match state {
@@ -512,8 +527,34 @@ impl Router {
                 State::Fault => fault.push(g),
                 _ => {}
             }
+            for m in restart.drain(..) {
+                self.restart_in_backup(m);
+            }
         }
         fault
+    }
+
+    /// keepalived's vrrp_init_state for a MASTER whose sync group a reload
+    /// made anew with new members: its addresses go (no priority 0: it is
+    /// not leaving), `(VI_1) Entering BACKUP STATE (init)`, and it still
+    /// wants MASTER, due one advert interval and the least skew later;
+    /// the group follows once the new members want it too.
+    fn restart_in_backup(&mut self, idx: usize) {
+        let now = self.now;
+        let name = self.inst(idx).cfg.name.clone();
+        self.release_addresses(idx, name.clone());
+        self.log(LogEvent::EnteringState {
+            instance: name,
+            state: State::Backup,
+            init: true,
+        });
+        self.set_state(idx, State::Backup);
+        let inst = self.inst_mut(idx);
+        inst.preempt_until = None;
+        let mai = inst.master_adver_int;
+        let at = now + mai + skew(inst.cfg.version, 255, mai);
+        self.set_timer(idx, TimerKind::Main, at);
+        self.notify(idx, NotifyState::Backup);
     }
 
     /// Interned id of an interface name used by the configuration.

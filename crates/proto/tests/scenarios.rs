@@ -1380,6 +1380,89 @@ fn an_instance_a_reload_adds_on_a_new_interface_skips_fault() {
     );
 }
 
+/// A reload that makes a sync group of a running MASTER and a new
+/// instance starts the group anew, as keepalived 2.2.7 does (measured):
+/// the group's BACKUP first, then the MASTER gives its addresses up
+/// (`(VI_OUT) Entering BACKUP STATE (init)`), then the new member; MASTER
+/// again when the new member's down timer runs out, the new one first.
+#[test]
+fn a_reload_grouping_a_master_with_a_new_instance_starts_the_group_anew() {
+    use keepvip_proto::sim::Sim;
+    let out = || {
+        let mut c = v2("VI_OUT", 51, 150);
+        c.interface = "eth0".into();
+        c
+    };
+    let mut inn = v2("VI_IN", 52, 150);
+    inn.interface = "eth1".into();
+    inn.vips = vec![VipConfig::new("198.51.100.1".parse().unwrap())];
+    let grouped = keepvip_proto::RouterConfig {
+        instances: vec![out(), inn],
+        sync_groups: vec![SyncGroupConfig {
+            name: "G1".into(),
+            members: vec!["VI_OUT".into(), "VI_IN".into()],
+            trackers: vec![],
+            tracking_weight: false,
+        }],
+    };
+    let mut sim = Sim::new(5);
+    let s0 = sim.add_segment(LinkParams::default());
+    let s1 = sim.add_segment(LinkParams::default());
+    let r = sim.add_router(
+        "r1",
+        cfg(vec![out()]),
+        vec![port(0, s0, "eth0"), port(0, s1, "eth1")],
+    );
+    sim.start(r, Duration::ZERO);
+    sim.reload(r, grouped, secs(5.0));
+    sim.run_until(secs(12.0));
+    let notified: Vec<String> = sim
+        .actions(r, |a| matches!(a, Action::Notify { .. }))
+        .into_iter()
+        .filter(|(t, _)| *t >= at(5_000_000))
+        .map(|(_, a)| match a {
+            Action::Notify { target, state, .. } => {
+                let name = match target {
+                    NotifyTarget::Instance(n) => n,
+                    NotifyTarget::Group(g) => format!("group {g}"),
+                };
+                format!("{name} {state:?}")
+            }
+            _ => unreachable!(),
+        })
+        .collect();
+    check!(
+        sim,
+        notified
+            == [
+                "group G1 Backup",
+                "VI_OUT Backup",
+                "VI_IN Backup",
+                "VI_IN Master",
+                "VI_OUT Master",
+                "group G1 Master",
+            ]
+    );
+    let restarted = sim.actions(r, |a| {
+        matches!(a, Action::Log(LogEvent::EnteringState { instance, state: State::Backup, init: true }) if instance == "VI_OUT")
+    });
+    check!(
+        sim,
+        restarted.last().is_some_and(|(t, _)| *t == at(5_000_000))
+    );
+    // no priority 0 at the reload: the instance is not leaving
+    check!(
+        sim,
+        !sim.adverts_sent(r, 51, Some(0))
+            .iter()
+            .any(|t| *t >= at(5_000_000))
+    );
+    check!(
+        sim,
+        sim.entered(r, "VI_IN", State::Master, secs(5.0)) == Some(at(5_000_000 + V2_MDI_150))
+    );
+}
+
 #[test]
 fn sync_group_member_weights_mean_fault() {
     let (mut sim, n) = group_pair();
