@@ -4658,11 +4658,12 @@ fn a_reload_adding_an_instance_on_a_new_interface_skips_fault() {
 /// instance: keepalived 2.2.7 starts the group anew (measured) — the
 /// group's BACKUP on the FIFO first, the MASTER gives its VIP up and
 /// enters `BACKUP STATE (init)`, then the new member, and both are MASTER
-/// once the new one's down timer has run out. Until 2026-12-02 keepvip
-/// wrote the group's line last, after a `Syncing instances to BACKUP`.
+/// once the new one's down timer has run out. The same when a reload adds
+/// a member to a running group. Until 2026-12-02 keepvip wrote the group's
+/// line last, after a `Syncing instances to BACKUP`.
 #[test]
 fn a_reload_grouping_a_master_with_a_new_instance_starts_the_group_anew() {
-    let Some(t) = Ctx::with_segments("hupmix", 1, 2) else {
+    let Some(t) = Ctx::with_segments("hupmix", 1, 3) else {
         return;
     };
     let fifo_path = t.dir.join("r1.fifo");
@@ -4714,6 +4715,31 @@ fn a_reload_grouping_a_master_with_a_new_instance_starts_the_group_anew() {
             "{daemon}\n{after_reload}"
         );
         assert!(t.has(0, vip()) && t.lab.has_addr(&ns, "eth1", in_vip));
+        // a third member for the running group: the same again
+        let before = fifo.lines().len();
+        std::fs::write(
+            &c,
+            grouped.replace("        VI_IN\n", "        VI_IN\n        VI_3\n")
+                + &inst("VI_3", "eth2", 53, "203.0.113.200"),
+        )
+        .unwrap();
+        p.signal(libc::SIGHUP).unwrap();
+        fifo.wait(&t.lab, before + 8, Duration::from_secs(3));
+        assert_eq!(
+            fifo.lines()[before..],
+            [
+                "GROUP \"VG\" BACKUP 0",
+                "INSTANCE \"VI_OUT\" BACKUP 150",
+                "INSTANCE \"VI_IN\" BACKUP 150",
+                "INSTANCE \"VI_3\" BACKUP 150",
+                "INSTANCE \"VI_3\" MASTER 150",
+                "INSTANCE \"VI_OUT\" MASTER 150",
+                "INSTANCE \"VI_IN\" MASTER 150",
+                "GROUP \"VG\" MASTER 0",
+            ],
+            "{daemon}: a member added to a running group\n{}",
+            log()
+        );
         p.terminate(Duration::from_secs(3));
     }
 }

@@ -929,10 +929,19 @@ impl Router {
                     members.push(inst.id);
                 }
             }
-            let state = old_group_states
-                .get(&cfg.name)
-                .copied()
-                .unwrap_or(State::Init);
+            // a group that gains a new member starts anew, as keepalived's
+            // reload (a member in INIT keeps it from MASTER), unless it is
+            // down (FAULT stays FAULT)
+            let gains_member = members.iter().any(|m| {
+                self.instances[m.0 as usize]
+                    .as_ref()
+                    .is_some_and(|i| i.state == State::Init && !i.awaiting_scripts)
+            });
+            let state = match old_group_states.get(&cfg.name).copied() {
+                Some(State::Master | State::Backup) if gains_member => State::Init,
+                Some(old) => old,
+                None => State::Init,
+            };
             self.groups.push(Group {
                 cfg,
                 members,
