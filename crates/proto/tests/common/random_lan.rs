@@ -1,7 +1,11 @@
 //! Random LANs with fault schedules for property tests: one segment,
 //! routers with distinct random priorities, VRRPv2 or v3, a health check
 //! with a random weight, and kill -9 / SIGTERM / partition / failing check
-//! / link failures at random times. Used by proto's `properties.rs` and by
+//! / link failures at random times; with `Limits::sync_groups`, some cases
+//! give every router a second instance (VI_2, VRID 52 on eth1, a second
+//! segment) in a sync group with VI_1, so a partition or a link failure
+//! of eth0 takes away one member's segment only. Used by proto's
+//! `properties.rs` and by
 //! the watcher's `crates/keepvip/tests/watch_sim.rs`, which includes this
 //! file by path so that both test the same scenarios.
 
@@ -10,7 +14,8 @@ use std::time::Duration;
 
 use keepvip_proto::sim::{LinkParams, NodeId, Port, Sim};
 use keepvip_proto::{
-    InstanceConfig, RouterConfig, TrackRef, TrackerKey, TrackerState, Version, VipConfig,
+    InstanceConfig, RouterConfig, SyncGroupConfig, TrackRef, TrackerKey, TrackerState, Version,
+    VipConfig,
 };
 use proptest::prelude::*;
 
@@ -62,6 +67,8 @@ pub struct Case {
     pub adv_cs: u64,
     pub weight: i32,
     pub delay_us: u64,
+    /// VI_1 and VI_2 (eth1) in a sync group on every router
+    pub grouped: bool,
     /// (start in seconds, fault)
     pub faults: Vec<(f64, Fault)>,
 }
@@ -76,6 +83,8 @@ pub struct Limits {
     pub max_len: f64,
     /// at most this many faults (exclusive)
     pub max_faults: usize,
+    /// half the cases with a sync group (see the module)
+    pub sync_groups: bool,
 }
 
 /// Random cases within `l`.
@@ -85,6 +94,7 @@ pub fn case(l: Limits) -> impl Strategy<Value = Case> {
         horizon,
         max_len,
         max_faults,
+        sync_groups,
     } = l;
     (2usize..=max_routers).prop_flat_map(move |n| {
         (
@@ -94,6 +104,7 @@ pub fn case(l: Limits) -> impl Strategy<Value = Case> {
             prop_oneof![Just(10u64), Just(50), Just(100)],
             prop_oneof![Just(0i32), Just(-20), Just(-120)],
             0u64..3_000,
+            any::<bool>().prop_map(move |g| g && sync_groups),
             proptest::collection::vec(
                 (
                     0.0f64..horizon,
@@ -125,15 +136,18 @@ pub fn case(l: Limits) -> impl Strategy<Value = Case> {
                 0..max_faults,
             ),
         )
-            .prop_map(|(seed, prios, v3, adv_cs, weight, delay_us, faults)| Case {
-                seed,
-                prios,
-                v3,
-                adv_cs: if v3 { adv_cs } else { 100 },
-                weight,
-                delay_us,
-                faults,
-            })
+            .prop_map(
+                |(seed, prios, v3, adv_cs, weight, delay_us, grouped, faults)| Case {
+                    seed,
+                    prios,
+                    v3,
+                    adv_cs: if v3 { adv_cs } else { 100 },
+                    weight,
+                    delay_us,
+                    grouped,
+                    faults,
+                },
+            )
     })
 }
 
@@ -155,6 +169,33 @@ pub fn instance(c: &Case, prio: u8) -> InstanceConfig {
     i
 }
 
+/// A router's configuration: VI_1 as `vi_1` makes it, and in a grouped
+/// case VI_2 (VRID 52, 198.51.100.200 on eth1, no tracker, the same
+/// priority) in sync group G1 with it.
+fn router_config(c: &Case, vi_1: InstanceConfig) -> RouterConfig {
+    if !c.grouped {
+        return RouterConfig {
+            instances: vec![vi_1],
+            sync_groups: Vec::new(),
+        };
+    }
+    let mut vi_2 = InstanceConfig::new("VI_2", "eth1", 52);
+    vi_2.priority = vi_1.priority;
+    vi_2.version = vi_1.version;
+    vi_2.advert_interval = vi_1.advert_interval;
+    vi_2.vips
+        .push(VipConfig::new(IpAddr::V4(Ipv4Addr::new(198, 51, 100, 200))));
+    RouterConfig {
+        instances: vec![vi_1, vi_2],
+        sync_groups: vec![SyncGroupConfig {
+            name: "G1".into(),
+            members: vec!["VI_1".into(), "VI_2".into()],
+            trackers: vec![],
+            tracking_weight: false,
+        }],
+    }
+}
+
 /// The case's LAN with every router started at 0 and every fault
 /// scheduled; also the time the last fault ends.
 pub fn build(c: &Case) -> (Sim, Vec<NodeId>, f64) {
@@ -165,25 +206,30 @@ pub fn build(c: &Case) -> (Sim, Vec<NodeId>, f64) {
         duplicate: 0.0,
     };
     let mut sim = Sim::new(c.seed);
-    let seg = sim.add_segment(link);
+    let seg = sim.add_segment(link.clone());
+    let seg1 = c.grouped.then(|| sim.add_segment(link));
     let nodes: Vec<NodeId> = c
         .prios
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let cfg = RouterConfig {
-                instances: vec![instance(c, *p)],
-                sync_groups: Vec::new(),
-            };
-            let port = Port {
+            let cfg = router_config(c, instance(c, *p));
+            let mut ports = vec![Port {
                 iface: "eth0".into(),
                 segment: seg,
                 addrs: vec![
                     router_v4(i),
                     IpAddr::V6(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 11 + i as u16)),
                 ],
-            };
-            sim.add_router(&format!("r{}", i + 1), cfg, vec![port])
+            }];
+            if let Some(seg1) = seg1 {
+                ports.push(Port {
+                    iface: "eth1".into(),
+                    segment: seg1,
+                    addrs: vec![IpAddr::V4(Ipv4Addr::new(198, 51, 100, 11 + i as u8))],
+                });
+            }
+            sim.add_router(&format!("r{}", i + 1), cfg, ports)
         })
         .collect();
     for n in &nodes {
@@ -259,11 +305,7 @@ pub fn build(c: &Case) -> (Sim, Vec<NodeId>, f64) {
                     i.vips
                         .push(VipConfig::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 201))));
                 }
-                let cfg = RouterConfig {
-                    instances: vec![i],
-                    sync_groups: Vec::new(),
-                };
-                sim.reload(node, cfg, secs(*t));
+                sim.reload(node, router_config(c, i), secs(*t));
                 *t
             }
         };
