@@ -192,7 +192,7 @@ pub struct Router {
     by_key: HashMap<(IfaceId, Family, u8), InstanceId>,
     trackers: HashMap<TrackerKey, TrackerState>,
     timers: BinaryHeap<TimerEntry>,
-    /// the sequence number of the next timer set
+    /// how many timers have been set: the sequence number of the last
     timers_set: u64,
     actions: VecDeque<Action>,
     vip_set: HashSet<IpAddr>,
