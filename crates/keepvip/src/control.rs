@@ -76,6 +76,10 @@ pub struct InstanceStatus {
     /// held in INIT at start until these weight-0 scripts answer
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub waiting_for: Vec<String>,
+    /// BACKUP although its down timer ran out: its sync group waits for
+    /// these members, which still hear a master
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub group_waits_for: Vec<String>,
 }
 
 /// How long ago `then` (Unix seconds) was, for people: `42s`, `3m07s`,
@@ -157,6 +161,13 @@ impl Status {
                     "{}: INIT: waiting for the first result of {}\n",
                     i.name,
                     i.waiting_for.join(", ")
+                ));
+            }
+            if !i.group_waits_for.is_empty() {
+                out.push_str(&format!(
+                    "{}: BACKUP: no master heard, but its sync group waits for {} (still hearing one)\n",
+                    i.name,
+                    i.group_waits_for.join(", ")
                 ));
             }
         }
@@ -298,6 +309,7 @@ mod tests {
                 fault_cause: None,
                 last_transition: Some(1_700_000_000.25),
                 waiting_for: Vec::new(),
+                group_waits_for: Vec::new(),
             }],
             unknown_vrid_adverts: 0,
         }
@@ -322,6 +334,12 @@ mod tests {
         assert!(w
             .render_table()
             .ends_with("VI_1: INIT: waiting for the first result of chk_nginx\n"));
+        let mut g = s.clone();
+        g.instances[0].state = "BACKUP".into();
+        g.instances[0].group_waits_for = vec!["VI_IN".into()];
+        assert!(g.render_table().ends_with(
+            "VI_1: BACKUP: no master heard, but its sync group waits for VI_IN (still hearing one)\n"
+        ));
         let m = s.render_metrics();
         assert!(m.contains("keepvip_instance_state{instance=\"VI_1\",vrid=\"51\",interface=\"eth0\",state=\"MASTER\"} 1"));
         assert!(m.contains("keepvip_events_total{instance=\"VI_1\",event=\"adverts_sent\"} 7"));

@@ -4793,7 +4793,25 @@ fn a_sync_group_waits_for_every_member_to_want_master() {
         t.lab.set_link(&r1_ns, "eth1", false).unwrap();
         let went = Instant::now();
         let (mut out_at, mut in_at) = (None, None);
+        let mut asked = d2 != "keepvip";
         for _ in 0..600 {
+            if !asked && went.elapsed() > Duration::from_millis(1200) {
+                // VI_OUT's timer has run out (0.6 s), VI_IN's not (2.6 s):
+                // `keepvip status` says why r2 is not MASTER yet
+                let out = std::process::Command::new(KEEPVIP)
+                    .args(["status", "--control-socket"])
+                    .arg(t.dir.join("r2.sock"))
+                    .output()
+                    .unwrap();
+                let text = String::from_utf8_lossy(&out.stdout);
+                assert!(
+                    text.contains(
+                        "VI_OUT: BACKUP: no master heard, but its sync group waits for VI_IN"
+                    ),
+                    "{text}"
+                );
+                asked = true;
+            }
             if out_at.is_none() && on(1, "eth0", out_vip) {
                 out_at = Some(went.elapsed());
             }

@@ -402,6 +402,31 @@ impl Router {
         names
     }
 
+    /// The members a BACKUP instance's sync group waits for: its own down
+    /// timer ran out, theirs did not (they still hear a master), so the
+    /// group stays BACKUP (empty otherwise): for `keepvip status`.
+    pub fn awaited_members(&self, id: InstanceId) -> Vec<String> {
+        let Some(inst) = self.instances.get(id.0 as usize).and_then(|i| i.as_ref()) else {
+            return Vec::new();
+        };
+        let Some(g) = inst.group else {
+            return Vec::new();
+        };
+        if inst.state != State::Backup
+            || !inst.wants_master
+            || self.groups[g].state == State::Master
+        {
+            return Vec::new();
+        }
+        self.groups[g]
+            .members
+            .iter()
+            .filter_map(|m| self.instances[m.0 as usize].as_ref())
+            .filter(|m| m.id != id && !m.wants_master)
+            .map(|m| m.cfg.name.clone())
+            .collect()
+    }
+
     /// The scripts a held instance waits for (empty unless it is held in
     /// INIT at start): for `keepvip status`.
     pub fn awaited_scripts(&self, id: InstanceId) -> Vec<String> {

@@ -2406,6 +2406,21 @@ fn a_deleted_route_of_a_sync_group_member_bounces_the_whole_group() {
 fn a_group_member_cut_off_alone_does_not_make_the_group_thrash() {
     let (mut sim, n) = group_pair();
     sim.partition(n[0], 0, secs(10.0), secs(30.0));
+    // during the partition `keepvip status` says what VI_OUT waits for
+    sim.run_until(secs(20.0));
+    let r2 = sim.router(n[1]).unwrap();
+    let waits = |name: &str| {
+        let id = r2
+            .instance_ids()
+            .into_iter()
+            .find(|&id| r2.instance(id).is_some_and(|v| v.config.name == name))
+            .unwrap();
+        r2.awaited_members(id)
+    };
+    check!(
+        sim,
+        waits("VI_OUT") == ["VI_IN"] && waits("VI_IN").is_empty()
+    );
     sim.run_until(secs(40.0));
     check!(
         sim,

@@ -1410,6 +1410,7 @@ impl Daemon {
                     .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
                     .map(|d| d.as_secs_f64()),
                 waiting_for: self.router.awaited_scripts(id),
+                group_waits_for: self.router.awaited_members(id),
             });
         }
         st
