@@ -2123,6 +2123,16 @@ fn watcher_tells_vlans_apart_on_a_trunk() {
     );
 }
 
+/// `keepvip status` of the daemon listening on `socket`.
+fn status_at(socket: &Path) -> String {
+    let out = std::process::Command::new(KEEPVIP)
+        .args(["status", "--control-socket"])
+        .arg(socket)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// `keepvip status` for the daemon a namespace (and instance) names.
 fn status_of(ns: &str, instance: Option<&str>) -> String {
     let mut c = std::process::Command::new(KEEPVIP);
@@ -3916,12 +3926,7 @@ fn a_slow_failing_check_at_start_never_takes_the_vip() {
             );
             if !said_waiting && failed_at.is_none() && t0.elapsed() > Duration::from_millis(600) {
                 // still held: `keepvip status` says what it waits for
-                let out = std::process::Command::new(KEEPVIP)
-                    .args(["status", "--control-socket"])
-                    .arg(t.dir.join("r1.sock"))
-                    .output()
-                    .unwrap();
-                let text = String::from_utf8_lossy(&out.stdout);
+                let text = status_at(&t.dir.join("r1.sock"));
                 assert!(
                     text.contains("VI_1: INIT: waiting for the first result of chk"),
                     "{text}"
@@ -4798,12 +4803,7 @@ fn a_sync_group_waits_for_every_member_to_want_master() {
             if !asked && went.elapsed() > Duration::from_millis(1200) {
                 // VI_OUT's timer has run out (0.6 s), VI_IN's not (2.6 s):
                 // `keepvip status` says why r2 is not MASTER yet
-                let out = std::process::Command::new(KEEPVIP)
-                    .args(["status", "--control-socket"])
-                    .arg(t.dir.join("r2.sock"))
-                    .output()
-                    .unwrap();
-                let text = String::from_utf8_lossy(&out.stdout);
+                let text = status_at(&t.dir.join("r2.sock"));
                 assert!(
                     text.contains(
                         "VI_OUT: BACKUP: no master heard, but its sync group waits for VI_IN"
