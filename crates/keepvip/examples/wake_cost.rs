@@ -76,16 +76,6 @@ fn run_time_ns() -> io::Result<u64> {
         .ok_or_else(|| io::Error::other("unreadable schedstat"))
 }
 
-fn now_mono() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: valid out-pointer.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
-
 fn timespec(d: Duration) -> libc::timespec {
     libc::timespec {
         tv_sec: d.as_secs() as libc::time_t,
@@ -145,7 +135,7 @@ impl Waiters {
     }
 
     fn nanosleep_slice(&self) {
-        let mut next = now_mono();
+        let mut next = keepvip::timer::monotonic();
         for _ in 0..WAKES_PER_SLICE {
             next += INTERVAL;
             let at = timespec(next);
@@ -162,7 +152,7 @@ impl Waiters {
     }
 
     fn timerfd_slice(&self) -> io::Result<()> {
-        let mut next = now_mono();
+        let mut next = keepvip::timer::monotonic();
         for _ in 0..WAKES_PER_SLICE {
             next += INTERVAL;
             let at = libc::itimerspec {
@@ -186,10 +176,10 @@ impl Waiters {
     }
 
     fn pwait2_slice(&self) -> io::Result<()> {
-        let mut next = now_mono();
+        let mut next = keepvip::timer::monotonic();
         for _ in 0..WAKES_PER_SLICE {
             next += INTERVAL;
-            let left = timespec(next.saturating_sub(now_mono()));
+            let left = timespec(next.saturating_sub(keepvip::timer::monotonic()));
             let mut out = [libc::epoll_event { events: 0, u64: 0 }; 4];
             // SAFETY: room for the 4 events asked for; a valid timeout; no
             // signal mask.

@@ -14,13 +14,19 @@ use tokio::io::unix::AsyncFd;
 
 /// Now, on the protocol clock.
 pub fn now() -> Instant {
+    Instant::from_micros(monotonic().as_micros() as u64)
+}
+
+/// CLOCK_MONOTONIC to the nanosecond (the clock `clock_nanosleep` and the
+/// timerfds sleep on).
+pub fn monotonic() -> std::time::Duration {
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
     // SAFETY: valid out-pointer; CLOCK_MONOTONIC always exists on Linux.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
-    Instant::from_micros(ts.tv_sec as u64 * 1_000_000 + ts.tv_nsec as u64 / 1_000)
+    std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
 /// A one-shot timer at an absolute protocol time.

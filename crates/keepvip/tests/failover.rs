@@ -121,6 +121,20 @@ impl Ctx {
     }
 
     /// Where `daemon` on router `i` logs (`r1.log`, `ka1.log`, …).
+    /// The reload tests' start: `daemon` on router 0 with `body` as
+    /// r1.conf (its old log removed), the FIFO at `fifo` read, and its
+    /// one instance (VIP `vip()`) MASTER; returns the process, the
+    /// configuration's path and the FIFO's lines.
+    fn master_with_fifo(&self, daemon: &str, body: &str, fifo: &Path) -> (Proc, PathBuf, Fifo) {
+        let c = self.write("r1.conf", body);
+        let _ = std::fs::remove_file(self.log_path(daemon, 0));
+        let lines = fifo_lines(fifo);
+        let p = self.daemon(daemon, 0, &c);
+        self.wait_vip(0, vip(), true, Duration::from_secs(5));
+        lines.wait(&self.lab, 2, Duration::from_secs(2));
+        (p, c, lines)
+    }
+
     fn log_path(&self, daemon: &str, i: usize) -> PathBuf {
         let tag = if daemon == "keepvip" { "r" } else { "ka" };
         self.dir.join(format!("{tag}{}.log", i + 1))
@@ -4617,13 +4631,8 @@ fn a_reload_adding_an_instance_on_a_new_interface_skips_fault() {
     let more = format!("{head}{out}{}", inst("VI_IN", "eth1", 52, "198.51.100.200"));
     let in_vip: IpAddr = "198.51.100.200".parse().unwrap();
     for daemon in daemons() {
-        let c = t.write("r1.conf", &body);
+        let (mut p, c, fifo) = t.master_with_fifo(daemon, &body, &fifo_path);
         let log_path = t.log_path(daemon, 0);
-        let _ = std::fs::remove_file(&log_path);
-        let fifo = fifo_lines(&fifo_path);
-        let mut p = t.daemon(daemon, 0, &c);
-        t.wait_vip(0, vip(), true, Duration::from_secs(5));
-        fifo.wait(&t.lab, 2, Duration::from_secs(2));
         let before = fifo.lines().len();
         std::fs::write(&c, &more).unwrap();
         p.signal(libc::SIGHUP).unwrap();
@@ -4687,13 +4696,8 @@ fn a_reload_grouping_a_master_with_a_new_instance_starts_the_group_anew() {
     let in_vip: IpAddr = "198.51.100.200".parse().unwrap();
     let ns = t.lab.router_ns(0).to_string();
     for daemon in daemons() {
-        let c = t.write("r1.conf", &body);
+        let (mut p, c, fifo) = t.master_with_fifo(daemon, &body, &fifo_path);
         let log_path = t.log_path(daemon, 0);
-        let _ = std::fs::remove_file(&log_path);
-        let fifo = fifo_lines(&fifo_path);
-        let mut p = t.daemon(daemon, 0, &c);
-        t.wait_vip(0, vip(), true, Duration::from_secs(5));
-        fifo.wait(&t.lab, 2, Duration::from_secs(2));
         let before = fifo.lines().len();
         std::fs::write(&c, &grouped).unwrap();
         p.signal(libc::SIGHUP).unwrap();

@@ -1140,6 +1140,28 @@ fn weighted_track_interface() {
     check!(sim, sim.state(n[0], "VI_1") != State::Fault);
 }
 
+/// `node`'s notifies from `from` on, as `VI_1 Master` / `group G1 Backup`.
+fn notifies(
+    sim: &keepvip_proto::sim::Sim,
+    node: usize,
+    from: keepvip_proto::Instant,
+) -> Vec<String> {
+    sim.actions(node, |a| matches!(a, Action::Notify { .. }))
+        .into_iter()
+        .filter(|(t, _)| *t >= from)
+        .map(|(_, a)| match a {
+            Action::Notify { target, state, .. } => {
+                let name = match target {
+                    NotifyTarget::Instance(n) => n,
+                    NotifyTarget::Group(g) => format!("group {g}"),
+                };
+                format!("{name} {state:?}")
+            }
+            _ => unreachable!(),
+        })
+        .collect()
+}
+
 fn group_pair() -> (keepvip_proto::sim::Sim, Vec<usize>) {
     use keepvip_proto::sim::Sim;
     let mk = |p: u8| {
@@ -1243,20 +1265,7 @@ fn sync_group_notifies_in_keepalived_s_order() {
     sim.link(n[0], "eth1", false, secs(10.2));
     sim.link(n[0], "eth1", true, secs(15.2));
     sim.run_until(secs(16.0));
-    let notified: Vec<String> = sim
-        .actions(n[0], |a| matches!(a, Action::Notify { .. }))
-        .into_iter()
-        .map(|(_, a)| match a {
-            Action::Notify { target, state, .. } => {
-                let name = match target {
-                    NotifyTarget::Instance(n) => n,
-                    NotifyTarget::Group(g) => format!("group {g}"),
-                };
-                format!("{name} {state:?}")
-            }
-            _ => unreachable!(),
-        })
-        .collect();
+    let notified = notifies(&sim, n[0], at(0));
     check!(
         sim,
         notified
@@ -1416,21 +1425,7 @@ fn a_reload_grouping_a_master_with_a_new_instance_starts_the_group_anew() {
     sim.start(r, Duration::ZERO);
     sim.reload(r, grouped, secs(5.0));
     sim.run_until(secs(12.0));
-    let notified: Vec<String> = sim
-        .actions(r, |a| matches!(a, Action::Notify { .. }))
-        .into_iter()
-        .filter(|(t, _)| *t >= at(5_000_000))
-        .map(|(_, a)| match a {
-            Action::Notify { target, state, .. } => {
-                let name = match target {
-                    NotifyTarget::Instance(n) => n,
-                    NotifyTarget::Group(g) => format!("group {g}"),
-                };
-                format!("{name} {state:?}")
-            }
-            _ => unreachable!(),
-        })
-        .collect();
+    let notified = notifies(&sim, r, at(5_000_000));
     check!(
         sim,
         notified

@@ -159,17 +159,6 @@ fn sink(ns: String, seg: usize, stop: Arc<AtomicBool>, got: Arc<AtomicU64>) -> i
     Ok(())
 }
 
-/// `CLOCK_MONOTONIC`, the clock `clock_nanosleep` sleeps on.
-fn now_mono() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: valid out-pointer.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
-
 /// Send the adverts from router 0 until `stop`; returns how many went out.
 /// This thread's id goes to `tid` once it sends, so that it can be
 /// measured from outside like a daemon.
@@ -313,7 +302,7 @@ fn sender(
         }
         _ => {}
     }
-    let mut next = now_mono();
+    let mut next = crate::timer::monotonic();
     let mut sent = 0u64;
     while !stop.load(Ordering::Relaxed) {
         next += spec.interval;
@@ -398,7 +387,7 @@ fn epoll_loop(
             &mut ev,
         )
     })?;
-    let mut next = now_mono();
+    let mut next = crate::timer::monotonic();
     let mut sent = 0u64;
     while !stop.load(Ordering::Relaxed) {
         next += interval;
