@@ -967,8 +967,14 @@ fn pinned(i: usize, argv: Vec<String>) -> Vec<String> {
 /// one core each wake 100 times a second for tens of microseconds: they
 /// rarely meet.) The separate floor runs are left out.
 pub fn pairs(only: Option<&str>, fast: bool, reps: usize, paired: bool) -> i32 {
-    if !netlab::is_root() || !netlab::have_program("keepalived") {
-        eprintln!("keepvip lab --bench --scale: needs root and keepalived");
+    let mode = if fast { "--fast" } else { "--scale" };
+    if !netlab::is_root() {
+        eprintln!("keepvip lab --bench {mode}: needs root");
+        return 1;
+    }
+    // keepalived only when it is one of the daemons measured
+    if Daemon::selected(only).contains(&Daemon::Keepalived) && !netlab::have_program("keepalived") {
+        eprintln!("keepvip lab --bench {mode}: needs keepalived (or --only keepvip / floor)");
         return 1;
     }
     let Ok(exe) = std::env::current_exe() else {
