@@ -231,7 +231,10 @@ impl Status {
 }
 
 /// Serve the control socket: each request goes to `to_loop`.
-pub async fn serve(path: PathBuf, to_loop: mpsc::Sender<Pending>) -> std::io::Result<()> {
+pub async fn serve<T: From<Pending> + Send + 'static>(
+    path: PathBuf,
+    to_loop: mpsc::Sender<T>,
+) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
@@ -254,7 +257,11 @@ pub async fn serve(path: PathBuf, to_loop: mpsc::Sender<Pending>) -> std::io::Re
                 _ => Request::Status,
             };
             let (tx, rx) = oneshot::channel();
-            if to_loop.send(Pending { request, reply: tx }).await.is_err() {
+            if to_loop
+                .send(Pending { request, reply: tx }.into())
+                .await
+                .is_err()
+            {
                 return;
             }
             if let Ok(answer) = rx.await {

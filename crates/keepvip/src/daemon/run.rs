@@ -19,24 +19,12 @@ use super::garp_pacing::GarpPacer;
 use super::ifaces::IfaceTable;
 use super::own::OwnRemovals;
 use super::render::Renderer;
-use super::{scripts, DaemonError};
+use super::{scripts, DaemonError, Event, Packet, Signal};
 use crate::control;
 use crate::net::garp::GarpSender;
 use crate::net::netlink::{NetEvent, Netlink};
 use crate::net::vrrp_socket::{SendBatch, VrrpSocket};
 use crate::timer::{self, DeadlineTimer};
-
-/// A packet from a socket task.
-struct Packet {
-    /// kernel receive time (CLOCK_REALTIME), if the kernel gave one
-    arrival: Option<Duration>,
-    ifindex: u32,
-    family: Family,
-    src: IpAddr,
-    dst: IpAddr,
-    ttl: u8,
-    payload: Vec<u8>,
-}
 
 /// Daemon settings from the command line.
 #[derive(Debug, Clone)]
@@ -72,8 +60,9 @@ struct Daemon {
     sockets: HashMap<(u32, Family), SocketSlot>,
     garp: HashMap<u32, GarpSender>,
     netlink: Netlink,
-    packets_tx: mpsc::Sender<Packet>,
-    trackers_tx: mpsc::Sender<(TrackerKey, TrackerState)>,
+    /// the loop's one event channel (socket, script and tracker tasks
+    /// started later get a clone)
+    events: mpsc::Sender<Event>,
     script_tasks: Vec<tokio::task::JoinHandle<()>>,
     /// each script's last exit code, kept across reloads
     script_last_codes: HashMap<String, std::sync::Arc<std::sync::atomic::AtomicI32>>,
@@ -244,7 +233,7 @@ impl Daemon {
                             outbox: SendBatch::default(),
                         },
                     );
-                    let tx = self.packets_tx.clone();
+                    let tx = self.events.clone();
                     tokio::spawn(async move {
                         let mut buf = vec![0u8; 2048];
                         loop {
@@ -260,7 +249,7 @@ impl Daemon {
                                         ttl: r.ttl,
                                         payload,
                                     };
-                                    if tx.send(p).await.is_err() {
+                                    if tx.send(Event::Packet(p)).await.is_err() {
                                         return;
                                     }
                                 }
@@ -284,7 +273,7 @@ impl Daemon {
             t.abort();
         }
         for s in self.config.scripts.clone() {
-            let tx = self.trackers_tx.clone();
+            let tx = self.events.clone();
             let policy = self.policy();
             let key = TrackerKey::Script(s.name.clone());
             let carried_up = reload
@@ -301,12 +290,12 @@ impl Daemon {
             )));
         }
         for f in self.config.track_files.clone() {
-            let tx = self.trackers_tx.clone();
+            let tx = self.events.clone();
             self.script_tasks
                 .push(tokio::spawn(super::trackers::run_track_file(f, tx)));
         }
         for p in self.config.track_processes.clone() {
-            let tx = self.trackers_tx.clone();
+            let tx = self.events.clone();
             self.script_tasks
                 .push(tokio::spawn(super::trackers::run_track_process(p, tx)));
         }
@@ -1627,25 +1616,6 @@ fn vmac_bases(config: &Config) -> HashMap<String, String> {
         .collect()
 }
 
-/// What a signal asks of the loop.
-enum Signal {
-    /// SIGTERM, SIGINT
-    Stop,
-    /// SIGHUP
-    Reload,
-    /// SIGUSR1: keepalived.data
-    Data,
-    /// SIGUSR2: keepalived.stats; SIGRTMAX-1 (STATS_CLEAR) also clears
-    Stats {
-        /// clear the counters after writing them
-        clear: bool,
-    },
-    /// SIGRTMIN+2: keepalived.json
-    Json,
-    /// SIGXCPU: half of vrrp_rlimit_rttime used without a pause
-    CpuTime,
-}
-
 /// keepalived's `--signum`: the signal that asks for `func`.
 pub fn signum(func: &str) -> Option<i32> {
     Some(match func {
@@ -1659,12 +1629,12 @@ pub fn signum(func: &str) -> Option<i32> {
     })
 }
 
-/// The three signals, folded into one channel by a task of their own. The
-/// loop then waits on one receiver instead of three signal streams, whose
-/// futures register with (and, dropped when the timer wins, unregister
-/// from) a locked wait list on every turn of the loop: 100 times a second
-/// at advert_int 0.01.
-fn signals() -> Result<mpsc::Receiver<Signal>, DaemonError> {
+/// The signals, folded into the loop's event channel by a task of their
+/// own. The loop then waits on one receiver instead of a signal stream
+/// each, whose futures register with (and, dropped when the timer wins,
+/// unregister from) a locked wait list on every turn of the loop: 100
+/// times a second at advert_int 0.01.
+fn signals(tx: mpsc::Sender<Event>) -> Result<(), DaemonError> {
     let listen = |kind| signal(kind).map_err(|e| DaemonError::io("signal", e));
     let mut sigterm = listen(SignalKind::terminate())?;
     let mut sigint = listen(SignalKind::interrupt())?;
@@ -1676,7 +1646,6 @@ fn signals() -> Result<mpsc::Receiver<Signal>, DaemonError> {
     let mut sigjson = listen(SignalKind::from_raw(libc::SIGRTMIN() + 2))?;
     // at realtime priority, RLIMIT_RTTIME's soft limit: a warning, not death
     let mut sigxcpu = listen(SignalKind::from_raw(libc::SIGXCPU))?;
-    let (tx, rx) = mpsc::channel(4);
     tokio::spawn(async move {
         loop {
             let sig = tokio::select! {
@@ -1689,12 +1658,12 @@ fn signals() -> Result<mpsc::Receiver<Signal>, DaemonError> {
                 _ = sigjson.recv() => Signal::Json,
                 _ = sigxcpu.recv() => Signal::CpuTime,
             };
-            if tx.send(sig).await.is_err() {
+            if tx.send(Event::Signal(sig)).await.is_err() {
                 return;
             }
         }
     });
-    Ok(rx)
+    Ok(())
 }
 
 /// Run until SIGTERM/SIGINT: the whole life of the daemon.
@@ -1719,11 +1688,12 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
     };
     // the signal handlers before realtime scheduling, whose CPU-time
     // limit is a signal too; signals that come during start-up wait
-    let mut signals = signals()?;
+    let (events, mut events_rx) = super::event_channel();
+    signals(events.clone())?;
     for w in crate::sys::apply_scheduling(&config.global.scheduling) {
         tracing::warn!("cannot apply {w}");
     }
-    let (netlink, mut net_rx) = Netlink::connect(config.global.netlink_rcvbuf)
+    let netlink = Netlink::connect(config.global.netlink_rcvbuf, events.clone())
         .map_err(|e| DaemonError::io("cannot open a netlink socket", e))?;
     let local_igmp = config
         .global
@@ -1747,8 +1717,6 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
     {
         ifaces.add_addr(a.index, a.addr, a.prefix_len);
     }
-    let (packets_tx, mut packets_rx) = mpsc::channel::<Packet>(super::EVENT_QUEUE);
-    let (trackers_tx, mut trackers_rx) = mpsc::channel(256);
     let now = timer::now();
     let garp_pacer = GarpPacer::new(config.garp_pacing.clone(), vmac_bases(&config));
     let mut d = Daemon {
@@ -1759,8 +1727,7 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
         sockets: HashMap::new(),
         garp: HashMap::new(),
         netlink,
-        packets_tx,
-        trackers_tx,
+        events: events.clone(),
         script_tasks: Vec::new(),
         script_last_codes: HashMap::new(),
         renderer: Renderer::default(),
@@ -1837,10 +1804,9 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
         None => d.router.start(timer::now()),
     }
     d.start_scripts(false);
-    let (ctl_tx, mut ctl_rx) = mpsc::channel::<control::Pending>(16);
     let ctl_path = d.opts.control_socket.clone();
     tokio::spawn(async move {
-        if let Err(e) = control::serve(ctl_path.clone(), ctl_tx).await {
+        if let Err(e) = control::serve(ctl_path.clone(), events).await {
             tracing::warn!("control socket {}: {e}", ctl_path.display());
         }
     });
@@ -1893,10 +1859,18 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
                 }
                 d.router.handle_timeout(now);
             }
-            Some(p) = packets_rx.recv() => d.on_packet(p),
-            Some(ev) = net_rx.recv() => d.on_net(ev).await,
-            Some((key, state)) = trackers_rx.recv() => d.router.handle(timer::now(), Input::Tracker { key, state }),
-            Some(p) = ctl_rx.recv() => d.answer(p),
+            Some(ev) = events_rx.recv() => match ev {
+                Event::Packet(p) => d.on_packet(p),
+                Event::Net(ev) => d.on_net(ev).await,
+                Event::Tracker(key, state) => d.router.handle(timer::now(), Input::Tracker { key, state }),
+                Event::Control(p) => d.answer(p),
+                Event::Signal(Signal::Stop) => break,
+                Event::Signal(Signal::Reload) => d.reload().await,
+                Event::Signal(Signal::CpuTime) => tracing::info!(
+                    "VRRP process has used too much CPU time, vrrp_rlimit_rttime may need to be increased"
+                ),
+                Event::Signal(dump) => d.dump(dump),
+            },
             _ = &mut garp_sleep, if garp_next.is_some() => {}
             _ = &mut resync_sleep, if resync_next.is_some() => d.resync().await,
             _ = &mut trim, if !trimmed => {
@@ -1904,14 +1878,6 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
                 // SAFETY: malloc_trim only returns free heap pages to the OS.
                 unsafe { libc::malloc_trim(0) };
             }
-            Some(sig) = signals.recv() => match sig {
-                Signal::Stop => break,
-                Signal::Reload => d.reload().await,
-                Signal::CpuTime => tracing::info!(
-                    "VRRP process has used too much CPU time, vrrp_rlimit_rttime may need to be increased"
-                ),
-                dump => d.dump(dump),
-            },
         }
     }
     tracing::info!("Stopping");

@@ -266,7 +266,7 @@ pub async fn run_script(
     policy: ScriptPolicy,
     carried_up: Option<bool>,
     last: Arc<AtomicI32>,
-    tx: mpsc::Sender<(TrackerKey, TrackerState)>,
+    tx: mpsc::Sender<super::Event>,
 ) {
     let key = TrackerKey::Script(s.name.clone());
     let mut up = !s.init_fail;
@@ -342,7 +342,11 @@ pub async fn run_script(
             } else {
                 TrackerState::Down
             };
-            if tx.send((key.clone(), state)).await.is_err() {
+            if tx
+                .send(super::Event::Tracker(key.clone(), state))
+                .await
+                .is_err()
+            {
                 return;
             }
             reported = true;

@@ -21,7 +21,7 @@ pub fn read_value(path: &Path) -> i64 {
 }
 
 /// Follow one track_file.
-pub async fn run_track_file(f: TrackFile, tx: mpsc::Sender<(TrackerKey, TrackerState)>) {
+pub async fn run_track_file(f: TrackFile, tx: mpsc::Sender<super::Event>) {
     let key = TrackerKey::File(f.name.clone());
     if let Some(v) = f.init_file {
         if f.overwrite || !f.file.exists() {
@@ -37,7 +37,10 @@ pub async fn run_track_file(f: TrackFile, tx: mpsc::Sender<(TrackerKey, TrackerS
     let mut last = read_value(&f.file);
     tracing::info!("Tracked file {} value {last}", f.name);
     if tx
-        .send((key.clone(), TrackerState::Value(last)))
+        .send(super::Event::Tracker(
+            key.clone(),
+            TrackerState::Value(last),
+        ))
         .await
         .is_err()
     {
@@ -89,7 +92,7 @@ pub async fn run_track_file(f: TrackFile, tx: mpsc::Sender<(TrackerKey, TrackerS
             tracing::info!("Tracked file {} changed value from {last} to {v}", f.name);
             last = v;
             if tx
-                .send((key.clone(), TrackerState::Value(v)))
+                .send(super::Event::Tracker(key.clone(), TrackerState::Value(v)))
                 .await
                 .is_err()
             {
@@ -99,12 +102,7 @@ pub async fn run_track_file(f: TrackFile, tx: mpsc::Sender<(TrackerKey, TrackerS
     }
 }
 
-async fn poll_file(
-    f: TrackFile,
-    key: TrackerKey,
-    mut last: i64,
-    tx: mpsc::Sender<(TrackerKey, TrackerState)>,
-) {
+async fn poll_file(f: TrackFile, key: TrackerKey, mut last: i64, tx: mpsc::Sender<super::Event>) {
     let mut tick = tokio::time::interval(Duration::from_millis(200));
     loop {
         tick.tick().await;
@@ -112,7 +110,7 @@ async fn poll_file(
         if v != last {
             last = v;
             if tx
-                .send((key.clone(), TrackerState::Value(v)))
+                .send(super::Event::Tracker(key.clone(), TrackerState::Value(v)))
                 .await
                 .is_err()
             {
@@ -182,7 +180,7 @@ pub fn process_in_quorum(p: &TrackProcess) -> bool {
 /// Follow one vrrp_track_process by scanning /proc (keepalived uses the
 /// netlink proc connector; scanning every 250 ms is close enough for
 /// VRRP and needs no extra privileges). `delay` debounces a change.
-pub async fn run_track_process(p: TrackProcess, tx: mpsc::Sender<(TrackerKey, TrackerState)>) {
+pub async fn run_track_process(p: TrackProcess, tx: mpsc::Sender<super::Event>) {
     let key = TrackerKey::Process(p.name.clone());
     // log and report a quorum state; false once the daemon has gone
     let report = |up: bool| {
@@ -200,7 +198,7 @@ pub async fn run_track_process(p: TrackProcess, tx: mpsc::Sender<(TrackerKey, Tr
         } else {
             TrackerState::Down
         };
-        tx.send((key.clone(), state))
+        tx.send(super::Event::Tracker(key.clone(), state))
     };
     let mut state = process_in_quorum(&p);
     if report(state).await.is_err() {

@@ -128,12 +128,12 @@ const ROUTE_AND_RULE_GROUPS: u32 = 0x40 | 0x400 | (1 << (8 - 1)) | (1 << (19 - 1
 
 /// Hand a connection's multicast messages to the daemon as events, `map`
 /// picking the ones it wants, and `overrun` when the kernel dropped some.
-fn forward_events(
+fn forward_events<T: From<NetEvent> + Send + 'static>(
     mut messages: futures::channel::mpsc::UnboundedReceiver<(
         netlink_packet_core::NetlinkMessage<RouteNetlinkMessage>,
         SocketAddr,
     )>,
-    tx: mpsc::UnboundedSender<NetEvent>,
+    tx: mpsc::Sender<T>,
     overrun: NetEvent,
     map: fn(RouteNetlinkMessage) -> Option<NetEvent>,
 ) {
@@ -145,7 +145,7 @@ fn forward_events(
                 _ => None,
             };
             if let Some(ev) = ev {
-                if tx.send(ev).is_err() {
+                if tx.send(ev.into()).await.is_err() {
                     break;
                 }
             }
@@ -365,12 +365,13 @@ fn addr_info(m: &AddressMessage) -> Option<AddrInfo> {
 
 impl Netlink {
     /// Open the connection and subscribe to link and address events; the
-    /// events arrive on the returned receiver.
+    /// events go to `events`, in the order the kernel sent them.
     /// `rcvbuf`: keepalived's vrrp_netlink_monitor_rcv_bufs (bytes, and
     /// whether to force it past net.core.rmem_max) for the event sockets.
-    pub fn connect(
+    pub fn connect<T: From<NetEvent> + Send + 'static>(
         rcvbuf: Option<(u32, bool)>,
-    ) -> io::Result<(Netlink, mpsc::UnboundedReceiver<NetEvent>)> {
+        events: mpsc::Sender<T>,
+    ) -> io::Result<Netlink> {
         // requests and their answers on a socket of their own, in no
         // multicast group: a flood of events (which the kernel drops when
         // a socket's buffer is full) can never cost a request its answer,
@@ -387,9 +388,8 @@ impl Netlink {
             set_rcvbuf(socket, size);
         }
         tokio::spawn(conn);
-        let (tx, rx) = mpsc::unbounded_channel();
-        let route_tx = tx.clone();
-        forward_events(messages, tx, NetEvent::Overrun, |m| match m {
+        let route_tx = events.clone();
+        forward_events(messages, events, NetEvent::Overrun, |m| match m {
             RouteNetlinkMessage::NewLink(l) => link_info(&l).map(NetEvent::Link),
             RouteNetlinkMessage::DelLink(l) => Some(NetEvent::LinkRemoved {
                 index: l.header.index,
@@ -404,10 +404,13 @@ impl Netlink {
         if let Err(e) = Self::watch_routes(route_tx, rcvbuf.unwrap_or((4 << 20, false))) {
             tracing::warn!("cannot follow route and rule deletions: {e}");
         }
-        Ok((Netlink { handle }, rx))
+        Ok(Netlink { handle })
     }
 
-    fn watch_routes(tx: mpsc::UnboundedSender<NetEvent>, rcvbuf: (u32, bool)) -> io::Result<()> {
+    fn watch_routes<T: From<NetEvent> + Send + 'static>(
+        tx: mpsc::Sender<T>,
+        rcvbuf: (u32, bool),
+    ) -> io::Result<()> {
         let (mut conn, _handle, messages) = rtnetlink::new_connection()?;
         let socket = conn.socket_mut().socket_mut();
         socket.bind(&SocketAddr::new(0, ROUTE_AND_RULE_GROUPS))?;
