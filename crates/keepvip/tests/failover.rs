@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use netlab::{is_root, Lab, LabSpec, Proc, SpawnOpts};
+use netlab::{is_root, Fifo, Lab, LabSpec, Proc, SpawnOpts};
 
 const KEEPVIP: &str = env!("CARGO_BIN_EXE_keepvip");
 
@@ -128,10 +128,10 @@ impl Ctx {
     fn master_with_fifo(&self, daemon: &str, body: &str, fifo: &Path) -> (Proc, PathBuf, Fifo) {
         let c = self.write("r1.conf", body);
         let _ = std::fs::remove_file(self.log_path(daemon, 0));
-        let lines = fifo_lines(fifo);
+        let lines = Fifo::create(fifo).unwrap();
         let p = self.daemon(daemon, 0, &c);
         self.wait_vip(0, vip(), true, Duration::from_secs(5));
-        lines.wait(&self.lab, 2, Duration::from_secs(2));
+        lines.wait(2, Duration::from_secs(2));
         (p, c, lines)
     }
 
@@ -3364,8 +3364,8 @@ fn sync_group_moves_both_instances_together() {
         ] {
             let _ = std::fs::remove_file(t.dir.join(f));
         }
-        let fifo = fifo_lines(&t.dir.join("r1.fifo"));
-        let fifo2 = fifo_lines(&t.dir.join("r2.fifo"));
+        let fifo = Fifo::create(&t.dir.join("r1.fifo")).unwrap();
+        let fifo2 = Fifo::create(&t.dir.join("r2.fifo")).unwrap();
         let mut p1 = t.daemon(d1, 0, &confs[0]);
         let mut p2 = t.daemon(d2, 1, &confs[1]);
         let wait = |what: &str, f: &dyn Fn() -> bool| {
@@ -3468,7 +3468,7 @@ fn sync_group_moves_both_instances_together() {
             "INSTANCE \"VI_OUT\" FAULT 100",
             "GROUP \"VG\" FAULT 0",
         ];
-        fifo2.wait(&t.lab, before2 + 3, Duration::from_secs(3));
+        fifo2.wait(before2 + 3, Duration::from_secs(3));
         assert_eq!(
             fifo2.lines()[before2..],
             r2_faulted,
@@ -3593,48 +3593,6 @@ fn sort_runs(lines: &mut [String], in_run: impl Fn(&str) -> bool) {
     }
 }
 
-/// The lines written to a FIFO, read on a thread.
-struct Fifo(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
-
-impl Fifo {
-    /// Every line so far.
-    fn lines(&self) -> Vec<String> {
-        self.0.lock().unwrap().clone()
-    }
-
-    /// Wait (at most `limit`) until there are `n` lines.
-    fn wait(&self, lab: &Lab, n: usize, limit: Duration) {
-        let _ = lab.wait_for("FIFO lines", limit, || self.0.lock().unwrap().len() >= n);
-    }
-}
-
-/// A fresh FIFO at `path` and the lines written to it, read on a thread
-/// (opened read-write, so neither side blocks on open; at most 100 lines).
-fn fifo_lines(path: &Path) -> Fifo {
-    use std::io::BufRead;
-    let _ = std::fs::remove_file(path);
-    nix::unistd::mkfifo(path, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
-    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let (out, path) = (lines.clone(), path.to_path_buf());
-    std::thread::spawn(move || {
-        let Ok(f) = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(&path)
-        else {
-            return;
-        };
-        for line in std::io::BufReader::new(f)
-            .lines()
-            .map_while(Result::ok)
-            .take(100)
-        {
-            out.lock().unwrap().push(line);
-        }
-    });
-    Fifo(lines)
-}
-
 /// A reload that changes one instance's priority, removes one and adds
 /// one, seen on the FIFO (keepalived's ordered stream), plainly and with
 /// `vrrp_notify_priority_changes`, `fifo_write_vrrp_states_on_reload` and
@@ -3686,7 +3644,7 @@ fn reload_reaches_the_fifo_as_keepalived_s_does() {
         );
         for daemon in daemons() {
             let c = t.write("r1.conf", &a);
-            let fifo = fifo_lines(&fifo_path);
+            let fifo = Fifo::create(&fifo_path).unwrap();
             let mut p = t.daemon(daemon, 0, &c);
             t.wait_vip(0, addr(51), true, Duration::from_secs(5));
             t.wait_vip(0, addr(52), true, Duration::from_secs(5));
@@ -3771,24 +3729,24 @@ fn trackers_reach_the_fifo_as_keepalived_s_do() {
     for daemon in daemons() {
         std::fs::write(&flag, "0\n").unwrap();
         t.lab.set_link(&ns, "eth1", false).unwrap();
-        let fifo = fifo_lines(&fifo_path);
+        let fifo = Fifo::create(&fifo_path).unwrap();
         let mut p = t.daemon(daemon, 0, &c);
-        fifo.wait(&t.lab, 1, Duration::from_secs(3));
+        fifo.wait(1, Duration::from_secs(3));
         t.lab.set_link(&ns, "eth1", true).unwrap();
         t.wait_vip(0, vip(), true, Duration::from_secs(5));
-        fifo.wait(&t.lab, 3, Duration::from_secs(3));
+        fifo.wait(3, Duration::from_secs(3));
         std::fs::write(&flag, "1\n").unwrap();
-        fifo.wait(&t.lab, 4, Duration::from_secs(3));
+        fifo.wait(4, Duration::from_secs(3));
         t.lab.set_link(&ns, "eth1", false).unwrap();
         t.wait_vip(0, vip(), false, Duration::from_secs(3));
-        fifo.wait(&t.lab, 5, Duration::from_secs(3));
+        fifo.wait(5, Duration::from_secs(3));
         std::fs::write(&flag, "0\n").unwrap();
-        fifo.wait(&t.lab, 6, Duration::from_secs(3));
+        fifo.wait(6, Duration::from_secs(3));
         t.lab.set_link(&ns, "eth1", true).unwrap();
         t.wait_vip(0, vip(), true, Duration::from_secs(5));
-        fifo.wait(&t.lab, 8, Duration::from_secs(3));
+        fifo.wait(8, Duration::from_secs(3));
         p.terminate(Duration::from_secs(3));
-        fifo.wait(&t.lab, 9, Duration::from_secs(3));
+        fifo.wait(9, Duration::from_secs(3));
         // measured with keepalived 2.2.7
         assert_eq!(
             fifo.lines(),
@@ -3832,9 +3790,9 @@ fn a_sync_group_starting_in_fault_reaches_the_fifo_as_keepalived_s_does() {
     );
     for daemon in daemons() {
         t.lab.set_link(&ns, "eth1", false).unwrap();
-        let fifo = fifo_lines(&fifo_path);
+        let fifo = Fifo::create(&fifo_path).unwrap();
         let mut p = t.daemon(daemon, 0, &c);
-        fifo.wait(&t.lab, 3, Duration::from_secs(3));
+        fifo.wait(3, Duration::from_secs(3));
         std::thread::sleep(Duration::from_millis(300));
         t.lab.set_link(&ns, "eth1", true).unwrap();
         t.wait_vip(0, vip(), true, Duration::from_secs(5));
@@ -4085,18 +4043,18 @@ fn a_tracked_process_reaches_the_fifo_as_keepalived_s_would() {
             conf(150, 3, "0.1", "    track_process {\n        svc\n    }\n")
         ),
     );
-    let fifo = fifo_lines(&fifo_path);
+    let fifo = Fifo::create(&fifo_path).unwrap();
     let mut p = t.keepvip(0, &c);
-    fifo.wait(&t.lab, 1, Duration::from_secs(4));
+    fifo.wait(1, Duration::from_secs(4));
     let mut svc = std::process::Command::new(&bin).arg("30").spawn().unwrap();
     t.wait_vip(0, vip(), true, Duration::from_secs(5));
-    fifo.wait(&t.lab, 3, Duration::from_secs(4));
+    fifo.wait(3, Duration::from_secs(4));
     let _ = svc.kill();
     let _ = svc.wait();
     t.wait_vip(0, vip(), false, Duration::from_secs(5));
-    fifo.wait(&t.lab, 4, Duration::from_secs(4));
+    fifo.wait(4, Duration::from_secs(4));
     p.terminate(Duration::from_secs(3));
-    fifo.wait(&t.lab, 5, Duration::from_secs(4));
+    fifo.wait(5, Duration::from_secs(4));
     assert_eq!(
         fifo.lines(),
         [
@@ -4260,7 +4218,7 @@ fn start_up_reaches_the_fifo_as_keepalived_s_does() {
         );
         for daemon in daemons() {
             let _ = std::fs::remove_file(&flag);
-            let fifo = fifo_lines(&fifo_path);
+            let fifo = Fifo::create(&fifo_path).unwrap();
             let mut p = t.daemon(daemon, 0, &c);
             t.wait_vip(0, vip(), true, Duration::from_secs(5));
             let _ = t
@@ -4359,7 +4317,7 @@ fn a_reload_making_a_sync_group_of_masters_reaches_the_fifo_as_keepalived_s_does
     let in_vip: IpAddr = "198.51.100.200".parse().unwrap();
     for daemon in daemons() {
         let c = t.write("r1.conf", &body);
-        let fifo = fifo_lines(&fifo_path);
+        let fifo = Fifo::create(&fifo_path).unwrap();
         let mut p = t.daemon(daemon, 0, &c);
         t.wait_vip(0, vip(), true, Duration::from_secs(5));
         let _ = t.lab.wait_for("both MASTER", Duration::from_secs(3), || {
@@ -4419,7 +4377,7 @@ fn an_interface_that_appears_after_the_start_is_waited_for() {
             conf(150, 3, "0.1", "")
         ),
     );
-    let fifo = fifo_lines(&fifo_path);
+    let fifo = Fifo::create(&fifo_path).unwrap();
     let mut p = t.keepvip(0, &c);
     t.wait_vip(0, vip(), true, Duration::from_secs(5));
     let late_vip: IpAddr = "203.0.113.59".parse().unwrap();
@@ -4570,15 +4528,15 @@ fn a_sync_group_script_and_nopreempt_reach_the_fifo_as_keepalived_s_do() {
     );
     for daemon in daemons() {
         std::fs::write(&flag, "0\n").unwrap();
-        let fifo = fifo_lines(&fifo_path);
+        let fifo = Fifo::create(&fifo_path).unwrap();
         let mut p2 = t.keepvip(1, &c2);
         t.wait_vip(1, vip(), true, Duration::from_secs(5));
         let mut p1 = t.daemon(daemon, 0, &c1);
-        fifo.wait(&t.lab, 3, Duration::from_secs(5));
+        fifo.wait(3, Duration::from_secs(5));
         std::fs::write(&flag, "1\n").unwrap();
-        fifo.wait(&t.lab, 6, Duration::from_secs(5));
+        fifo.wait(6, Duration::from_secs(5));
         std::fs::write(&flag, "0\n").unwrap();
-        fifo.wait(&t.lab, 9, Duration::from_secs(5));
+        fifo.wait(9, Duration::from_secs(5));
         assert!(
             !t.has(0, vip()),
             "{daemon}: nopreempt r1 took the VIP\n{}",
@@ -4586,9 +4544,9 @@ fn a_sync_group_script_and_nopreempt_reach_the_fifo_as_keepalived_s_do() {
         );
         p2.terminate(Duration::from_secs(3));
         t.wait_vip(0, vip(), true, Duration::from_secs(3));
-        fifo.wait(&t.lab, 12, Duration::from_secs(5));
+        fifo.wait(12, Duration::from_secs(5));
         p1.terminate(Duration::from_secs(3));
-        fifo.wait(&t.lab, 15, Duration::from_secs(5));
+        fifo.wait(15, Duration::from_secs(5));
         let mut seen = fifo.lines();
         sort_runs(&mut seen, |l| l.starts_with("INSTANCE"));
         let step = |state: &str| {
@@ -4701,7 +4659,7 @@ fn a_reload_grouping_a_master_with_a_new_instance_starts_the_group_anew() {
         let before = fifo.lines().len();
         std::fs::write(&c, &grouped).unwrap();
         p.signal(libc::SIGHUP).unwrap();
-        fifo.wait(&t.lab, before + 6, Duration::from_secs(3));
+        fifo.wait(before + 6, Duration::from_secs(3));
         let log = || std::fs::read_to_string(&log_path).unwrap_or_default();
         assert_eq!(
             fifo.lines()[before..],
@@ -4733,7 +4691,7 @@ fn a_reload_grouping_a_master_with_a_new_instance_starts_the_group_anew() {
         )
         .unwrap();
         p.signal(libc::SIGHUP).unwrap();
-        fifo.wait(&t.lab, before + 8, Duration::from_secs(3));
+        fifo.wait(before + 8, Duration::from_secs(3));
         assert_eq!(
             fifo.lines()[before..],
             [

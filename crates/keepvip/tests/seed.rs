@@ -2,7 +2,6 @@
 //! two nginx nodes behind one VIP, `chk_nginx` against priorities 100/90,
 //! a client fetching http://VIP/. Plus script timeouts and notify argv/FIFO.
 
-use std::io::BufRead;
 use std::net::{IpAddr, SocketAddr};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -10,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use keepvip::lab::probe;
 use keepvip::lab::seed::{self, CheckStyle, Node, Options, VIP};
-use netlab::{is_root, Lab, LabSpec, Proc, SpawnOpts};
+use netlab::{is_root, Fifo, Lab, LabSpec, Proc, SpawnOpts};
 
 const KEEPVIP: &str = env!("CARGO_BIN_EXE_keepvip");
 
@@ -447,7 +446,7 @@ fn notify_argv_and_fifo_lines_are_exact() {
     .unwrap();
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
     let fifo = dir.join("events.fifo");
-    let rx = fifo_reader(&fifo);
+    let fifo_lines = Fifo::create(&fifo).unwrap();
     let conf = dir.join("k.conf");
     std::fs::write(
         &conf,
@@ -464,7 +463,7 @@ fn notify_argv_and_fifo_lines_are_exact() {
     let mut lines = Vec::new();
     let until = Instant::now() + Duration::from_secs(5);
     while lines.len() < 2 && Instant::now() < until {
-        if let Ok((_, l)) = rx.recv_timeout(Duration::from_millis(100)) {
+        if let Some((_, l)) = fifo_lines.next(Duration::from_millis(100)) {
             lines.push(l);
         }
     }
@@ -478,7 +477,7 @@ fn notify_argv_and_fifo_lines_are_exact() {
     d.terminate(Duration::from_secs(2));
     let until = Instant::now() + Duration::from_secs(3);
     while lines.len() < 3 && Instant::now() < until {
-        if let Ok((_, l)) = rx.recv_timeout(Duration::from_millis(100)) {
+        if let Some((_, l)) = fifo_lines.next(Duration::from_millis(100)) {
             lines.push(l);
         }
     }
@@ -506,41 +505,6 @@ fn notify_argv_and_fifo_lines_are_exact() {
     let _ = (Path::new("/"), PathBuf::new());
 }
 
-/// A reader that keeps `fifo` open and sends each line it reads, with the
-/// time it arrived.
-fn fifo_reader(fifo: &Path) -> std::sync::mpsc::Receiver<(Instant, String)> {
-    nix::unistd::mkfifo(fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    let fifo = fifo.to_path_buf();
-    std::thread::spawn(move || {
-        let Ok(f) = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(&fifo)
-        else {
-            return;
-        };
-        for line in std::io::BufReader::new(f)
-            .lines()
-            .map_while(Result::ok)
-            .take(20)
-        {
-            if tx.send((Instant::now(), line)).is_err() {
-                return;
-            }
-        }
-    });
-    rx
-}
-
-/// The next FIFO line within `limit`.
-fn next_line(
-    rx: &std::sync::mpsc::Receiver<(Instant, String)>,
-    limit: Duration,
-) -> Option<(Instant, String)> {
-    rx.recv_timeout(limit).ok()
-}
-
 /// vrrp_startup_delay holds the instance in BACKUP for the delay plus its
 /// Master_Down_Interval; vrrp_notify_priority_changes writes
 /// MASTER_PRIORITY lines; fifo_write_vrrp_states_on_reload writes the
@@ -555,7 +519,7 @@ fn startup_delay_priority_changes_and_states_on_reload_reach_the_fifo() {
     let dir = lab.path("sd");
     std::fs::create_dir_all(&dir).unwrap();
     let fifo = dir.join("events.fifo");
-    let rx = fifo_reader(&fifo);
+    let fifo_lines = Fifo::create(&fifo).unwrap();
     let flag = dir.join("maint");
     let conf = dir.join("k.conf");
     std::fs::write(
@@ -572,9 +536,13 @@ fn startup_delay_priority_changes_and_states_on_reload_reach_the_fifo() {
     .unwrap();
     let started = Instant::now();
     let mut d = keepvip_in(&lab, &conf, &dir);
-    let (_, first) = next_line(&rx, Duration::from_secs(5)).expect("a BACKUP line");
+    let (_, first) = fifo_lines
+        .next(Duration::from_secs(5))
+        .expect("a BACKUP line");
     assert_eq!(first, "INSTANCE \"VI_1\" BACKUP 100");
-    let (t, second) = next_line(&rx, Duration::from_secs(6)).expect("a MASTER line");
+    let (t, second) = fifo_lines
+        .next(Duration::from_secs(6))
+        .expect("a MASTER line");
     assert_eq!(second, "INSTANCE \"VI_1\" MASTER 100");
     // 1.5 s of delay, then the 0.36 s Master_Down_Interval of priority 100
     let waited = t - started;
@@ -589,14 +557,20 @@ fn startup_delay_priority_changes_and_states_on_reload_reach_the_fifo() {
     );
     // the tracked file lowers the priority by 30
     std::fs::write(&flag, "1\n").unwrap();
-    let (_, third) = next_line(&rx, Duration::from_secs(5)).expect("a priority line");
+    let (_, third) = fifo_lines
+        .next(Duration::from_secs(5))
+        .expect("a priority line");
     assert_eq!(third, "INSTANCE \"VI_1\" MASTER_PRIORITY 70");
     // a reload that changes nothing re-sends the state
     d.signal(libc::SIGHUP).unwrap();
-    let (_, fourth) = next_line(&rx, Duration::from_secs(5)).expect("a line after SIGHUP");
+    let (_, fourth) = fifo_lines
+        .next(Duration::from_secs(5))
+        .expect("a line after SIGHUP");
     assert_eq!(fourth, "INSTANCE \"VI_1\" MASTER 70");
     d.terminate(Duration::from_secs(2));
-    let (_, fifth) = next_line(&rx, Duration::from_secs(3)).expect("a STOP line");
+    let (_, fifth) = fifo_lines
+        .next(Duration::from_secs(3))
+        .expect("a STOP line");
     assert_eq!(fifth, "INSTANCE \"VI_1\" STOP 70");
 }
 

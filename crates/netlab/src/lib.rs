@@ -58,6 +58,7 @@
 
 mod addr;
 mod cmd;
+mod fifo;
 mod lab;
 mod nsthread;
 pub mod pcap;
@@ -67,6 +68,7 @@ use std::time::{Duration, Instant};
 
 pub use addr::*;
 pub use cmd::DEFAULT_TIMEOUT;
+pub use fifo::Fifo;
 pub use lab::{Capture, Lab, LabSpec};
 pub use pcap::Packet;
 pub use proc::{Proc, Sink, SpawnOpts};
