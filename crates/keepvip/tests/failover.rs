@@ -4810,3 +4810,57 @@ fn a_sync_group_waits_for_every_member_to_want_master() {
         }
     }
 }
+
+/// A backup that the host stops for longer than its Master_Down_Interval
+/// (SIGSTOP: a paused VM, a stalled core) while its master keeps
+/// advertising finds, when it runs again, both its down timer expired and
+/// the master's adverts waiting in its socket. keepalived reads ready
+/// sockets before expired timers, so it stays BACKUP; keepvip handles what
+/// arrived during the stall in arrival order before the timers that fell
+/// due, and stays BACKUP too.
+#[test]
+fn a_backup_paused_past_its_down_timer_reads_the_waiting_adverts_first() {
+    let Some(t) = Ctx::new("pause", 2) else {
+        return;
+    };
+    for daemon in daemons() {
+        let c1 = t.write("r1.conf", &conf(150, 3, "0.1", ""));
+        let c2 = t.write("r2.conf", &conf(100, 3, "0.1", ""));
+        let _ = std::fs::remove_file(t.log_path(daemon, 1));
+        let mut r1 = t.daemon(daemon, 0, &c1);
+        t.wait_vip(0, vip(), true, Duration::from_secs(5));
+        let mut r2 = t.daemon(daemon, 1, &c2);
+        let log2 = || std::fs::read_to_string(t.log_path(daemon, 1)).unwrap_or_default();
+        t.lab
+            .wait_for("r2 BACKUP", Duration::from_secs(5), || {
+                log2().contains("(VI_1) Entering BACKUP STATE")
+            })
+            .unwrap_or_else(|e| panic!("{daemon}: {e}\n{}", t.logs()));
+        std::thread::sleep(Duration::from_millis(500));
+        // keepalived's VRRP work is its child's
+        let vrrp_pid = if daemon == "keepvip" {
+            r2.pid()
+        } else {
+            std::fs::read_to_string(t.dir.join("ka2.vrrp.pid"))
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap()
+        };
+        // three times the 0.36 s Master_Down_Interval: ten adverts wait
+        for _ in 0..3 {
+            // SAFETY: plain kill(2) on a process this test started
+            unsafe { libc::kill(vrrp_pid, libc::SIGSTOP) };
+            std::thread::sleep(Duration::from_millis(1000));
+            unsafe { libc::kill(vrrp_pid, libc::SIGCONT) };
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        assert!(
+            !log2().contains("Entering MASTER STATE") && !t.has(1, vip()),
+            "{daemon}: r2 took over after a pause with its master's adverts waiting\n{}",
+            log2()
+        );
+        r2.terminate(Duration::from_secs(3));
+        r1.terminate(Duration::from_secs(3));
+    }
+}

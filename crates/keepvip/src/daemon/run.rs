@@ -358,21 +358,8 @@ impl Daemon {
         }
     }
 
-    fn on_packet(&mut self, p: Packet) {
-        // date the advert by its arrival: the down timer then counts from
-        // when the packet reached us, not from when the loop got to it
-        let mut now = timer::now();
-        if let (Some(arrived), Ok(real)) = (
-            p.arrival,
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH),
-        ) {
-            let queued = real.saturating_sub(arrived);
-            if queued < Duration::from_millis(100) {
-                now = keepvip_proto::Instant::from_micros(
-                    now.as_micros().saturating_sub(queued.as_micros() as u64),
-                );
-            }
-        }
+    /// Handle a packet dated `at` (its arrival: see `arrival`).
+    fn on_packet(&mut self, p: Packet, now: keepvip_proto::Instant) {
         let Some(iface) = self.iface_of(p.ifindex) else {
             return;
         };
@@ -399,6 +386,71 @@ impl Daemon {
                 },
             ),
         }
+    }
+
+    /// Handle one event from the loop's channel.
+    async fn on_event(&mut self, ev: Event) -> Flow {
+        match ev {
+            Event::Packet(p) => {
+                let at = arrival(&p, timer::now(), MAX_QUEUED);
+                self.on_packet(p, at);
+            }
+            Event::Net(ev) => self.on_net(ev).await,
+            Event::Tracker(key, state) => self
+                .router
+                .handle(timer::now(), Input::Tracker { key, state }),
+            Event::Control(p) => self.answer(p),
+            Event::Signal(Signal::Stop) => return Flow::Stop,
+            Event::Signal(Signal::Reload) => self.reload().await,
+            Event::Signal(Signal::CpuTime) => tracing::info!(
+                "VRRP process has used too much CPU time, vrrp_rlimit_rttime may need to be increased"
+            ),
+            Event::Signal(dump) => self.dump(dump),
+        }
+        Flow::Continue
+    }
+
+    /// Woken `late` (the host stalled us): what arrived meanwhile is
+    /// handled before the timers that fell due, in arrival order, as if
+    /// the loop had not stalled. Else a backup paused past its down timer
+    /// would take over although its master's adverts sit in its socket
+    /// (keepalived reads ready sockets before expired timers, and stays
+    /// BACKUP). The caller then handles the timers still due.
+    async fn catch_up(&mut self, events: &mut mpsc::Receiver<Event>, late: Duration) -> Flow {
+        // the socket tasks woken with us read what waits in the kernel
+        tokio::task::yield_now().await;
+        let now = timer::now();
+        let mut waiting = Vec::new();
+        while waiting.len() < super::EVENT_QUEUE {
+            match events.try_recv() {
+                Ok(ev) => waiting.push(ev),
+                Err(_) => break,
+            }
+        }
+        // packets by arrival (sockets are read by tasks of their own, so
+        // the channel interleaves them); everything else after them
+        let mut dated: Vec<(keepvip_proto::Instant, Event)> = waiting
+            .into_iter()
+            .map(|ev| match &ev {
+                Event::Packet(p) => (arrival(p, now, late + MAX_QUEUED), ev),
+                _ => (now, ev),
+            })
+            .collect();
+        dated.sort_by_key(|(at, _)| *at);
+        let mut flow = Flow::Continue;
+        for (at, ev) in dated {
+            self.router.handle_timeout(at);
+            match ev {
+                Event::Packet(p) => self.on_packet(p, at),
+                // a stop still lets the rest be handled: none is lost
+                other => {
+                    if let Flow::Stop = self.on_event(other).await {
+                        flow = Flow::Stop;
+                    }
+                }
+            }
+        }
+        flow
     }
 
     async fn on_net(&mut self, ev: NetEvent) {
@@ -1616,6 +1668,43 @@ fn vmac_bases(config: &Config) -> HashMap<String, String> {
         .collect()
 }
 
+/// What the loop does after an event.
+enum Flow {
+    Continue,
+    Stop,
+}
+
+/// A deadline met this late means the loop (or the whole host) stalled,
+/// and events may have queued up behind it: see `Daemon::catch_up`.
+/// Normal wake-ups are tens of microseconds late.
+const STALL: Duration = Duration::from_millis(1);
+
+/// How long a packet may have waited and still be dated by its arrival:
+/// beyond it the kernel's CLOCK_REALTIME stamp is more likely a clock
+/// step than a queue (a stall extends it by how late the loop woke).
+const MAX_QUEUED: Duration = Duration::from_millis(100);
+
+/// When `p` arrived, on the monotonic clock: `now` less the time it
+/// waited since the kernel stamped it, if that is under `max_queued`.
+/// The down timer then counts from when the advert reached us, not from
+/// when the loop got to it.
+fn arrival(
+    p: &Packet,
+    now: keepvip_proto::Instant,
+    max_queued: Duration,
+) -> keepvip_proto::Instant {
+    let real = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    match (p.arrival, real) {
+        (Some(arrived), Ok(real)) if real.saturating_sub(arrived) < max_queued => {
+            let queued = real.saturating_sub(arrived);
+            keepvip_proto::Instant::from_micros(
+                now.as_micros().saturating_sub(queued.as_micros() as u64),
+            )
+        }
+        _ => now,
+    }
+}
+
 /// keepalived's `--signum`: the signal that asks for `func`.
 pub fn signum(func: &str) -> Option<i32> {
     Some(match func {
@@ -1857,20 +1946,18 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
                 if late > d.config.global.scheduling.min_auto_priority_delay {
                     d.running_late(late);
                 }
-                d.router.handle_timeout(now);
+                if late > STALL {
+                    if let Flow::Stop = d.catch_up(&mut events_rx, late).await {
+                        break;
+                    }
+                }
+                d.router.handle_timeout(timer::now());
             }
-            Some(ev) = events_rx.recv() => match ev {
-                Event::Packet(p) => d.on_packet(p),
-                Event::Net(ev) => d.on_net(ev).await,
-                Event::Tracker(key, state) => d.router.handle(timer::now(), Input::Tracker { key, state }),
-                Event::Control(p) => d.answer(p),
-                Event::Signal(Signal::Stop) => break,
-                Event::Signal(Signal::Reload) => d.reload().await,
-                Event::Signal(Signal::CpuTime) => tracing::info!(
-                    "VRRP process has used too much CPU time, vrrp_rlimit_rttime may need to be increased"
-                ),
-                Event::Signal(dump) => d.dump(dump),
-            },
+            Some(ev) = events_rx.recv() => {
+                if let Flow::Stop = d.on_event(ev).await {
+                    break;
+                }
+            }
             _ = &mut garp_sleep, if garp_next.is_some() => {}
             _ = &mut resync_sleep, if resync_next.is_some() => d.resync().await,
             _ = &mut trim, if !trimmed => {
