@@ -48,6 +48,37 @@ struct Iface {
     up: bool,
     /// addresses reported by the system, in the order they appeared
     addrs: Vec<IpAddr>,
+    /// where adverts leave from, worked out when `addrs` or the VIPs
+    /// change rather than for every advert: the first IPv4 address that
+    /// is no VIP, and the first IPv6 link-local address
+    primary_v4: Option<IpAddr>,
+    link_local_v6: Option<IpAddr>,
+}
+
+impl Iface {
+    fn new(name: &str) -> Iface {
+        Iface {
+            name: name.to_string(),
+            up: true,
+            addrs: Vec::new(),
+            primary_v4: None,
+            link_local_v6: None,
+        }
+    }
+
+    /// Work the advert sources out again from `addrs`.
+    fn refresh_sources(&mut self, vip_set: &HashSet<IpAddr>) {
+        self.primary_v4 = self
+            .addrs
+            .iter()
+            .copied()
+            .find(|a| a.is_ipv4() && !vip_set.contains(a));
+        self.link_local_v6 = self
+            .addrs
+            .iter()
+            .copied()
+            .find(|a| matches!(a, IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80));
+    }
 }
 
 /// A read-only view of one instance, for status output and tests.
@@ -853,11 +884,7 @@ impl Router {
         if let Some(id) = self.iface_id(name) {
             return id;
         }
-        self.ifaces.push(Iface {
-            name: name.to_string(),
-            up: true,
-            addrs: Vec::new(),
-        });
+        self.ifaces.push(Iface::new(name));
         IfaceId(self.ifaces.len() as u32 - 1)
     }
 
@@ -938,6 +965,10 @@ impl Router {
             for v in inst.cfg.vips.iter().chain(inst.cfg.excluded_vips.iter()) {
                 self.vip_set.insert(v.addr);
             }
+        }
+        // a VIP is never an advert source
+        for f in &mut self.ifaces {
+            f.refresh_sources(&self.vip_set);
         }
         self.groups.clear();
         for cfg in sync_groups {
@@ -1026,16 +1057,8 @@ impl Router {
         }
         let iface = self.ifaces.get(inst.source_iface.0 as usize)?;
         match inst.cfg.family {
-            Family::V4 => iface
-                .addrs
-                .iter()
-                .copied()
-                .find(|a| a.is_ipv4() && !self.vip_set.contains(a)),
-            Family::V6 => iface
-                .addrs
-                .iter()
-                .copied()
-                .find(|a| matches!(a, IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80)),
+            Family::V4 => iface.primary_v4,
+            Family::V6 => iface.link_local_v6,
         }
     }
 
@@ -1797,6 +1820,7 @@ impl Router {
         } else {
             f.addrs.retain(|a| *a != addr);
         }
+        f.refresh_sources(&self.vip_set);
         if !self.started || self.stopped {
             return;
         }

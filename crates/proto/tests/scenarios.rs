@@ -2009,6 +2009,48 @@ fn an_interface_without_an_address_means_fault_until_one_appears() {
     assert_eq!(r.instance_by_name("VI_1").unwrap().state, State::Fault);
 }
 
+/// The source of every advert an action list sends.
+fn advert_sources(acts: &[Action]) -> Vec<Option<IpAddr>> {
+    acts.iter()
+        .filter_map(|a| match a {
+            Action::SendAdvert { src, .. } => Some(*src),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn adverts_leave_from_the_first_address_that_is_no_vip() {
+    let mut r = keepvip_proto::Router::new(cfg(vec![v2("VI_1", 51, 100)]), at(0));
+    let eth0 = r.iface_id("eth0").unwrap();
+    let addr = |a: IpAddr, added| keepvip_proto::Input::Address {
+        iface: eth0,
+        addr: a,
+        prefix_len: 24,
+        added,
+    };
+    // a VIP left behind by kill -9 is listed before the interface's own
+    r.handle(at(0), addr(IpAddr::V4(VIP), true));
+    r.handle(at(0), addr(ip4(11), true));
+    r.handle(at(0), addr(ip4(12), true));
+    r.start(at(0));
+    r.handle_timeout(at(V2_MDI_100));
+    assert_eq!(r.instance_by_name("VI_1").unwrap().state, State::Master);
+    let acts: Vec<Action> = std::iter::from_fn(|| r.poll_action()).collect();
+    assert_eq!(advert_sources(&acts), vec![Some(ip4(11))]);
+    // the first address goes: the next advert is from the second
+    r.handle(at(V2_MDI_100 + 1), addr(ip4(11), false));
+    while r.poll_action().is_some() {}
+    r.handle_timeout(at(V2_MDI_100 + 1_000_000));
+    let acts: Vec<Action> = std::iter::from_fn(|| r.poll_action()).collect();
+    assert_eq!(advert_sources(&acts), vec![Some(ip4(12))]);
+    // and comes back after it: the second stays the source
+    r.handle(at(V2_MDI_100 + 1_500_000), addr(ip4(11), true));
+    r.handle_timeout(at(V2_MDI_100 + 2_000_000));
+    let acts: Vec<Action> = std::iter::from_fn(|| r.poll_action()).collect();
+    assert_eq!(advert_sources(&acts), vec![Some(ip4(12))]);
+}
+
 fn rule(pref: u32) -> RuleConfig {
     let mut r = RuleConfig::new(keepvip_proto::Family::V4);
     r.src = Some(IpAddr::V4(VIP));

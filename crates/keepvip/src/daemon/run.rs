@@ -1,6 +1,6 @@
 //! The event loop (see the module docs of `daemon`).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -56,8 +56,10 @@ struct Daemon {
     /// kernel index of each of the router's interfaces, by `IfaceId`
     /// (None: not present): the per-advert lookup without hashing names
     iface_index: Vec<Option<u32>>,
-    /// one VRRP socket per (kernel index, family), with its outbox
-    sockets: HashMap<(u32, Family), SocketSlot>,
+    /// one VRRP socket per (kernel index, family), with its outbox (a
+    /// BTreeMap: a few comparisons per advert where a HashMap hashes the
+    /// key with SipHash)
+    sockets: BTreeMap<(u32, Family), SocketSlot>,
     garp: HashMap<u32, GarpSender>,
     netlink: Netlink,
     /// the loop's one event channel (socket, script and tracker tasks
@@ -1813,7 +1815,7 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
         config,
         ifaces,
         iface_index: Vec::new(),
-        sockets: HashMap::new(),
+        sockets: BTreeMap::new(),
         garp: HashMap::new(),
         netlink,
         events: events.clone(),
