@@ -2803,6 +2803,66 @@ fn an_interface_renamed_away_and_back() {
     r1.terminate(Duration::from_secs(2));
 }
 
+/// Router 2's eth0 deleted and made again as a container tool or udev
+/// does: created under another name, then renamed, so the old name is on a
+/// new index. Both daemons carry on with one master: the backup hears the
+/// master on the new link, and its own adverts go out on it. keepvip had
+/// no socket on the new index (it opened one only for a link created
+/// under the name): neither router heard the other, and both were MASTER.
+/// keepalived 2.2.7 measured the same way keeps one master.
+#[test]
+fn an_interface_made_again_under_another_name_carries_the_adverts_again() {
+    for daemon in daemons() {
+        let Some(t) = Ctx::new(&format!("remade{}", daemon.len()), 2) else {
+            return;
+        };
+        let mut r1 = t.daemon(daemon, 0, &t.write("r1.conf", &conf(150, 3, "0.1", "")));
+        t.wait_vip(0, vip(), true, Duration::from_secs(5));
+        let mut r2 = t.daemon(daemon, 1, &t.write("r2.conf", &conf(100, 3, "0.1", "")));
+        std::thread::sleep(Duration::from_secs(1));
+        let (ns, br) = (t.lab.router_ns(1), t.lab.bridge_ns());
+        let port = t.lab.router_port(1, 0);
+        let ip = |ns: &str, args: &[&str]| {
+            let out = t.lab.ip(ns, args).unwrap();
+            assert!(
+                out.status.success(),
+                "{args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        let len = netlab::segment_v4(0).1;
+        let addr = format!("{}/{len}", t.lab.router_addr_v4(1, 0));
+        ip(ns, &["link", "del", "eth0"]);
+        ip(
+            ns,
+            &[
+                "link", "add", "tmp0", "type", "veth", "peer", "name", &port, "netns", br,
+            ],
+        );
+        ip(br, &["link", "set", &port, "master", "br0", "up"]);
+        ip(ns, &["link", "set", "tmp0", "name", "eth0"]);
+        ip(ns, &["addr", "add", &addr, "dev", "eth0"]);
+        ip(ns, &["link", "set", "eth0", "up"]);
+        // several of r2's down intervals (0.36 s): still hearing r1
+        std::thread::sleep(Duration::from_secs(2));
+        assert!(!t.has(1, vip()), "{daemon}: r2 took the VIP\n{}", t.logs());
+        assert!(t.has(0, vip()), "{daemon}: r1 lost the VIP\n{}", t.logs());
+        // r2 master, and its adverts on the new link keep a lower r1 back
+        r1.terminate(Duration::from_secs(3));
+        t.wait_vip(1, vip(), true, Duration::from_secs(3));
+        let mut r1 = t.daemon(daemon, 0, &t.write("r1.conf", &conf(50, 3, "0.1", "")));
+        std::thread::sleep(Duration::from_secs(2));
+        assert!(
+            !t.has(0, vip()),
+            "{daemon}: r1 did not hear r2\n{}",
+            t.logs()
+        );
+        assert!(t.has(1, vip()), "{daemon}: r2 lost the VIP\n{}", t.logs());
+        r1.terminate(Duration::from_secs(3));
+        r2.terminate(Duration::from_secs(3));
+    }
+}
+
 /// A VIP deleted by hand with a Skew_Time of 78 µs (priority 254 at 10
 /// ms): the instance bounces once. keepvip's own removal of the VIP, which
 /// its event socket reports too, must not be taken for a second deletion

@@ -47,6 +47,16 @@ pub struct Options {
 struct SocketSlot {
     socket: Arc<VrrpSocket>,
     outbox: SendBatch,
+    /// the task reading the socket: it holds the socket too, so it is
+    /// stopped with the slot (the interface went away), not left waiting
+    /// on a socket bound to a deleted interface
+    reader: tokio::task::AbortHandle,
+}
+
+impl Drop for SocketSlot {
+    fn drop(&mut self) {
+        self.reader.abort();
+    }
 }
 
 struct Daemon {
@@ -228,15 +238,9 @@ impl Daemon {
                         }
                     }
                     let sock = Arc::new(sock);
-                    self.sockets.insert(
-                        (idx, family),
-                        SocketSlot {
-                            socket: sock.clone(),
-                            outbox: SendBatch::default(),
-                        },
-                    );
+                    let socket = sock.clone();
                     let tx = self.events.clone();
-                    tokio::spawn(async move {
+                    let reader = tokio::spawn(async move {
                         let mut buf = vec![0u8; 2048];
                         loop {
                             match sock.recv(&mut buf).await {
@@ -262,6 +266,14 @@ impl Daemon {
                             }
                         }
                     });
+                    self.sockets.insert(
+                        (idx, family),
+                        SocketSlot {
+                            socket,
+                            outbox: SendBatch::default(),
+                            reader: reader.abort_handle(),
+                        },
+                    );
                 }
                 Err(e) => tracing::error!("cannot open VRRP socket on {name}: {e}"),
             }
@@ -533,9 +545,34 @@ impl Daemon {
         let now = timer::now();
         match ev {
             NetEvent::Link(l) => {
-                let was = self.ifaces.by_index(l.index).map(|i| i.up);
+                let before = self
+                    .ifaces
+                    .by_index(l.index)
+                    .map(|i| (i.name.clone(), i.up));
+                let was = before.as_ref().map(|(_, up)| *up);
                 self.ifaces.upsert_link(l.index, &l.name, l.mac, l.up);
                 self.refresh_iface_index();
+                // an interface made again under a name of its own and then
+                // renamed (as udev and container tools do) is one of ours
+                // on a new index: it needs its sockets, and the router the
+                // addresses it got under the other name
+                let renamed_to_ours = match &before {
+                    Some((old, _)) if *old != l.name => {
+                        let id = self.router.iface_id(&l.name);
+                        if id.is_some() || self.router.iface_id(old).is_some() {
+                            tracing::info!("Interface name has changed from {old} to {}", l.name);
+                        }
+                        id
+                    }
+                    _ => None,
+                };
+                if let Some(id) = renamed_to_ours {
+                    self.feed_these_interfaces(now, &[id]);
+                    self.open_sockets();
+                    if self.vmacs.missing(&wanted_vmacs(&self.config)) {
+                        self.recreate_vmacs().await;
+                    }
+                }
                 if was != Some(l.up) {
                     if was.is_some() {
                         tracing::info!("{}", super::text::netlink_link(&l.name, l.up));
