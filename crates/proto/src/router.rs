@@ -219,6 +219,9 @@ pub struct Router {
     stopped: bool,
     ifaces: Vec<Iface>,
     instances: Vec<Option<Instance>>,
+    /// instances a reload removed, kept until the actions they queued (their
+    /// priority-0 advert) have been polled: `advert_repr` still needs them
+    retired: Vec<Instance>,
     groups: Vec<Group>,
     by_key: HashMap<(IfaceId, Family, u8), InstanceId>,
     trackers: HashMap<TrackerKey, TrackerState>,
@@ -244,6 +247,7 @@ impl Router {
             stopped: false,
             ifaces: Vec::new(),
             instances: Vec::new(),
+            retired: Vec::new(),
             groups: Vec::new(),
             by_key: HashMap::new(),
             trackers: HashMap::new(),
@@ -668,7 +672,8 @@ impl Router {
     }
 
     /// The advert a `SendAdvert` action asks for, with the instance's VIP
-    /// list (None for any other action or a removed instance).
+    /// list (None for any other action). An instance a reload removed is
+    /// known here until the actions it queued have all been polled.
     pub fn advert_repr(&self, action: &Action) -> Option<VrrpRepr<'_>> {
         let Action::SendAdvert {
             instance,
@@ -683,7 +688,9 @@ impl Router {
         else {
             return None;
         };
-        let inst = self.get(*instance)?;
+        let inst = self
+            .get(*instance)
+            .or_else(|| self.retired.iter().find(|r| r.id == *instance))?;
         Some(VrrpRepr {
             version: *version,
             vrid: *vrid,
@@ -752,7 +759,12 @@ impl Router {
 
     /// The next queued action.
     pub fn poll_action(&mut self) -> Option<Action> {
-        self.actions.pop_front()
+        let next = self.actions.pop_front();
+        if next.is_none() {
+            // every action a removed instance queued has been taken
+            self.retired.clear();
+        }
+        next
     }
 
     /// When `handle_timeout` must next be called.
@@ -2321,7 +2333,9 @@ impl Router {
         for (idx, t) in taken.iter().enumerate() {
             if !t && self.instances[idx].is_some() {
                 self.leave(idx, NotifyState::Deleted);
-                self.instances[idx] = None;
+                if let Some(gone) = self.instances[idx].take() {
+                    self.retired.push(gone);
+                }
             }
         }
         let mut fresh = Vec::new();

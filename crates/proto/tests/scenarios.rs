@@ -1704,6 +1704,25 @@ fn reload_matches_by_vrid_not_name_and_deletes_removed_instances() {
     check!(sim, deleted.len() == 1);
 }
 
+/// A MASTER instance a reload removes hands over at once: its priority 0
+/// reaches the BACKUP, which takes over after its Skew_Time, as with
+/// keepalived. Until 2026-12-08 the advert was built from the instance's
+/// record, already gone, so it never left and the VIP was nowhere for a
+/// whole Master_Down_Interval.
+#[test]
+fn a_master_a_reload_removes_hands_over_after_the_skew() {
+    let (mut sim, r1, r2) = pair(v2("VI_1", 51, 150), v2("VI_1", 51, 100));
+    sim.run_until(secs(5.0));
+    check!(sim, sim.masters("VI_1") == vec![r1]);
+    // VRID 51 leaves r1's configuration (another VRID takes its place)
+    sim.reload(r1, cfg(vec![v2("VI_2", 52, 150)]), secs(6.0));
+    sim.run_until(secs(12.0));
+    check!(
+        sim,
+        sim.entered(r2, "VI_1", State::Master, secs(5.0)) == Some(at(6_000_000 + V2_SKEW_100))
+    );
+}
+
 #[test]
 fn vip_deleted_externally_while_master() {
     let mut a = v2("VI_1", 51, 150);
