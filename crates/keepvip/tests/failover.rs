@@ -4686,6 +4686,79 @@ fn a_reload_adding_an_instance_on_a_new_interface_skips_fault() {
     }
 }
 
+/// A reload after which a MASTER instance is no longer the same router:
+/// keepalived 2.2.7 matches instances by VRID, family and interface, and
+/// `use_vmac` turned on counts as another router (measured). The old one
+/// leaves with a priority 0, so the BACKUP takes over after its Skew_Time
+/// (0.61 s here) rather than its Master_Down_Interval (3.61 s); the new
+/// one starts as BACKUP and preempts later, without a FAULT on the way.
+/// Then the VRID itself goes: the BACKUP takes over again at once. Until
+/// 2026-12-08 keepvip dropped the removed instance's priority 0 (its
+/// advert was built from a record already gone) and the VIP was nowhere
+/// for over 3 s; and the fresh VMAC's own creation events, queued behind
+/// the reload, took the new instance through FAULT.
+#[test]
+fn a_master_a_reload_replaces_hands_over_at_once() {
+    let Some(t) = Ctx::new("hupgone", 2) else {
+        return;
+    };
+    let inst = |vrid: u8, prio: u8, extra: &str| {
+        format!(
+            "vrrp_instance VI_1 {{\n    state BACKUP\n    interface eth0\n    virtual_router_id {vrid}\n    priority {prio}\n    version 3\n    advert_int 1\n{extra}    virtual_ipaddress {{\n        192.0.2.200/24\n    }}\n}}\n"
+        )
+    };
+    let ns1 = t.lab.router_ns(0).to_string();
+    let on_vmac = || t.lab.has_addr(&ns1, "vrrp.51", vip());
+    for daemon in daemons() {
+        let c1 = t.write("r1.conf", &inst(51, 150, ""));
+        let c2 = t.write("r2.conf", &inst(51, 100, ""));
+        let mut p1 = t.daemon(daemon, 0, &c1);
+        let mut p2 = t.keepvip(1, &c2);
+        t.wait_vip(0, vip(), true, Duration::from_secs(6));
+        let log1 = t.log_path(daemon, 0);
+        let log = || std::fs::read_to_string(&log1).unwrap_or_default();
+        let all = || format!("{daemon}\n{}", t.logs());
+
+        std::fs::write(&c1, inst(51, 150, "    use_vmac\n")).unwrap();
+        let hup = Instant::now();
+        p1.signal(libc::SIGHUP).unwrap();
+        t.wait_vip(1, vip(), true, Duration::from_secs(6));
+        let took = hup.elapsed();
+        assert!(
+            took < Duration::from_millis(2500),
+            "{daemon}: r2 took over {took:?} after the reload, not after its skew\n{}",
+            all()
+        );
+        // r1's new router preempts once its down timer runs out
+        t.lab
+            .wait_for("r1 MASTER on its VMAC", Duration::from_secs(8), || {
+                on_vmac() && !t.has(1, vip())
+            })
+            .unwrap_or_else(|e| panic!("{e}\n{}", all()));
+        assert!(
+            log().contains("(VI_1) Entering BACKUP STATE (init)")
+                && !log().contains("Entering FAULT STATE"),
+            "{}",
+            all()
+        );
+
+        // the VRID goes from r1: r2 takes over after its skew again
+        std::fs::write(&c1, inst(52, 150, "")).unwrap();
+        let hup = Instant::now();
+        p1.signal(libc::SIGHUP).unwrap();
+        t.wait_vip(1, vip(), true, Duration::from_secs(6));
+        let took = hup.elapsed();
+        assert!(
+            took < Duration::from_millis(2500),
+            "{daemon}: r2 took over {took:?} after VRID 51 left r1\n{}",
+            all()
+        );
+        assert!(!on_vmac() && !t.has(0, vip()), "{}", all());
+        p1.terminate(Duration::from_secs(3));
+        p2.terminate(Duration::from_secs(3));
+    }
+}
+
 /// A reload that makes a sync group of a running MASTER and a new
 /// instance: keepalived 2.2.7 starts the group anew (measured) — the
 /// group's BACKUP on the FIFO first, the MASTER gives its VIP up and

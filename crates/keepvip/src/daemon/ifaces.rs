@@ -57,6 +57,10 @@ impl Iface {
 pub struct IfaceTable {
     by_index: HashMap<u32, Iface>,
     by_name: HashMap<String, u32>,
+    /// links whose state was read from a dump the event stream has not
+    /// caught up with, and the state read: events still in flight describe
+    /// older states (a VMAC made a moment ago: down, then up)
+    ahead_of_events: HashMap<u32, bool>,
 }
 
 impl IfaceTable {
@@ -75,8 +79,40 @@ impl IfaceTable {
         self.by_name.insert(name.to_string(), index);
     }
 
+    /// Insert or update a link from a dump made while link events are
+    /// flowing. When the dump tells something new, the events about this
+    /// link that were queued before it are out of date:
+    /// [`IfaceTable::is_stale`] sorts them out.
+    pub fn upsert_listed_link(&mut self, l: &LinkInfo) {
+        if self.by_index.get(&l.index).is_none_or(|i| i.up != l.up) {
+            self.ahead_of_events.insert(l.index, l.up);
+        }
+        self.upsert_link(l.index, &l.name, l.mac, l.up);
+    }
+
+    /// Whether a link event is older than the dump that last told us this
+    /// link's state: it disagrees with the dump and no event has agreed
+    /// since. The first event that agrees is the stream catching up.
+    pub fn is_stale(&mut self, index: u32, up: bool) -> bool {
+        match self.ahead_of_events.get(&index) {
+            Some(&listed) if listed != up => true,
+            Some(_) => {
+                self.ahead_of_events.remove(&index);
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// Every event from now on is newer than any dump (a fresh dump after
+    /// lost events is replayed as events itself).
+    pub fn events_caught_up(&mut self) {
+        self.ahead_of_events.clear();
+    }
+
     /// Remove a link that disappeared.
     pub fn remove_link(&mut self, index: u32) {
+        self.ahead_of_events.remove(&index);
         if let Some(i) = self.by_index.remove(&index) {
             self.by_name.remove(&i.name);
         }
@@ -157,6 +193,35 @@ impl IfaceTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn link(index: u32, name: &str, up: bool) -> LinkInfo {
+        LinkInfo {
+            index,
+            name: name.into(),
+            mac: None,
+            up,
+        }
+    }
+
+    /// A VMAC made during a reload: the dump says up, the events queued
+    /// before it say down (made) and up (brought up); only the real change
+    /// after them counts.
+    #[test]
+    fn events_older_than_a_dump_are_stale_until_one_agrees() {
+        let mut t = IfaceTable::default();
+        t.upsert_listed_link(&link(7, "vrrp.51", true));
+        assert!(t.is_stale(7, false), "the creation event");
+        assert!(!t.is_stale(7, true), "brought up: the stream caught up");
+        assert!(!t.is_stale(7, false), "a real change afterwards");
+        // a dump that tells nothing new marks nothing
+        t.upsert_link(8, "eth1", None, true);
+        t.upsert_listed_link(&link(8, "eth1", true));
+        assert!(!t.is_stale(8, false));
+        // after lost events every event is new again
+        t.upsert_listed_link(&link(9, "vrrp.52", true));
+        t.events_caught_up();
+        assert!(!t.is_stale(9, false));
+    }
 
     #[test]
     fn primary_skips_vips_and_link_local_found() {

@@ -502,6 +502,7 @@ impl Daemon {
             let (links, addrs) = (self.netlink.links().await, self.netlink.addresses().await);
             match (links, addrs) {
                 (Ok(links), Ok(addrs)) => {
+                    self.ifaces.events_caught_up();
                     for e in self.ifaces.resync_events(&links, &addrs) {
                         self.on_net_event(e).await;
                     }
@@ -545,6 +546,12 @@ impl Daemon {
         let now = timer::now();
         match ev {
             NetEvent::Link(l) => {
+                // queued before a dump that already told us this link's
+                // state (a VMAC just made): acting on it would flap the
+                // instances on it through FAULT
+                if self.ifaces.is_stale(l.index, l.up) {
+                    return;
+                }
                 let before = self
                     .ifaces
                     .by_index(l.index)
@@ -817,8 +824,8 @@ impl Daemon {
         let Ok(links) = self.netlink.links().await else {
             return;
         };
-        for l in links {
-            self.ifaces.upsert_link(l.index, &l.name, l.mac, l.up);
+        for l in &links {
+            self.ifaces.upsert_listed_link(l);
         }
         self.refresh_iface_index();
         self.feed_interfaces(timer::now());
@@ -1600,8 +1607,8 @@ impl Daemon {
             .await
         {
             if let Ok(links) = self.netlink.links().await {
-                for l in links {
-                    self.ifaces.upsert_link(l.index, &l.name, l.mac, l.up);
+                for l in &links {
+                    self.ifaces.upsert_listed_link(l);
                 }
             }
         }
