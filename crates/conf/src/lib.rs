@@ -41,6 +41,7 @@ pub use lower::{Config, DaemonConfig};
 pub use model::Model;
 pub use source::Sources;
 pub use span::Span;
+pub use validate::Host;
 
 use keepvip_proto::RouterConfig;
 
@@ -156,7 +157,14 @@ fn read_main(path: &Path) -> Result<String, Fatal> {
 pub fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, Fatal> {
     let text = read_main(path)?;
     let id = opts.config_id.clone().unwrap_or_else(short_hostname);
-    Ok(build(path.to_path_buf(), text, &id, true, false))
+    Ok(build(
+        path.to_path_buf(),
+        text,
+        &id,
+        true,
+        false,
+        &Host::this(),
+    ))
 }
 
 /// Read and check `path` with its includes, for `keepvip check`: unknown
@@ -164,15 +172,40 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, Fatal> {
 pub fn load_for_check(path: &Path, opts: &LoadOptions) -> Result<Loaded, Fatal> {
     let text = read_main(path)?;
     let id = opts.config_id.clone().unwrap_or_else(short_hostname);
-    Ok(build(path.to_path_buf(), text, &id, true, true))
+    Ok(build(
+        path.to_path_buf(),
+        text,
+        &id,
+        true,
+        true,
+        &Host::this(),
+    ))
 }
 
 /// Parse text without touching the filesystem (`include` lines are
 /// ignored, the config id is empty): for tests and fuzzing. Unknown
-/// keywords count as errors (check semantics).
+/// keywords count as errors (check semantics). The host is taken to have
+/// the user `keepalived_script`.
 pub fn parse_str(text: &str) -> Loaded {
-    build(PathBuf::from("<input>"), text.to_string(), "", false, true)
+    parse_str_for_host(text, &ANY_HOST)
 }
+
+/// [`parse_str`] for a host with these facts.
+pub fn parse_str_for_host(text: &str, host: &Host) -> Loaded {
+    build(
+        PathBuf::from("<input>"),
+        text.to_string(),
+        "",
+        false,
+        true,
+        host,
+    )
+}
+
+/// The host [`parse_str`] assumes: one that runs every script.
+const ANY_HOST: Host = Host {
+    default_script_user_exists: true,
+};
 
 /// [`parse_str`] with a config id for `@ID` lines.
 pub fn parse_str_with_id(text: &str, config_id: &str) -> Loaded {
@@ -182,10 +215,18 @@ pub fn parse_str_with_id(text: &str, config_id: &str) -> Loaded {
         config_id,
         false,
         true,
+        &ANY_HOST,
     )
 }
 
-fn build(path: PathBuf, text: String, id: &str, includes: bool, strict: bool) -> Loaded {
+fn build(
+    path: PathBuf,
+    text: String,
+    id: &str,
+    includes: bool,
+    strict: bool,
+    host: &Host,
+) -> Loaded {
     let mut sources = Sources::default();
     let mut diagnostics = Vec::new();
     let lines = {
@@ -199,7 +240,7 @@ fn build(path: PathBuf, text: String, id: &str, includes: bool, strict: bool) ->
     let tokens = lexer::lex(&lines, &mut diagnostics);
     let nodes = tree::parse(&tokens, &mut diagnostics);
     let mut model = parse::build(&nodes, &mut diagnostics);
-    validate::validate(&mut model, &mut diagnostics);
+    validate::validate(&mut model, host, &mut diagnostics);
     let config = lower::lower(&model);
     for d in &mut diagnostics {
         if d.unknown_keyword {

@@ -10,7 +10,7 @@ use std::net::IpAddr;
 use keepvip_proto::{Family, StateHint, TrackerKey};
 
 use crate::diag::{Diagnostic, Span};
-use crate::model::{Model, StaticKind, TrackEntry, VrrpInstance};
+use crate::model::{Model, NotifyCmd, StaticKind, TrackEntry, VrrpInstance};
 
 /// The most VIPs one advert carries on a 1500-byte link (keepalived moves
 /// the rest to the excluded list): 255 for IPv4, 89 for IPv6.
@@ -18,7 +18,7 @@ const MAX_VIPS_V4: usize = 255;
 const MAX_VIPS_V6: usize = 89;
 
 /// Apply keepalived's defaults and checks.
-pub fn validate(m: &mut Model, diags: &mut Vec<Diagnostic>) {
+pub fn validate(m: &mut Model, host: &Host, diags: &mut Vec<Diagnostic>) {
     let mut v = Validator { diags };
     let script_names: Vec<String> = m.scripts.iter().map(|s| s.name.clone()).collect();
     let mut member_of: BTreeMap<String, String> = BTreeMap::new();
@@ -48,6 +48,50 @@ pub fn validate(m: &mut Model, diags: &mut Vec<Diagnostic>) {
     v.vrid_conflicts(m);
     v.sync_groups(m);
     v.scripts(m, &script_names);
+    v.scripts_without_a_user(m, host);
+}
+
+/// What validation needs to know about the machine the configuration is
+/// for (the parts of keepalived's checks that depend on it).
+#[derive(Debug, Clone, Copy)]
+pub struct Host {
+    /// the user `keepalived_script` exists: scripts without a user of their
+    /// own run as it (with `enable_script_security` there is no other
+    /// default)
+    pub default_script_user_exists: bool,
+}
+
+impl Host {
+    /// This machine.
+    pub fn this() -> Host {
+        Host {
+            default_script_user_exists: user_exists(DEFAULT_SCRIPT_USER),
+        }
+    }
+}
+
+/// keepalived's default script user.
+pub const DEFAULT_SCRIPT_USER: &str = "keepalived_script";
+
+fn user_exists(name: &str) -> bool {
+    let Ok(cname) = std::ffi::CString::new(name) else {
+        return false;
+    };
+    let mut buf = vec![0 as libc::c_char; 16 * 1024];
+    // SAFETY: all-zero is a valid `passwd` (it is only written to).
+    let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut found: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: every pointer is valid for the call and buf.len() is its size.
+    let rc = unsafe {
+        libc::getpwnam_r(
+            cname.as_ptr(),
+            &mut pwd,
+            buf.as_mut_ptr(),
+            buf.len(),
+            &mut found,
+        )
+    };
+    rc == 0 && !found.is_null()
 }
 
 struct Validator<'d> {
@@ -1064,6 +1108,117 @@ impl Validator<'_> {
     }
 
     /// Scripts: unused ones, and script security.
+    /// keepalived with `enable_script_security` and no `script_user` runs
+    /// scripts as `keepalived_script` and never as root by default: when
+    /// that user does not exist, every vrrp_script, notify and FIFO script
+    /// without a user of its own is removed (`Unable to set default user
+    /// for vrrp script chk - removing`, `Failed to set default user for
+    /// notify script … - ignoring`), and whatever tracked such a script
+    /// goes on without it. keepvip does the same, so a configuration
+    /// behaves as it did under keepalived and nothing runs as root that
+    /// was not asked to, but says so in `keepvip check` as well.
+    fn scripts_without_a_user(&mut self, m: &mut Model, host: &Host) {
+        if !m.global.enable_script_security
+            || m.global.script_user.is_some()
+            || host.default_script_user_exists
+        {
+            return;
+        }
+        let help = "create the user (useradd -r -s /usr/sbin/nologin keepalived_script), set `script_user USER` in global_defs (`script_user root` runs scripts as root), or give the script a `user`";
+        let why = "with enable_script_security and no script_user, scripts run as the user keepalived_script, which does not exist on this machine";
+        let removed: Vec<String> = m
+            .scripts
+            .iter()
+            .filter(|s| s.user.is_none())
+            .map(|s| s.name.clone())
+            .collect();
+        for name in &removed {
+            let span = m.tracker_spans.get(&format!("script:{name}")).copied();
+            self.diags.push(
+                Diagnostic::warning(
+                    span,
+                    format!("vrrp_script {name} is removed: {why} (keepalived: `Unable to set default user for vrrp script {name} - removing`)"),
+                )
+                .with_help(help),
+            );
+        }
+        m.scripts.retain(|s| !removed.contains(&s.name));
+        let drop_tracks =
+            |owner: &str, entries: &mut Vec<TrackEntry>, diags: &mut Vec<Diagnostic>| {
+                entries.retain(|e| {
+                    let gone = removed.contains(&e.name);
+                    if gone {
+                        diags.push(Diagnostic::warning(
+                            Some(e.span),
+                            format!("({owner}) track script {} not found, ignoring...", e.name),
+                        ));
+                    }
+                    !gone
+                });
+            };
+        for i in &mut m.instances {
+            drop_tracks(&i.name, &mut i.track_script, self.diags);
+        }
+        for g in &mut m.sync_groups {
+            drop_tracks(&g.name, &mut g.track_script, self.diags);
+        }
+        let drop_notify = |cmd: &mut Option<NotifyCmd>, span: Span, diags: &mut Vec<Diagnostic>| {
+            if cmd.as_ref().is_some_and(|c| c.user.is_none()) {
+                let c = cmd.take().expect("checked above");
+                diags.push(
+                    Diagnostic::warning(
+                        Some(span),
+                        format!(
+                            "notify script `{}` is not run: {why} (keepalived: `Failed to set default user for notify script {} - ignoring`)",
+                            c.command,
+                            c.command.split_whitespace().next().unwrap_or_default()
+                        ),
+                    )
+                    .with_help(help),
+                );
+            }
+        };
+        for i in &mut m.instances {
+            let spans = i.spans.clone();
+            let at = |k: &str| spans.get(k).copied().unwrap_or(i.span);
+            let n = &mut i.notify;
+            drop_notify(&mut n.master, at("notify_master"), self.diags);
+            drop_notify(&mut n.backup, at("notify_backup"), self.diags);
+            drop_notify(&mut n.fault, at("notify_fault"), self.diags);
+            drop_notify(&mut n.stop, at("notify_stop"), self.diags);
+            drop_notify(&mut n.deleted, at("notify_deleted"), self.diags);
+            drop_notify(&mut n.generic, at("notify"), self.diags);
+            drop_notify(
+                &mut n.master_rx_lower_pri,
+                at("notify_master_rx_lower_pri"),
+                self.diags,
+            );
+        }
+        for g in &mut m.sync_groups {
+            let n = &mut g.notify;
+            for cmd in [
+                &mut n.master,
+                &mut n.backup,
+                &mut n.fault,
+                &mut n.stop,
+                &mut n.deleted,
+                &mut n.generic,
+                &mut n.master_rx_lower_pri,
+            ] {
+                drop_notify(cmd, g.span, self.diags);
+            }
+        }
+        let gspans = m.global.spans.clone();
+        for (fifo, key) in [
+            (&mut m.global.vrrp_notify_fifo, "vrrp_notify_fifo_script"),
+            (&mut m.global.notify_fifo, "notify_fifo_script"),
+        ] {
+            if let (Some(f), Some(span)) = (fifo.as_mut(), gspans.get(key)) {
+                drop_notify(&mut f.script, *span, self.diags);
+            }
+        }
+    }
+
     fn scripts(&mut self, m: &Model, names: &[String]) {
         for s in names {
             let used = m

@@ -658,7 +658,7 @@ fn script_security_refuses_writable_scripts_and_user_is_applied() {
     std::fs::write(
         &conf,
         format!(
-            "global_defs {{\n enable_script_security\n}}\n\
+            "global_defs {{\n enable_script_security\n script_user root\n}}\n\
              vrrp_script chk_unsafe {{\n script \"{}\"\n interval 1\n weight -10\n}}\n\
              vrrp_script chk_who {{\n script \"{}\"\n interval 1\n user nobody\n}}\n\
              vrrp_instance VI_1 {{\n interface eth0\n virtual_router_id 1\n priority 100\n advert_int 0.1\n version 3\n track_script {{\n  chk_unsafe\n  chk_who\n }}\n virtual_ipaddress {{\n  192.0.2.201\n }}\n}}\n",
