@@ -1078,6 +1078,12 @@ impl Router {
 
     /// Is a tracker "ok" as the weight sees it (after `reverse`)?
     fn tracker_contribution(&self, t: &TrackRef, weight: i32) -> Result<i32, FaultCause> {
+        if matches!(t.key, TrackerKey::Script(_)) && !self.trackers.contains_key(&t.key) {
+            // keepalived's SCRIPT_INIT_STATE_INIT: a script that has not
+            // reported yet moves no priority either way (a weight-0 one
+            // holds the instance at start instead, see `awaiting_scripts`)
+            return Ok(0);
+        }
         let state = match &t.key {
             TrackerKey::Interface(name) => match self.iface_id(name) {
                 Some(id) if !self.ifaces[id.0 as usize].up => TrackerState::Down,
@@ -1725,12 +1731,10 @@ impl Router {
                 self.set_timer(idx, TimerKind::Main, now + adv);
             }
             (TimerKind::Main, State::Backup) => {
-                let inst = self.inst(idx);
-                if inst.base() != 255 {
-                    // (an owner is BACKUP only while the start-up delay holds it)
-                    let name = inst.cfg.name.clone();
-                    self.log(LogEvent::ReceiveTimeout { instance: name });
-                }
+                // also for an owner (held by the start-up delay, or made one
+                // by a reload while BACKUP), as keepalived logs it
+                let name = self.inst(idx).cfg.name.clone();
+                self.log(LogEvent::ReceiveTimeout { instance: name });
                 self.inst_mut(idx).wants_master = true;
                 if !self.group_lets_go_master(idx) {
                     // keepalived's vrrp_sync_can_goto_master: wait for the
