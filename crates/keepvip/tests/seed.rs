@@ -726,4 +726,76 @@ fn a_missing_notify_fifo_is_created_for_its_user() {
     assert_eq!(m.uid(), nobody.uid.as_raw());
     assert_eq!(m.mode() & 0o777, 0o644);
     d.terminate(Duration::from_secs(2));
+    // made by the daemon: removed at stop, as keepalived removes its own
+    assert!(!fifo.exists());
+}
+
+/// A FIFO script as people write them for keepalived (`while read line;
+/// do …; done < "$1"`) gets every line: the daemon holds the FIFO open
+/// while it runs, as keepalived does, so the reader meets end of file only
+/// after the STOP line. Until 2026-12-08 keepvip opened the FIFO for each
+/// line: the first line was lost (the script had not opened it yet), the
+/// reader's loop ended after the second, and the rest were lost too.
+/// (keepalived 2.2.7, measured: BACKUP and MASTER reach the same reader,
+/// then it is sent SIGTERM before the STOP line; after a reload its FIFO
+/// takes no more lines.)
+#[test]
+fn a_fifo_script_reads_every_line_until_the_daemon_stops() {
+    if !is_root() {
+        eprintln!("SKIPPED: needs root");
+        return;
+    }
+    let lab = Lab::new(LabSpec::new("kvfr", 1, 1, false)).unwrap();
+    let dir = lab.path("fr");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let fifo = dir.join("events.fifo");
+    let out = dir.join("read.txt");
+    let reader = dir.join("reader.sh");
+    std::fs::write(
+        &reader,
+        format!(
+            "#!/bin/sh\nwhile read line; do echo \"$line\" >> {out}; done < \"$1\"\necho EOF >> {out}\n",
+            out = out.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&reader, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let conf = dir.join("k.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "global_defs {{\n enable_script_security\n script_user root\n vrrp_notify_fifo {}\n vrrp_notify_fifo_script {}\n fifo_write_vrrp_states_on_reload\n}}\nvrrp_instance VI_1 {{\n interface eth0\n virtual_router_id 1\n priority 100\n advert_int 0.1\n version 3\n virtual_ipaddress {{\n  192.0.2.201\n }}\n}}\n",
+            fifo.display(),
+            reader.display()
+        ),
+    )
+    .unwrap();
+    let read = || std::fs::read_to_string(&out).unwrap_or_default();
+    let mut d = keepvip_in(&lab, &conf, &dir);
+    lab.wait_for("BACKUP and MASTER read", Duration::from_secs(5), || {
+        read().lines().count() >= 2
+    })
+    .unwrap_or_else(|e| panic!("{e}\n{}", read()));
+    d.signal(libc::SIGHUP).unwrap();
+    lab.wait_for("the reload's line read", Duration::from_secs(5), || {
+        read().lines().count() >= 3
+    })
+    .unwrap_or_else(|e| panic!("{e}\n{}", read()));
+    d.terminate(Duration::from_secs(3));
+    lab.wait_for("the reader's end of file", Duration::from_secs(3), || {
+        read().contains("EOF")
+    })
+    .unwrap_or_else(|e| panic!("{e}\n{}", read()));
+    assert_eq!(
+        read().lines().collect::<Vec<_>>(),
+        [
+            "INSTANCE \"VI_1\" BACKUP 100",
+            "INSTANCE \"VI_1\" MASTER 100",
+            "INSTANCE \"VI_1\" MASTER 100",
+            "INSTANCE \"VI_1\" STOP 100",
+            "EOF"
+        ]
+    );
+    assert!(!fifo.exists());
 }

@@ -9,6 +9,7 @@
 pub mod dump;
 pub mod garp_pacing;
 pub mod ifaces;
+pub mod notify_fifo;
 pub mod own;
 pub mod render;
 pub mod run;

@@ -17,6 +17,7 @@ use tokio::sync::mpsc;
 
 use super::garp_pacing::GarpPacer;
 use super::ifaces::IfaceTable;
+use super::notify_fifo::NotifyFifos;
 use super::own::OwnRemovals;
 use super::render::Renderer;
 use super::{scripts, DaemonError, Event, Packet, Signal};
@@ -97,8 +98,8 @@ struct Daemon {
     resync_routes_at: Option<std::time::Instant>,
     /// GARPs / NAs waiting for their interface's spacing
     garp_pacer: GarpPacer,
-    /// `*_fifo_script` processes, sent SIGTERM on exit
-    fifo_children: Vec<tokio::process::Child>,
+    /// the notify FIFOs, open while the daemon runs, and their scripts
+    fifos: NotifyFifos,
     /// while a reload is carried out: who got a notify (for
     /// fifo_write_vrrp_states_on_reload)
     notified_in_reload: Option<Vec<NotifyTarget>>,
@@ -322,54 +323,16 @@ impl Daemon {
         }
     }
 
-    /// Start the FIFO reader scripts (they get the FIFO path as last argument).
-    fn start_fifo_scripts(&mut self) {
+    /// Open the notify FIFOs and start their scripts (which get the FIFO's
+    /// path as their last argument); on a reload, only the changed ones.
+    async fn open_fifos(&mut self) {
         let policy = self.policy();
-        for fifo in [
-            &self.config.global.vrrp_notify_fifo,
-            &self.config.global.notify_fifo,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            // keepalived creates a missing FIFO: rw-r--r--, owned by its
-            // `USER [GROUP]` so a reader running as that user can open it
-            if !fifo.path.exists() {
-                // the owner is looked up first, so the FIFO is someone
-                // else's for as short a moment as mkfifo-then-chown allows
-                let owner = fifo
-                    .user
-                    .as_ref()
-                    .map(|user| (user, scripts::resolve_user(user, fifo.group.as_deref())));
-                match nix::unistd::mkfifo(
-                    &fifo.path,
-                    nix::sys::stat::Mode::from_bits_truncate(0o644),
-                ) {
-                    Ok(()) => {
-                        if let Some((user, resolved)) = owner {
-                            let owner = resolved.and_then(|(uid, gid)| {
-                                std::os::unix::fs::chown(&fifo.path, Some(uid), Some(gid))
-                                    .map_err(|e| e.to_string())
-                            });
-                            if let Err(e) = owner {
-                                tracing::warn!(
-                                    "notify FIFO {}: cannot give it to {user}: {e}",
-                                    fifo.path.display()
-                                );
-                            }
-                        }
-                    }
-                    Err(e) => {
-                        tracing::warn!("cannot create notify FIFO {}: {e}", fifo.path.display())
-                    }
-                }
-            }
-            if let Some(cmd) = &fifo.script {
-                if let Some(ch) = scripts::start_fifo_script(&policy, cmd, &fifo.path) {
-                    self.fifo_children.push(ch);
-                }
-            }
-        }
+        let g = &self.config.global;
+        let wanted: Vec<&keepvip_conf::model::Fifo> = [&g.vrrp_notify_fifo, &g.notify_fifo]
+            .into_iter()
+            .flatten()
+            .collect();
+        self.fifos.apply(&wanted, &policy).await;
     }
 
     /// Handle a packet dated `at` (its arrival: see `arrival`).
@@ -968,10 +931,7 @@ impl Daemon {
 
     /// One line to the notify FIFOs (vrrp_notify_fifo and notify_fifo).
     fn fifo_line(&self, line: &str) {
-        let g = &self.config.global;
-        for f in [&g.vrrp_notify_fifo, &g.notify_fifo].into_iter().flatten() {
-            scripts::fifo_write(f, line);
-        }
+        self.fifos.write(line);
     }
 
     async fn execute(&mut self, action: Action) {
@@ -1621,6 +1581,9 @@ impl Daemon {
         self.removed_notifies = removed_notifies(&old, &self.config);
         self.install_statics(Some(&old)).await;
         drop(old);
+        // a FIFO the reload names differently is closed and the new one
+        // opened before any line of this reload is written
+        self.open_fifos().await;
         let now = timer::now();
         // the links and addresses of interfaces new to the router before
         // the reload starts instances on them (else: FAULT for a moment)
@@ -1713,6 +1676,10 @@ fn vmac_bases(config: &Config) -> HashMap<String, String> {
         .map(|v| (v.name.clone(), v.base.clone()))
         .collect()
 }
+
+/// How long the FIFO scripts have at stop to read the last lines and
+/// exit on end of file before they get SIGTERM.
+const FIFO_SCRIPT_GRACE: Duration = Duration::from_millis(200);
 
 /// What the loop does after an event.
 enum Flow {
@@ -1874,7 +1841,7 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
         resync_links_at: None,
         resync_routes_at: None,
         garp_pacer,
-        fifo_children: Vec::new(),
+        fifos: NotifyFifos::default(),
         notified_in_reload: None,
         removed_notifies: Vec::new(),
         rt_priority: crate::sys::current_rt_priority(),
@@ -1927,7 +1894,7 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
     d.refresh_iface_index();
     d.feed_interfaces(now);
     d.open_sockets();
-    d.start_fifo_scripts();
+    d.open_fifos().await;
     // static addresses, routes and rules first: they do not depend on the
     // VRRP state, and virtual routes may go via a static address
     d.install_statics(None).await;
@@ -2045,12 +2012,8 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
     if let Some(igmp) = local_igmp {
         igmp.restore();
     }
-    for ch in &d.fifo_children {
-        if let Some(pid) = ch.id() {
-            // SAFETY: kill(2) on the FIFO script this daemon started.
-            unsafe { libc::kill(pid as i32, libc::SIGTERM) };
-        }
-    }
+    // after the STOP lines: each reader gets them, then end of file
+    d.fifos.close(FIFO_SCRIPT_GRACE).await;
     let _ = std::fs::remove_file(&d.opts.control_socket);
     tracing::info!("Stopped");
     Ok(())

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use keepvip_conf::model::{Fifo, NotifyCmd, VrrpScript};
+use keepvip_conf::model::{NotifyCmd, VrrpScript};
 use keepvip_proto::{TrackerKey, TrackerState};
 use tokio::process::Command;
 use tokio::sync::mpsc;
@@ -201,22 +201,6 @@ pub fn notify(policy: &ScriptPolicy, cmd: &NotifyCmd, extra: &[String]) {
             });
         }
         Err(e) => tracing::warn!("cannot run notify script `{}`: {e}", cmd.command),
-    }
-}
-
-/// Write one line to a notify FIFO (if nobody reads it, the line is lost, as in keepalived).
-pub fn fifo_write(fifo: &Fifo, line: &str) {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    match std::fs::OpenOptions::new()
-        .write(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(&fifo.path)
-    {
-        Ok(mut f) => {
-            let _ = f.write_all(line.as_bytes());
-        }
-        Err(e) => tracing::debug!("notify FIFO {}: {e}", fifo.path.display()),
     }
 }
 
