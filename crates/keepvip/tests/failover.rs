@@ -4718,17 +4718,22 @@ fn a_master_a_reload_replaces_hands_over_at_once() {
         let log1 = t.log_path(daemon, 0);
         let log = || std::fs::read_to_string(&log1).unwrap_or_default();
         let all = || format!("{daemon}\n{}", t.logs());
+        // r1 reloads `conf`; r2 must take over after its skew, not its
+        // down interval
+        let reload_hands_over = |p1: &mut Proc, conf: String, what: &str| {
+            std::fs::write(&c1, conf).unwrap();
+            let hup = Instant::now();
+            p1.signal(libc::SIGHUP).unwrap();
+            t.wait_vip(1, vip(), true, Duration::from_secs(6));
+            let took = hup.elapsed();
+            assert!(
+                took < Duration::from_millis(2500),
+                "{daemon}: r2 took over {took:?} after {what}\n{}",
+                all()
+            );
+        };
 
-        std::fs::write(&c1, inst(51, 150, "    use_vmac\n")).unwrap();
-        let hup = Instant::now();
-        p1.signal(libc::SIGHUP).unwrap();
-        t.wait_vip(1, vip(), true, Duration::from_secs(6));
-        let took = hup.elapsed();
-        assert!(
-            took < Duration::from_millis(2500),
-            "{daemon}: r2 took over {took:?} after the reload, not after its skew\n{}",
-            all()
-        );
+        reload_hands_over(&mut p1, inst(51, 150, "    use_vmac\n"), "use_vmac");
         // r1's new router preempts once its down timer runs out
         t.lab
             .wait_for("r1 MASTER on its VMAC", Duration::from_secs(8), || {
@@ -4743,16 +4748,7 @@ fn a_master_a_reload_replaces_hands_over_at_once() {
         );
 
         // the VRID goes from r1: r2 takes over after its skew again
-        std::fs::write(&c1, inst(52, 150, "")).unwrap();
-        let hup = Instant::now();
-        p1.signal(libc::SIGHUP).unwrap();
-        t.wait_vip(1, vip(), true, Duration::from_secs(6));
-        let took = hup.elapsed();
-        assert!(
-            took < Duration::from_millis(2500),
-            "{daemon}: r2 took over {took:?} after VRID 51 left r1\n{}",
-            all()
-        );
+        reload_hands_over(&mut p1, inst(52, 150, ""), "VRID 51 left r1");
         assert!(!on_vmac() && !t.has(0, vip()), "{}", all());
         p1.terminate(Duration::from_secs(3));
         p2.terminate(Duration::from_secs(3));
