@@ -1590,6 +1590,18 @@ impl Daemon {
         let new_ifaces = self.router.declare_interfaces(&router_config);
         self.refresh_iface_index();
         self.feed_these_interfaces(now, &new_ifaces);
+        // keepalived's clear_diff_script, before the instances are matched
+        for sc in &self.config.scripts {
+            let key = TrackerKey::Script(sc.name.clone());
+            if let Some(st) = self.router.tracker_state(&key) {
+                let how = if st == TrackerState::Up {
+                    "successful"
+                } else {
+                    "unsuccessful"
+                };
+                tracing::info!("VRRP_Script({}) considered {how} on reload", sc.name);
+            }
+        }
         self.router.handle(now, Input::Reload(router_config));
         // a reload allocates a whole new model: give the old one back
         // SAFETY: malloc_trim only returns free heap pages to the OS.

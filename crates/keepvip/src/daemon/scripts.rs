@@ -258,14 +258,10 @@ pub async fn run_script(
     let (mut oks, mut fails) = (0u32, 0u32);
     if let Some(was_up) = carried_up {
         // a reload keeps what the script said (keepalived's
-        // clear_diff_script): no new first result, rise/fall from here
+        // clear_diff_script, logged by the reload): no new first result,
+        // rise/fall from here
         up = was_up;
         reported = true;
-        tracing::info!(
-            "VRRP_Script({}) considered {} on reload",
-            s.name,
-            if up { "successful" } else { "unsuccessful" }
-        );
     }
     // the code last logged, kept across reloads (keepalived's last_status,
     // 0 at start: a first success is not news)
