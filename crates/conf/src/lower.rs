@@ -512,6 +512,9 @@ pub struct Vmac {
     pub ipv6: bool,
     /// vmac_xmit_base: adverts go out on `base`, only the VIPs live on the VMAC
     pub xmit_base: bool,
+    /// the instance it is made for (the first, for an address VMAC
+    /// instances share): keepalived names it in its log lines
+    pub instance: String,
 }
 
 /// Every instance's own VMAC (`use_vmac`), in `m.instances` order. A name
@@ -554,6 +557,7 @@ fn vmac_named(i: &VrrpInstance, name: String) -> Option<Vmac> {
             .unwrap_or([0, 0, 0x5e, 0, if ipv6 { 2 } else { 1 }, vrid]),
         ipv6,
         xmit_base: i.vmac_xmit_base,
+        instance: i.name.clone(),
     })
 }
 
@@ -648,6 +652,7 @@ fn address_vmacs(m: &Model, own_names: &[String]) -> Vec<Vec<Vmac>> {
                 mac,
                 ipv6,
                 xmit_base: false,
+                instance: i.name.clone(),
             };
             names.push(v.name.clone());
             made.push(v.clone());

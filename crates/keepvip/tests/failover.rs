@@ -2753,7 +2753,10 @@ fn a_deleted_vmac_is_made_again() {
     let log = std::fs::read_to_string(t.dir.join("r1.log")).unwrap();
     assert!(
         log.contains("Interface vrrp.51 deleted")
-            && log.matches("Created VMAC interface vrrp.51").count() == 2,
+            && log
+                .matches("(VI_1): Success creating VMAC interface vrrp.51")
+                .count()
+                == 2,
         "{log}"
     );
     r1.terminate(Duration::from_secs(2));

@@ -24,12 +24,22 @@ use crate::net::netlink::Netlink;
 /// The VMACs this daemon made, and the settings it changed under them.
 #[derive(Debug, Default)]
 pub struct Vmacs {
-    /// name → (ifindex, base name)
-    made: HashMap<String, (u32, String)>,
+    /// by name
+    made: HashMap<String, Made>,
     /// base name → its arp_ignore and arp_filter before the first VMAC
     saved: HashMap<String, (String, String)>,
     /// what the rp_filter change for IPv4 VMACs replaced
     rp_filter: Option<RpFilterSaved>,
+}
+
+/// A VMAC this daemon made.
+#[derive(Debug)]
+struct Made {
+    index: u32,
+    /// the interface under it
+    base: String,
+    /// the instance it was made for (keepalived's log lines name it)
+    instance: String,
 }
 
 /// An IPv4 VMAC needs rp_filter 0 to hear adverts while it has no address,
@@ -134,13 +144,20 @@ impl Vmacs {
             }
             match self.make(netlink, v, base.index).await {
                 Ok(index) => {
-                    tracing::info!(
-                        "Created VMAC interface {} ({}) on {}",
-                        v.name,
-                        mac_text(&v.mac),
-                        v.base
+                    // keepalived's line, with -D only
+                    tracing::debug!(
+                        "({}): Success creating VMAC interface {}",
+                        v.instance,
+                        v.name
                     );
-                    self.made.insert(v.name.clone(), (index, v.base.clone()));
+                    self.made.insert(
+                        v.name.clone(),
+                        Made {
+                            index,
+                            base: v.base.clone(),
+                            instance: v.instance.clone(),
+                        },
+                    );
                 }
                 Err(e) => tracing::error!("Unable to create VMAC interface {}: {e}", v.name),
             }
@@ -305,7 +322,7 @@ impl Vmacs {
         let name = self
             .made
             .iter()
-            .find(|(_, (i, _))| *i == index)
+            .find(|(_, m)| m.index == index)
             .map(|(n, _)| n.clone())?;
         self.made.remove(&name);
         Some(name)
@@ -327,14 +344,20 @@ impl Vmacs {
             .cloned()
             .collect();
         for name in gone {
-            let Some((index, base)) = self.made.remove(&name) else {
+            let Some(Made {
+                index,
+                base,
+                instance,
+            }) = self.made.remove(&name)
+            else {
                 continue;
             };
+            // keepalived's lines (success with -D only)
             match netlink.delete_link(index).await {
-                Ok(()) => tracing::info!("Removed VMAC interface {name}"),
-                Err(e) => tracing::warn!("cannot remove VMAC interface {name}: {e}"),
+                Ok(()) => tracing::debug!("({instance}) Success removing VMAC interface {name}"),
+                Err(e) => tracing::warn!("({instance}) Error removing VMAC interface {name}: {e}"),
             }
-            if self.made.values().all(|(_, b)| *b != base) {
+            if self.made.values().all(|m| m.base != base) {
                 if let Some((arp_ignore, arp_filter)) = self.saved.remove(&base) {
                     let _ = write_conf(false, &base, "arp_ignore", &arp_ignore);
                     let _ = write_conf(false, &base, "arp_filter", &arp_filter);
