@@ -421,6 +421,22 @@ pub enum LogEvent {
         /// instance name
         instance: String,
     },
+    /// `Assigned address 192.0.2.1 for interface eth0` (detail): an
+    /// interface an instance uses got an address to send adverts from
+    AddressAssigned {
+        /// interface name
+        iface: String,
+        /// the address (IPv4, or IPv6 link-local)
+        addr: IpAddr,
+    },
+    /// `Deassigned address 192.0.2.1 from interface eth0` (detail): it lost
+    /// the last one
+    AddressDeassigned {
+        /// interface name
+        iface: String,
+        /// the address that went
+        addr: IpAddr,
+    },
     /// `(VI_1) Master received advert from X with higher priority P, ours Q`
     MasterRxHigher {
         /// instance name

@@ -1829,6 +1829,7 @@ impl Router {
         let Some(f) = self.ifaces.get_mut(iface.0 as usize) else {
             return;
         };
+        let before = (f.primary_v4, f.link_local_v6);
         if added {
             if !f.addrs.contains(&addr) {
                 f.addrs.push(addr);
@@ -1837,6 +1838,8 @@ impl Router {
             f.addrs.retain(|a| *a != addr);
         }
         f.refresh_sources(&self.vip_set);
+        let after = (f.primary_v4, f.link_local_v6);
+        self.log_source_change(iface, [(before.0, after.0), (before.1, after.1)]);
         if !self.started || self.stopped {
             return;
         }
@@ -1867,6 +1870,43 @@ impl Router {
                 v.addr == addr && !v.no_track && v.dev.as_deref().unwrap_or(&c.interface) == ifname
             })
         });
+    }
+
+    /// keepalived's netlink_if_address_filter (detail lines): an interface
+    /// an instance uses or tracks got its first address to send adverts
+    /// from (IPv4, or IPv6 link-local), or lost its last one.
+    fn log_source_change(
+        &mut self,
+        iface: IfaceId,
+        changes: [(Option<IpAddr>, Option<IpAddr>); 2],
+    ) {
+        let Some(name) = self.iface_name(iface).map(str::to_string) else {
+            return;
+        };
+        let in_use = self.instances.iter().flatten().any(|i| {
+            i.iface == iface
+                || i.source_iface == iface
+                || i.cfg
+                    .trackers
+                    .iter()
+                    .any(|t| matches!(&t.key, TrackerKey::Interface(n) if *n == name))
+        });
+        if !in_use {
+            return;
+        }
+        for change in changes {
+            match change {
+                (None, Some(addr)) => self.log(LogEvent::AddressAssigned {
+                    iface: name.clone(),
+                    addr,
+                }),
+                (Some(addr), None) => self.log(LogEvent::AddressDeassigned {
+                    iface: name.clone(),
+                    addr,
+                }),
+                _ => {}
+            }
+        }
     }
 
     /// keepalived's set_vrrp_backup, for something a MASTER installed that

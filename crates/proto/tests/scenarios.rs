@@ -2067,12 +2067,31 @@ fn an_interface_without_an_address_means_fault_until_one_appears() {
     // the address arrives: BACKUP, then MASTER after the down timer
     r.handle(at(2_000), addr(true));
     assert_eq!(r.instance_by_name("VI_1").unwrap().state, State::Backup);
+    let acts: Vec<Action> = std::iter::from_fn(|| r.poll_action()).collect();
+    // keepalived's detail line, before the instance's
+    assert_eq!(
+        acts.first(),
+        Some(&Action::Log(LogEvent::AddressAssigned {
+            iface: "eth0".into(),
+            addr: ip4(11),
+        })),
+        "{acts:?}"
+    );
     r.handle_timeout(at(2_000 + V2_MDI_100));
     assert_eq!(r.instance_by_name("VI_1").unwrap().state, State::Master);
     while r.poll_action().is_some() {}
     // and goes away: FAULT again
     r.handle(at(5_000_000), addr(false));
     assert_eq!(r.instance_by_name("VI_1").unwrap().state, State::Fault);
+    let acts: Vec<Action> = std::iter::from_fn(|| r.poll_action()).collect();
+    assert_eq!(
+        acts.first(),
+        Some(&Action::Log(LogEvent::AddressDeassigned {
+            iface: "eth0".into(),
+            addr: ip4(11),
+        })),
+        "{acts:?}"
+    );
 }
 
 /// The source of every advert an action list sends.

@@ -37,6 +37,12 @@ impl Renderer {
                 tracing::info!("{}", text::entering_state(instance, state_word(*state), *init))
             }
             LogEvent::ReceiveTimeout { instance } => tracing::debug!("{}", text::receive_timeout(instance)),
+            LogEvent::AddressAssigned { iface, addr } => {
+                tracing::debug!("{}", text::address_assigned(iface, *addr))
+            }
+            LogEvent::AddressDeassigned { iface, addr } => {
+                tracing::debug!("{}", text::address_deassigned(iface, *addr))
+            }
             LogEvent::MasterRxHigher { instance, from, theirs, ours } => {
                 tracing::info!("{}", text::master_rx_higher(instance, *from, *theirs, *ours))
             }

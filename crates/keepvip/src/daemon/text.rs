@@ -38,6 +38,16 @@ pub fn receive_timeout(instance: &str) -> String {
     format!("({instance}) Receive advertisement timeout")
 }
 
+/// `Assigned address 192.0.2.1 for interface eth0`
+pub fn address_assigned(iface: &str, addr: IpAddr) -> String {
+    format!("Assigned address {addr} for interface {iface}")
+}
+
+/// `Deassigned address 192.0.2.1 from interface eth0`
+pub fn address_deassigned(iface: &str, addr: IpAddr) -> String {
+    format!("Deassigned address {addr} from interface {iface}")
+}
+
 /// `(VI_1) Master received advert from 192.0.2.12 with higher priority 150, ours 100`
 pub fn master_rx_higher(instance: &str, from: IpAddr, theirs: u8, ours: u8) -> String {
     format!("({instance}) Master received advert from {from} with higher priority {theirs}, ours {ours}")
