@@ -537,6 +537,34 @@ pub enum LogEvent {
         /// instance name
         instance: String,
     },
+    /// `(VI_1) setting Virtual Routes` / `(VI_1) removing Virtual Routes`
+    /// (detail)
+    VirtualRoutes {
+        /// instance name
+        instance: String,
+        /// setting (else removing)
+        set: bool,
+    },
+    /// `(VI_1) setting Virtual Rules` / `(VI_1) removing Virtual Rules`
+    /// (detail)
+    VirtualRules {
+        /// instance name
+        instance: String,
+        /// setting (else removing)
+        set: bool,
+    },
+    /// `(VI_1) ip address 192.0.2.201/24 dev eth0, no longer exist`: a
+    /// reload took a MASTER's VIP away
+    VipGone {
+        /// instance name
+        instance: String,
+        /// the address
+        addr: IpAddr,
+        /// its prefix length
+        prefix_len: u8,
+        /// the interface it was on
+        dev: String,
+    },
     /// `(VI_1) Changing effective priority from 100 to 80`
     PriorityChange {
         /// instance name

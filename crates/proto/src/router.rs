@@ -305,27 +305,16 @@ impl Router {
                 inst.id,
                 inst.cfg.name.clone(),
             );
-            if !vips.is_empty() || !routes.is_empty() || !rules.is_empty() {
+            let any = !vips.is_empty() || !routes.is_empty() || !rules.is_empty();
+            self.remove_routes_and_rules(id, &name, routes, rules);
+            if any {
                 self.log(LogEvent::RemovingVips { instance: name });
-            }
-            // rules first: keepalived removes rules, then routes, then addresses
-            if !rules.is_empty() {
-                self.push(Action::RemoveRules {
-                    instance: id,
-                    rules,
-                });
             }
             if !vips.is_empty() {
                 self.push(Action::RemoveVips {
                     instance: id,
                     iface,
                     vips,
-                });
-            }
-            if !routes.is_empty() {
-                self.push(Action::RemoveRoutes {
-                    instance: id,
-                    routes,
                 });
             }
         }
@@ -1470,20 +1459,31 @@ impl Router {
             inst.cfg.advert_interval,
         );
         if !vips.is_empty() {
-            self.log(LogEvent::SettingVips { instance: name });
+            self.log(LogEvent::SettingVips {
+                instance: name.clone(),
+            });
             self.push(Action::AddVips {
                 instance: id,
                 iface,
                 vips,
             });
         }
+        // keepalived's order: addresses, routes, rules
         if !routes.is_empty() {
+            self.log(LogEvent::VirtualRoutes {
+                instance: name.clone(),
+                set: true,
+            });
             self.push(Action::AddRoutes {
                 instance: id,
                 routes,
             });
         }
         if !rules.is_empty() {
+            self.log(LogEvent::VirtualRules {
+                instance: name,
+                set: true,
+            });
             self.push(Action::AddRules {
                 instance: id,
                 rules,
@@ -1548,12 +1548,7 @@ impl Router {
             inst.cfg.routes.clone(),
             inst.cfg.rules.clone(),
         );
-        if !rules.is_empty() {
-            self.push(Action::RemoveRules {
-                instance: id,
-                rules,
-            });
-        }
+        self.remove_routes_and_rules(id, &name, routes, rules);
         if !vips.is_empty() {
             self.log(LogEvent::RemovingVips { instance: name });
             self.push(Action::RemoveVips {
@@ -1562,7 +1557,32 @@ impl Router {
                 vips,
             });
         }
+    }
+
+    /// keepalived's vrrp_restore_interface order: rules, then routes, each
+    /// with its detail line; the caller removes the addresses after them.
+    fn remove_routes_and_rules(
+        &mut self,
+        id: InstanceId,
+        name: &str,
+        routes: Vec<crate::RouteConfig>,
+        rules: Vec<crate::RuleConfig>,
+    ) {
+        if !rules.is_empty() {
+            self.log(LogEvent::VirtualRules {
+                instance: name.to_string(),
+                set: false,
+            });
+            self.push(Action::RemoveRules {
+                instance: id,
+                rules,
+            });
+        }
         if !routes.is_empty() {
+            self.log(LogEvent::VirtualRoutes {
+                instance: name.to_string(),
+                set: false,
+            });
             self.push(Action::RemoveRoutes {
                 instance: id,
                 routes,
@@ -2445,7 +2465,33 @@ impl Router {
                 let rules_added = missing_from(&inst.cfg.rules, &old.cfg.rules);
                 let (prio, adv) = (inst.effective, inst.cfg.advert_interval);
                 let repeat = inst.cfg.garp.master_repeat;
-                self.log(LogEvent::SettingVips { instance: name });
+                let (has_routes, has_rules) =
+                    (!inst.cfg.routes.is_empty(), !inst.cfg.rules.is_empty());
+                let dev = self.iface_name(iface).unwrap_or_default().to_string();
+                for v in &removed {
+                    self.log(LogEvent::VipGone {
+                        instance: name.clone(),
+                        addr: v.addr,
+                        prefix_len: v.prefix_len,
+                        dev: v.dev.clone().unwrap_or_else(|| dev.clone()),
+                    });
+                }
+                self.log(LogEvent::SettingVips {
+                    instance: name.clone(),
+                });
+                // keepalived sets a MASTER's routes and rules again at a reload
+                if has_routes {
+                    self.log(LogEvent::VirtualRoutes {
+                        instance: name.clone(),
+                        set: true,
+                    });
+                }
+                if has_rules {
+                    self.log(LogEvent::VirtualRules {
+                        instance: name,
+                        set: true,
+                    });
+                }
                 if !rules_removed.is_empty() {
                     self.push(Action::RemoveRules {
                         instance: id,

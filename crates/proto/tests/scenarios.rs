@@ -2207,6 +2207,107 @@ fn virtual_rules_follow_the_master_state_and_reload_applies_their_diff() {
     );
 }
 
+/// keepalived's order (measured, 2.2.7 -D): a new MASTER sets addresses,
+/// routes, then rules, each with its line; leaving removes rules, routes,
+/// then addresses; a reload that takes a MASTER's VIP away logs `(VI_1) ip
+/// address 192.0.2.201/24 dev eth0, no longer exist`, then sets everything
+/// again. Until 2026-12-08 keepvip had no route and rule lines, no
+/// `no longer exist` line, and removed the addresses before the routes.
+#[test]
+fn addresses_routes_and_rules_go_in_and_out_in_keepalived_s_order() {
+    let mut a = v2("VI_1", 51, 150);
+    a.vips.push(VipConfig::new(ip4(201)));
+    a.routes = vec![RouteConfig {
+        dst: "198.51.100.0".parse().unwrap(),
+        dst_len: 24,
+        gateway: Some("192.0.2.254".parse().unwrap()),
+        dev: Some("eth0".into()),
+        src: None,
+        metric: None,
+        table: None,
+        scope: None,
+        route_type: None,
+        no_track: false,
+        add_mode: Default::default(),
+    }];
+    a.rules = vec![rule(50)];
+    let (mut sim, n) = lan(1, LinkParams::default(), vec![cfg(vec![a.clone()])]);
+    sim.start(n[0], Duration::ZERO);
+    let mut fewer = a.clone();
+    fewer.vips.truncate(1);
+    sim.reload(n[0], cfg(vec![fewer]), secs(6.0));
+    sim.stop(n[0], secs(8.0));
+    sim.run_until(secs(9.0));
+    let steps = |from: f64, until: f64| -> Vec<String> {
+        sim.actions(n[0], |a| {
+            matches!(
+                a,
+                Action::Log(
+                    LogEvent::SettingVips { .. }
+                        | LogEvent::RemovingVips { .. }
+                        | LogEvent::VirtualRoutes { .. }
+                        | LogEvent::VirtualRules { .. }
+                        | LogEvent::VipGone { .. }
+                ) | Action::AddVips { .. }
+                    | Action::RemoveVips { .. }
+                    | Action::AddRoutes { .. }
+                    | Action::RemoveRoutes { .. }
+                    | Action::AddRules { .. }
+                    | Action::RemoveRules { .. }
+            )
+        })
+        .into_iter()
+        .filter(|(t, _)| *t >= at((from * 1e6) as u64) && *t < at((until * 1e6) as u64))
+        .map(|(_, a)| match a {
+            Action::Log(LogEvent::VipGone {
+                addr,
+                prefix_len,
+                dev,
+                ..
+            }) => {
+                format!("gone {addr}/{prefix_len} {dev}")
+            }
+            Action::Log(LogEvent::VirtualRoutes { set, .. }) => format!("log routes {set}"),
+            Action::Log(LogEvent::VirtualRules { set, .. }) => format!("log rules {set}"),
+            Action::Log(LogEvent::SettingVips { .. }) => "log setting VIPs".into(),
+            Action::Log(LogEvent::RemovingVips { .. }) => "log removing VIPs".into(),
+            other => format!("{other:?}")
+                .split([' ', '{'])
+                .next()
+                .unwrap()
+                .to_string(),
+        })
+        .collect()
+    };
+    let start = [
+        "log rules false",
+        "RemoveRules",
+        "log routes false",
+        "RemoveRoutes",
+        "log removing VIPs",
+        "RemoveVips",
+    ];
+    check!(sim, steps(0.0, 1.0) == start);
+    let master = [
+        "log setting VIPs",
+        "AddVips",
+        "log routes true",
+        "AddRoutes",
+        "log rules true",
+        "AddRules",
+    ];
+    check!(sim, steps(1.0, 5.0) == master);
+    let reload = [
+        "gone 192.0.2.201/32 eth0",
+        "log setting VIPs",
+        "log routes true",
+        "log rules true",
+        "RemoveVips",
+    ];
+    check!(sim, steps(6.0, 7.0) == reload);
+    check!(sim, steps(8.0, 9.0) == start);
+}
+
 #[test]
 fn track_src_ip_means_fault_while_the_configured_source_is_missing() {
     for track in [true, false] {

@@ -64,6 +64,18 @@ impl Renderer {
             LogEvent::SentPrio0 { instance } => tracing::debug!("{}", text::sent_prio0(instance)),
             LogEvent::SettingVips { instance } => tracing::info!("{}", text::setting_vips(instance)),
             LogEvent::RemovingVips { instance } => tracing::info!("{}", text::removing_vips(instance)),
+            LogEvent::VirtualRoutes { instance, set } => {
+                tracing::debug!("{}", text::virtual_routes_or_rules(instance, "Routes", *set))
+            }
+            LogEvent::VirtualRules { instance, set } => {
+                tracing::debug!("{}", text::virtual_routes_or_rules(instance, "Rules", *set))
+            }
+            LogEvent::VipGone {
+                instance,
+                addr,
+                prefix_len,
+                dev,
+            } => tracing::info!("{}", text::vip_gone(instance, *addr, *prefix_len, dev)),
             LogEvent::PriorityChange { instance, from, to } => {
                 tracing::info!("{}", text::priority_change(instance, *from, *to))
             }

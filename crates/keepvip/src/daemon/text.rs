@@ -102,6 +102,17 @@ pub fn setting_vips(instance: &str) -> String {
     format!("({instance}) setting VIPs.")
 }
 
+/// `(VI_1) setting Virtual Routes`, `(VI_1) removing Virtual Rules`
+pub fn virtual_routes_or_rules(instance: &str, what: &str, set: bool) -> String {
+    let verb = if set { "setting" } else { "removing" };
+    format!("({instance}) {verb} Virtual {what}")
+}
+
+/// `(VI_1) ip address 192.0.2.201/24 dev eth0, no longer exist`
+pub fn vip_gone(instance: &str, addr: IpAddr, prefix_len: u8, dev: &str) -> String {
+    format!("({instance}) ip address {addr}/{prefix_len} dev {dev}, no longer exist")
+}
+
 /// `(VI_1) removing VIPs.`
 pub fn removing_vips(instance: &str) -> String {
     format!("({instance}) removing VIPs.")
