@@ -182,17 +182,14 @@ pub fn process_in_quorum(p: &TrackProcess) -> bool {
 /// VRRP and needs no extra privileges). `delay` debounces a change.
 pub async fn run_track_process(p: TrackProcess, tx: mpsc::Sender<super::Event>) {
     let key = TrackerKey::Process(p.name.clone());
-    // log and report a quorum state; false once the daemon has gone
-    let report = |up: bool| {
-        tracing::info!(
-            "Track process {} {}",
-            p.name,
-            if up {
-                "is in quorum"
-            } else {
-                "has lost quorum"
-            }
-        );
+    // report a quorum state (a change with keepalived's line; the first,
+    // at start, silently, as keepalived sets it); false once the daemon
+    // has gone
+    let report = |up: bool, changed: bool| {
+        if changed {
+            let how = if up { "gained" } else { "lost" };
+            tracing::info!("Quorum {how} for tracked process {}", p.name);
+        }
         let state = if up {
             TrackerState::Up
         } else {
@@ -201,7 +198,7 @@ pub async fn run_track_process(p: TrackProcess, tx: mpsc::Sender<super::Event>) 
         tx.send(super::Event::Tracker(key.clone(), state))
     };
     let mut state = process_in_quorum(&p);
-    if report(state).await.is_err() {
+    if report(state, false).await.is_err() {
         return;
     }
     let mut tick = tokio::time::interval(Duration::from_millis(250));
@@ -219,7 +216,7 @@ pub async fn run_track_process(p: TrackProcess, tx: mpsc::Sender<super::Event>) 
         }
         pending_since = None;
         state = now_ok;
-        if report(state).await.is_err() {
+        if report(state, true).await.is_err() {
             return;
         }
     }
