@@ -692,6 +692,70 @@ fn script_security_refuses_writable_scripts_and_user_is_applied() {
     d.terminate(Duration::from_secs(2));
 }
 
+/// Scripts are checked when the configuration is loaded, as keepalived's
+/// check_vrrp_script_security: a program named without a path is looked up
+/// once and run by its full path; a check whose program cannot be found, or
+/// (with enable_script_security) that root would run from a path others
+/// can write, is disabled, and the instance goes on without it. Until
+/// 2026-12-08 keepvip ran them anyway and counted each failed start as a
+/// failed check: a weight-0 check with a missing program (`killall` not
+/// installed) kept every node in FAULT, where keepalived 2.2.7 (measured)
+/// logs `Cannot find script killall in path - disabling` and takes the VIP.
+#[test]
+fn scripts_that_cannot_run_are_disabled_at_load_as_keepalived_disables_them() {
+    if !is_root() {
+        eprintln!("SKIPPED: needs root");
+        return;
+    }
+    let lab = Lab::new(LabSpec::new("kvsc", 1, 1, false)).unwrap();
+    let dir = lab.path("sc");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let writable = dir.join("writable.sh");
+    std::fs::write(&writable, "#!/bin/sh\nexit 0\n").unwrap();
+    std::fs::set_permissions(&writable, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let touched = dir.join("master.txt");
+    let conf = dir.join("k.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "global_defs {{\n enable_script_security\n script_user root\n}}\n\
+             vrrp_script chk_missing {{\n script \"no_such_program_kv --check\"\n interval 1\n}}\n\
+             vrrp_script chk_writable {{\n script \"{}\"\n interval 1\n}}\n\
+             vrrp_script chk_bare {{\n script \"true\"\n interval 1\n}}\n\
+             vrrp_instance VI_1 {{\n interface eth0\n virtual_router_id 1\n priority 100\n advert_int 0.1\n version 3\n\
+             track_script {{\n  chk_missing\n  chk_writable\n  chk_bare\n }}\n\
+             notify_master \"touch {}\"\n virtual_ipaddress {{\n  192.0.2.201\n }}\n}}\n",
+            writable.display(),
+            touched.display()
+        ),
+    )
+    .unwrap();
+    let log = || std::fs::read_to_string(dir.join("k.log")).unwrap_or_default();
+    let mut d = keepvip_in(&lab, &conf, &dir);
+    lab.wait_for("MASTER, its notify run", Duration::from_secs(5), || {
+        touched.exists()
+    })
+    .unwrap_or_else(|e| panic!("{e}\n{}", log()));
+    d.terminate(Duration::from_secs(2));
+    let text = log();
+    for line in [
+        "Cannot find script no_such_program_kv in path - disabling",
+        "Disabling track script chk_missing since not found/accessible",
+        &format!(
+            "Unsafe permissions found for script '{}' - disabling.",
+            writable.display()
+        ),
+        "Disabling track script chk_writable due to insecure",
+        "WARNING - script `true` resolved by path search to `",
+        "WARNING - script `touch` resolved by path search to `",
+        "VRRP_Script(chk_bare) succeeded",
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
+    assert!(!text.contains("VRRP_Script(chk_missing)"), "{text}");
+}
+
 /// A notify FIFO that does not exist is created as keepalived creates it:
 /// rw-r--r--, owned by the user named on its line.
 #[test]

@@ -13,6 +13,7 @@ pub mod notify_fifo;
 pub mod own;
 pub mod render;
 pub mod run;
+pub mod script_check;
 pub mod scripts;
 pub mod text;
 pub mod trackers;

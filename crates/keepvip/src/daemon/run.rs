@@ -1558,6 +1558,7 @@ impl Daemon {
             let l = loaded;
             l.config
         };
+        super::script_check::check_scripts(&mut config);
         let router_config = std::mem::take(&mut config.router);
         // new VMACs before the router moves instances onto them
         // (listed again only if one was made: the router needs their index now)
@@ -1800,6 +1801,7 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
         let l = loaded;
         l.config
     };
+    super::script_check::check_scripts(&mut config);
     // the signal handlers before realtime scheduling, whose CPU-time
     // limit is a signal too; signals that come during start-up wait
     let (events, mut events_rx) = super::event_channel();

@@ -70,7 +70,8 @@ pub fn cmd_str(line: &str) -> String {
         .join(" ")
 }
 
-fn which(prog: &str) -> Option<std::path::PathBuf> {
+/// Where PATH finds `prog` (itself when it has a `/`).
+pub(crate) fn which(prog: &str) -> Option<std::path::PathBuf> {
     if prog.contains('/') {
         return Some(prog.into());
     }
@@ -123,56 +124,18 @@ impl ScriptPolicy {
         Ok(resolve_user("keepalived_script", None).ok())
     }
 
-    /// keepalived's check with enable_script_security: a script run as
-    /// root must not be replaceable by anyone else (the file and every
-    /// directory above it owned by root and not group/other-writable).
-    pub fn insecure(&self, line: &str, runs_as_root: bool) -> Option<String> {
-        if !runs_as_root {
-            return None;
-        }
-        let prog = line.split_whitespace().next()?;
-        let path = if prog.contains('/') {
-            std::path::PathBuf::from(prog)
-        } else {
-            which(prog)?
-        };
-        use std::os::unix::fs::MetadataExt;
-        let mut p = Some(path.as_path());
-        while let Some(cur) = p {
-            if let Ok(m) = std::fs::metadata(cur) {
-                // a sticky directory (/tmp) stops others replacing root's entries
-                let sticky_dir = m.is_dir() && m.mode() & 0o1000 != 0;
-                if m.uid() != 0 || (m.mode() & 0o022 != 0 && !sticky_dir) {
-                    return Some(format!("{} is writable by a non-root user", cur.display()));
-                }
-            }
-            p = cur.parent();
-        }
-        None
-    }
-
-    /// Apply identity and security to a command; Err = must not run.
+    /// Apply the identity to a command; Err = must not run. (Whether it
+    /// may run at all was decided when the configuration was loaded:
+    /// `script_check`.)
     pub fn prepare(
         &self,
         c: &mut Command,
-        line: &str,
         user: Option<&str>,
         group: Option<&str>,
     ) -> Result<(), String> {
         let id = self.identity(user, group)?;
         // SAFETY: geteuid has no preconditions.
         let daemon_root = unsafe { libc::geteuid() } == 0;
-        let as_root = match id {
-            Some((uid, _)) => uid == 0,
-            None => daemon_root,
-        };
-        if self.security {
-            if let Some(why) = self.insecure(line, as_root) {
-                return Err(format!(
-                    "Unsafe permissions found for script '{line}': {why} - disabling"
-                ));
-            }
-        }
         if let Some((uid, gid)) = id {
             if daemon_root {
                 c.uid(uid).gid(gid);
@@ -185,12 +148,7 @@ impl ScriptPolicy {
 /// Run a notify command in the background (never awaited).
 pub fn notify(policy: &ScriptPolicy, cmd: &NotifyCmd, extra: &[String]) {
     let mut c = command(&cmd.command, extra);
-    if let Err(e) = policy.prepare(
-        &mut c,
-        &cmd.command,
-        cmd.user.as_deref(),
-        cmd.group.as_deref(),
-    ) {
+    if let Err(e) = policy.prepare(&mut c, cmd.user.as_deref(), cmd.group.as_deref()) {
         tracing::warn!("{e}");
         return;
     }
@@ -215,7 +173,7 @@ enum Outcome {
 
 async fn run_once(s: &VrrpScript, policy: &ScriptPolicy) -> Outcome {
     let mut c = command(&s.script, &[]);
-    if let Err(e) = policy.prepare(&mut c, &s.script, s.user.as_deref(), s.group.as_deref()) {
+    if let Err(e) = policy.prepare(&mut c, s.user.as_deref(), s.group.as_deref()) {
         return Outcome::CannotRun(e);
     }
     let mut child = match c.spawn() {
@@ -342,12 +300,7 @@ pub fn start_fifo_script(
     fifo: &std::path::Path,
 ) -> Option<tokio::process::Child> {
     let mut c = command(&cmd.command, &[fifo.display().to_string()]);
-    if let Err(e) = policy.prepare(
-        &mut c,
-        &cmd.command,
-        cmd.user.as_deref(),
-        cmd.group.as_deref(),
-    ) {
+    if let Err(e) = policy.prepare(&mut c, cmd.user.as_deref(), cmd.group.as_deref()) {
         tracing::warn!("{e}");
         return None;
     }
