@@ -2512,7 +2512,9 @@ impl Router {
                     });
                 }
                 if !added.is_empty() {
-                    let addrs: Vec<IpAddr> = added.iter().map(|v| v.addr).collect();
+                    // keepalived 2.2.7 (measured): GARPs for every VIP, not
+                    // only the new ones, once any was added
+                    let addrs: Vec<IpAddr> = new_vips.iter().map(|v| v.addr).collect();
                     self.push(Action::AddVips {
                         instance: id,
                         iface,

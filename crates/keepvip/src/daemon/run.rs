@@ -544,7 +544,10 @@ impl Daemon {
                     }
                 }
                 if was != Some(l.up) {
-                    if was.is_some() {
+                    // keepalived reports only interfaces something tracks
+                    let tracked = self.router.iface_id(&l.name).is_some()
+                        || self.vmac_bases().any(|b| b == l.name);
+                    if was.is_some() && tracked {
                         tracing::info!("{}", super::text::netlink_link(&l.name, l.up));
                     }
                     // the kernel's state, whatever the instances are told
@@ -1534,6 +1537,8 @@ impl Daemon {
     }
 
     async fn reload(&mut self) {
+        // keepalived's parent, then its VRRP child
+        tracing::info!("Reloading ...");
         tracing::info!("Reloading");
         let loaded = match load(&self.opts) {
             Ok(l) => l,
@@ -1658,6 +1663,17 @@ impl Daemon {
         for l in &lines {
             self.fifo_line(l);
         }
+    }
+}
+
+impl Daemon {
+    /// The interfaces the configured VMACs sit on.
+    fn vmac_bases(&self) -> impl Iterator<Item = &str> {
+        self.config
+            .instances
+            .iter()
+            .flat_map(|i| i.vmac.iter().chain(&i.address_vmacs))
+            .map(|v| v.base.as_str())
     }
 }
 
