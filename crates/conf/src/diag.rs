@@ -103,6 +103,31 @@ impl Diagnostic {
         self.render_as(self.severity, sources)
     }
 
+    /// One line for a log: `file:line:col: warning: message (note: …;
+    /// help: …)`. A syslog record per line would split the source excerpt
+    /// of [`Diagnostic::render`] into records without context.
+    pub fn render_line(&self, sources: &Sources) -> String {
+        let sev = self.severity.as_str();
+        let mut out = match self.span.and_then(|s| sources.path(s.file).map(|p| (s, p))) {
+            Some((s, path)) => format!(
+                "{}:{}:{}: {sev}: {}",
+                path.display(),
+                s.line,
+                s.col,
+                self.message
+            ),
+            None => format!("{sev}: {}", self.message),
+        };
+        let extra: Vec<String> = [("note", &self.note), ("help", &self.help)]
+            .into_iter()
+            .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}: {v}")))
+            .collect();
+        if !extra.is_empty() {
+            let _ = write!(out, " ({})", extra.join("; "));
+        }
+        out
+    }
+
     /// `file:line:col: error: message`, the source line with a caret under
     /// the span, then the note and help lines.
     pub fn render_as(&self, severity: Severity, sources: &Sources) -> String {
@@ -210,6 +235,11 @@ mod tests {
         assert_eq!(
             r,
             "k.conf:2:3: error: unknown keyword `priorty` in vrrp_instance\n  |\n2 |   priorty 5\n  |   ^^^^^^^\n  = help: did you mean `priority`?\n"
+        );
+        // for a log: one line
+        assert_eq!(
+            d.render_line(&s),
+            "k.conf:2:3: error: unknown keyword `priorty` in vrrp_instance (help: did you mean `priority`?)"
         );
     }
 }

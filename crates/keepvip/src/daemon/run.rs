@@ -1548,7 +1548,7 @@ impl Daemon {
             }
         };
         for d in &loaded.diagnostics {
-            tracing::warn!("{}", d.render(&loaded.sources).trim_end());
+            tracing::warn!("{}", d.render_line(&loaded.sources));
         }
         if loaded.error_count(false) > 0 {
             tracing::error!("reload: the new configuration has errors; keeping the running one");
@@ -1802,7 +1802,7 @@ fn signals(tx: mpsc::Sender<Event>) -> Result<(), DaemonError> {
 /// it is not read a second time.
 pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), DaemonError> {
     for d in &loaded.diagnostics {
-        tracing::warn!("{}", d.render(&loaded.sources).trim_end());
+        tracing::warn!("{}", d.render_line(&loaded.sources));
     }
     if loaded.error_count(false) > 0 {
         return Err(DaemonError::Config(format!(
