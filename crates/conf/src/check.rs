@@ -76,6 +76,7 @@ pub fn run(opts: &CheckOptions) -> i32 {
         &opts.path,
         &LoadOptions {
             config_id: opts.config_id.clone(),
+            check_interfaces: true,
         },
     ) {
         Ok(l) => l,

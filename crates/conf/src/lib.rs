@@ -50,6 +50,9 @@ use keepvip_proto::RouterConfig;
 pub struct LoadOptions {
     /// `-i ID` for `@ID` lines (default: the short hostname)
     pub config_id: Option<String>,
+    /// warn about configured interfaces this machine (network namespace)
+    /// does not have: `keepvip check` on the machine it is for
+    pub check_interfaces: bool,
 }
 
 /// The result of reading a configuration.
@@ -178,7 +181,11 @@ pub fn load_for_check(path: &Path, opts: &LoadOptions) -> Result<Loaded, Fatal> 
         &id,
         true,
         true,
-        &Host::this(),
+        &if opts.check_interfaces {
+            Host::this_for_check()
+        } else {
+            Host::this()
+        },
     ))
 }
 
@@ -205,6 +212,7 @@ pub fn parse_str_for_host(text: &str, host: &Host) -> Loaded {
 /// The host [`parse_str`] assumes: one that runs every script.
 const ANY_HOST: Host = Host {
     default_script_user_exists: true,
+    interfaces: None,
 };
 
 /// [`parse_str`] with a config id for `@ID` lines.

@@ -49,25 +49,63 @@ pub fn validate(m: &mut Model, host: &Host, diags: &mut Vec<Diagnostic>) {
     v.sync_groups(m);
     v.scripts(m, &script_names);
     v.scripts_without_a_user(m, host);
+    v.missing_interfaces(m, host);
 }
 
 /// What validation needs to know about the machine the configuration is
 /// for (the parts of keepalived's checks that depend on it).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Host {
     /// the user `keepalived_script` exists: scripts without a user of their
     /// own run as it (with `enable_script_security` there is no other
     /// default)
     pub default_script_user_exists: bool,
+    /// the interfaces that exist (in this network namespace), when a check
+    /// should say which of the configured ones do not (the daemon waits
+    /// for them and says so itself)
+    pub interfaces: Option<Vec<String>>,
 }
 
 impl Host {
-    /// This machine.
+    /// This machine, for the daemon.
     pub fn this() -> Host {
         Host {
             default_script_user_exists: user_exists(DEFAULT_SCRIPT_USER),
+            interfaces: None,
         }
     }
+
+    /// This machine, for `keepvip check`: also its interfaces.
+    pub fn this_for_check() -> Host {
+        Host {
+            interfaces: Some(interface_names()),
+            ..Host::this()
+        }
+    }
+}
+
+/// The interfaces of this network namespace (if_nameindex).
+fn interface_names() -> Vec<String> {
+    let mut out = Vec::new();
+    // SAFETY: if_nameindex returns an array ended by a zero entry, freed
+    // below with if_freenameindex; the names are NUL-terminated.
+    unsafe {
+        let list = libc::if_nameindex();
+        if list.is_null() {
+            return out;
+        }
+        let mut p = list;
+        while (*p).if_index != 0 && !(*p).if_name.is_null() {
+            out.push(
+                std::ffi::CStr::from_ptr((*p).if_name)
+                    .to_string_lossy()
+                    .into_owned(),
+            );
+            p = p.add(1);
+        }
+        libc::if_freenameindex(list);
+    }
+    out
 }
 
 /// keepalived's default script user.
@@ -1215,6 +1253,46 @@ impl Validator<'_> {
         ] {
             if let (Some(f), Some(span)) = (fifo.as_mut(), gspans.get(key)) {
                 drop_notify(&mut f.script, *span, self.diags);
+            }
+        }
+    }
+
+    /// keepalived's VRRP process stops when an instance's interface or a
+    /// tracked one does not exist (`WARNING - interface eth9 for
+    /// vrrp_instance VI_1 doesn't exist`, `(VI_1) tracked interface dum0
+    /// doesn't exist`); keepvip runs and waits for it, but a check on the
+    /// machine should say so. VMACs the configuration makes are not looked for.
+    fn missing_interfaces(&mut self, m: &Model, host: &Host) {
+        let Some(present) = &host.interfaces else {
+            return;
+        };
+        let vmac_names: Vec<&str> = m
+            .instances
+            .iter()
+            .filter_map(|i| i.use_vmac.as_ref()?.name.as_deref())
+            .collect();
+        let missing =
+            |name: &str| !present.iter().any(|p| p == name) && !vmac_names.contains(&name);
+        for i in &m.instances {
+            if let Some(ifname) = i.interface.as_deref().filter(|n| missing(n)) {
+                self.diags.push(
+                    Diagnostic::warning(
+                        Some(Self::span(i, "interface")),
+                        format!(
+                            "interface {ifname} for vrrp_instance {} does not exist on this machine: keepalived 2.2.7 stops (`Non-existent interface specified in configuration`); keepvip keeps the instance in FAULT until it appears",
+                            i.name
+                        ),
+                    ),
+                );
+            }
+            for e in i.track_interface.iter().filter(|e| missing(&e.name)) {
+                self.diags.push(Diagnostic::warning(
+                    Some(e.span),
+                    format!(
+                        "({}) tracked interface {} does not exist on this machine: keepalived 2.2.7 stops; keepvip counts it as down until it appears",
+                        i.name, e.name
+                    ),
+                ));
             }
         }
     }

@@ -32,6 +32,7 @@ fn corpus(kind: &str) -> Vec<PathBuf> {
 fn opts(id: &str) -> LoadOptions {
     LoadOptions {
         config_id: Some(id.into()),
+        ..Default::default()
     }
 }
 

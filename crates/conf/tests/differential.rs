@@ -235,6 +235,7 @@ fn keepalived_and_keepvip_agree_on_valid_versus_invalid() {
             &f,
             &LoadOptions {
                 config_id: Some("lb1".into()),
+                ..Default::default()
             },
         )
         .map(|l| l.error_count(true) == 0)

@@ -114,3 +114,38 @@ fn ipv6_unicast_to_global_peers_from_a_link_local_source_warns() {
         assert!(hint(&l).is_empty(), "{fine}: {:?}", l.diagnostics);
     }
 }
+
+/// `keepvip check` on the machine: keepalived 2.2.7 stops when an
+/// instance's interface or a tracked one does not exist (measured:
+/// `WARNING - interface eth9 for vrrp_instance VI_1 doesn't exist`, `-t`
+/// exits 5); keepvip runs and waits for it, and its check says so (a warning, no
+/// more: the check may run on another machine). A VMAC the configuration
+/// makes is not looked for.
+#[test]
+fn interfaces_missing_on_this_machine_are_named() {
+    let host = keepvip_conf::Host {
+        default_script_user_exists: true,
+        interfaces: Some(vec!["lo".into(), "eth0".into()]),
+    };
+    let text = "vrrp_instance VI_1 {\n    interface eth9\n    virtual_router_id 51\n    priority 150\n    track_interface {\n        dum0\n        eth0\n    }\n    virtual_ipaddress {\n        192.0.2.10/24\n    }\n}\nvrrp_instance VI_2 {\n    interface eth0\n    use_vmac vmac52\n    virtual_router_id 52\n    priority 150\n    virtual_ipaddress {\n        192.0.2.11/24\n    }\n}\n";
+    let l = keepvip_conf::parse_str_for_host(text, &host);
+    assert_eq!(l.error_count(true), 0, "{:?}", l.diagnostics);
+    let w = warnings(&l);
+    let missing: Vec<&(u32, String)> = w
+        .iter()
+        .filter(|(_, m)| m.contains("does not exist on this machine"))
+        .collect();
+    assert_eq!(missing.len(), 2, "{w:?}");
+    assert!(
+        missing[0].0 == 2
+            && missing[0]
+                .1
+                .starts_with("interface eth9 for vrrp_instance VI_1")
+    );
+    assert!(missing[1].0 == 6 && missing[1].1.starts_with("(VI_1) tracked interface dum0"));
+    // the daemon's own load does not look (it says so when it runs)
+    let l = keepvip_conf::parse_str(text);
+    assert!(warnings(&l)
+        .iter()
+        .all(|(_, m)| !m.contains("this machine")));
+}

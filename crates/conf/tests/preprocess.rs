@@ -36,6 +36,7 @@ fn check(p: &Path, id: &str) -> Loaded {
         p,
         &LoadOptions {
             config_id: Some(id.into()),
+            ..Default::default()
         },
     )
     .unwrap()

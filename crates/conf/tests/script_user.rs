@@ -13,9 +13,11 @@ use keepvip_proto::TrackerKey;
 
 const WITHOUT_USER: Host = Host {
     default_script_user_exists: false,
+    interfaces: None,
 };
 const WITH_USER: Host = Host {
     default_script_user_exists: true,
+    interfaces: None,
 };
 
 fn conf(global: &str, script_user_line: &str) -> String {

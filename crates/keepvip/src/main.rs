@@ -73,6 +73,7 @@ fn run(args: keepvip::cli::RunArgs) -> i32 {
         &config,
         &keepvip_conf::LoadOptions {
             config_id: args.config_id.clone(),
+            ..Default::default()
         },
     ) {
         Ok(l) if l.error_count(false) > 0 => {

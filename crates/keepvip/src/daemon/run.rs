@@ -141,6 +141,7 @@ fn load(opts: &Options) -> Result<keepvip_conf::Loaded, DaemonError> {
         &opts.config,
         &LoadOptions {
             config_id: opts.config_id.clone(),
+            ..Default::default()
         },
     )
     .map_err(|e| DaemonError::Config(e.to_string()))
