@@ -293,10 +293,17 @@ impl Router {
         if !delay.is_zero() {
             self.hold_until = Some(now + delay);
         }
-        for idx in 0..self.instances.len() {
-            let Some(inst) = self.instances[idx].as_ref() else {
-                continue;
-            };
+        let all: Vec<usize> = (0..self.instances.len())
+            .filter(|&i| self.instances[i].is_some())
+            .collect();
+        self.start_instances(&all, true);
+    }
+
+    /// keepalived's vrrp_restore_interfaces_startup, at the first start
+    /// only: what a previous run may have left behind (after kill -9) goes.
+    fn remove_leftovers(&mut self, indices: &[usize]) {
+        for &idx in indices {
+            let inst = self.inst(idx);
             let (vips, routes, rules, iface, id, name) = (
                 inst.all_vips(),
                 inst.cfg.routes.clone(),
@@ -318,10 +325,6 @@ impl Router {
                 });
             }
         }
-        let all: Vec<usize> = (0..self.instances.len())
-            .filter(|&i| self.instances[i].is_some())
-            .collect();
-        self.start_instances(&all, true);
     }
 
     /// Start `indices` in keepalived's order: the trackers' verdicts first
@@ -331,7 +334,11 @@ impl Router {
     /// BACKUP group's notify, the instances (a FAULT one as
     /// `(VI_1) entering FAULT state`), then a new FAULT group's notify.
     /// At the first start (`first`) an instance whose weight-0 scripts have
-    /// not answered yet is held instead.
+    /// not answered yet is held instead, and the order is keepalived's
+    /// start-up: vrrp_complete_init puts the FAULT instances in FAULT
+    /// first, vrrp_restore_interfaces_startup removes every instance's
+    /// leftovers, vrrp_init_state notifies the groups (in their order),
+    /// then starts the others.
     fn start_instances(&mut self, indices: &[usize], first: bool) {
         let mut announced = Vec::new();
         for &idx in indices {
@@ -364,6 +371,47 @@ impl Router {
                     });
                 }
             }
+        }
+        if first {
+            let (faulty, others): (Vec<usize>, Vec<usize>) = indices
+                .iter()
+                .partition(|&&idx| self.evaluate(idx).1.is_some());
+            // a group with a member down is in FAULT before its members
+            // enter it (so they do not sync it); notified below
+            let fault_groups: Vec<usize> = (0..self.groups.len())
+                .filter(|&g| {
+                    self.groups[g].state == State::Init
+                        && self.groups[g].members.iter().any(|m| {
+                            self.instances[m.0 as usize].is_some()
+                                && self.own_priority(m.0 as usize).1.is_some()
+                        })
+                })
+                .collect();
+            for &g in &fault_groups {
+                self.groups[g].state = State::Fault;
+            }
+            for &idx in &faulty {
+                self.start_instance(idx, true);
+            }
+            self.remove_leftovers(indices);
+            for g in fault_groups {
+                let name = self.groups[g].cfg.name.clone();
+                self.push(Action::Notify {
+                    target: NotifyTarget::Group(name),
+                    state: NotifyState::Fault,
+                    priority: 0,
+                });
+            }
+            self.init_group_states(true);
+            for idx in others {
+                if self.scripts_pending(idx) {
+                    // silent: no state line, no notify, no timer
+                    self.inst_mut(idx).awaiting_scripts = true;
+                    continue;
+                }
+                self.start_instance(idx, true);
+            }
+            return;
         }
         let fault_groups = self.init_group_states(first);
         for &idx in indices {

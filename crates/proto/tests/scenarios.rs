@@ -1180,6 +1180,74 @@ fn weighted_track_interface() {
     check!(sim, sim.state(n[0], "VI_1") != State::Fault);
 }
 
+/// keepalived's start-up order (measured, 2.2.7): vrrp_complete_init puts
+/// the instances that start in FAULT there first (`(VI_F) entering FAULT
+/// state`, their notify), then every instance's leftovers go (`removing
+/// VIPs.`), then the others start: the FIFO reads `VI_F FAULT` before
+/// `VI_B BACKUP` although VI_B comes first in the file. Until 2026-12-08
+/// keepvip removed the leftovers first and started the instances in file
+/// order.
+#[test]
+fn instances_that_start_in_fault_come_first_as_keepalived_s_do() {
+    let b = v2("VI_B", 51, 100);
+    let mut f = v2("VI_F", 52, 100);
+    f.trackers.push(TrackRef {
+        key: TrackerKey::Interface("dum0".into()),
+        weight: 0,
+        reverse: false,
+    });
+    let mut r = keepvip_proto::Router::new(cfg(vec![b, f]), at(0));
+    let eth0 = r.iface_id("eth0").unwrap();
+    let dum0 = r.iface_id("dum0").unwrap();
+    r.handle(
+        at(0),
+        keepvip_proto::Input::Address {
+            iface: eth0,
+            addr: ip4(11),
+            prefix_len: 24,
+            added: true,
+        },
+    );
+    r.handle(
+        at(0),
+        keepvip_proto::Input::Link {
+            iface: dum0,
+            up: false,
+        },
+    );
+    while r.poll_action().is_some() {}
+    r.start(at(0));
+    let steps: Vec<String> = std::iter::from_fn(|| r.poll_action())
+        .filter_map(|a| match a {
+            Action::Log(LogEvent::FaultDueTo { instance, .. }) => Some(format!("{instance} why")),
+            Action::Log(LogEvent::RemovingVips { instance }) => {
+                Some(format!("{instance} removing"))
+            }
+            Action::Log(LogEvent::EnteringState {
+                instance, state, ..
+            }) => Some(format!("{instance} {state:?}")),
+            Action::Notify {
+                target: NotifyTarget::Instance(n),
+                state,
+                ..
+            } => Some(format!("{n} notify {state:?}")),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "VI_F why",
+            "VI_F Fault",
+            "VI_F notify Fault",
+            "VI_B removing",
+            "VI_F removing",
+            "VI_B Backup",
+            "VI_B notify Backup",
+        ]
+    );
+}
+
 /// `node`'s notifies from `from` on, as `VI_1 Master` / `group G1 Backup`.
 fn notifies(
     sim: &keepvip_proto::sim::Sim,
