@@ -2486,6 +2486,13 @@ impl Router {
             }
         }
         self.rebuild_indexes(sync_groups, &old_group_states);
+        // keepalived reads its interfaces' addresses again at a reload and
+        // logs those it sends from (detail lines)
+        for i in 0..self.ifaces.len() {
+            let f = &self.ifaces[i];
+            let sources = [(None, f.primary_v4), (None, f.link_local_v6)];
+            self.log_source_change(IfaceId(i as u32), sources);
+        }
         // new weights and base priorities first, so a MASTER advertises its
         // new priority right away
         self.reevaluate_all();
