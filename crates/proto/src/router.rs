@@ -1274,10 +1274,28 @@ impl Router {
         }
         // keepalived moves the sync-group member whose own tracker changed
         // first and syncs the group from it (the others follow, the group
-        // notify comes last); the rest in configuration order
-        let first: Vec<usize> = (0..self.instances.len())
+        // notify comes last); the rest in configuration order. Into FAULT
+        // the first such member takes its group along; out of it, the last
+        // (keepalived counts the members' faults down in order, and the
+        // group comes up with the member that clears the last one)
+        let changed: Vec<usize> = (0..self.instances.len())
             .filter(|&idx| self.own_fault_changed(idx))
             .collect();
+        let leaving = |r: &Self, idx: usize| r.inst(idx).state == State::Fault;
+        let mut first: Vec<usize> = changed
+            .iter()
+            .copied()
+            .filter(|&idx| !leaving(self, idx))
+            .collect();
+        for (k, &idx) in changed.iter().enumerate() {
+            let group = self.inst(idx).group;
+            let last_of_group = !changed[k + 1..]
+                .iter()
+                .any(|&o| leaving(self, o) && self.inst(o).group == group);
+            if leaving(self, idx) && last_of_group {
+                first.push(idx);
+            }
+        }
         for idx in first.into_iter().chain(0..self.instances.len()) {
             if self.instances[idx].is_some() {
                 self.reevaluate(idx);
@@ -1360,7 +1378,10 @@ impl Router {
                 self.set_timer(idx, TimerKind::Main, now);
                 return;
             }
-            // the address owner takes over at once
+            // the address owner takes over at once: keepalived times its
+            // BACKUP state out after 1 µs, with the usual detail line
+            let name = self.inst(idx).cfg.name.clone();
+            self.log(LogEvent::ReceiveTimeout { instance: name });
             self.become_master(idx);
             return;
         }

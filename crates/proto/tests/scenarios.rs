@@ -1248,6 +1248,45 @@ fn instances_that_start_in_fault_come_first_as_keepalived_s_do() {
     );
 }
 
+/// Two members of a group on the one interface that goes down and comes
+/// back: keepalived 2.2.7 (measured, with 2 and 3 members) counts the
+/// members' faults down in order, and the group comes up with the member
+/// that clears the last one, so the LAST member enters BACKUP first and
+/// syncs the others; its down timer runs out first, but the group waits
+/// for the first member's, which then takes the group to MASTER. Into
+/// FAULT, the first member goes first. Until 2026-12-08 keepvip always
+/// started with the first member.
+#[test]
+fn a_group_leaves_fault_with_its_last_member_first() {
+    let mut c = cfg(vec![v2("VI_A", 51, 150), v2("VI_B", 52, 150)]);
+    c.sync_groups = vec![SyncGroupConfig {
+        name: "VG".into(),
+        members: vec!["VI_A".into(), "VI_B".into()],
+        trackers: vec![],
+        tracking_weight: false,
+    }];
+    let (mut sim, n) = lan(1, LinkParams::default(), vec![c]);
+    sim.start(n[0], Duration::ZERO);
+    sim.link(n[0], "eth0", false, secs(6.0));
+    sim.link(n[0], "eth0", true, secs(8.0));
+    sim.run_until(secs(14.0));
+    check!(
+        sim,
+        notifies(&sim, n[0], at(6_000_000))
+            == [
+                "VI_A Fault",
+                "VI_B Fault",
+                "group VG Fault",
+                "VI_B Backup",
+                "VI_A Backup",
+                "group VG Backup",
+                "VI_A Master",
+                "VI_B Master",
+                "group VG Master",
+            ]
+    );
+}
+
 /// `node`'s notifies from `from` on, as `VI_1 Master` / `group G1 Backup`.
 fn notifies(
     sim: &keepvip_proto::sim::Sim,
