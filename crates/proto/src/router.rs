@@ -108,6 +108,10 @@ pub struct InstanceView<'a> {
     pub sync_group: Option<&'a str>,
     /// counters
     pub counters: &'a Counters,
+    /// when its advert (MASTER) or down (BACKUP) timer runs out
+    pub next_timer: Option<Instant>,
+    /// its Master_Down_Interval now (from the interval it follows)
+    pub master_down_interval: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -200,6 +204,8 @@ impl Instance {
             fault_cause: self.fault_cause.clone(),
             sync_group: self.group.map(|g| groups[g].cfg.name.as_str()),
             counters: &self.counters,
+            next_timer: self.deadlines[TimerKind::Main as usize],
+            master_down_interval: self.mdi(),
         }
     }
 }
@@ -772,6 +778,11 @@ impl Router {
     /// The last state reported for a tracker (None: never reported).
     pub fn tracker_state(&self, key: &TrackerKey) -> Option<TrackerState> {
         self.trackers.get(key).copied()
+    }
+
+    /// Every sync group, with its state, in configuration order.
+    pub fn groups(&self) -> impl Iterator<Item = (&SyncGroupConfig, State)> {
+        self.groups.iter().map(|g| (&g.cfg, g.state))
     }
 
     /// Sync group state by name.

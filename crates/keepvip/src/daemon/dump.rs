@@ -13,7 +13,8 @@ use std::path::PathBuf;
 use std::time::SystemTime;
 
 use keepvip_conf::lower::InstanceExtra;
-use keepvip_proto::{AuthConfig, Counters, InstanceView, State, VipConfig};
+use keepvip_conf::model::NotifyCmd;
+use keepvip_proto::{AuthConfig, Counters, InstanceView, State, TrackerKey, VipConfig};
 
 use super::render::state_word;
 
@@ -27,6 +28,14 @@ pub struct DumpInstance<'a> {
     pub last_transition: Option<SystemTime>,
     /// the command lines of its tracked vrrp_scripts
     pub track_scripts: Vec<String>,
+    /// its VRRP socket's descriptor
+    pub fd: Option<i32>,
+    /// its interface's index
+    pub ifindex: Option<u32>,
+    /// the address its adverts leave from
+    pub src: Option<std::net::IpAddr>,
+    /// when its timer runs out, on the wall clock
+    pub read_timeout: Option<SystemTime>,
 }
 
 /// keepalived's state numbers (vrrp.h: INIT 0, BACKUP 1, MASTER 2, FAULT 3).
@@ -56,7 +65,7 @@ pub fn write_dump(name: &str, text: &str) -> io::Result<PathBuf> {
         .write(true)
         .create(true)
         .truncate(true)
-        .mode(0o644)
+        .mode(0o600)
         .custom_flags(libc::O_NOFOLLOW)
         .open(&path)?;
     f.write_all(text.as_bytes())?;
@@ -170,111 +179,417 @@ fn password(a: &Option<AuthConfig>) -> Option<String> {
     })
 }
 
-/// `keepalived.data` (SIGUSR1): keepalived's VRRP topology section.
-pub fn data(instances: &[DumpInstance<'_>]) -> String {
-    let mut out = String::from("------< VRRP Topology >------\n");
+/// A sync group as the data dump sees it.
+pub struct DumpGroup<'a> {
+    /// its configuration (members, trackers)
+    pub config: &'a keepvip_proto::SyncGroupConfig,
+    /// its state
+    pub state: State,
+    /// its notify scripts
+    pub notify: Option<&'a keepvip_conf::model::Notifies>,
+}
+
+/// `uid:gid` a notify command runs as.
+pub type RunsAs<'a> = &'a dyn Fn(&NotifyCmd) -> (u32, u32);
+
+/// keepalived's `ctime` with microseconds: `Tue Dec  8 00:25:19.371632 2026`.
+fn ctime_us(t: SystemTime) -> String {
+    let d = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+    let secs = d.as_secs() as libc::time_t;
+    // SAFETY: localtime_r writes into `tm`, which outlives the call;
+    // strftime writes at most buf.len() bytes.
+    unsafe {
+        let mut tm: libc::tm = std::mem::zeroed();
+        if libc::localtime_r(&secs, &mut tm).is_null() {
+            return "invalid time".into();
+        }
+        let mut buf = [0u8; 64];
+        let n = libc::strftime(
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            c"%a %b %e %H:%M:%S".as_ptr(),
+            &tm,
+        );
+        format!(
+            "{}.{:06} {}",
+            String::from_utf8_lossy(&buf[..n]),
+            d.subsec_micros(),
+            tm.tm_year + 1900
+        )
+    }
+}
+
+/// `1796689519.371632 (Tue Dec  8 00:25:19.371632 2026)`
+fn time_text(t: SystemTime) -> String {
+    let d = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+    format!("{}.{:06} ({})", d.as_secs(), d.subsec_micros(), ctime_us(t))
+}
+
+/// keepalived's dump_notify_script lines.
+fn notify_lines(n: &keepvip_conf::model::Notifies, runs_as: RunsAs<'_>, w: &mut dyn FnMut(String)) {
+    for (kind, cmd) in [
+        ("Backup", &n.backup),
+        ("Master", &n.master),
+        ("Fault", &n.fault),
+        ("Stop", &n.stop),
+        ("Deleted", &n.deleted),
+        ("Generic", &n.generic),
+        ("Master rx lower pri", &n.master_rx_lower_pri),
+    ] {
+        if let Some(cmd) = cmd {
+            let (uid, gid) = runs_as(cmd);
+            w(format!(
+                "   {kind} state transition script = {}, uid:gid {uid}:{gid}",
+                super::scripts::cmd_str(&cmd.command)
+            ));
+        }
+    }
+}
+
+/// The tracked interfaces, scripts, files and processes of an instance or
+/// group, as keepalived lists them.
+fn tracker_lines(
+    trackers: &[keepvip_proto::TrackRef],
+    process_heading: &str,
+    w: &mut dyn FnMut(String),
+) {
+    // keepalived's order: interfaces, scripts, files, processes
+    let kind = |k: &TrackerKey| -> (usize, String) {
+        match k {
+            TrackerKey::Interface(n) => (0, n.clone()),
+            TrackerKey::Script(n) => (1, n.clone()),
+            TrackerKey::File(n) => (2, n.clone()),
+            TrackerKey::Process(n) => (3, format!("{n},")),
+        }
+    };
+    let headings = [
+        "   Tracked interfaces :",
+        "   Tracked scripts :",
+        "   Tracked files :",
+        process_heading,
+    ];
+    for (k, heading) in headings.iter().enumerate() {
+        let these: Vec<(String, &keepvip_proto::TrackRef)> = trackers
+            .iter()
+            .map(|t| (kind(&t.key), t))
+            .filter(|((n, _), _)| *n == k)
+            .map(|((_, name), t)| (name, t))
+            .collect();
+        if these.is_empty() {
+            continue;
+        }
+        w(heading.to_string());
+        for (name, t) in these {
+            let reverse = if t.reverse { " reverse" } else { "" };
+            w(format!("     {name} weight {}{reverse}", t.weight));
+        }
+    }
+}
+
+/// `keepalived.data` (SIGUSR1): keepalived's VRRP Topology and VRRP Sync
+/// groups sections, field by field as its dump_vrrp and dump_sync_group
+/// write them (vrrp_data.c, 2.2.7). Counters keepvip does not keep are
+/// written as keepalived has them on a healthy instance.
+pub fn data(
+    instances: &[DumpInstance<'_>],
+    groups: &[DumpGroup<'_>],
+    runs_as: RunsAs<'_>,
+) -> String {
+    let mut out = String::new();
+    let mut w = |line: String| {
+        out.push_str(&line);
+        out.push('\n');
+    };
+    if !instances.is_empty() {
+        w("------< VRRP Topology >------".into());
+    }
     for i in instances {
-        let v = &i.view;
-        let c = v.config;
-        let mut w = |line: String| {
-            out.push_str(&line);
-            out.push('\n');
-        };
-        w(format!(" VRRP Instance = {}", c.name));
+        instance_lines(i, runs_as, &mut w);
+    }
+    if !groups.is_empty() {
+        w("------< VRRP Sync groups >------".into());
+    }
+    for g in groups {
         w(format!(
-            "   VRRP Version = {}",
-            if c.version == keepvip_proto::Version::V2 {
-                2
-            } else {
-                3
-            }
+            " VRRP Sync Group = {}, {}",
+            g.config.name,
+            state_word(g.state)
         ));
-        if let Some(g) = v.sync_group {
-            w(format!("   Sync group = {g}"));
-        }
-        w(format!("   State = {}", state_word(v.state)));
-        if v.state == State::Backup {
-            if let Some(m) = v.master_ip {
-                w(format!("   Master router = {m}"));
-            }
-            if let Some(p) = v.master_priority {
-                w(format!("   Master priority = {p}"));
-            }
-        }
-        w(format!("   Wantstate = {}", state_word(v.state)));
-        if let Some(t) = i.last_transition {
-            let secs = epoch_secs(Some(t));
-            w(format!(
-                "   Last transition = {}.{:06}",
-                secs.trunc() as u64,
-                (secs.fract() * 1e6) as u64
-            ));
-        }
-        if let Some(cause) = &v.fault_cause {
-            w(format!("   Fault cause = {cause}"));
-        }
-        if let Some(vm) = i.extra.and_then(|e| e.vmac.as_ref()) {
-            w(format!(
-                "   Use VMAC, i/f name {}, is_up = true, xmit_base = {}",
-                vm.name, vm.xmit_base
-            ));
-        }
-        w(format!("   Interface = {}", c.interface));
-        if let Some(src) = c.src_ip {
-            w(format!("   Using src_ip = {src}"));
-        }
-        w(format!("   Virtual Router ID = {}", c.vrid));
-        w(format!("   Priority = {}", c.priority));
-        w(format!("   Effective priority = {}", v.effective_priority));
-        w(match c.version {
-            keepvip_proto::Version::V2 => {
-                format!("   Advert interval = {} sec", c.advert_interval.as_secs())
-            }
-            keepvip_proto::Version::V3 => {
-                format!(
-                    "   Advert interval = {} milli-sec",
-                    c.advert_interval.as_millis()
-                )
-            }
-        });
+        let members_fault = instances
+            .iter()
+            .filter(|i| i.view.sync_group == Some(g.config.name.as_str()))
+            .filter(|i| {
+                i.view
+                    .fault_cause
+                    .as_ref()
+                    .is_some_and(|c| !matches!(c, keepvip_proto::FaultCause::GroupMember(_)))
+            })
+            .count();
         w(format!(
-            "   Accept = {}",
-            if c.accept { "enabled" } else { "disabled" }
+            "   Num member fault {members_fault}, num member init 0"
         ));
-        w(format!(
-            "   Preempt = {}",
-            if c.nopreempt { "disabled" } else { "enabled" }
-        ));
-        if !c.preempt_delay.is_zero() {
-            w(format!(
-                "   Preempt delay = {} secs",
-                c.preempt_delay.as_secs_f64()
-            ));
-        }
-        w(match password(&c.auth) {
-            Some(_) => "   Authentication type = SIMPLE_PASSWORD".to_string(),
-            None => "   Authentication type = none".to_string(),
-        });
-        if !c.vips.is_empty() {
-            w(format!("   Virtual IP ({}):", c.vips.len()));
-            for vip in &c.vips {
-                w(format!("     {}", vip_text(vip, &c.interface)));
+        if !g.config.members.is_empty() {
+            w("   VRRP member instances :".into());
+            for m in &g.config.members {
+                w(format!("     {m}"));
             }
         }
-        if !c.excluded_vips.is_empty() {
-            w("   Virtual IP Excluded :".to_string());
-            for vip in &c.excluded_vips {
-                w(format!("     {}", vip_text(vip, &c.interface)));
-            }
+        if g.config.tracking_weight {
+            w("   sync group tracking weight set".into());
         }
-        if !c.unicast_peers.is_empty() {
-            w("   Unicast Peer :".to_string());
-            for p in &c.unicast_peers {
-                w(format!("     {}", p.addr));
-            }
+        w("   Using smtp notification = no".into());
+        tracker_lines(&g.config.trackers, "   Tracked process :", &mut w);
+        if let Some(n) = g.notify {
+            notify_lines(n, runs_as, &mut w);
         }
     }
     out
+}
+
+/// One instance of keepalived's dump_vrrp.
+fn instance_lines(i: &DumpInstance<'_>, runs_as: RunsAs<'_>, w: &mut dyn FnMut(String)) {
+    let v = &i.view;
+    let c = v.config;
+    let v3 = c.version == keepvip_proto::Version::V3;
+    w(format!(" VRRP Instance = {}", c.name));
+    w(format!("   VRRP Version = {}", if v3 { 3 } else { 2 }));
+    if let Some(g) = v.sync_group {
+        w(format!("   Sync group = {g}"));
+    }
+    if c.family == keepvip_proto::Family::V6 {
+        w("   Using Native IPv6".into());
+    }
+    w(format!("   State = {}", state_word(v.state)));
+    if v.state == State::Backup {
+        let m = v
+            .master_ip
+            .map_or_else(|| "[0.0.0.0]:0".to_string(), |m| m.to_string());
+        w(format!("   Master router = {m}"));
+        w(format!(
+            "   Master priority = {}",
+            v.master_priority.unwrap_or(0)
+        ));
+        if v3 {
+            w(format!(
+                "   Master advert int = {:.2} sec",
+                v.master_adver_int.as_secs_f64()
+            ));
+        }
+    }
+    let unicast = !c.unicast_peers.is_empty();
+    if unicast || c.unicast_without_peers {
+        w("   Flags:".into());
+        if unicast {
+            w("     Using unicast".into());
+        }
+        if c.unicast_without_peers {
+            w("     If unicast go to fault state if no peers".into());
+        }
+    } else {
+        w("   Flags: none".into());
+    }
+    w(format!("   Wantstate = {}", state_word(v.state)));
+    w("   Number of config faults = 0".into());
+    let own_fault = v
+        .fault_cause
+        .as_ref()
+        .is_some_and(|c| !matches!(c, keepvip_proto::FaultCause::GroupMember(_)));
+    w(format!(
+        "   Number of interface and track script faults = {}",
+        u8::from(own_fault)
+    ));
+    w("   Number of track scripts init = 0".into());
+    if let Some(t) = i.last_transition {
+        w(format!("   Last transition = {}", time_text(t)));
+    }
+    match i.read_timeout {
+        Some(t) => w(format!("   Read timeout = {}", time_text(t))),
+        None => w("   Read timeout = DISABLED".into()),
+    }
+    w(format!(
+        "   Master down timer = {} usecs",
+        v.master_down_interval.as_micros()
+    ));
+    let vmac = i.extra.and_then(|e| e.vmac.as_ref());
+    if let Some(vm) = vmac {
+        w(format!(
+            "   Use VMAC, i/f name {}, is_up = true, xmit_base = {}",
+            vm.name, vm.xmit_base
+        ));
+        w(format!(
+            "   Interface = {}, vmac on {}{}",
+            vm.name,
+            vm.base,
+            if vm.xmit_base { ", xmit base i/f" } else { "" }
+        ));
+    } else {
+        w(format!("   Interface = {}", c.interface));
+    }
+    if !c.track_primary {
+        w("   VRRP interface tracking disabled".into());
+    }
+    if c.skip_check_adv_addr {
+        w("   Skip checking advert IP addresses".into());
+    }
+    if c.strict {
+        w("   Enforcing strict VRRP compliance".into());
+    }
+    match (c.src_ip, i.src) {
+        (Some(s), _) => w(format!("   Using src_ip = {s} (from configuration)")),
+        (None, Some(s)) => w(format!("   Using src_ip = {s}")),
+        (None, None) => w("   Using src_ip = (none)".into()),
+    }
+    if !unicast {
+        let group = c.mcast_dst.unwrap_or(match c.family {
+            keepvip_proto::Family::V4 => "224.0.0.18".parse().expect("an address"),
+            keepvip_proto::Family::V6 => "ff02::12".parse().expect("an address"),
+        });
+        match c.family {
+            keepvip_proto::Family::V4 => w(format!("   Multicast address {group}")),
+            keepvip_proto::Family::V6 => w(format!(
+                "   Multicast address {group}, ifindex {}",
+                i.ifindex.unwrap_or(0)
+            )),
+        }
+    }
+    let g = &c.garp;
+    w(format!(
+        "   Gratuitous ARP delay = {}",
+        g.master_delay.as_secs()
+    ));
+    w(format!("   Gratuitous ARP repeat = {}", g.master_repeat));
+    w(format!(
+        "   Gratuitous ARP refresh = {}",
+        g.master_refresh.as_secs()
+    ));
+    w(format!(
+        "   Gratuitous ARP refresh repeat = {}",
+        g.master_refresh_repeat
+    ));
+    w(format!(
+        "   Gratuitous ARP lower priority delay = {}",
+        g.lower_prio_delay.as_secs()
+    ));
+    w(format!(
+        "   Gratuitous ARP lower priority repeat = {}",
+        g.lower_prio_repeat
+    ));
+    w(format!("   Down timer adverts = {}", c.down_timer_adverts));
+    w(format!(
+        "   Send advert after receive lower priority advert = {}",
+        !c.lower_prio_no_advert
+    ));
+    w(format!(
+        "   Send advert after receive higher priority advert = {}",
+        c.higher_prio_send_advert
+    ));
+    w(format!("   Virtual Router ID = {}", c.vrid));
+    w(format!("   Priority = {}", c.priority));
+    w(format!("   Effective priority = {}", v.effective_priority));
+    w(format!("   Total priority = {}", v.effective_priority));
+    w(if v3 {
+        format!(
+            "   Advert interval = {} milli-sec",
+            c.advert_interval.as_millis()
+        )
+    } else {
+        format!("   Advert interval = {} sec", c.advert_interval.as_secs())
+    });
+    if v.state == State::Backup && v3 {
+        w(format!(
+            "   Master advert interval = {} milli-sec",
+            v.master_adver_int.as_millis()
+        ));
+    }
+    w(format!(
+        "   Accept = {}",
+        if c.accept { "enabled" } else { "disabled" }
+    ));
+    w(format!(
+        "   Preempt = {}",
+        if c.nopreempt { "disabled" } else { "enabled" }
+    ));
+    if !c.preempt_delay.is_zero() {
+        w(format!(
+            "   Preempt delay = {} secs",
+            c.preempt_delay.as_secs_f64()
+        ));
+    }
+    w("   Promote_secondaries = disabled".into());
+    match password(&c.auth) {
+        Some(p) => {
+            w("   Authentication type = SIMPLE_PASSWORD".into());
+            w(format!("   Password = {p}"));
+        }
+        None if !v3 => w("   Authentication type = none".into()),
+        None => {}
+    }
+    // keepalived marks an address it has installed with " set"
+    let set = if v.state == State::Master { " set" } else { "" };
+    if !c.vips.is_empty() {
+        w(format!("   Virtual IP ({}):", c.vips.len()));
+        for vip in &c.vips {
+            w(format!("     {}{set}", vip_text(vip, &c.interface)));
+        }
+    }
+    if !c.excluded_vips.is_empty() {
+        w("   Virtual IP Excluded :".to_string());
+        for vip in &c.excluded_vips {
+            w(format!("     {}{set}", vip_text(vip, &c.interface)));
+        }
+    }
+    if unicast {
+        w(format!("   Unicast TTL = {}", c.unicast_ttl));
+        w(format!(
+            "   Check unicast src : {}",
+            if i.extra.is_some_and(|e| e.check_unicast_src) {
+                "yes"
+            } else {
+                "no"
+            }
+        ));
+        w("   Unicast Peer :".to_string());
+        for p in &c.unicast_peers {
+            let mut line = format!("     {}", p.addr);
+            if let Some(t) = p.min_ttl {
+                let _ = write!(line, " min_ttl {t}");
+            }
+            if let Some(t) = p.max_ttl {
+                let _ = write!(line, " max_ttl {t}");
+            }
+            w(line);
+        }
+    }
+    match i.fd {
+        Some(fd) => w(format!("   fd_in {fd}, fd_out {fd}")),
+        None => w("   No sockets allocated".into()),
+    }
+    if !c.routes.is_empty() {
+        w("   Virtual Routes :".into());
+        for r in &c.routes {
+            w(format!("     {}", super::text::route(r)));
+        }
+    }
+    if !c.rules.is_empty() {
+        w("   Virtual Rules :".into());
+        for r in &c.rules {
+            w(format!("     {}", super::text::rule(r)));
+        }
+    }
+    tracker_lines(&c.trackers, "   Tracked processes :", w);
+    w("   Using smtp notification = no".into());
+    let deleted = i.extra.is_some_and(|e| e.notify.deleted_set);
+    w(format!(
+        "   Notify deleted = {}",
+        if deleted { "Deleted" } else { "Fault" }
+    ));
+    if let Some(e) = i.extra {
+        notify_lines(&e.notify, runs_as, w);
+    }
+    w(format!(
+        "   Notify priority changes = {}",
+        i.extra.is_some_and(|e| e.notify_priority_changes)
+    ));
 }
 
 /// `keepalived.json` (SIGRTMIN+2): an array of `{"data": …, "stats": …}`.

@@ -1470,6 +1470,7 @@ impl Daemon {
     /// SIGUSR1 / SIGUSR2 / STATS_CLEAR / SIGJSON: write keepalived's dump.
     fn dump(&mut self, sig: Signal) {
         let pid = std::process::id();
+        let (now, wall) = (timer::now(), std::time::SystemTime::now());
         let instances: Vec<super::dump::DumpInstance<'_>> = self
             .router
             .instance_ids()
@@ -1496,13 +1497,57 @@ impl Daemon {
                         _ => None,
                     })
                     .collect(),
+                ifindex: self.ifaces.by_name(&view.config.interface).map(|f| f.index),
+                fd: self
+                    .ifaces
+                    .by_name(&view.config.interface)
+                    .and_then(|f| self.sockets.get(&(f.index, view.config.family)))
+                    .map(|slot| slot.socket.raw_fd()),
+                src: view.config.src_ip.or_else(|| {
+                    let f = self.ifaces.by_name(&view.config.interface)?;
+                    match view.config.family {
+                        Family::V4 => f.primary_v4(&|a| self.router.is_vip(a)).map(IpAddr::V4),
+                        Family::V6 => f.link_local_v6().map(IpAddr::V6),
+                    }
+                }),
+                read_timeout: view.next_timer.map(|t| {
+                    let left = t.as_micros().saturating_sub(now.as_micros());
+                    wall + Duration::from_micros(left)
+                }),
                 view,
             })
             .collect();
+        let groups: Vec<super::dump::DumpGroup<'_>> = self
+            .router
+            .groups()
+            .map(|(config, state)| super::dump::DumpGroup {
+                config,
+                state,
+                notify: self
+                    .config
+                    .groups
+                    .iter()
+                    .find(|g| g.name == config.name)
+                    .map(|g| &g.notify),
+            })
+            .collect();
+        let policy = self.policy();
+        // SAFETY: geteuid/getegid have no preconditions.
+        let own = unsafe { (libc::geteuid(), libc::getegid()) };
+        let runs_as = |cmd: &keepvip_conf::model::NotifyCmd| match policy
+            .identity(cmd.user.as_deref(), cmd.group.as_deref())
+        {
+            Ok(Some(id)) => id,
+            _ => own,
+        };
         let (file, text, clear) = match sig {
             Signal::Data => {
                 tracing::info!("Printing VRRP data for process({pid}) on signal");
-                ("keepalived.data", super::dump::data(&instances), false)
+                (
+                    "keepalived.data",
+                    super::dump::data(&instances, &groups, &runs_as),
+                    false,
+                )
             }
             Signal::Stats { clear } => {
                 let and = if clear { "and clearing " } else { "" };
@@ -1516,6 +1561,7 @@ impl Daemon {
             Signal::Stop | Signal::Reload | Signal::CpuTime => return,
         };
         drop(instances);
+        drop(groups);
         let file = self.opts.naming.dump_file(file);
         if let Err(e) = super::dump::write_dump(&file, &text) {
             tracing::info!(

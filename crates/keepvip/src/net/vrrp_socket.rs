@@ -137,6 +137,11 @@ impl VrrpSocket {
         join_group(self.fd.get_ref(), group, self.ifindex)
     }
 
+    /// The socket's descriptor (keepalived's data dump shows it).
+    pub fn raw_fd(&self) -> i32 {
+        self.fd.get_ref().as_raw_fd()
+    }
+
     /// Send every message in `batch` (in order) with as few `sendmmsg`
     /// calls as the kernel allows, and empty it. At 1,000 instances the
     /// adverts of one interval fall due together: one system call per
