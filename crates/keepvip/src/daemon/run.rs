@@ -1991,6 +1991,8 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
     });
     let mut deadline = DeadlineTimer::new().map_err(|e| DaemonError::io("timerfd", e))?;
     crate::sys::sd_notify("READY=1");
+    // keepalived's parent says so once its children run
+    tracing::info!("Startup complete");
     // start-up (config text, tokens, the first netlink round-trips) leaves
     // freed heap behind; hand it back once the instances have settled
     let mut trimmed = false;
