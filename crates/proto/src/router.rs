@@ -1092,6 +1092,12 @@ impl Router {
                 at += hold - self.now;
             }
         }
+        self.set_timer_at(idx, kind, at);
+    }
+
+    /// [`Router::set_timer`] for a deadline that already allows for the
+    /// start-up delay (one moved, not set anew).
+    fn set_timer_at(&mut self, idx: usize, kind: TimerKind, at: Instant) {
         self.inst_mut(idx).deadlines[kind as usize] = Some(at);
         self.timers_set += 1;
         self.timers
@@ -1340,20 +1346,33 @@ impl Router {
                 to: prio,
             });
             self.inst_mut(idx).effective = prio;
-            // A BACKUP recomputes its down timer with the new skew, from
-            // the event that set it: the last accepted advert (+ MDI) or a
-            // later priority-0 advert (+ Skew_Time). The start-up wait is
-            // left alone.
+            // A BACKUP's down timer moves by the change of its
+            // Master_Down_Interval (the skew of the new priority), as
+            // keepalived's vrrp_set_effective_priority moves it: after an
+            // advert, a priority 0, and during the start-up wait alike
+            // (until 2026-12-08 keepvip left the start-up wait alone, so a
+            // router whose check failed at start took over with the
+            // lowered priority before the better one could)
             let inst = self.inst(idx);
-            if inst.state == State::Backup && inst.deadlines[TimerKind::Main as usize].is_some() {
-                let at = match (inst.last_accepted, inst.last_prio0) {
-                    (a, Some(p)) if a.is_none_or(|a| p >= a) => Some(p + inst.skew()),
-                    (Some(a), _) => Some(a + inst.mdi()),
-                    (None, _) => None,
+            if let (State::Backup, Some(due)) =
+                (inst.state, inst.deadlines[TimerKind::Main as usize])
+            {
+                let (version, mai, adverts) = (
+                    inst.cfg.version,
+                    inst.master_adver_int,
+                    inst.cfg.down_timer_adverts,
+                );
+                let before = crate::timing::master_down_interval(version, old, mai, adverts);
+                let after = inst.mdi();
+                let at = if after >= before {
+                    due + (after - before)
+                } else {
+                    Instant::from_micros(
+                        due.as_micros()
+                            .saturating_sub((before - after).as_micros() as u64),
+                    )
                 };
-                if let Some(at) = at {
-                    self.set_timer(idx, TimerKind::Main, at.max(now));
-                }
+                self.set_timer_at(idx, TimerKind::Main, at.max(now));
             }
         }
         let state = self.inst(idx).state;

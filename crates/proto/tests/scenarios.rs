@@ -998,6 +998,50 @@ fn a_weighted_script_moves_the_priority_only_once_it_has_answered() {
     );
 }
 
+/// A check that fails during the start-up wait lowers the priority, and
+/// the down timer moves with the new skew, as keepalived's
+/// vrrp_set_effective_priority moves it (measured: 150 lowered to 90 one
+/// second in, alone it became MASTER 3.67 s after its BACKUP, not 3.41 s;
+/// beside a 100 the 100 took over and it never did). Until 2026-12-08
+/// keepvip kept the start-up wait of 150: it took over at 3.41 s with 90,
+/// and lost the VIP again at the 100's first advert.
+#[test]
+fn a_priority_lowered_during_the_start_up_wait_moves_the_down_timer() {
+    let mut a = v2("VI_1", 51, 150);
+    a.trackers.push(script("chk", -60));
+    // alone
+    let (mut sim, n) = lan(1, LinkParams::default(), vec![cfg(vec![a.clone()])]);
+    sim.slow_first_script_runs(n[0]);
+    sim.start(n[0], Duration::ZERO);
+    sim.tracker(n[0], down("chk").0, down("chk").1, secs(1.0));
+    sim.run_until(secs(6.0));
+    check!(
+        sim,
+        sim.entered(n[0], "VI_1", State::Master, Duration::ZERO)
+            == Some(at(3_000_000 + (256 - 90) * 1_000_000 / 256))
+    );
+    // beside a router at 100: that one takes over, this one never does
+    let (mut sim, n) = lan(
+        1,
+        LinkParams::default(),
+        vec![cfg(vec![a]), cfg(vec![v2("VI_1", 51, 100)])],
+    );
+    sim.slow_first_script_runs(n[0]);
+    sim.start(n[0], Duration::ZERO);
+    sim.start(n[1], Duration::ZERO);
+    sim.tracker(n[0], down("chk").0, down("chk").1, secs(1.0));
+    sim.run_until(secs(10.0));
+    check!(
+        sim,
+        sim.entered(n[0], "VI_1", State::Master, Duration::ZERO)
+            .is_none()
+    );
+    check!(
+        sim,
+        sim.entered(n[1], "VI_1", State::Master, Duration::ZERO) == Some(at(V2_MDI_100))
+    );
+}
+
 #[test]
 fn reverse_weights_apply_in_the_opposite_condition() {
     let mut a = v2("VI_1", 51, 100);
