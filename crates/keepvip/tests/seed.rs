@@ -756,6 +756,57 @@ fn scripts_that_cannot_run_are_disabled_at_load_as_keepalived_disables_them() {
     assert!(!text.contains("VRRP_Script(chk_missing)"), "{text}");
 }
 
+/// A check still running when the daemon stops is terminated, with its
+/// children, as keepalived's script_killall does (measured: keepalived's
+/// ended at once; keepvip's finished 5 s after the daemon had gone until
+/// 2026-12-08).
+#[test]
+fn a_check_running_at_stop_is_terminated() {
+    if !is_root() {
+        eprintln!("SKIPPED: needs root");
+        return;
+    }
+    let lab = Lab::new(LabSpec::new("kvks", 1, 1, false)).unwrap();
+    let dir = lab.path("ks");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let pid_file = dir.join("check.pid");
+    let check = dir.join("slow.sh");
+    std::fs::write(
+        &check,
+        format!("#!/bin/sh\necho $$ > {}\nsleep 30\n", pid_file.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&check, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let conf = dir.join("k.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "global_defs {{\n enable_script_security\n script_user root\n}}\n\
+             vrrp_script chk {{\n script \"{}\"\n interval 60\n timeout 50\n weight -10\n}}\n\
+             vrrp_instance VI_1 {{\n interface eth0\n virtual_router_id 1\n priority 100\n advert_int 0.1\n version 3\n\
+             track_script {{\n  chk\n }}\n virtual_ipaddress {{\n  192.0.2.201\n }}\n}}\n",
+            check.display()
+        ),
+    )
+    .unwrap();
+    let mut d = keepvip_in(&lab, &conf, &dir);
+    lab.wait_for("the check running", Duration::from_secs(5), || {
+        std::fs::read_to_string(&pid_file).is_ok_and(|t| t.trim().parse::<i32>().is_ok())
+    })
+    .unwrap();
+    let pid: i32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    d.terminate(Duration::from_secs(3));
+    // SAFETY: signal 0 only checks that the process exists.
+    let alive = || unsafe { libc::kill(pid, 0) } == 0;
+    lab.wait_for("the check gone", Duration::from_secs(3), || !alive())
+        .unwrap_or_else(|e| panic!("{e}: the check outlived the daemon"));
+}
+
 /// A notify FIFO that does not exist is created as keepalived creates it:
 /// rw-r--r--, owned by the user named on its line.
 #[test]

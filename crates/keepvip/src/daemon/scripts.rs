@@ -162,6 +162,20 @@ pub fn notify(policy: &ScriptPolicy, cmd: &NotifyCmd, extra: &[String]) {
     }
 }
 
+/// Sends SIGTERM to a script's process group when dropped before the
+/// script was waited for: an aborted task (stop, reload) drops it mid-run.
+struct StopGroupOnDrop(Option<u32>);
+
+impl Drop for StopGroupOnDrop {
+    fn drop(&mut self) {
+        if let Some(pid) = self.0 {
+            // SAFETY: kill(2) on the process group this script leads; if
+            // it has ended, the group is gone and this fails harmlessly.
+            unsafe { libc::kill(-(pid as i32), libc::SIGTERM) };
+        }
+    }
+}
+
 /// Outcome of one run.
 enum Outcome {
     Ok,
@@ -181,7 +195,10 @@ async fn run_once(s: &VrrpScript, policy: &ScriptPolicy) -> Outcome {
         Err(e) => return Outcome::CannotRun(e.to_string()),
     };
     let pid = child.id();
-    match tokio::time::timeout(s.timeout, child.wait()).await {
+    // a run the daemon abandons (stop, reload) is terminated with its
+    // children, as keepalived's script_killall does
+    let mut guard = StopGroupOnDrop(pid);
+    let out = match tokio::time::timeout(s.timeout, child.wait()).await {
         Ok(Ok(st)) if st.success() => Outcome::Ok,
         Ok(Ok(st)) => st.code().map_or(Outcome::Signalled, Outcome::Failed),
         Ok(Err(e)) => Outcome::CannotRun(e.to_string()),
@@ -194,7 +211,10 @@ async fn run_once(s: &VrrpScript, policy: &ScriptPolicy) -> Outcome {
             let _ = child.wait().await;
             Outcome::TimedOut
         }
-    }
+    };
+    // waited for: nothing left to stop (and its pid may be reused)
+    guard.0 = None;
+    out
 }
 
 /// Run `s` every interval forever: the first result at once (the router
