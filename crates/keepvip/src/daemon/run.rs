@@ -1887,7 +1887,14 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
         .await
         .map_err(|e| DaemonError::io("cannot list interfaces", e))?
     {
-        ifaces.upsert_link(link.index, &link.name, link.mac, link.up);
+        // a VMAC made a moment ago: its creation events are still queued
+        // and older than this (acting on them would flap its instances
+        // through FAULT at start)
+        if vmacs.made_indexes().contains(&link.index) {
+            ifaces.upsert_listed_link(&link);
+        } else {
+            ifaces.upsert_link(link.index, &link.name, link.mac, link.up);
+        }
     }
     for a in netlink
         .addresses()

@@ -328,6 +328,11 @@ impl Vmacs {
         Some(name)
     }
 
+    /// The indexes of the VMACs this daemon made.
+    pub fn made_indexes(&self) -> Vec<u32> {
+        self.made.values().map(|m| m.index).collect()
+    }
+
     /// Whether a VMAC in `wanted` is missing (e.g. deleted with the
     /// interface under it, which has just come back).
     pub fn missing(&self, wanted: &[&Vmac]) -> bool {
