@@ -537,6 +537,14 @@ pub enum LogEvent {
         /// instance name
         instance: String,
     },
+    /// `(VI_1) setting E-VIPs.` / `(VI_1) removing E-VIPs.` (detail): the
+    /// excluded addresses, after the others
+    ExcludedVips {
+        /// instance name
+        instance: String,
+        /// setting (else removing)
+        set: bool,
+    },
     /// `(VI_1) setting Virtual Routes` / `(VI_1) removing Virtual Routes`
     /// (detail)
     VirtualRoutes {

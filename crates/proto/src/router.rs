@@ -1561,6 +1561,12 @@ impl Router {
             self.log(LogEvent::SettingVips {
                 instance: name.clone(),
             });
+            if !self.inst(idx).cfg.excluded_vips.is_empty() {
+                self.log(LogEvent::ExcludedVips {
+                    instance: name.clone(),
+                    set: true,
+                });
+            }
             self.push(Action::AddVips {
                 instance: id,
                 iface,
@@ -1649,7 +1655,16 @@ impl Router {
         );
         self.remove_routes_and_rules(id, &name, routes, rules);
         if !vips.is_empty() {
-            self.log(LogEvent::RemovingVips { instance: name });
+            let excluded = !self.inst(idx).cfg.excluded_vips.is_empty();
+            self.log(LogEvent::RemovingVips {
+                instance: name.clone(),
+            });
+            if excluded {
+                self.log(LogEvent::ExcludedVips {
+                    instance: name,
+                    set: false,
+                });
+            }
             self.push(Action::RemoveVips {
                 instance: id,
                 iface,
@@ -2002,13 +2017,17 @@ impl Router {
         let Some(name) = self.iface_name(iface).map(str::to_string) else {
             return;
         };
+        // (keepalived knows the tracked interfaces only once it has read
+        // the addresses at start: their first ones are not logged)
+        let started = self.started;
         let in_use = self.instances.iter().flatten().any(|i| {
             i.iface == iface
                 || i.source_iface == iface
-                || i.cfg
-                    .trackers
-                    .iter()
-                    .any(|t| matches!(&t.key, TrackerKey::Interface(n) if *n == name))
+                || (started
+                    && i.cfg
+                        .trackers
+                        .iter()
+                        .any(|t| matches!(&t.key, TrackerKey::Interface(n) if *n == name)))
         });
         if !in_use {
             return;

@@ -62,8 +62,13 @@ impl Renderer {
             LogEvent::PreemptDelayStop { instance } => tracing::debug!("{}", text::preempt_delay_stop(instance)),
             LogEvent::BackupRxPrio0 { instance } => tracing::debug!("{}", text::backup_rx_prio0(instance)),
             LogEvent::SentPrio0 { instance } => tracing::debug!("{}", text::sent_prio0(instance)),
-            LogEvent::SettingVips { instance } => tracing::info!("{}", text::setting_vips(instance)),
-            LogEvent::RemovingVips { instance } => tracing::info!("{}", text::removing_vips(instance)),
+            // keepalived writes these with -D only (vrrp_handle_ipaddress)
+            LogEvent::SettingVips { instance } => tracing::debug!("{}", text::setting_vips(instance)),
+            LogEvent::RemovingVips { instance } => tracing::debug!("{}", text::removing_vips(instance)),
+            LogEvent::ExcludedVips { instance, set } => {
+                let verb = if *set { "setting" } else { "removing" };
+                tracing::debug!("({instance}) {verb} E-VIPs.")
+            }
             LogEvent::VirtualRoutes { instance, set } => {
                 tracing::debug!("{}", text::virtual_routes_or_rules(instance, "Routes", *set))
             }

@@ -1259,9 +1259,19 @@ impl Daemon {
                 Some(Deferred::Debug(super::text::sending_garp(&ifname, addr)))
             }
             Ok(()) => None,
-            Err(e) => Some(Deferred::Warn(format!(
-                "cannot send gratuitous ARP for {addr} on {ifname}: {e}"
-            ))),
+            // keepalived's lines (vrrp_arp.c, vrrp_ndisc.c)
+            Err(e) => {
+                let errno = e.raw_os_error().unwrap_or(0);
+                Some(Deferred::Warn(match addr {
+                    IpAddr::V4(_) => format!(
+                        "Error {errno} ({}) sending gratuitous ARP on {ifname} for {addr}",
+                        nix::errno::Errno::from_raw(errno).desc()
+                    ),
+                    IpAddr::V6(_) => format!(
+                        "Error {errno} sending ndisc unsolicited neighbour advert on {ifname} for {addr}"
+                    ),
+                }))
+            }
         }
     }
 
