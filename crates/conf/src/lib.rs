@@ -211,7 +211,7 @@ pub fn parse_str_for_host(text: &str, host: &Host) -> Loaded {
 
 /// The host [`parse_str`] assumes: one that runs every script.
 const ANY_HOST: Host = Host {
-    default_script_user_exists: true,
+    default_script_user_exists: Some(true),
     interfaces: None,
 };
 

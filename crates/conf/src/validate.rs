@@ -58,8 +58,10 @@ pub fn validate(m: &mut Model, host: &Host, diags: &mut Vec<Diagnostic>) {
 pub struct Host {
     /// the user `keepalived_script` exists: scripts without a user of their
     /// own run as it (with `enable_script_security` there is no other
-    /// default)
-    pub default_script_user_exists: bool,
+    /// default). None: look it up on this machine, and only when it
+    /// matters (the lookup loads the NSS modules: about 1 MB of a daemon
+    /// that has no scripts)
+    pub default_script_user_exists: Option<bool>,
     /// the interfaces that exist (in this network namespace), when a check
     /// should say which of the configured ones do not (the daemon waits
     /// for them and says so itself)
@@ -70,7 +72,7 @@ impl Host {
     /// This machine, for the daemon.
     pub fn this() -> Host {
         Host {
-            default_script_user_exists: user_exists(DEFAULT_SCRIPT_USER),
+            default_script_user_exists: None,
             interfaces: None,
         }
     }
@@ -1156,9 +1158,18 @@ impl Validator<'_> {
     /// behaves as it did under keepalived and nothing runs as root that
     /// was not asked to, but says so in `keepvip check` as well.
     fn scripts_without_a_user(&mut self, m: &mut Model, host: &Host) {
+        let has_notify = m.instances.iter().any(|i| i.notify.any_script())
+            || m.sync_groups.iter().any(|g| g.notify.any_script())
+            || [&m.global.vrrp_notify_fifo, &m.global.notify_fifo]
+                .into_iter()
+                .flatten()
+                .any(|f| f.script.is_some());
         if !m.global.enable_script_security
             || m.global.script_user.is_some()
-            || host.default_script_user_exists
+            || (m.scripts.is_empty() && !has_notify)
+            || host
+                .default_script_user_exists
+                .unwrap_or_else(|| user_exists(DEFAULT_SCRIPT_USER))
         {
             return;
         }

@@ -12,11 +12,11 @@ use keepvip_conf::{parse_str_for_host, Host, Loaded, Severity};
 use keepvip_proto::TrackerKey;
 
 const WITHOUT_USER: Host = Host {
-    default_script_user_exists: false,
+    default_script_user_exists: Some(false),
     interfaces: None,
 };
 const WITH_USER: Host = Host {
-    default_script_user_exists: true,
+    default_script_user_exists: Some(true),
     interfaces: None,
 };
 
