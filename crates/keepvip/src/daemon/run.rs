@@ -1213,20 +1213,32 @@ impl Daemon {
         };
         let now = std::time::Instant::now();
         let sends = self.garp_pacer.burst(now, iface, &ifname, addrs, repeat);
-        let results: Vec<Option<Deferred>> = sends
+        let mut results: Vec<(IpAddr, Option<Deferred>)> = sends
             .iter()
-            .map(|s| self.send_garp(s.iface, s.addr))
+            .map(|s| (s.addr, self.send_garp(s.iface, s.addr)))
             .collect();
+        // keepalived's order: each address's `Sending/queueing` line with
+        // its first GARP, then the rest as they went
         if tracing::enabled!(tracing::Level::DEBUG) {
-            if let Some(name) = self.router.instance(instance).map(|v| &v.config.name) {
-                let lines: Vec<Deferred> = addrs
-                    .iter()
-                    .map(|a| Deferred::Debug(super::text::queueing_garps(name, &ifname, *a)))
-                    .collect();
-                self.deferred_logs.extend(lines);
+            if let Some(name) = self
+                .router
+                .instance(instance)
+                .map(|v| v.config.name.clone())
+            {
+                for a in addrs {
+                    self.deferred_logs
+                        .push(Deferred::Debug(super::text::queueing_garps(
+                            &name, &ifname, *a,
+                        )));
+                    if let Some(pos) = results.iter().position(|(x, _)| x == a) {
+                        let (_, line) = results.remove(pos);
+                        self.deferred_logs.extend(line);
+                    }
+                }
             }
         }
-        self.deferred_logs.extend(results.into_iter().flatten());
+        self.deferred_logs
+            .extend(results.into_iter().filter_map(|(_, line)| line));
     }
 
     /// One GARP (IPv4) or unsolicited NA (IPv6) for `addr` on `iface`;
