@@ -2014,6 +2014,13 @@ impl Router {
         iface: IfaceId,
         changes: [(Option<IpAddr>, Option<IpAddr>); 2],
     ) {
+        // most address events (a VIP added) change no source: done at once
+        if changes
+            .iter()
+            .all(|(before, after)| before.is_some() == after.is_some())
+        {
+            return;
+        }
         let Some(name) = self.iface_name(iface).map(str::to_string) else {
             return;
         };
