@@ -547,7 +547,7 @@ impl Daemon {
                 if was != Some(l.up) {
                     // keepalived reports only interfaces something tracks
                     let tracked = self.router.iface_id(&l.name).is_some()
-                        || self.vmac_bases().any(|b| b == l.name);
+                        || vmac_bases(&self.config).values().any(|b| *b == l.name);
                     if was.is_some() && tracked {
                         tracing::info!("{}", super::text::netlink_link(&l.name, l.up));
                     }
@@ -1732,17 +1732,6 @@ impl Daemon {
         for l in &lines {
             self.fifo_line(l);
         }
-    }
-}
-
-impl Daemon {
-    /// The interfaces the configured VMACs sit on.
-    fn vmac_bases(&self) -> impl Iterator<Item = &str> {
-        self.config
-            .instances
-            .iter()
-            .flat_map(|i| i.vmac.iter().chain(&i.address_vmacs))
-            .map(|v| v.base.as_str())
     }
 }
 
