@@ -58,13 +58,34 @@ pub struct Notifies {
 impl Notifies {
     /// Any script configured?
     pub fn any_script(&self) -> bool {
-        self.master.is_some()
-            || self.backup.is_some()
-            || self.fault.is_some()
-            || self.stop.is_some()
-            || self.deleted.is_some()
-            || self.generic.is_some()
-            || self.master_rx_lower_pri.is_some()
+        self.commands().iter().any(|(_, c)| c.is_some())
+    }
+
+    /// Every command with the keyword that sets it, in keepalived's order
+    /// (vrrp.c check_vrrp_script_security, vrrp_data.c dump_vrrp).
+    pub fn commands(&self) -> [(&'static str, &Option<NotifyCmd>); 7] {
+        [
+            ("notify_backup", &self.backup),
+            ("notify_master", &self.master),
+            ("notify_fault", &self.fault),
+            ("notify_stop", &self.stop),
+            ("notify_deleted", &self.deleted),
+            ("notify", &self.generic),
+            ("notify_master_rx_lower_pri", &self.master_rx_lower_pri),
+        ]
+    }
+
+    /// [`Notifies::commands`], to change them.
+    pub fn commands_mut(&mut self) -> [(&'static str, &mut Option<NotifyCmd>); 7] {
+        [
+            ("notify_backup", &mut self.backup),
+            ("notify_master", &mut self.master),
+            ("notify_fault", &mut self.fault),
+            ("notify_stop", &mut self.stop),
+            ("notify_deleted", &mut self.deleted),
+            ("notify", &mut self.generic),
+            ("notify_master_rx_lower_pri", &mut self.master_rx_lower_pri),
+        ]
     }
 }
 

@@ -1230,30 +1230,12 @@ impl Validator<'_> {
         for i in &mut m.instances {
             let spans = i.spans.clone();
             let at = |k: &str| spans.get(k).copied().unwrap_or(i.span);
-            let n = &mut i.notify;
-            drop_notify(&mut n.master, at("notify_master"), self.diags);
-            drop_notify(&mut n.backup, at("notify_backup"), self.diags);
-            drop_notify(&mut n.fault, at("notify_fault"), self.diags);
-            drop_notify(&mut n.stop, at("notify_stop"), self.diags);
-            drop_notify(&mut n.deleted, at("notify_deleted"), self.diags);
-            drop_notify(&mut n.generic, at("notify"), self.diags);
-            drop_notify(
-                &mut n.master_rx_lower_pri,
-                at("notify_master_rx_lower_pri"),
-                self.diags,
-            );
+            for (key, cmd) in i.notify.commands_mut() {
+                drop_notify(cmd, at(key), self.diags);
+            }
         }
         for g in &mut m.sync_groups {
-            let n = &mut g.notify;
-            for cmd in [
-                &mut n.master,
-                &mut n.backup,
-                &mut n.fault,
-                &mut n.stop,
-                &mut n.deleted,
-                &mut n.generic,
-                &mut n.master_rx_lower_pri,
-            ] {
+            for (_, cmd) in g.notify.commands_mut() {
                 drop_notify(cmd, g.span, self.diags);
             }
         }

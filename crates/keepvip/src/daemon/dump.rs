@@ -227,15 +227,16 @@ fn time_text(t: SystemTime) -> String {
 
 /// keepalived's dump_notify_script lines.
 fn notify_lines(n: &keepvip_conf::model::Notifies, runs_as: RunsAs<'_>, w: &mut dyn FnMut(String)) {
-    for (kind, cmd) in [
-        ("Backup", &n.backup),
-        ("Master", &n.master),
-        ("Fault", &n.fault),
-        ("Stop", &n.stop),
-        ("Deleted", &n.deleted),
-        ("Generic", &n.generic),
-        ("Master rx lower pri", &n.master_rx_lower_pri),
-    ] {
+    for (keyword, cmd) in n.commands() {
+        let kind = match keyword {
+            "notify_backup" => "Backup",
+            "notify_master" => "Master",
+            "notify_fault" => "Fault",
+            "notify_stop" => "Stop",
+            "notify_deleted" => "Deleted",
+            "notify" => "Generic",
+            _ => "Master rx lower pri",
+        };
         if let Some(cmd) = cmd {
             let (uid, gid) = runs_as(cmd);
             w(format!(
@@ -635,17 +636,11 @@ pub fn json(instances: &[DumpInstance<'_>]) -> String {
             });
             let obj = data.as_object_mut().expect("an object");
             if let Some(n) = i.extra.map(|e| &e.notify) {
-                for (key, cmd) in [
-                    ("script_backup", &n.backup),
-                    ("script_master", &n.master),
-                    ("script_fault", &n.fault),
-                    ("script_stop", &n.stop),
-                    ("script_deleted", &n.deleted),
-                    ("script", &n.generic),
-                    ("script_master_rx_lower_pri", &n.master_rx_lower_pri),
-                ] {
+                for (keyword, cmd) in n.commands() {
                     if let Some(cmd) = cmd {
-                        obj.insert(key.into(), super::scripts::cmd_str(&cmd.command).into());
+                        // notify_backup → script_backup, notify → script
+                        let key = keyword.replacen("notify", "script", 1);
+                        obj.insert(key, super::scripts::cmd_str(&cmd.command).into());
                     }
                 }
             }

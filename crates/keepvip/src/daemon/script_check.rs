@@ -77,15 +77,7 @@ pub fn check_scripts(config: &mut Config) {
         .map(|i| &mut i.notify)
         .chain(config.groups.iter_mut().map(|g| &mut g.notify));
     for n in notify_sets {
-        for cmd in [
-            &mut n.backup,
-            &mut n.master,
-            &mut n.fault,
-            &mut n.stop,
-            &mut n.deleted,
-            &mut n.generic,
-            &mut n.master_rx_lower_pri,
-        ] {
+        for (_, cmd) in n.commands_mut() {
             check_notify(cmd, &policy);
         }
     }
