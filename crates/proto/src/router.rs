@@ -112,6 +112,8 @@ pub struct InstanceView<'a> {
     pub next_timer: Option<Instant>,
     /// its Master_Down_Interval now (from the interval it follows)
     pub master_down_interval: Duration,
+    /// the address its adverts leave from (None: none yet)
+    pub source: Option<IpAddr>,
 }
 
 #[derive(Debug, Clone)]
@@ -206,6 +208,7 @@ impl Instance {
             counters: &self.counters,
             next_timer: self.deadlines[TimerKind::Main as usize],
             master_down_interval: self.mdi(),
+            source: None,
         }
     }
 }
@@ -755,15 +758,12 @@ impl Router {
 
     /// A view of every instance.
     pub fn instances(&self) -> impl Iterator<Item = InstanceView<'_>> {
-        self.instances
-            .iter()
-            .flatten()
-            .map(|i| i.view(&self.groups))
+        self.instances.iter().flatten().map(|i| self.view_of(i))
     }
 
     /// A view of one instance.
     pub fn instance(&self, id: InstanceId) -> Option<InstanceView<'_>> {
-        self.get(id).map(|i| i.view(&self.groups))
+        self.get(id).map(|i| self.view_of(i))
     }
 
     /// Find an instance by name.
@@ -772,7 +772,7 @@ impl Router {
             .iter()
             .flatten()
             .find(|i| i.cfg.name == name)
-            .map(|i| i.view(&self.groups))
+            .map(|i| self.view_of(i))
     }
 
     /// The last state reported for a tracker (None: never reported).
@@ -1115,9 +1115,20 @@ impl Router {
         self.clear_timer(idx, TimerKind::GarpExtraIf);
     }
 
+    /// The view of an instance, with its advert source.
+    fn view_of<'a>(&'a self, inst: &'a Instance) -> InstanceView<'a> {
+        InstanceView {
+            source: self.source_of(inst),
+            ..inst.view(&self.groups)
+        }
+    }
+
     /// Our address for the equal-priority tie-break and the advert source.
     fn primary_ip(&self, idx: usize) -> Option<IpAddr> {
-        let inst = self.inst(idx);
+        self.source_of(self.inst(idx))
+    }
+
+    fn source_of(&self, inst: &Instance) -> Option<IpAddr> {
         if let Some(ip) = inst.cfg.src_ip {
             return Some(ip);
         }

@@ -32,8 +32,6 @@ pub struct DumpInstance<'a> {
     pub fd: Option<i32>,
     /// its interface's index
     pub ifindex: Option<u32>,
-    /// the address its adverts leave from
-    pub src: Option<std::net::IpAddr>,
     /// when its timer runs out, on the wall clock
     pub read_timeout: Option<SystemTime>,
 }
@@ -435,7 +433,7 @@ fn instance_lines(i: &DumpInstance<'_>, runs_as: RunsAs<'_>, w: &mut dyn FnMut(S
     if c.strict {
         w("   Enforcing strict VRRP compliance".into());
     }
-    match (c.src_ip, i.src) {
+    match (c.src_ip, v.source) {
         (Some(s), _) => w(format!("   Using src_ip = {s} (from configuration)")),
         (None, Some(s)) => w(format!("   Using src_ip = {s}")),
         (None, None) => w("   Using src_ip = (none)".into()),

@@ -1525,13 +1525,6 @@ impl Daemon {
                     .by_name(&view.config.interface)
                     .and_then(|f| self.sockets.get(&(f.index, view.config.family)))
                     .map(|slot| slot.socket.raw_fd()),
-                src: view.config.src_ip.or_else(|| {
-                    let f = self.ifaces.by_name(&view.config.interface)?;
-                    match view.config.family {
-                        Family::V4 => f.primary_v4(&|a| self.router.is_vip(a)).map(IpAddr::V4),
-                        Family::V6 => f.link_local_v6().map(IpAddr::V6),
-                    }
-                }),
                 read_timeout: view.next_timer.map(|t| {
                     let left = t.as_micros().saturating_sub(now.as_micros());
                     wall + Duration::from_micros(left)
