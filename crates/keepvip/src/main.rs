@@ -142,6 +142,7 @@ fn run(args: keepvip::cli::RunArgs) -> i32 {
         }
     }
     tracing::info!("Starting keepvip v{}", env!("CARGO_PKG_VERSION"));
+    keepvip::daemon::run::log_config_files(&loaded, &config);
     if let Some(mask) = args.umask {
         // SAFETY: umask(2) only changes this process's file-creation mask.
         unsafe { libc::umask(mask as libc::mode_t) };

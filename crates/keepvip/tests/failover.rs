@@ -270,6 +270,20 @@ fn election_kill9_stale_vip_preemption_and_sigterm() {
     ] {
         assert!(log.contains(line), "r1 log lacks `{line}`:\n{log}");
     }
+    // keepalived's order at start: the file read, the interfaces'
+    // addresses (-D), then `Startup complete`, then the instances
+    let at = |line: &str| {
+        log.find(line)
+            .unwrap_or_else(|| panic!("no `{line}`:\n{log}"))
+    };
+    let opened = format!("Opening file '{}'.", c1.display());
+    assert!(
+        at(&opened) < at("Configuration file ")
+            && at("Configuration file ") < at("Assigned address ")
+            && at("Assigned address ") < at("Startup complete")
+            && at("Startup complete") < at("(VI_1) Entering BACKUP STATE (init)"),
+        "start-up order:\n{log}"
+    );
     r2.terminate(Duration::from_secs(2));
 }
 

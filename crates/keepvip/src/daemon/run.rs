@@ -147,6 +147,15 @@ fn load(opts: &Options) -> Result<keepvip_conf::Loaded, DaemonError> {
     .map_err(|e| DaemonError::Config(e.to_string()))
 }
 
+/// keepalived's lines for a configuration just read: `Opening file 'F'.`
+/// for each file, includes too (-D), then `Configuration file MAIN`.
+pub fn log_config_files(loaded: &keepvip_conf::Loaded, main: &std::path::Path) {
+    for f in loaded.sources.files() {
+        tracing::debug!("Opening file '{}'.", f.path.display());
+    }
+    tracing::info!("Configuration file {}", main.display());
+}
+
 impl Daemon {
     fn ifindex(&self, id: IfaceId) -> Option<u32> {
         self.iface_index.get(id.0 as usize).copied().flatten()
@@ -1601,7 +1610,6 @@ impl Daemon {
     async fn reload(&mut self) {
         // keepalived's parent, then its VRRP child
         tracing::info!("Reloading ...");
-        tracing::info!("Reloading");
         let loaded = match load(&self.opts) {
             Ok(l) => l,
             Err(e) => {
@@ -1609,6 +1617,8 @@ impl Daemon {
                 return;
             }
         };
+        log_config_files(&loaded, &self.opts.config);
+        tracing::info!("Reloading");
         for d in &loaded.diagnostics {
             tracing::warn!("{}", d.render_line(&loaded.sources));
         }
@@ -1986,11 +1996,17 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
     // static addresses, routes and rules first: they do not depend on the
     // VRRP state, and virtual routes may go via a static address
     d.install_statics(None).await;
-    match d.config.global.startup_delay.filter(|t| !t.is_zero()) {
-        Some(delay) => {
-            tracing::info!("Delaying startup for {} seconds", delay.as_secs_f64());
-            d.router.start_delayed(timer::now(), delay);
-        }
+    // keepalived's VRRP child reads its interfaces (the `Assigned address`
+    // lines) before its parent writes `Startup complete`, and starts the
+    // instances after it
+    d.drain().await;
+    let startup_delay = d.config.global.startup_delay.filter(|t| !t.is_zero());
+    if let Some(delay) = startup_delay {
+        tracing::info!("Delaying startup for {} seconds", delay.as_secs_f64());
+    }
+    tracing::info!("Startup complete");
+    match startup_delay {
+        Some(delay) => d.router.start_delayed(timer::now(), delay),
         None => d.router.start(timer::now()),
     }
     d.start_scripts(false);
@@ -2002,8 +2018,6 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
     });
     let mut deadline = DeadlineTimer::new().map_err(|e| DaemonError::io("timerfd", e))?;
     crate::sys::sd_notify("READY=1");
-    // keepalived's parent says so once its children run
-    tracing::info!("Startup complete");
     // start-up (config text, tokens, the first netlink round-trips) leaves
     // freed heap behind; hand it back once the instances have settled
     let mut trimmed = false;
