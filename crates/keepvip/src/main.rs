@@ -135,6 +135,12 @@ fn run(args: keepvip::cli::RunArgs) -> i32 {
     for p in &pidfile_paths {
         match keepvip::sys::PidFile::create(p) {
             Ok(f) => pidfiles.push(f),
+            // keepalived's line; it exits 0 there, keepvip 1 (a second
+            // start did not happen)
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                tracing::error!("{e}");
+                return 1;
+            }
             Err(e) => {
                 tracing::error!("pidfile {}: {e}", p.display());
                 return 1;

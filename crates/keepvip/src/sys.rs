@@ -59,7 +59,10 @@ impl PidFile {
                 if alive && pid != std::process::id() as i32 {
                     return Err(io::Error::new(
                         io::ErrorKind::AlreadyExists,
-                        format!("daemon already running with pid {pid} ({})", path.display()),
+                        format!(
+                            "daemon is already running (pid {pid} in {})",
+                            path.display()
+                        ),
                     ));
                 }
                 tracing::info!("Remove a zombie pid file {}", path.display());
@@ -262,6 +265,28 @@ mod tests {
         std::fs::write(&p, "2147483632\n").unwrap();
         let f = PidFile::create(&p).unwrap();
         drop(f);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_live_pid_refuses_the_start_with_keepalived_s_words() {
+        let dir = std::env::temp_dir().join(format!("kv-pid3-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("x.pid");
+        // the test runner's parent is alive, and not this process
+        let parent = std::os::unix::process::parent_id();
+        std::fs::write(&p, format!("{parent}\n")).unwrap();
+        let e = PidFile::create(&p).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "daemon is already running (pid {parent} in {})",
+                p.display()
+            )
+        );
+        // and the file is left as it was
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), format!("{parent}\n"));
         let _ = std::fs::remove_dir_all(dir);
     }
 }
