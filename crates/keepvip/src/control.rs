@@ -80,6 +80,72 @@ pub struct InstanceStatus {
     /// these members, which still hear a master
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub group_waits_for: Vec<String>,
+    /// what each tracker does to it now: its own, then its sync group's
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trackers: Vec<TrackerStatus>,
+}
+
+/// One tracker of an instance, and what it does to the instance now.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TrackerStatus {
+    /// `script`, `file`, `process` or `interface`
+    pub kind: String,
+    /// the vrrp_script / track_file / vrrp_track_process name, or the interface
+    pub name: String,
+    /// the sync group it comes from (`track_*` in the group), if not the
+    /// instance's own
+    #[serde(default)]
+    pub group: Option<String>,
+    /// configured weight
+    pub weight: i32,
+    /// `reverse`
+    #[serde(default)]
+    pub reverse: bool,
+    /// false: the weight is ignored (a sync group member without
+    /// `sync_group_tracking_weight`): a failure means FAULT
+    #[serde(default)]
+    pub weight_counts: bool,
+    /// `up`, `down`, `value N`, or `not run yet` (a script before its
+    /// first result)
+    pub state: String,
+    /// what it adds to the priority now (0 while it puts it in FAULT)
+    pub priority_change: i32,
+    /// it puts the instance in FAULT
+    pub fault: bool,
+}
+
+impl TrackerStatus {
+    /// Its WEIGHT cell: `-20`, `10 reverse`, `-30 ignored`.
+    fn weight_text(&self) -> String {
+        let mut w = self.weight.to_string();
+        if self.reverse {
+            w.push_str(" reverse");
+        }
+        if !self.weight_counts {
+            w.push_str(" ignored");
+        }
+        w
+    }
+
+    /// Its EFFECT cell: `FAULT`, `+10`, `-40`, `0`.
+    fn effect_text(&self) -> String {
+        match (self.fault, self.priority_change) {
+            (true, _) => "FAULT".into(),
+            (false, c) if c > 0 => format!("+{c}"),
+            (false, c) => c.to_string(),
+        }
+    }
+}
+
+/// A vrrp_sync_group as `keepvip status` shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct GroupStatus {
+    /// group name
+    pub name: String,
+    /// MASTER / BACKUP / FAULT / INIT
+    pub state: String,
+    /// its instances
+    pub members: Vec<String>,
 }
 
 /// How long ago `then` (Unix seconds) was, for people: `42s`, `3m07s`,
@@ -107,6 +173,9 @@ pub struct Status {
     /// neighbour's VRRP on the segment, or a VRID typed wrong)
     #[serde(default)]
     pub unknown_vrid_adverts: u64,
+    /// sync groups
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sync_groups: Vec<GroupStatus>,
 }
 
 impl Status {
@@ -171,6 +240,40 @@ impl Status {
                 ));
             }
         }
+        if self.instances.iter().any(|i| !i.trackers.is_empty()) {
+            out.push_str(&format!(
+                "\n{:<16} {:<9} {:<20} {:<12} {:<14} EFFECT\n",
+                "INSTANCE", "TRACKS", "NAME", "STATE", "WEIGHT"
+            ));
+            for i in &self.instances {
+                for t in &i.trackers {
+                    let name = match &t.group {
+                        Some(g) => format!("{} (group {g})", t.name),
+                        None => t.name.clone(),
+                    };
+                    out.push_str(&format!(
+                        "{:<16} {:<9} {:<20} {:<12} {:<14} {}\n",
+                        i.name,
+                        t.kind,
+                        name,
+                        t.state,
+                        t.weight_text(),
+                        t.effect_text()
+                    ));
+                }
+            }
+        }
+        if !self.sync_groups.is_empty() {
+            out.push_str(&format!("\n{:<16} {:<7} MEMBERS\n", "SYNC GROUP", "STATE"));
+            for g in &self.sync_groups {
+                out.push_str(&format!(
+                    "{:<16} {:<7} {}\n",
+                    g.name,
+                    g.state,
+                    g.members.join(",")
+                ));
+            }
+        }
         if self.unknown_vrid_adverts > 0 {
             out.push_str(&format!(
                 "adverts for VRIDs no instance has: {}\n",
@@ -219,6 +322,42 @@ impl Status {
                     "keepvip_events_total{{instance=\"{}\",event=\"{}\"}} {}\n",
                     i.name, name, v
                 ));
+            }
+        }
+        if self.instances.iter().any(|i| !i.trackers.is_empty()) {
+            out.push_str("# HELP keepvip_tracker_priority_change What a tracker adds to the instance's priority now.\n# TYPE keepvip_tracker_priority_change gauge\n");
+            for i in &self.instances {
+                for t in &i.trackers {
+                    out.push_str(&format!(
+                        "keepvip_tracker_priority_change{{instance=\"{}\",kind=\"{}\",tracker=\"{}\"}} {}\n",
+                        i.name, t.kind, t.name, t.priority_change
+                    ));
+                }
+            }
+            out.push_str("# HELP keepvip_tracker_fault 1 while the tracker puts the instance in FAULT.\n# TYPE keepvip_tracker_fault gauge\n");
+            for i in &self.instances {
+                for t in &i.trackers {
+                    out.push_str(&format!(
+                        "keepvip_tracker_fault{{instance=\"{}\",kind=\"{}\",tracker=\"{}\"}} {}\n",
+                        i.name,
+                        t.kind,
+                        t.name,
+                        u8::from(t.fault)
+                    ));
+                }
+            }
+        }
+        if !self.sync_groups.is_empty() {
+            out.push_str("# HELP keepvip_sync_group_state 1 for the sync group's current state.\n# TYPE keepvip_sync_group_state gauge\n");
+            for g in &self.sync_groups {
+                for st in ["INIT", "BACKUP", "MASTER", "FAULT"] {
+                    out.push_str(&format!(
+                        "keepvip_sync_group_state{{group=\"{}\",state=\"{}\"}} {}\n",
+                        g.name,
+                        st,
+                        u8::from(g.state == st)
+                    ));
+                }
             }
         }
         out.push_str("# HELP keepvip_unknown_vrid_adverts_total Adverts for a VRID no instance has on that interface.\n# TYPE keepvip_unknown_vrid_adverts_total counter\n");
@@ -317,9 +456,71 @@ mod tests {
                 last_transition: Some(1_700_000_000.25),
                 waiting_for: Vec::new(),
                 group_waits_for: Vec::new(),
+                trackers: Vec::new(),
             }],
             unknown_vrid_adverts: 0,
+            sync_groups: Vec::new(),
         }
+    }
+
+    #[test]
+    fn trackers_and_sync_groups_show_what_they_do() {
+        let mut s = sample();
+        let tracker =
+            |kind: &str, name: &str, weight: i32, state: &str, change: i32| TrackerStatus {
+                kind: kind.into(),
+                name: name.into(),
+                group: None,
+                weight,
+                reverse: false,
+                weight_counts: true,
+                state: state.into(),
+                priority_change: change,
+                fault: false,
+            };
+        s.instances[0].trackers = vec![
+            tracker("script", "chk_nginx", -20, "down", -20),
+            TrackerStatus {
+                reverse: true,
+                ..tracker("file", "maint", 10, "value 2", -20)
+            },
+            TrackerStatus {
+                fault: true,
+                ..tracker("interface", "eth1", 0, "down", 0)
+            },
+            TrackerStatus {
+                group: Some("G".into()),
+                weight_counts: false,
+                ..tracker("process", "nginx", 5, "up", 0)
+            },
+        ];
+        s.sync_groups = vec![GroupStatus {
+            name: "G".into(),
+            state: "MASTER".into(),
+            members: vec!["VI_1".into(), "VI_2".into()],
+        }];
+        let t = s.render_table();
+        for line in [
+            "INSTANCE         TRACKS    NAME                 STATE        WEIGHT         EFFECT\n",
+            "VI_1             script    chk_nginx            down         -20            -20\n",
+            "VI_1             file      maint                value 2      10 reverse     -20\n",
+            "VI_1             interface eth1                 down         0              FAULT\n",
+            "VI_1             process   nginx (group G)      up           5 ignored      0\n",
+            "SYNC GROUP       STATE   MEMBERS\nG                MASTER  VI_1,VI_2\n",
+        ] {
+            assert!(t.contains(line), "no {line:?} in\n{t}");
+        }
+        let m = s.render_metrics();
+        for line in [
+            "keepvip_tracker_priority_change{instance=\"VI_1\",kind=\"script\",tracker=\"chk_nginx\"} -20\n",
+            "keepvip_tracker_fault{instance=\"VI_1\",kind=\"interface\",tracker=\"eth1\"} 1\n",
+            "keepvip_sync_group_state{group=\"G\",state=\"MASTER\"} 1\n",
+        ] {
+            assert!(m.contains(line), "no {line:?} in\n{m}");
+        }
+        // and the JSON carries it
+        let back: Status = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+        assert_eq!(back, s);
     }
 
     #[test]

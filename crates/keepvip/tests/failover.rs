@@ -3821,9 +3821,26 @@ fn trackers_reach_the_fifo_as_keepalived_s_do() {
         fifo.wait(3, Duration::from_secs(3));
         std::fs::write(&flag, "1\n").unwrap();
         fifo.wait(4, Duration::from_secs(3));
+        // keepvip status says what each tracker does
+        let status = || status_at(&t.dir.join("r1.sock"));
+        if daemon == "keepvip" {
+            let s = status();
+            for line in [
+                "VI_1             interface eth1                 up           0              0\n",
+                "VI_1             file      flag                 value 1      -30            -30\n",
+            ] {
+                assert!(s.contains(line), "no {line:?} in\n{s}");
+            }
+        }
         t.lab.set_link(&ns, "eth1", false).unwrap();
         t.wait_vip(0, vip(), false, Duration::from_secs(3));
         fifo.wait(5, Duration::from_secs(3));
+        if daemon == "keepvip" {
+            let s = status();
+            let line = "VI_1             interface eth1                 down         0              FAULT\n";
+            assert!(s.contains(line), "no {line:?} in\n{s}");
+            assert!(s.contains("VI_1: FAULT: interface eth1 down"), "{s}");
+        }
         std::fs::write(&flag, "0\n").unwrap();
         fifo.wait(6, Duration::from_secs(3));
         t.lab.set_link(&ns, "eth1", true).unwrap();

@@ -22,7 +22,7 @@ use core::time::Duration;
 
 pub use config::*;
 pub use keepvip_wire as wire;
-pub use router::{InstanceView, Router};
+pub use router::{InstanceView, Router, TrackerEffect};
 pub use time::Instant;
 
 /// Index of an instance in the router (stable for the life of the instance;

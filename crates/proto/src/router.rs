@@ -81,6 +81,22 @@ impl Iface {
     }
 }
 
+/// What one tracker does to an instance now ([`Router::tracker_effects`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackerEffect<'a> {
+    /// the tracker, with its configured weight
+    pub tracker: &'a TrackRef,
+    /// the sync group's tracker, not the instance's own
+    pub from_group: bool,
+    /// false: the weight is ignored (a sync group member without
+    /// `sync_group_tracking_weight`), a failure means FAULT
+    pub weight_counts: bool,
+    /// its state now; None: a script that has not answered yet
+    pub state: Option<TrackerState>,
+    /// what it adds to the priority now, or the FAULT it causes
+    pub effect: Result<i32, FaultCause>,
+}
+
 /// A read-only view of one instance, for status output and tests.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct InstanceView<'a> {
@@ -775,6 +791,15 @@ impl Router {
             .map(|i| self.view_of(i))
     }
 
+    /// What each tracker of an instance does to its priority now (its
+    /// own trackers, then its sync group's), for `keepvip status`.
+    pub fn tracker_effects(&self, id: InstanceId) -> Vec<TrackerEffect<'_>> {
+        match self.get(id) {
+            Some(_) => self.effects_at(id.0 as usize).collect(),
+            None => Vec::new(),
+        }
+    }
+
     /// The last state reported for a tracker (None: never reported).
     pub fn tracker_state(&self, key: &TrackerKey) -> Option<TrackerState> {
         self.trackers.get(key).copied()
@@ -1142,27 +1167,33 @@ impl Router {
     // ---- priority and FAULT ----
 
     /// Is a tracker "ok" as the weight sees it (after `reverse`)?
-    fn tracker_contribution(&self, t: &TrackRef, weight: i32) -> Result<i32, FaultCause> {
-        if matches!(t.key, TrackerKey::Script(_)) && !self.trackers.contains_key(&t.key) {
-            // keepalived's SCRIPT_INIT_STATE_INIT: a script that has not
-            // reported yet moves no priority either way (a weight-0 one
-            // holds the instance at start instead, see `awaiting_scripts`)
-            return Ok(0);
-        }
-        let state = match &t.key {
+    /// A tracker's state as the priority sees it: an interface's from the
+    /// link, one never reported as keepalived starts it (up; a file 0).
+    /// None: a script that has not answered yet.
+    fn tracker_state_now(&self, key: &TrackerKey) -> Option<TrackerState> {
+        Some(match key {
+            // keepalived's SCRIPT_INIT_STATE_INIT
+            TrackerKey::Script(_) => *self.trackers.get(key)?,
             TrackerKey::Interface(name) => match self.iface_id(name) {
                 Some(id) if !self.ifaces[id.0 as usize].up => TrackerState::Down,
                 Some(_) => TrackerState::Up,
-                None => self
-                    .trackers
-                    .get(&t.key)
-                    .copied()
-                    .unwrap_or(TrackerState::Up),
+                None => self.trackers.get(key).copied().unwrap_or(TrackerState::Up),
             },
-            key => self.trackers.get(key).copied().unwrap_or(match key {
-                TrackerKey::File(_) => TrackerState::Value(0),
-                _ => TrackerState::Up,
-            }),
+            TrackerKey::File(_) => self
+                .trackers
+                .get(key)
+                .copied()
+                .unwrap_or(TrackerState::Value(0)),
+            TrackerKey::Process(_) => self.trackers.get(key).copied().unwrap_or(TrackerState::Up),
+        })
+    }
+
+    fn tracker_contribution(&self, t: &TrackRef, weight: i32) -> Result<i32, FaultCause> {
+        // a script that has not reported yet moves no priority either way
+        // (a weight-0 one holds the instance at start instead, see
+        // `awaiting_scripts`)
+        let Some(state) = self.tracker_state_now(&t.key) else {
+            return Ok(0);
         };
         let what = || match &t.key {
             TrackerKey::Script(n) => FaultCause::Script(n.clone()),
@@ -1234,28 +1265,12 @@ impl Router {
             // interface gets an address)
             fault = Some(FaultCause::NoAddress(inst.cfg.family));
         }
-        let group = inst.group.map(|g| &self.groups[g]);
-        // keepalived: members of a sync group ignore tracker weights (a
-        // failure means FAULT) unless sync_group_tracking_weight is set.
-        let weights_count = group.is_none_or(|g| g.cfg.tracking_weight);
         let mut sum: i32 = 0;
-        for t in &inst.cfg.trackers {
-            let weight = if weights_count { t.weight } else { 0 };
-            match self.tracker_contribution(t, weight) {
+        for e in self.effects_at(idx) {
+            match e.effect {
                 Ok(c) => sum += c,
                 Err(cause) => {
                     fault.get_or_insert(cause);
-                }
-            }
-        }
-        if let Some(g) = group {
-            for t in &g.cfg.trackers {
-                let weight = if g.cfg.tracking_weight { t.weight } else { 0 };
-                match self.tracker_contribution(t, weight) {
-                    Ok(c) => sum += c,
-                    Err(cause) => {
-                        fault.get_or_insert(cause);
-                    }
                 }
             }
         }
@@ -1266,6 +1281,34 @@ impl Router {
             (i32::from(base) + sum).clamp(1, 254) as u8
         };
         (effective, fault)
+    }
+
+    /// What each tracker of instance `idx` does to it now: its own, then
+    /// its sync group's. keepalived: members of a sync group ignore tracker
+    /// weights (a failure means FAULT) unless sync_group_tracking_weight is
+    /// set.
+    fn effects_at(&self, idx: usize) -> impl Iterator<Item = TrackerEffect<'_>> {
+        let inst = self.inst(idx);
+        let group = inst.group.map(|g| &self.groups[g]);
+        let own_weights = group.is_none_or(|g| g.cfg.tracking_weight);
+        let own = inst
+            .cfg
+            .trackers
+            .iter()
+            .map(move |t| (t, false, own_weights));
+        let of_group = group.into_iter().flat_map(|g| {
+            let weights = g.cfg.tracking_weight;
+            g.cfg.trackers.iter().map(move |t| (t, true, weights))
+        });
+        own.chain(of_group)
+            .map(move |(tracker, from_group, weight_counts)| TrackerEffect {
+                tracker,
+                from_group,
+                weight_counts,
+                state: self.tracker_state_now(&tracker.key),
+                effect: self
+                    .tracker_contribution(tracker, if weight_counts { tracker.weight } else { 0 }),
+            })
     }
 
     /// Priority and FAULT cause including sync-group members' faults.

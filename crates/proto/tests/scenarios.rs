@@ -1118,6 +1118,105 @@ fn track_file_value_times_weight_and_weight_0_fault() {
     check!(sim, sim.state(n[0], "VI_1") == State::Fault);
 }
 
+/// `keepvip status` shows what each tracker does to the priority: the
+/// router's own sums, tracker by tracker (an unanswered script, a file's
+/// value times its weight, a weight-0 failure), and a sync group member's
+/// weights as ignored.
+#[test]
+fn tracker_effects_show_what_each_tracker_does_now() {
+    use keepvip_proto::FaultCause;
+    let mut a = v2("VI_1", 51, 150);
+    a.trackers.push(script("unanswered", 10));
+    a.trackers.push(TrackRef {
+        key: TrackerKey::File("maint".into()),
+        weight: -20,
+        reverse: false,
+    });
+    a.trackers.push(script("chk", 0));
+    let mut b = v2("VI_2", 52, 150);
+    b.trackers.push(script("weighted", -30));
+    let c = v2("VI_3", 53, 150);
+    let mut config = cfg(vec![a, b, c]);
+    config.sync_groups.push(SyncGroupConfig {
+        name: "G".into(),
+        members: vec!["VI_2".into(), "VI_3".into()],
+        trackers: Vec::new(),
+        tracking_weight: false,
+    });
+    let (mut sim, n) = lan(1, LinkParams::default(), vec![config]);
+    sim.slow_first_script_runs(n[0]);
+    sim.start(n[0], Duration::ZERO);
+    sim.tracker(
+        n[0],
+        TrackerKey::File("maint".into()),
+        TrackerState::Value(2),
+        secs(0.1),
+    );
+    sim.tracker(n[0], down("chk").0, down("chk").1, secs(0.1));
+    sim.tracker(
+        n[0],
+        TrackerKey::Script("weighted".into()),
+        TrackerState::Up,
+        secs(0.1),
+    );
+    sim.run_until(secs(1.0));
+    let r = sim.router(n[0]).unwrap();
+    let effects = |name: &str| {
+        let id = r.instance_by_name(name).unwrap().id;
+        r.tracker_effects(id)
+            .into_iter()
+            .map(|e| {
+                (
+                    e.tracker.key.clone(),
+                    e.from_group,
+                    e.weight_counts,
+                    e.state,
+                    e.effect,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    check!(
+        sim,
+        effects("VI_1")
+            == vec![
+                (
+                    TrackerKey::Script("unanswered".into()),
+                    false,
+                    true,
+                    None,
+                    Ok(0)
+                ),
+                (
+                    TrackerKey::File("maint".into()),
+                    false,
+                    true,
+                    Some(TrackerState::Value(2)),
+                    Ok(-40)
+                ),
+                (
+                    TrackerKey::Script("chk".into()),
+                    false,
+                    true,
+                    Some(TrackerState::Down),
+                    Err(FaultCause::Script("chk".into()))
+                ),
+            ]
+    );
+    check!(
+        sim,
+        effects("VI_2")
+            == vec![(
+                TrackerKey::Script("weighted".into()),
+                false,
+                false,
+                Some(TrackerState::Up),
+                Ok(0)
+            )]
+    );
+    check!(sim, effects("VI_3").is_empty());
+}
+
 #[test]
 fn weight_0_script_failure_is_fault_master_sends_priority_0() {
     let mut a = v2("VI_1", 51, 150);

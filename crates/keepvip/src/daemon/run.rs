@@ -147,6 +147,35 @@ fn load(opts: &Options) -> Result<keepvip_conf::Loaded, DaemonError> {
     .map_err(|e| DaemonError::Config(e.to_string()))
 }
 
+/// One tracker's line of `keepvip status`.
+fn tracker_status(
+    e: &keepvip_proto::TrackerEffect<'_>,
+    group: Option<&str>,
+) -> control::TrackerStatus {
+    let (kind, name) = match &e.tracker.key {
+        TrackerKey::Script(n) => ("script", n),
+        TrackerKey::File(n) => ("file", n),
+        TrackerKey::Process(n) => ("process", n),
+        TrackerKey::Interface(n) => ("interface", n),
+    };
+    control::TrackerStatus {
+        kind: kind.into(),
+        name: name.clone(),
+        group: e.from_group.then(|| group.unwrap_or_default().to_string()),
+        weight: e.tracker.weight,
+        reverse: e.tracker.reverse,
+        weight_counts: e.weight_counts,
+        state: match e.state {
+            None => "not run yet".into(),
+            Some(TrackerState::Up) => "up".into(),
+            Some(TrackerState::Down) => "down".into(),
+            Some(TrackerState::Value(v)) => format!("value {v}"),
+        },
+        priority_change: *e.effect.as_ref().unwrap_or(&0),
+        fault: e.effect.is_err(),
+    }
+}
+
 /// keepalived's lines for a configuration just read: `Opening file 'F'.`
 /// for each file, includes too (-D), then `Configuration file MAIN`.
 pub fn log_config_files(loaded: &keepvip_conf::Loaded, main: &std::path::Path) {
@@ -1436,6 +1465,7 @@ impl Daemon {
             config: self.opts.config.display().to_string(),
             instances: Vec::new(),
             unknown_vrid_adverts: self.router.unknown_vrid_count(),
+            sync_groups: Vec::new(),
         };
         for id in self.router.instance_ids() {
             let Some(v) = self.router.instance(id) else {
@@ -1493,8 +1523,23 @@ impl Daemon {
                     .map(|d| d.as_secs_f64()),
                 waiting_for: self.router.awaited_scripts(id),
                 group_waits_for: self.router.awaited_members(id),
+                trackers: self
+                    .router
+                    .tracker_effects(id)
+                    .iter()
+                    .map(|e| tracker_status(e, v.sync_group))
+                    .collect(),
             });
         }
+        st.sync_groups = self
+            .router
+            .groups()
+            .map(|(g, state)| control::GroupStatus {
+                name: g.name.clone(),
+                state: super::render::state_word(state).into(),
+                members: g.members.clone(),
+            })
+            .collect();
         st
     }
 
