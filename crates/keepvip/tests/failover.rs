@@ -1599,6 +1599,57 @@ fn use_vmac_case(xmit_base: bool) {
     );
 }
 
+/// A daemon killed with -9 leaves its VMACs behind; started again it
+/// deletes them, makes them anew and takes over, IPv4 and IPv6 alike.
+/// Until 2026-12-08 the deleted VMAC's events, still queued, were taken
+/// for the new one of the same name: its socket could not open (ENODEV /
+/// EADDRNOTAVAIL) and the instance stayed in FAULT for good.
+#[test]
+fn a_restart_after_kill9_makes_the_leftover_vmacs_anew_and_takes_over() {
+    let Some(t) = Ctx::new("vmac9", 1) else {
+        return;
+    };
+    let vip6: IpAddr = "2001:db8::200".parse().unwrap();
+    let text = "vrrp_instance VI_4 {\n    interface eth0\n    virtual_router_id 51\n    priority 150\n    version 3\n    advert_int 0.1\n    use_vmac\n    virtual_ipaddress {\n        192.0.2.200/24\n    }\n}\nvrrp_instance VI_6 {\n    interface eth0\n    virtual_router_id 52\n    priority 150\n    version 3\n    advert_int 0.1\n    use_vmac\n    virtual_ipaddress {\n        2001:db8::200/64\n    }\n}\n";
+    let conf = t.write("r1.conf", text);
+    let ns = t.lab.router_ns(0).to_string();
+    let both_on = || t.lab.has_addr(&ns, "vrrp.51", vip()) && t.lab.has_addr(&ns, "vrrp.52", vip6);
+    let mut r1 = t.keepvip(0, &conf);
+    t.lab
+        .wait_for("both VIPs on their VMACs", Duration::from_secs(5), both_on)
+        .unwrap_or_else(|e| panic!("{e}\n{}", t.logs()));
+    r1.kill9();
+    assert!(both_on(), "kill -9 keeps the VMACs and their VIPs");
+    let _ = std::fs::remove_file(t.dir.join("r1.log"));
+    let mut r1 = t.keepvip(0, &conf);
+    // the leftovers' VIPs are still there until the new daemon deletes
+    // them: wait for both takeovers in the new log
+    let log = || std::fs::read_to_string(t.dir.join("r1.log")).unwrap_or_default();
+    t.lab
+        .wait_for(
+            "both MASTER after the restart",
+            Duration::from_secs(5),
+            || log().matches("Entering MASTER STATE").count() == 2,
+        )
+        .unwrap_or_else(|e| panic!("{e}\n{}", t.logs()));
+    assert!(both_on(), "{}", t.logs());
+    let log = log();
+    assert!(log.contains("Removing old VMAC interface vrrp.51"), "{log}");
+    assert!(log.contains("Removing old VMAC interface vrrp.52"), "{log}");
+    for bad in ["FAULT", "cannot open VRRP socket", "Interface vrrp.5"] {
+        assert!(!log.contains(bad), "`{bad}` in\n{log}");
+    }
+    let status = status_at(&t.dir.join("r1.sock"));
+    let masters = status
+        .lines()
+        .filter(|l| l.starts_with("VI_") && l.contains(" MASTER "))
+        .count();
+    assert_eq!(masters, 2, "{status}");
+    r1.terminate(Duration::from_secs(2));
+    assert_eq!(link_mac(&t, 0, "vrrp.51"), None);
+    assert_eq!(link_mac(&t, 0, "vrrp.52"), None);
+}
+
 /// A mixed pair with VMACs: keepalived 2.2.7 master on its vrrp.51,
 /// keepvip backup on its own; each side hears the other's adverts (sent
 /// from the shared VRRP MAC) and the VIP moves both ways.
@@ -1993,6 +2044,10 @@ fn use_vmac_for_ipv6_sends_from_the_vrrp_mac() {
     let vmac = [0u8, 0, 0x5e, 0, 2, 51];
     let client = t.lab.client_ns().unwrap().to_string();
     let cap = t.lab.capture(&client, "eth0", "ip6 proto 112").unwrap();
+    let solicitations = t
+        .lab
+        .capture(&client, "eth0", "icmp6 and ip6[40] == 133")
+        .unwrap();
     let mut r1 = t.keepvip(0, &t.write("r1.conf", &text(150)));
     let mut r2 = t.keepvip(1, &t.write("r2.conf", &text(100)));
     let on = |i: usize| t.lab.has_addr(t.lab.router_ns(i), "vrrp.51", vip6);
@@ -2038,6 +2093,14 @@ fn use_vmac_for_ipv6_sends_from_the_vrrp_mac() {
         t.logs()
     );
     r2.terminate(Duration::from_secs(2));
+    // no router solicitation from the shared MAC (until 2026-12-08 each
+    // VMAC sent some when it came up, a BACKUP's too)
+    let rs = solicitations.stop().unwrap();
+    assert!(
+        rs.iter().all(|p| p.eth_src() != Some(vmac)),
+        "router solicitations from the VMAC: {}",
+        rs.len()
+    );
     let adverts = cap.stop().unwrap();
     assert!(adverts.len() > 5, "{} adverts", adverts.len());
     assert!(

@@ -114,7 +114,10 @@ impl IfaceTable {
     pub fn remove_link(&mut self, index: u32) {
         self.ahead_of_events.remove(&index);
         if let Some(i) = self.by_index.remove(&index) {
-            self.by_name.remove(&i.name);
+            // the name may be another link's by now (one made anew)
+            if self.by_name.get(&i.name) == Some(&index) {
+                self.by_name.remove(&i.name);
+            }
         }
     }
 
@@ -288,5 +291,17 @@ mod tests {
             same.resync_events(&links, &addrs),
             vec![NetEvent::Link(links[0].clone())]
         );
+    }
+
+    #[test]
+    fn removing_a_link_keeps_its_name_for_the_link_that_has_it_now() {
+        let mut t = IfaceTable::default();
+        // vrrp.51 deleted as index 7, made anew as 9, 7's removal comes late
+        t.upsert_link(7, "vrrp.51", None, true);
+        t.upsert_link(9, "vrrp.51", None, true);
+        t.remove_link(7);
+        assert_eq!(t.by_name("vrrp.51").map(|i| i.index), Some(9));
+        t.remove_link(9);
+        assert!(t.by_name("vrrp.51").is_none());
     }
 }

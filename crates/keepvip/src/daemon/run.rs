@@ -550,8 +550,10 @@ impl Daemon {
             NetEvent::Link(l) => {
                 // queued before a dump that already told us this link's
                 // state (a VMAC just made): acting on it would flap the
-                // instances on it through FAULT
-                if self.ifaces.is_stale(l.index, l.up) {
+                // instances on it through FAULT. A link keepvip deleted
+                // (a leftover VMAC made anew) has the name of the new one:
+                // taking it for that one would leave its instance in FAULT
+                if self.ifaces.is_stale(l.index, l.up) || self.vmacs.is_retired(l.index) {
                     return;
                 }
                 let before = self
@@ -614,6 +616,12 @@ impl Daemon {
                         self.recreate_vmacs().await;
                     }
                 }
+            }
+            NetEvent::LinkRemoved { index } if self.vmacs.retirement_done(index) => {
+                self.ifaces.remove_link(index);
+                self.refresh_iface_index();
+                self.sockets.retain(|(i, _), _| *i != index);
+                self.garp.remove(&index);
             }
             NetEvent::LinkRemoved { index } => {
                 if let Some(name) = self.ifaces.by_index(index).map(|i| i.name.clone()) {

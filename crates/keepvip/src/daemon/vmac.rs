@@ -11,7 +11,7 @@
 //! when its last VMAC goes. IPv6: no address generated from the VMAC, the
 //! router's own link-local added instead, as the advert source.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io;
 
 use std::net::{IpAddr, Ipv6Addr};
@@ -30,6 +30,11 @@ pub struct Vmacs {
     saved: HashMap<String, (String, String)>,
     /// what the rp_filter change for IPv4 VMACs replaced
     rp_filter: Option<RpFilterSaved>,
+    /// links this daemon deleted (a leftover it made anew, a VMAC no
+    /// longer wanted) whose deletion event has not come yet: the events
+    /// still queued about them are history, and must not be taken for the
+    /// VMAC that now has the name
+    retired: HashSet<u32>,
 }
 
 /// A VMAC this daemon made.
@@ -141,6 +146,7 @@ impl Vmacs {
                     tracing::error!("VMAC {}: cannot remove the old interface: {e}", v.name);
                     continue;
                 }
+                self.retired.insert(old.index);
             }
             match self.make(netlink, v, base.index).await {
                 Ok(index) => {
@@ -177,9 +183,14 @@ impl Vmacs {
         // settings before the link comes up. IPv4: IPv6 off (no
         // link-local, MLD or router solicitation from the shared MAC).
         // IPv6: no link-local made from the VMAC (RFC 9568 §7.4: adverts
-        // come from the router's own one, added below)
+        // come from the router's own one, added below), and no router
+        // solicitations from the shared MAC, which would teach switches
+        // the VMAC on a BACKUP's port (keepalived drops them with nftables)
         let settings: &[(bool, &str, &str)] = if v.ipv6 {
-            &[(true, "addr_gen_mode", "1"), (false, "arp_ignore", "1")]
+            &[
+                (true, "addr_gen_mode", "1"),
+                (true, "router_solicitations", "0"),
+            ]
         } else {
             &[
                 (true, "disable_ipv6", "1"),
@@ -339,6 +350,18 @@ impl Vmacs {
         wanted.iter().any(|v| !self.made.contains_key(&v.name))
     }
 
+    /// Whether link `index` is one this daemon deleted and whose deletion
+    /// event is still to come.
+    pub fn is_retired(&self, index: u32) -> bool {
+        self.retired.contains(&index)
+    }
+
+    /// The deletion event of a link this daemon deleted came: its history
+    /// is over. Returns whether it was one.
+    pub fn retirement_done(&mut self, index: u32) -> bool {
+        self.retired.remove(&index)
+    }
+
     /// Delete the VMACs not in `keep` (all of them at stop), and put back
     /// the settings of an interface whose last VMAC went.
     pub async fn remove_except(&mut self, netlink: &Netlink, keep: &[&Vmac]) {
@@ -359,7 +382,10 @@ impl Vmacs {
             };
             // keepalived's lines (success with -D only)
             match netlink.delete_link(index).await {
-                Ok(()) => tracing::debug!("({instance}) Success removing VMAC interface {name}"),
+                Ok(()) => {
+                    self.retired.insert(index);
+                    tracing::debug!("({instance}) Success removing VMAC interface {name}");
+                }
                 Err(e) => tracing::warn!("({instance}) Error removing VMAC interface {name}: {e}"),
             }
             if self.made.values().all(|m| m.base != base) {
