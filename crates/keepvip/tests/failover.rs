@@ -1650,6 +1650,52 @@ fn a_restart_after_kill9_makes_the_leftover_vmacs_anew_and_takes_over() {
     assert_eq!(link_mac(&t, 0, "vrrp.52"), None);
 }
 
+/// A link-local VIP a daemon killed with -9 left on the interface is
+/// removed at the restart and never becomes the advert source. Until
+/// 2026-12-08 keepvip kept sending from it: the first advert of every
+/// takeover failed (EINVAL, the address was gone) and the rest left from
+/// fe80::51, which the peer took for the master's address.
+#[test]
+fn a_link_local_vip_left_by_kill9_is_never_the_advert_source() {
+    let Some(t) = Ctx::new("llvip", 1) else {
+        return;
+    };
+    let ns = t.lab.router_ns(0).to_string();
+    let own = t
+        .lab
+        .link_local_v6(&ns, "eth0")
+        .unwrap()
+        .expect("own link-local");
+    let vip6: IpAddr = "2001:db8::200".parse().unwrap();
+    let ll_vip: IpAddr = "fe80::51".parse().unwrap();
+    let text = "vrrp_instance VI_6 {\n    interface eth0\n    virtual_router_id 51\n    priority 150\n    version 3\n    advert_int 0.1\n    virtual_ipaddress {\n        fe80::51/64\n        2001:db8::200/64\n    }\n}\n";
+    let conf = t.write("r1.conf", text);
+    let mut r1 = t.keepvip(0, &conf);
+    t.wait_vip(0, vip6, true, Duration::from_secs(5));
+    r1.kill9();
+    assert!(t.has(0, ll_vip), "kill -9 leaves the link-local VIP");
+    let _ = std::fs::remove_file(t.dir.join("r1.log"));
+    let cap = t.lab.capture(&ns, "eth0", "ip6 proto 112").unwrap();
+    let mut r1 = t.keepvip(0, &conf);
+    let log = || std::fs::read_to_string(t.dir.join("r1.log")).unwrap_or_default();
+    t.lab
+        .wait_for("MASTER after the restart", Duration::from_secs(5), || {
+            log().contains("Entering MASTER STATE")
+        })
+        .unwrap_or_else(|e| panic!("{e}\n{}", t.logs()));
+    std::thread::sleep(Duration::from_millis(300));
+    r1.terminate(Duration::from_secs(2));
+    let adverts = cap.stop().unwrap();
+    assert!(adverts.len() > 2, "{} adverts\n{}", adverts.len(), log());
+    let sources: std::collections::BTreeSet<std::net::Ipv6Addr> = adverts
+        .iter()
+        .filter_map(|p| <[u8; 16]>::try_from(p.eth_payload().get(8..24)?).ok())
+        .map(std::net::Ipv6Addr::from)
+        .collect();
+    assert_eq!(sources, [own].into(), "{}", log());
+    assert!(!log().contains("cannot send advert"), "{}", log());
+}
+
 /// A mixed pair with VMACs: keepalived 2.2.7 master on its vrrp.51,
 /// keepvip backup on its own; each side hears the other's adverts (sent
 /// from the shared VRRP MAC) and the VIP moves both ways.

@@ -150,6 +150,16 @@ pub enum Input<'a> {
         /// true = added, false = removed
         added: bool,
     },
+    /// An address the daemon removed itself is gone (a VIP given up, a
+    /// leftover cleared): only the interface's address list changes, and
+    /// with it perhaps the advert source; never taken for a VIP someone
+    /// deleted.
+    OwnAddressRemoved {
+        /// interface
+        iface: IfaceId,
+        /// the address
+        addr: IpAddr,
+    },
     /// Someone deleted a virtual route from the kernel (the daemon found
     /// the configured route it matches): a MASTER that tracks it goes to
     /// BACKUP, as keepalived does, and takes over again after its timer.

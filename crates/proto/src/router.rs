@@ -73,11 +73,12 @@ impl Iface {
             .iter()
             .copied()
             .find(|a| a.is_ipv4() && !vip_set.contains(a));
-        self.link_local_v6 = self
-            .addrs
-            .iter()
-            .copied()
-            .find(|a| matches!(a, IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80));
+        // a link-local VIP is not the router's own address (one left by a
+        // daemon killed with -9 would be gone at the first takeover)
+        self.link_local_v6 = self.addrs.iter().copied().find(|a| {
+            matches!(a, IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80)
+                && !vip_set.contains(a)
+        });
     }
 }
 
@@ -927,7 +928,8 @@ impl Router {
                 addr,
                 prefix_len: _,
                 added,
-            } => self.on_address(iface, addr, added),
+            } => self.on_address(iface, addr, added, false),
+            Input::OwnAddressRemoved { iface, addr } => self.on_address(iface, addr, false, true),
             Input::RouteRemoved(route) => {
                 let text = format!(
                     "virtual route {}/{} was deleted: leaving MASTER",
@@ -2013,7 +2015,9 @@ impl Router {
         self.drop_advert(id.0 as usize, src, DropReason::Malformed(error));
     }
 
-    fn on_address(&mut self, iface: IfaceId, addr: IpAddr, added: bool) {
+    /// An address added to or removed from an interface; `ours`: removed
+    /// by the daemon itself.
+    fn on_address(&mut self, iface: IfaceId, addr: IpAddr, added: bool, ours: bool) {
         let Some(f) = self.ifaces.get_mut(iface.0 as usize) else {
             return;
         };
@@ -2044,7 +2048,7 @@ impl Router {
             }
             return;
         }
-        if added {
+        if added || ours {
             return;
         }
         // A tracked VIP deleted by someone else while MASTER: keepalived

@@ -2015,6 +2015,58 @@ fn a_master_a_reload_removes_hands_over_after_the_skew() {
     );
 }
 
+/// A link-local VIP left on the interface (a daemon killed with -9) is
+/// never the advert source, and the daemon's own removal of a VIP is not
+/// someone deleting it. Until 2026-12-08 keepvip sent from the leftover
+/// fe80::51 for good: its first advert at each takeover failed (the
+/// address had been removed) and the peer saw the VIP as the source.
+#[test]
+fn a_link_local_vip_is_never_the_source_and_removing_our_own_is_no_deletion() {
+    let mut a = v6("VI_6", 51, 150, 1.0);
+    a.vips = vec![
+        VipConfig::new("fe80::51".parse().unwrap()),
+        VipConfig::new("2001:db8::100".parse().unwrap()),
+    ];
+    let mut r = keepvip_proto::Router::new(cfg(vec![a]), at(0));
+    let eth0 = r.iface_id("eth0").unwrap();
+    for addr in ["fe80::51", "fe80::11"] {
+        r.handle(
+            at(0),
+            keepvip_proto::Input::Address {
+                iface: eth0,
+                addr: addr.parse().unwrap(),
+                prefix_len: 64,
+                added: true,
+            },
+        );
+    }
+    r.start(at(0));
+    let own: IpAddr = "fe80::11".parse().unwrap();
+    assert_eq!(r.instance_by_name("VI_6").unwrap().source, Some(own));
+    // the leftover removed at start: the source stays
+    r.handle(
+        at(10_000),
+        keepvip_proto::Input::OwnAddressRemoved {
+            iface: eth0,
+            addr: "fe80::51".parse().unwrap(),
+        },
+    );
+    assert_eq!(r.instance_by_name("VI_6").unwrap().source, Some(own));
+    r.handle_timeout(at(3_500_000));
+    assert_eq!(r.instance_by_name("VI_6").unwrap().state, State::Master);
+    while r.poll_action().is_some() {}
+    // a MASTER's VIP removed by the daemon (seen late, after a flap) is
+    // not someone deleting it: it stays MASTER
+    r.handle(
+        at(4_000_000),
+        keepvip_proto::Input::OwnAddressRemoved {
+            iface: eth0,
+            addr: "2001:db8::100".parse().unwrap(),
+        },
+    );
+    assert_eq!(r.instance_by_name("VI_6").unwrap().state, State::Master);
+}
+
 #[test]
 fn vip_deleted_externally_while_master() {
     let mut a = v2("VI_1", 51, 150);

@@ -669,6 +669,21 @@ impl Daemon {
             }
             NetEvent::AddrRemoved(a) if self.own_removals.take(|x| *x == a.addr) => {
                 self.ifaces.remove_addr(a.index, a.addr);
+                // the router's list too: the address may have been its
+                // advert source (a link-local VIP a killed daemon left)
+                if let Some(id) = self
+                    .ifaces
+                    .by_index(a.index)
+                    .and_then(|i| self.router.iface_id(&i.name))
+                {
+                    self.router.handle(
+                        now,
+                        Input::OwnAddressRemoved {
+                            iface: id,
+                            addr: a.addr,
+                        },
+                    );
+                }
             }
             NetEvent::AddrRemoved(a) if self.is_static_address(&a) => {
                 self.ifaces.remove_addr(a.index, a.addr);
