@@ -19,6 +19,11 @@ use crate::model::{
 };
 use crate::tree::{Node, Word};
 
+/// keepalived's largest GARP delay in seconds (UINT_MAX / TIMER_HZ).
+const GARP_SECS_MAX: i64 = (u32::MAX / 1_000_000) as i64;
+/// keepalived's largest GARP repeat count and refresh (UINT_MAX).
+const GARP_REP_MAX: i64 = u32::MAX as i64;
+
 /// Longest interface name (IFNAMSIZ - 1).
 const IFNAMSIZ: usize = 15;
 
@@ -64,6 +69,49 @@ impl Parser<'_> {
 
     fn warn(&mut self, span: Span, msg: impl Into<String>) {
         self.diags.push(Diagnostic::warning(Some(span), msg));
+    }
+
+    /// An invalid value keepalived reports and runs with `instead`.
+    fn fallback(&mut self, span: Span, msg: impl Into<String>, instead: &str) {
+        self.diags
+            .push(Diagnostic::fallback(Some(span), msg, instead));
+    }
+
+    /// Read `n` with `f`; the errors it reports about a value that is
+    /// there become fallback ones: keepalived reports them and runs with
+    /// `instead` (a missing value stays an error).
+    fn fb<T>(&mut self, n: &Node, instead: &str, f: impl FnOnce(&mut Self) -> T) -> T {
+        let before = self.diags.len();
+        let r = f(self);
+        if !n.args.is_empty() {
+            for d in &mut self.diags[before..] {
+                if d.severity == crate::diag::Severity::Error {
+                    d.mark_fallback(instead);
+                }
+            }
+        }
+        r
+    }
+
+    /// keepalived's `garp_master_repeat` and the like: 0..=`max`, 0 made 1
+    /// (`must be greater than 0, setting to 1`), an invalid value ignored.
+    fn garp_repeat(&mut self, n: &Node, max: i64, zero_is_one: bool) -> Option<u32> {
+        let v = self.fb(n, "ignored", |p| p.num(n, 0, 0, max))?;
+        if v == 0 && zero_is_one {
+            self.fallback(
+                n.arg_span(0),
+                format!("{} must be greater than 0", n.key.text),
+                "setting to 1",
+            );
+            return Some(1);
+        }
+        Some(v as u32)
+    }
+
+    /// keepalived's GARP delays: whole seconds, 0..=4294 (UINT_MAX µs).
+    fn garp_secs(&mut self, n: &Node) -> Option<Duration> {
+        self.fb(n, "ignored", |p| p.num(n, 0, 0, GARP_SECS_MAX))
+            .map(|v| Duration::from_secs(v as u64))
     }
 
     fn unknown(&mut self, w: &Word, known: &[&str], context: &str) {
@@ -267,12 +315,14 @@ impl Parser<'_> {
             None | Some("true" | "on" | "yes") => Some(true),
             Some("false" | "off" | "no") => Some(false),
             Some(other) => {
-                self.err(
+                // keepalived: `invalid … specified`, and goes on without it
+                self.fallback(
                     n.arg_span(0),
                     format!(
                         "invalid {} `{other}` (true/on/yes or false/off/no)",
                         n.key.text
                     ),
+                    "ignored",
                 );
                 None
             }
@@ -740,7 +790,10 @@ impl Parser<'_> {
                 self.no_block(c);
             }
             match k {
-                "router_id" => g.router_id = self.arg(c, 0).map(|w| w.text.clone()),
+                "router_id" => match c.args.first() {
+                    Some(w) => g.router_id = Some(w.text.clone()),
+                    None => self.fallback(c.key.span, "`router_id` needs a value", "ignored"),
+                },
                 "vmac_prefix" | "vmac_addr_prefix" => {
                     let (slot, what) = if c.key.text == "vmac_prefix" {
                         (&mut g.vmac_prefix, "vmac")
@@ -805,30 +858,45 @@ impl Parser<'_> {
                         self.warn(c.key.span, format!("`{k}`: keepvip does not send email"));
                     }
                 }
-                "vrrp_version" => g.vrrp_version = self.num(c, 0, 2, 3).map(|v| v as u8),
+                "vrrp_version" => {
+                    g.vrrp_version = self.fb(c, "ignored", |p| p.num(c, 0, 2, 3)).map(|v| v as u8)
+                }
                 "vrrp_strict" => g.vrrp_strict = true,
                 "vrrp_skip_check_adv_addr" => {
-                    g.vrrp_skip_check_adv_addr = self.flag(c).unwrap_or(true)
+                    // keepalived's global handler reads no argument: the
+                    // option is on whatever follows it
+                    if let Some(w) = c.args.first() {
+                        self.diags.push(
+                            Diagnostic::warning(
+                                Some(w.span),
+                                format!("vrrp_skip_check_adv_addr takes no argument: `{}` is ignored and the option is on, as keepalived does", w.text),
+                            )
+                            .with_help("write `vrrp_skip_check_adv_addr` alone, or remove the line to check the addresses"),
+                        );
+                    }
+                    g.vrrp_skip_check_adv_addr = true;
                 }
                 "vrrp_check_unicast_src" => g.vrrp_check_unicast_src = true,
                 "vrrp_garp_master_repeat" => {
-                    g.vrrp_garp_master_repeat = self.num(c, 0, 0, 255).map(|v| v as u32)
+                    g.vrrp_garp_master_repeat = self.garp_repeat(c, GARP_REP_MAX, true)
                 }
-                "vrrp_garp_master_delay" => g.vrrp_garp_master_delay = self.secs(c, 0, 0.0, 255.0),
+                "vrrp_garp_master_delay" => g.vrrp_garp_master_delay = self.garp_secs(c),
                 "vrrp_garp_master_refresh" => {
-                    g.vrrp_garp_master_refresh = self.secs(c, 0, 0.0, 4_294.0)
+                    g.vrrp_garp_master_refresh = Some(
+                        self.fb(c, "using 0 (no refresh)", |p| p.num(c, 0, 0, GARP_REP_MAX))
+                            .map_or(Duration::ZERO, |v| Duration::from_secs(v as u64)),
+                    )
                 }
                 "vrrp_garp_master_refresh_repeat" => {
-                    g.vrrp_garp_master_refresh_repeat = self.num(c, 0, 1, 255).map(|v| v as u32)
+                    g.vrrp_garp_master_refresh_repeat = self.garp_repeat(c, GARP_REP_MAX, true)
                 }
                 "vrrp_garp_interval" => g.vrrp_garp_interval = self.secs(c, 0, 0.0, 4_294.0),
                 "vrrp_gna_interval" => g.vrrp_gna_interval = self.secs(c, 0, 0.0, 4_294.0),
                 "vrrp_garp_lower_prio_repeat" => {
-                    g.vrrp_garp_lower_prio_repeat = self.num(c, 0, 0, 255).map(|v| v as u32)
+                    g.vrrp_garp_lower_prio_repeat =
+                        self.garp_repeat(c, i64::from(i32::MAX), false)
                 }
-                "vrrp_garp_lower_prio_delay" => {
-                    g.vrrp_garp_lower_prio_delay = self.secs(c, 0, 0.0, 255.0)
-                }
+                "vrrp_garp_lower_prio_delay" => g.vrrp_garp_lower_prio_delay = self.garp_secs(c),
                 "vrrp_min_garp" => {
                     g.vrrp_min_garp = self.flag(c).unwrap_or(true);
                     if g.vrrp_min_garp {
@@ -840,19 +908,21 @@ impl Parser<'_> {
                 "vrrp_lower_prio_no_advert" => g.vrrp_lower_prio_no_advert = self.flag(c),
                 "vrrp_higher_prio_send_advert" => g.vrrp_higher_prio_send_advert = self.flag(c),
                 "vrrp_down_timer_adverts" => {
-                    g.vrrp_down_timer_adverts = self.num(c, 0, 1, 100).map(|v| v as u32)
+                    g.vrrp_down_timer_adverts =
+                        self.fb(c, "ignored", |p| p.num(c, 0, 1, 100)).map(|v| v as u32)
                 }
                 "vrrp_mcast_group4" | "vrrp_mcast_group6" => {
                     if let Some(w) = self.arg(c, 0).cloned() {
-                        if let Some(a) = self.ip(&w) {
+                        if let Some(a) = self.fb(c, "skipped", |p| p.ip(&w)) {
                             let v4 = k.ends_with('4');
                             if a.is_ipv4() != v4 || !a.is_multicast() {
-                                self.err(
+                                self.fallback(
                                     w.span,
                                     format!(
                                         "{k} {a} is not an IPv{} multicast address",
                                         if v4 { 4 } else { 6 }
                                     ),
+                                    "skipped",
                                 );
                             } else if v4 {
                                 g.vrrp_mcast_group4 = Some(a);
@@ -892,14 +962,31 @@ impl Parser<'_> {
                     g.max_auto_priority = if c.args.is_empty() {
                         Some(99)
                     } else {
-                        self.num(c, 0, -1, 99).map(|v| v as i32)
+                        self.fb(c, "ignored", |p| p.num(c, 0, -1, 99))
+                            .map(|v| v as i32)
                     };
                 }
                 "min_auto_priority_delay" => {
                     g.min_auto_priority_delay = self.num(c, 0, 1, 10_000_000).map(|v| v as u64)
                 }
-                "vrrp_priority" => g.vrrp_priority = self.num(c, 0, -20, 19).map(|v| v as i32),
-                "vrrp_rt_priority" => g.vrrp_rt_priority = self.num(c, 0, 1, 99).map(|v| v as i32),
+                "vrrp_priority" => {
+                    g.vrrp_priority = self.fb(c, "ignored", |p| p.num(c, 0, -20, 19)).map(|v| v as i32)
+                }
+                "vrrp_rt_priority" => {
+                    // keepalived clamps to SCHED_RR's 1..=99
+                    g.vrrp_rt_priority = match c.args.first().and_then(|w| parse_int(&w.text)) {
+                        Some(v) if !(1..=99).contains(&v) => {
+                            let to = v.clamp(1, 99);
+                            self.fallback(
+                                c.arg_span(0),
+                                format!("vrrp_rt_priority {v} is outside the range 1..=99"),
+                                &format!("setting to {to}"),
+                            );
+                            Some(to as i32)
+                        }
+                        _ => self.fb(c, "ignored", |p| p.num(c, 0, 1, 99)).map(|v| v as i32),
+                    }
+                }
                 "vrrp_no_swap" => g.vrrp_no_swap = true,
                 "vrrp_cpu_affinity" => g.vrrp_cpu_affinity = self.cpu_list(c),
                 "vrrp_rlimit_rttime" | "vrrp_rlimit_rtime" => {
@@ -913,7 +1000,7 @@ impl Parser<'_> {
                     );
                 }
                 "vrrp_startup_delay" => {
-                    g.vrrp_startup_delay = self.secs(c, 0, 0.0, 3600.0);
+                    g.vrrp_startup_delay = self.fb(c, "ignored", |p| p.secs(c, 0, 0.0, 3600.0));
                 }
                 "dynamic_interfaces" => g.dynamic_interfaces = true,
                 "disable_local_igmp" => g.disable_local_igmp = true,
@@ -1988,12 +2075,22 @@ impl Parser<'_> {
                     Some("MASTER") => i.state = Some(StateHint::Master),
                     Some("BACKUP") => {
                         if i.state == Some(StateHint::Master) {
-                            self.err(c.arg_span(0), format!("({name}) state previously set as MASTER"));
+                            self.fallback(c.arg_span(0), format!("({name}) state previously set as MASTER"), "ignoring BACKUP");
                         } else {
                             i.state = Some(StateHint::Backup);
                         }
                     }
-                    _ => self.err(c.arg_span(0), "state must be MASTER or BACKUP"),
+                    Some(other) => {
+                        self.diags.push(
+                            Diagnostic::fallback(
+                                Some(c.arg_span(0)),
+                                format!("({name}) unknown state '{other}' (MASTER or BACKUP, in capitals)"),
+                                "defaulting to BACKUP",
+                            ),
+                        );
+                        i.state = Some(StateHint::Backup);
+                    }
+                    None => self.err(c.key.span, "state must be MASTER or BACKUP"),
                 },
                 "interface" => {
                     if let Some(w) = self.arg(c, 0) {
@@ -2008,20 +2105,29 @@ impl Parser<'_> {
                     }
                 }
                 "virtual_router_id" => i.virtual_router_id = self.num(c, 0, 1, 255).map(|v| v as u8),
-                "priority" => i.priority = self.num(c, 0, 1, 255).map(|v| v as u8),
+                "priority" => {
+                    // keepalived: `Priority not valid! … Using default 100`
+                    let before = self.diags.len();
+                    i.priority = self.fb(c, "using 100", |p| p.num(c, 0, 1, 255)).map(|v| v as u8);
+                    if self.diags.len() != before && !c.args.is_empty() {
+                        i.priority = Some(100);
+                    }
+                }
                 "advert_int" => {
-                    if let Some(v) = self.float(c, 0, 0.0, 255.0) {
+                    if let Some(v) = self.fb(c, "ignored (1 s)", |p| p.float(c, 0, 0.0, 255.0)) {
                         if v < 0.01 {
-                            self.err(c.arg_span(0), format!("({name}) advert_int must be at least 0.01 s"));
+                            self.fallback(c.arg_span(0), format!("({name}) advert_int must be at least 0.01 s"), "ignored (1 s)");
                         } else {
                             i.advert_int = Some(v);
                         }
                     }
                 }
-                "version" => i.version = self.num(c, 0, 2, 3).map(|v| v as u8),
+                "version" => i.version = self.fb(c, "ignored", |p| p.num(c, 0, 2, 3)).map(|v| v as u8),
                 "nopreempt" => i.nopreempt = true,
                 "preempt" => i.nopreempt = false,
-                "preempt_delay" => i.preempt_delay = self.float(c, 0, 0.0, 1000.0),
+                "preempt_delay" => {
+                    i.preempt_delay = self.fb(c, "using 0", |p| p.float(c, 0, 0.0, 1000.0))
+                }
                 "accept" => i.accept = Some(true),
                 "no_accept" => i.accept = Some(false),
                 "mcast_src_ip" | "unicast_src_ip" => {
@@ -2090,7 +2196,9 @@ impl Parser<'_> {
                         i.peer_spans.push(p.key.span);
                     }
                 }
-                "unicast_ttl" => i.unicast_ttl = self.num(c, 0, 0, 255).map(|v| v as u8),
+                "unicast_ttl" => {
+                    i.unicast_ttl = self.fb(c, "ignored", |p| p.num(c, 0, 0, 255)).map(|v| v as u8)
+                }
                 "track_src_ip" => i.track_src_ip = true,
                 "check_unicast_src" => i.check_unicast_src = true,
                 "unicast_fault_no_peer" => i.unicast_fault_no_peer = true,
@@ -2227,20 +2335,25 @@ impl Parser<'_> {
                     c.key.span,
                     "keepvip implements the VRRP side only; `lvs_sync_daemon_interface` ignored",
                 ),
-                "garp_master_delay" => i.garp.master_delay = self.secs(c, 0, 0.0, 255.0),
-                "garp_master_refresh" => i.garp.master_refresh = self.secs(c, 0, 0.0, 4_294.0),
-                "garp_master_repeat" => {
-                    i.garp.master_repeat = self.num(c, 0, 0, 255).map(|v| v as u32)
+                "garp_master_delay" => i.garp.master_delay = self.garp_secs(c),
+                "garp_master_refresh" => {
+                    // keepalived: an invalid value sets no refresh
+                    i.garp.master_refresh = Some(
+                        self.fb(c, "using 0 (no refresh)", |p| p.num(c, 0, 0, GARP_REP_MAX))
+                            .map_or(Duration::ZERO, |v| Duration::from_secs(v as u64)),
+                    )
                 }
+                "garp_master_repeat" => i.garp.master_repeat = self.garp_repeat(c, GARP_REP_MAX, true),
                 "garp_master_refresh_repeat" => {
-                    i.garp.master_refresh_repeat = self.num(c, 0, 0, 255).map(|v| v as u32)
+                    i.garp.master_refresh_repeat = self.garp_repeat(c, GARP_REP_MAX, true)
                 }
-                "garp_lower_prio_delay" => i.garp.lower_prio_delay = self.secs(c, 0, 0.0, 255.0),
+                "garp_lower_prio_delay" => i.garp.lower_prio_delay = self.garp_secs(c),
                 "garp_lower_prio_repeat" => {
-                    i.garp.lower_prio_repeat = self.num(c, 0, 0, 255).map(|v| v as u32)
+                    i.garp.lower_prio_repeat = self.garp_repeat(c, i64::from(i32::MAX), false)
                 }
                 "down_timer_adverts" => {
-                    i.down_timer_adverts = self.num(c, 0, 1, 100).map(|v| v as u32)
+                    i.down_timer_adverts =
+                        self.fb(c, "ignored", |p| p.num(c, 0, 1, 100)).map(|v| v as u32)
                 }
                 "garp_extra_if" | "vmac_garp_intvl" => {
                     if let Some(e) = self.extra_if(c, 0) {
@@ -2248,7 +2361,22 @@ impl Parser<'_> {
                     }
                 }
                 "strict_mode" => i.strict_mode = self.flag(c),
-                "skip_check_adv_addr" => i.skip_check_adv_addr = self.flag(c),
+                "skip_check_adv_addr" => {
+                    // keepalived sets the option for any valid boolean,
+                    // `false` included
+                    i.skip_check_adv_addr = self.flag(c).map(|v| {
+                        if !v {
+                            self.diags.push(
+                                Diagnostic::warning(
+                                    Some(c.arg_span(0)),
+                                    format!("({name}) skip_check_adv_addr `{}` turns the option on, as keepalived does", c.args[0].text),
+                                )
+                                .with_help("remove the line to check the addresses"),
+                            );
+                        }
+                        true
+                    })
+                }
                 "lower_prio_no_advert" => i.lower_prio_no_advert = self.flag(c),
                 "higher_prio_send_advert" => i.higher_prio_send_advert = self.flag(c),
                 "use_vmac" => i.use_vmac = Some(self.use_vmac(c)),
@@ -2263,7 +2391,7 @@ impl Parser<'_> {
                     i.debug = if c.args.is_empty() {
                         Some(0)
                     } else {
-                        self.num(c, 0, 0, 4).map(|v| v as u32)
+                        self.fb(c, "ignored", |p| p.num(c, 0, 0, 4)).map(|v| v as u32)
                     }
                 }
                 "kernel_rx_buf_size" => {

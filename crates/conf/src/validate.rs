@@ -617,11 +617,12 @@ impl Validator<'_> {
             }
         } else if micros >= 4096 * 10_000 {
             self.diags.push(
-                Diagnostic::error(
+                Diagnostic::fallback(
                     Some(adv_span),
                     format!(
                         "({name}) VRRPv3 advertisement interval must be 0.01..40.95 s (not {adv})"
                     ),
+                    "using 40.95",
                 )
                 .with_note("VRRPv3 carries the interval in 12 bits of centiseconds"),
             );
