@@ -371,9 +371,10 @@ impl Parser<'_> {
 
     fn set_notify(&mut self, slot: &mut Option<NotifyCmd>, n: &Node, owner: &str) {
         if slot.is_some() {
-            self.err(
+            self.fallback(
                 n.key.span,
                 format!("({owner}) {} already specified", n.key.text),
+                "ignoring this one",
             );
             return;
         }
@@ -1076,30 +1077,41 @@ impl Parser<'_> {
                         self.err(c.key.span, "`script` needs a command");
                     }
                 }
-                "interval" => {
-                    if let Some(v) = self.secs(c, 0, 0.0, 4_294.0) {
-                        if v.is_zero() {
-                            self.err(c.arg_span(0), "vrrp_script interval must be greater than 0");
+                // keepalived: whole seconds, 0 made 1, an invalid value ignored
+                k @ ("interval" | "timeout") => {
+                    if let Some(v) = self.fb(c, "ignored", |p| p.num(c, 0, 0, GARP_SECS_MAX)) {
+                        let v = if v == 0 {
+                            self.fallback(
+                                c.arg_span(0),
+                                format!("vrrp_script {k} must be greater than 0"),
+                                "setting to 1",
+                            );
+                            1
                         } else {
-                            s.interval = v;
-                        }
-                    }
-                }
-                "timeout" => {
-                    if let Some(v) = self.secs(c, 0, 0.0, 4_294.0) {
-                        if v.is_zero() {
-                            self.err(c.arg_span(0), "vrrp_script timeout must be greater than 0");
+                            v
+                        };
+                        let d = Duration::from_secs(v as u64);
+                        if k == "interval" {
+                            s.interval = d;
                         } else {
-                            s.timeout = v;
+                            s.timeout = d;
                         }
                     }
                 }
                 "weight" => {
-                    s.weight = self.num(c, 0, -253, 253).unwrap_or(0) as i32;
+                    s.weight = self.fb(c, "using 0", |p| p.num(c, 0, -253, 253)).unwrap_or(0) as i32;
                     s.reverse = self.weight_option(c, 1);
                 }
-                "rise" => s.rise = self.num(c, 0, 1, 1_000_000).unwrap_or(1) as u32,
-                "fall" => s.fall = self.num(c, 0, 1, 1_000_000).unwrap_or(1) as u32,
+                "rise" => {
+                    s.rise = self
+                        .fb(c, "defaulting to 1", |p| p.num(c, 0, 1, i64::from(i32::MAX)))
+                        .unwrap_or(1) as u32
+                }
+                "fall" => {
+                    s.fall = self
+                        .fb(c, "defaulting to 1", |p| p.num(c, 0, 1, i64::from(i32::MAX)))
+                        .unwrap_or(1) as u32
+                }
                 "user" => {
                     s.user = self.arg(c, 0).map(|w| w.text.clone());
                     s.group = c.args.get(1).map(|w| w.text.clone());
@@ -1109,9 +1121,12 @@ impl Parser<'_> {
             }
         }
         if s.script.is_empty() {
-            self.err(
+            // keepalived removes it, and the instances tracking it go on
+            // without it (`track script … not found, ignoring...`)
+            self.fallback(
                 n.key.span,
                 format!("vrrp_script {} has no `script`", s.name),
+                "removed",
             );
             return None;
         }
@@ -1982,7 +1997,13 @@ impl Parser<'_> {
         }
     }
 
+    /// A `track_*` block. keepalived reads weights in -254..=254; an
+    /// invalid one is ignored (track_interface: weight 0; the others: the
+    /// tracked object's own weight), ±254 is made ±253 for interfaces and
+    /// scripts, and an entry with `weight` and no value is dropped.
     fn tracks(&mut self, c: &Node, max: i32, out: &mut Vec<TrackEntry>) {
+        let interface = c.key.text == "track_interface";
+        let clamps = interface || c.key.text == "track_script";
         for t in self.block(c) {
             if let Some(open) = t.open {
                 self.err(open, "a tracked name does not take a `{ }` block");
@@ -1996,11 +2017,50 @@ impl Parser<'_> {
             let mut i = 0;
             while i < t.args.len() {
                 match t.args[i].text.as_str() {
+                    "weight" if t.args.len() == i + 1 => {
+                        let s = t.args[i].span;
+                        self.fallback(
+                            s,
+                            format!("weight without value for `{}`", e.name),
+                            "the entry is ignored",
+                        );
+                        e.name.clear();
+                        i += 1;
+                    }
                     "weight" => {
-                        e.weight = self
-                            .num(t, i + 1, i64::from(-max), i64::from(max))
-                            .map(|v| v as i32)
-                            .or(Some(0));
+                        let w = &t.args[i + 1];
+                        let instead = if interface {
+                            "using weight 0"
+                        } else {
+                            "using its own weight"
+                        };
+                        e.weight = match parse_int(&w.text) {
+                            Some(v) if clamps && v.abs() == 254 => {
+                                let to = v.signum() * 253;
+                                self.fallback(
+                                    w.span,
+                                    format!("weight for `{}` cannot be {v}", e.name),
+                                    &format!("setting to {to}"),
+                                );
+                                Some(to as i32)
+                            }
+                            Some(v) if v.abs() <= i64::from(max) => Some(v as i32),
+                            _ => {
+                                self.fallback(
+                                    w.span,
+                                    format!(
+                                        "weight {} for `{}` must be in -{max}..={max}",
+                                        w.text, e.name
+                                    ),
+                                    instead,
+                                );
+                                if interface {
+                                    Some(0)
+                                } else {
+                                    None
+                                }
+                            }
+                        };
                         i += 2;
                     }
                     r @ ("reverse" | "noreverse") => {
@@ -2013,13 +2073,17 @@ impl Parser<'_> {
                     }
                     other => {
                         let s = t.args[i].span;
-                        self.err(
+                        self.fallback(
                             s,
                             format!("unexpected `{other}` (weight N [reverse|noreverse])"),
+                            "ignored",
                         );
                         i += 1;
                     }
                 }
+            }
+            if e.name.is_empty() {
+                continue;
             }
             if out.iter().any(|o| o.name == e.name) {
                 self.warn(
@@ -2243,7 +2307,7 @@ impl Parser<'_> {
                         }
                     }
                 }
-                "track_interface" => self.tracks(c, 254, &mut i.track_interface),
+                "track_interface" => self.tracks(c, 253, &mut i.track_interface),
                 "track_script" => self.tracks(c, 253, &mut i.track_script),
                 "track_file" => self.tracks(c, 254, &mut i.track_file),
                 "track_process" => self.tracks(c, 254, &mut i.track_process),
@@ -2447,9 +2511,10 @@ impl Parser<'_> {
                         }
                     }
                     if g.group.is_empty() {
-                        self.err(
+                        self.fallback(
                             c.key.span,
                             format!("sync group {name} has an empty group block"),
+                            "the group is removed",
                         );
                     }
                 }
@@ -2475,7 +2540,7 @@ impl Parser<'_> {
                         "`global_tracking` is deprecated: track_* on the sync group, or sync_group_tracking_weight",
                     );
                 }
-                "track_interface" => self.tracks(c, 254, &mut g.track_interface),
+                "track_interface" => self.tracks(c, 253, &mut g.track_interface),
                 "track_script" => self.tracks(c, 253, &mut g.track_script),
                 "track_file" => self.tracks(c, 254, &mut g.track_file),
                 "track_process" => self.tracks(c, 254, &mut g.track_process),
