@@ -93,6 +93,19 @@ impl Parser<'_> {
         r
     }
 
+    /// [`Parser::fb`] for an item of a block (a VIP, a route, a peer),
+    /// whose errors all become fallback ones.
+    fn fb_item<T>(&mut self, instead: &str, f: impl FnOnce(&mut Self) -> T) -> T {
+        let before = self.diags.len();
+        let r = f(self);
+        for d in &mut self.diags[before..] {
+            if d.severity == crate::diag::Severity::Error {
+                d.mark_fallback(instead);
+            }
+        }
+        r
+    }
+
     /// keepalived's `garp_master_repeat` and the like: 0..=`max`, 0 made 1
     /// (`must be greater than 0, setting to 1`), an invalid value ignored.
     fn garp_repeat(&mut self, n: &Node, max: i64, zero_is_one: bool) -> Option<u32> {
@@ -1302,14 +1315,26 @@ impl Parser<'_> {
         let mut v = VipConfig::new(addr);
         if let Some(l) = len_s {
             let max = if addr.is_ipv4() { 32 } else { 128 };
-            match l.parse::<u8>() {
-                Ok(p) if p <= max => v.prefix_len = p,
+            // keepalived reads the length up to a further `/`, and uses
+            // the host length for an invalid one
+            let (num, more) = l.split_once('/').unwrap_or((l, ""));
+            match num.parse::<u8>() {
+                Ok(p) if p <= max => {
+                    v.prefix_len = p;
+                    if !more.is_empty() {
+                        self.warn(
+                            first.span,
+                            format!("`/{more}` after the prefix length of {addr} is ignored, as keepalived does"),
+                        );
+                    }
+                }
                 _ => {
-                    self.err(
+                    self.fallback(
                         first.span,
                         format!("bad prefix length `/{l}` for {addr} (at most /{max})"),
+                        &format!("using /{max}"),
                     );
-                    return None;
+                    v.prefix_len = max;
                 }
             }
         }
@@ -1336,7 +1361,7 @@ impl Parser<'_> {
                     rest[i].span,
                     format!("no `{k}` value given for {}", first.text),
                 );
-                break;
+                return None;
             }
             match (k, val) {
                 ("brd" | "broadcast", Some(w)) => {
@@ -1350,7 +1375,7 @@ impl Parser<'_> {
                     } else if w.text == "-" {
                         v.broadcast = None;
                     } else {
-                        v.broadcast = self.ip(w);
+                        v.broadcast = Some(self.ip(w)?);
                     }
                     i += 2;
                 }
@@ -1366,6 +1391,7 @@ impl Parser<'_> {
                                 w.text
                             ),
                         );
+                        return None;
                     }
                     v.dev = Some(w.text.clone());
                     i += 2;
@@ -1380,7 +1406,11 @@ impl Parser<'_> {
                         n => n.parse().ok(),
                     };
                     match s {
-                        None => self.err(w.span, format!("invalid scope `{}`", w.text)),
+                        None => self.fallback(
+                            w.span,
+                            format!("invalid scope `{}`", w.text),
+                            "the option is ignored",
+                        ),
                         Some(_) if addr.is_ipv6() => self.warn(
                             w.span,
                             format!("a scope cannot be set for the IPv6 address {addr}: ignored"),
@@ -1400,6 +1430,7 @@ impl Parser<'_> {
                             w.span,
                             format!("label `{}` is longer than {IFNAMSIZ} characters", w.text),
                         );
+                        return None;
                     } else {
                         v.label = Some(w.text.clone());
                     }
@@ -1433,11 +1464,12 @@ impl Parser<'_> {
                 // instance's VIPs warn about it there
                 ("track_group", Some(_)) => i += 2,
                 _ => {
-                    let mut d = Diagnostic::error(
+                    let mut d = Diagnostic::fallback(
                         Some(rest[i].span),
                         format!(
                             "unknown option `{k}` for an address (brd, dev, scope, label, peer, no_track, ...)"
                         ),
+                        "the option is ignored",
                     );
                     if parse_ip(k.split('/').next().unwrap_or(k)).is_some() {
                         d = d.with_help("write one address per line");
@@ -2196,7 +2228,7 @@ impl Parser<'_> {
                 "no_accept" => i.accept = Some(false),
                 "mcast_src_ip" | "unicast_src_ip" => {
                     if let Some(w) = self.arg(c, 0).cloned() {
-                        let a = self.ip(&w);
+                        let a = self.fb(c, "ignored", |p| p.ip(&w));
                         if k == "mcast_src_ip" {
                             i.mcast_src_ip = a;
                         } else {
@@ -2210,7 +2242,7 @@ impl Parser<'_> {
                             if a.is_multicast() {
                                 i.mcast_dst_ip = Some(a);
                             } else {
-                                self.err(w.span, format!("mcast_dst_ip {a} is not a multicast address"));
+                                self.fallback(w.span, format!("mcast_dst_ip {a} is not a multicast address"), "ignored");
                             }
                         }
                     }
@@ -2220,7 +2252,8 @@ impl Parser<'_> {
                         if let Some(open) = p.open {
                             self.err(open, "a unicast peer does not take a `{ }` block");
                         }
-                        let Some(addr) = self.ip(&p.key) else {
+                        // keepalived skips a peer it cannot read
+                        let Some(addr) = self.fb_item("the peer is skipped", |me| me.ip(&p.key)) else {
                             continue;
                         };
                         let mut peer = UnicastPeer {
@@ -2229,6 +2262,7 @@ impl Parser<'_> {
                             max_ttl: None,
                         };
                         let mut j = 0;
+                        let mut skip = false;
                         while j < p.args.len() {
                             match p.args[j].text.as_str() {
                                 "min_ttl" => {
@@ -2239,17 +2273,23 @@ impl Parser<'_> {
                                 }
                                 other => {
                                     let s = p.args[j].span;
-                                    self.err(
+                                    self.fallback(
                                         s,
                                         format!("unknown unicast_peer option `{other}` (min_ttl N, max_ttl N)"),
+                                        "the peer is skipped",
                                     );
+                                    skip = true;
                                 }
                             }
                             j += 2;
                         }
+                        if skip {
+                            continue;
+                        }
                         if let (Some(lo), Some(hi)) = (peer.min_ttl, peer.max_ttl) {
                             if lo > hi {
-                                self.err(p.key.span, format!("({name}) min_ttl {lo} > max_ttl {hi}: every advert would be dropped"));
+                                // keepalived takes it as it is
+                                self.warn(p.key.span, format!("({name}) min_ttl {lo} > max_ttl {hi}: every advert from this peer will be dropped"));
                             }
                         }
                         if i.unicast_peers.iter().any(|q| q.addr == addr) {
@@ -2274,7 +2314,8 @@ impl Parser<'_> {
                 "virtual_ipaddress" | "virtual_ipaddress_excluded" => {
                     for v in self.block(c) {
                         self.track_group_not_here(v);
-                        if let Some(vip) = self.vip(v) {
+                        // keepalived skips an address it cannot read
+                        if let Some(vip) = self.fb_item("the address is skipped", |p| p.vip(v)) {
                             if k == "virtual_ipaddress" {
                                 i.virtual_ipaddress.push(vip);
                                 i.vip_spans.push(v.key.span);
@@ -2293,7 +2334,10 @@ impl Parser<'_> {
                 "virtual_routes" => {
                     for r in self.block(c) {
                         self.track_group_not_here(r);
-                        if let Some(route) = self.route(r) {
+                        // keepalived skips a route it cannot read
+                        let before = self.error_count();
+                        let route = self.fb_item("the route is skipped", |p| p.route(r));
+                        if let Some(route) = route.filter(|_| self.error_count() == before) {
                             i.virtual_routes.push(route);
                             i.route_spans.push(r.key.span);
                         }
@@ -2302,7 +2346,8 @@ impl Parser<'_> {
                 "virtual_rules" => {
                     for r in self.block(c) {
                         self.track_group_not_here(r);
-                        if let Some(rule) = self.rule(r) {
+                        // keepalived skips a rule it cannot read
+                        if let Some(rule) = self.fb_item("the rule is skipped", |p| p.rule(r)) {
                             i.virtual_rules.push(rule);
                         }
                     }
@@ -2340,7 +2385,7 @@ impl Parser<'_> {
                                         }
                                         other => {
                                             let s = w.span;
-                                            self.err(s, format!("({name}) unknown authentication type `{other}` (PASS or AH)"));
+                                            self.fallback(s, format!("({name}) unknown authentication type `{other}` (PASS or AH, in capitals)"), "no authentication");
                                         }
                                     }
                                 }
@@ -2443,7 +2488,10 @@ impl Parser<'_> {
                 }
                 "lower_prio_no_advert" => i.lower_prio_no_advert = self.flag(c),
                 "higher_prio_send_advert" => i.higher_prio_send_advert = self.flag(c),
-                "use_vmac" => i.use_vmac = Some(self.use_vmac(c)),
+                "use_vmac" => {
+                    // keepalived ignores a bad name or MAC and keeps the VMAC
+                    i.use_vmac = Some(self.fb(c, "ignored", |p| p.use_vmac(c)))
+                }
                 "vmac_xmit_base" => i.vmac_xmit_base = true,
                 "use_vmac_addr" => i.use_vmac_addr = true,
                 "use_ipvlan" => {

@@ -473,7 +473,7 @@ impl Validator<'_> {
             let span = i.vip_spans.get(k).copied().unwrap_or(i.span);
             if family_of(vip.addr) != family {
                 self.diags.push(
-                    Diagnostic::error(
+                    Diagnostic::fallback(
                         Some(span),
                         format!(
                             "({name}) virtual_ipaddress mixes IPv4 and IPv6: {} is {} but the instance is {}",
@@ -481,6 +481,7 @@ impl Validator<'_> {
                             family_name(family_of(vip.addr)),
                             family_name(family)
                         ),
+                        "the address is skipped",
                     )
                     .with_note("one address family per instance (the adverts carry one)")
                     .with_help("put addresses of the other family in virtual_ipaddress_excluded, or in an instance of their own"),
