@@ -873,7 +873,9 @@ impl Parser<'_> {
                     }
                 }
                 "vrrp_version" => {
-                    g.vrrp_version = self.fb(c, "ignored", |p| p.num(c, 0, 2, 3)).map(|v| v as u8)
+                    g.vrrp_version = self
+                        .fb(c, "ignored", |p| p.num(c, 0, 2, 3))
+                        .map(|v| v as u8)
                 }
                 "vrrp_strict" => g.vrrp_strict = true,
                 "vrrp_skip_check_adv_addr" => {
@@ -907,8 +909,7 @@ impl Parser<'_> {
                 "vrrp_garp_interval" => g.vrrp_garp_interval = self.secs(c, 0, 0.0, 4_294.0),
                 "vrrp_gna_interval" => g.vrrp_gna_interval = self.secs(c, 0, 0.0, 4_294.0),
                 "vrrp_garp_lower_prio_repeat" => {
-                    g.vrrp_garp_lower_prio_repeat =
-                        self.garp_repeat(c, i64::from(i32::MAX), false)
+                    g.vrrp_garp_lower_prio_repeat = self.garp_repeat(c, i64::from(i32::MAX), false)
                 }
                 "vrrp_garp_lower_prio_delay" => g.vrrp_garp_lower_prio_delay = self.garp_secs(c),
                 "vrrp_min_garp" => {
@@ -922,8 +923,9 @@ impl Parser<'_> {
                 "vrrp_lower_prio_no_advert" => g.vrrp_lower_prio_no_advert = self.flag(c),
                 "vrrp_higher_prio_send_advert" => g.vrrp_higher_prio_send_advert = self.flag(c),
                 "vrrp_down_timer_adverts" => {
-                    g.vrrp_down_timer_adverts =
-                        self.fb(c, "ignored", |p| p.num(c, 0, 1, 100)).map(|v| v as u32)
+                    g.vrrp_down_timer_adverts = self
+                        .fb(c, "ignored", |p| p.num(c, 0, 1, 100))
+                        .map(|v| v as u32)
                 }
                 "vrrp_mcast_group4" | "vrrp_mcast_group6" => {
                     if let Some(w) = self.arg(c, 0).cloned() {
@@ -984,7 +986,9 @@ impl Parser<'_> {
                     g.min_auto_priority_delay = self.num(c, 0, 1, 10_000_000).map(|v| v as u64)
                 }
                 "vrrp_priority" => {
-                    g.vrrp_priority = self.fb(c, "ignored", |p| p.num(c, 0, -20, 19)).map(|v| v as i32)
+                    g.vrrp_priority = self
+                        .fb(c, "ignored", |p| p.num(c, 0, -20, 19))
+                        .map(|v| v as i32)
                 }
                 "vrrp_rt_priority" => {
                     // keepalived clamps to SCHED_RR's 1..=99
@@ -998,7 +1002,9 @@ impl Parser<'_> {
                             );
                             Some(to as i32)
                         }
-                        _ => self.fb(c, "ignored", |p| p.num(c, 0, 1, 99)).map(|v| v as i32),
+                        _ => self
+                            .fb(c, "ignored", |p| p.num(c, 0, 1, 99))
+                            .map(|v| v as i32),
                     }
                 }
                 "vrrp_no_swap" => g.vrrp_no_swap = true,
@@ -1112,17 +1118,23 @@ impl Parser<'_> {
                     }
                 }
                 "weight" => {
-                    s.weight = self.fb(c, "using 0", |p| p.num(c, 0, -253, 253)).unwrap_or(0) as i32;
+                    s.weight = self
+                        .fb(c, "using 0", |p| p.num(c, 0, -253, 253))
+                        .unwrap_or(0) as i32;
                     s.reverse = self.weight_option(c, 1);
                 }
                 "rise" => {
                     s.rise = self
-                        .fb(c, "defaulting to 1", |p| p.num(c, 0, 1, i64::from(i32::MAX)))
+                        .fb(c, "defaulting to 1", |p| {
+                            p.num(c, 0, 1, i64::from(i32::MAX))
+                        })
                         .unwrap_or(1) as u32
                 }
                 "fall" => {
                     s.fall = self
-                        .fb(c, "defaulting to 1", |p| p.num(c, 0, 1, i64::from(i32::MAX)))
+                        .fb(c, "defaulting to 1", |p| {
+                            p.num(c, 0, 1, i64::from(i32::MAX))
+                        })
                         .unwrap_or(1) as u32
                 }
                 "user" => {

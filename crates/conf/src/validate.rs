@@ -1127,15 +1127,21 @@ impl Validator<'_> {
                 };
                 if let Some(other) = seen.get(member.as_str()) {
                     let msg = if *other == g.name {
-                        format!("vrrp_sync_group {}: member {member} is listed twice", g.name)
+                        format!(
+                            "vrrp_sync_group {}: member {member} is listed twice",
+                            g.name
+                        )
                     } else {
                         format!(
                             "vrrp_instance {member} cannot be in two sync groups ({other} and {})",
                             g.name
                         )
                     };
-                    self.diags
-                        .push(Diagnostic::fallback(Some(span), msg, &format!("ignoring it in {}", g.name)));
+                    self.diags.push(Diagnostic::fallback(
+                        Some(span),
+                        msg,
+                        &format!("ignoring it in {}", g.name),
+                    ));
                     continue;
                 }
                 seen.insert(member.clone(), g.name.clone());
