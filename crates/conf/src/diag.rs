@@ -42,6 +42,12 @@ pub struct Diagnostic {
     pub suggestion: Option<String>,
     /// an unknown keyword: an error for `check`, a warning at run time
     pub unknown_keyword: bool,
+    /// an invalid value keepalived 2.2.7 reports and then runs with a
+    /// fallback (a default, the value clamped, the item ignored), which the
+    /// model holds too: an error for `check` (keepalived -t exits 5), a
+    /// warning when the daemon starts (it runs, as keepalived's does), an
+    /// error on reload (a bad configuration on reload changes nothing)
+    pub fallback: bool,
 }
 
 impl Diagnostic {
@@ -55,6 +61,27 @@ impl Diagnostic {
             help: None,
             suggestion: None,
             unknown_keyword: false,
+            fallback: false,
+        }
+    }
+
+    /// An invalid value keepalived runs with a fallback: `message` says
+    /// what is wrong, `instead` what is used instead (`using 100`, `VIP
+    /// ignored`); the text ends `…: using 100, as keepalived does`.
+    pub fn fallback(span: Option<Span>, message: impl Into<String>, instead: &str) -> Self {
+        let mut d = Diagnostic::error(span, message);
+        d.mark_fallback(instead);
+        d
+    }
+
+    /// Make this error a fallback one (see [`Diagnostic::fallback`]).
+    pub fn mark_fallback(&mut self, instead: &str) {
+        if self.fallback || self.unknown_keyword {
+            return;
+        }
+        self.fallback = true;
+        if !instead.is_empty() {
+            self.message = format!("{}: {instead}, as keepalived does", self.message);
         }
     }
 
@@ -91,11 +118,17 @@ impl Diagnostic {
 
     /// Is this an error for `keepvip check` (`strict`) or at run time?
     pub fn is_error(&self, strict: bool) -> bool {
-        if self.unknown_keyword {
+        if self.unknown_keyword || self.fallback {
             strict
         } else {
             self.severity == Severity::Error
         }
+    }
+
+    /// Is this an error when the daemon reloads? Fallback values are (the
+    /// running configuration is kept); unknown keywords are not.
+    pub fn is_reload_error(&self) -> bool {
+        self.fallback || self.is_error(false)
     }
 
     /// Render with the severity this diagnostic has.
@@ -107,7 +140,12 @@ impl Diagnostic {
     /// help: …)`. A syslog record per line would split the source excerpt
     /// of [`Diagnostic::render`] into records without context.
     pub fn render_line(&self, sources: &Sources) -> String {
-        let sev = self.severity.as_str();
+        self.render_line_as(self.severity, sources)
+    }
+
+    /// [`Diagnostic::render_line`] with this severity.
+    pub fn render_line_as(&self, severity: Severity, sources: &Sources) -> String {
+        let sev = severity.as_str();
         let mut out = match self.span.and_then(|s| sources.path(s.file).map(|p| (s, p))) {
             Some((s, path)) => format!(
                 "{}:{}:{}: {sev}: {}",

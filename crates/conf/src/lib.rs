@@ -18,7 +18,12 @@
 //! - [`check`]: `keepvip check` / `-t` output and exit codes.
 //!
 //! Unknown keywords are errors for `keepvip check` ([`load_for_check`]) and
-//! warnings at run time ([`load`]), as in keepalived. Nothing here panics
+//! warnings at run time ([`load`]), as in keepalived. So are the invalid
+//! values keepalived reports and then runs with a fallback (a default, a
+//! clamped value, the item ignored; [`Diagnostic::fallback`]): the model
+//! holds keepalived's fallback, `check` fails as `keepalived -t` does, the
+//! daemon starts with a warning, and a reload refuses them
+//! ([`Loaded::reload_error_count`]). Nothing here panics
 //! on any input.
 
 pub mod check;
@@ -79,6 +84,16 @@ impl Loaded {
         self.diagnostics
             .iter()
             .filter(|d| d.is_error(strict))
+            .count()
+    }
+
+    /// Errors for a reload (SIGHUP): those of the run time and the values
+    /// keepalived runs with a fallback, which the daemon ran with when it
+    /// started but refuses on reload (the running configuration stays).
+    pub fn reload_error_count(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.is_reload_error())
             .count()
     }
 
@@ -251,7 +266,7 @@ fn build(
     validate::validate(&mut model, host, &mut diagnostics);
     let config = lower::lower(&model);
     for d in &mut diagnostics {
-        if d.unknown_keyword {
+        if d.unknown_keyword || d.fallback {
             d.severity = if strict {
                 Severity::Error
             } else {

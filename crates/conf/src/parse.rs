@@ -19,6 +19,11 @@ use crate::model::{
 };
 use crate::tree::{Node, Word};
 
+/// keepalived's largest GARP delay in seconds (UINT_MAX / TIMER_HZ).
+const GARP_SECS_MAX: i64 = (u32::MAX / 1_000_000) as i64;
+/// keepalived's largest GARP repeat count and refresh (UINT_MAX).
+const GARP_REP_MAX: i64 = u32::MAX as i64;
+
 /// Longest interface name (IFNAMSIZ - 1).
 const IFNAMSIZ: usize = 15;
 
@@ -64,6 +69,62 @@ impl Parser<'_> {
 
     fn warn(&mut self, span: Span, msg: impl Into<String>) {
         self.diags.push(Diagnostic::warning(Some(span), msg));
+    }
+
+    /// An invalid value keepalived reports and runs with `instead`.
+    fn fallback(&mut self, span: Span, msg: impl Into<String>, instead: &str) {
+        self.diags
+            .push(Diagnostic::fallback(Some(span), msg, instead));
+    }
+
+    /// Read `n` with `f`; the errors it reports about a value that is
+    /// there become fallback ones: keepalived reports them and runs with
+    /// `instead` (a missing value stays an error).
+    fn fb<T>(&mut self, n: &Node, instead: &str, f: impl FnOnce(&mut Self) -> T) -> T {
+        let before = self.diags.len();
+        let r = f(self);
+        if !n.args.is_empty() {
+            for d in &mut self.diags[before..] {
+                if d.severity == crate::diag::Severity::Error {
+                    d.mark_fallback(instead);
+                }
+            }
+        }
+        r
+    }
+
+    /// [`Parser::fb`] for an item of a block (a VIP, a route, a peer),
+    /// whose errors all become fallback ones.
+    fn fb_item<T>(&mut self, instead: &str, f: impl FnOnce(&mut Self) -> T) -> T {
+        let before = self.diags.len();
+        let r = f(self);
+        for d in &mut self.diags[before..] {
+            if d.severity == crate::diag::Severity::Error {
+                d.mark_fallback(instead);
+            }
+        }
+        r
+    }
+
+    /// keepalived's `garp_master_repeat` and the like: 0..=`max`, 0 made 1
+    /// (`must be greater than 0, setting to 1`), an invalid value ignored.
+    fn garp_repeat(&mut self, n: &Node, max: i64, zero_is_one: bool) -> Option<u32> {
+        let v = self.fb(n, "ignored", |p| p.num(n, 0, 0, max))?;
+        if v == 0 && zero_is_one {
+            self.fallback(
+                n.arg_span(0),
+                format!("{} must be greater than 0", n.key.text),
+                "setting to 1",
+            );
+            return Some(1);
+        }
+        Some(v as u32)
+    }
+
+    /// keepalived's GARP delays: whole seconds, 0..=4294 (UINT_MAX µs).
+    fn garp_secs(&mut self, n: &Node) -> Option<Duration> {
+        self.fb(n, "ignored", |p| p.num(n, 0, 0, GARP_SECS_MAX))
+            .map(|v| Duration::from_secs(v as u64))
     }
 
     fn unknown(&mut self, w: &Word, known: &[&str], context: &str) {
@@ -267,12 +328,14 @@ impl Parser<'_> {
             None | Some("true" | "on" | "yes") => Some(true),
             Some("false" | "off" | "no") => Some(false),
             Some(other) => {
-                self.err(
+                // keepalived: `invalid … specified`, and goes on without it
+                self.fallback(
                     n.arg_span(0),
                     format!(
                         "invalid {} `{other}` (true/on/yes or false/off/no)",
                         n.key.text
                     ),
+                    "ignored",
                 );
                 None
             }
@@ -321,9 +384,10 @@ impl Parser<'_> {
 
     fn set_notify(&mut self, slot: &mut Option<NotifyCmd>, n: &Node, owner: &str) {
         if slot.is_some() {
-            self.err(
+            self.fallback(
                 n.key.span,
                 format!("({owner}) {} already specified", n.key.text),
+                "ignoring this one",
             );
             return;
         }
@@ -740,7 +804,10 @@ impl Parser<'_> {
                 self.no_block(c);
             }
             match k {
-                "router_id" => g.router_id = self.arg(c, 0).map(|w| w.text.clone()),
+                "router_id" => match c.args.first() {
+                    Some(w) => g.router_id = Some(w.text.clone()),
+                    None => self.fallback(c.key.span, "`router_id` needs a value", "ignored"),
+                },
                 "vmac_prefix" | "vmac_addr_prefix" => {
                     let (slot, what) = if c.key.text == "vmac_prefix" {
                         (&mut g.vmac_prefix, "vmac")
@@ -805,30 +872,46 @@ impl Parser<'_> {
                         self.warn(c.key.span, format!("`{k}`: keepvip does not send email"));
                     }
                 }
-                "vrrp_version" => g.vrrp_version = self.num(c, 0, 2, 3).map(|v| v as u8),
+                "vrrp_version" => {
+                    g.vrrp_version = self
+                        .fb(c, "ignored", |p| p.num(c, 0, 2, 3))
+                        .map(|v| v as u8)
+                }
                 "vrrp_strict" => g.vrrp_strict = true,
                 "vrrp_skip_check_adv_addr" => {
-                    g.vrrp_skip_check_adv_addr = self.flag(c).unwrap_or(true)
+                    // keepalived's global handler reads no argument: the
+                    // option is on whatever follows it
+                    if let Some(w) = c.args.first() {
+                        self.diags.push(
+                            Diagnostic::warning(
+                                Some(w.span),
+                                format!("vrrp_skip_check_adv_addr takes no argument: `{}` is ignored and the option is on, as keepalived does", w.text),
+                            )
+                            .with_help("write `vrrp_skip_check_adv_addr` alone, or remove the line to check the addresses"),
+                        );
+                    }
+                    g.vrrp_skip_check_adv_addr = true;
                 }
                 "vrrp_check_unicast_src" => g.vrrp_check_unicast_src = true,
                 "vrrp_garp_master_repeat" => {
-                    g.vrrp_garp_master_repeat = self.num(c, 0, 0, 255).map(|v| v as u32)
+                    g.vrrp_garp_master_repeat = self.garp_repeat(c, GARP_REP_MAX, true)
                 }
-                "vrrp_garp_master_delay" => g.vrrp_garp_master_delay = self.secs(c, 0, 0.0, 255.0),
+                "vrrp_garp_master_delay" => g.vrrp_garp_master_delay = self.garp_secs(c),
                 "vrrp_garp_master_refresh" => {
-                    g.vrrp_garp_master_refresh = self.secs(c, 0, 0.0, 4_294.0)
+                    g.vrrp_garp_master_refresh = Some(
+                        self.fb(c, "using 0 (no refresh)", |p| p.num(c, 0, 0, GARP_REP_MAX))
+                            .map_or(Duration::ZERO, |v| Duration::from_secs(v as u64)),
+                    )
                 }
                 "vrrp_garp_master_refresh_repeat" => {
-                    g.vrrp_garp_master_refresh_repeat = self.num(c, 0, 1, 255).map(|v| v as u32)
+                    g.vrrp_garp_master_refresh_repeat = self.garp_repeat(c, GARP_REP_MAX, true)
                 }
                 "vrrp_garp_interval" => g.vrrp_garp_interval = self.secs(c, 0, 0.0, 4_294.0),
                 "vrrp_gna_interval" => g.vrrp_gna_interval = self.secs(c, 0, 0.0, 4_294.0),
                 "vrrp_garp_lower_prio_repeat" => {
-                    g.vrrp_garp_lower_prio_repeat = self.num(c, 0, 0, 255).map(|v| v as u32)
+                    g.vrrp_garp_lower_prio_repeat = self.garp_repeat(c, i64::from(i32::MAX), false)
                 }
-                "vrrp_garp_lower_prio_delay" => {
-                    g.vrrp_garp_lower_prio_delay = self.secs(c, 0, 0.0, 255.0)
-                }
+                "vrrp_garp_lower_prio_delay" => g.vrrp_garp_lower_prio_delay = self.garp_secs(c),
                 "vrrp_min_garp" => {
                     g.vrrp_min_garp = self.flag(c).unwrap_or(true);
                     if g.vrrp_min_garp {
@@ -840,19 +923,22 @@ impl Parser<'_> {
                 "vrrp_lower_prio_no_advert" => g.vrrp_lower_prio_no_advert = self.flag(c),
                 "vrrp_higher_prio_send_advert" => g.vrrp_higher_prio_send_advert = self.flag(c),
                 "vrrp_down_timer_adverts" => {
-                    g.vrrp_down_timer_adverts = self.num(c, 0, 1, 100).map(|v| v as u32)
+                    g.vrrp_down_timer_adverts = self
+                        .fb(c, "ignored", |p| p.num(c, 0, 1, 100))
+                        .map(|v| v as u32)
                 }
                 "vrrp_mcast_group4" | "vrrp_mcast_group6" => {
                     if let Some(w) = self.arg(c, 0).cloned() {
-                        if let Some(a) = self.ip(&w) {
+                        if let Some(a) = self.fb(c, "skipped", |p| p.ip(&w)) {
                             let v4 = k.ends_with('4');
                             if a.is_ipv4() != v4 || !a.is_multicast() {
-                                self.err(
+                                self.fallback(
                                     w.span,
                                     format!(
                                         "{k} {a} is not an IPv{} multicast address",
                                         if v4 { 4 } else { 6 }
                                     ),
+                                    "skipped",
                                 );
                             } else if v4 {
                                 g.vrrp_mcast_group4 = Some(a);
@@ -892,14 +978,35 @@ impl Parser<'_> {
                     g.max_auto_priority = if c.args.is_empty() {
                         Some(99)
                     } else {
-                        self.num(c, 0, -1, 99).map(|v| v as i32)
+                        self.fb(c, "ignored", |p| p.num(c, 0, -1, 99))
+                            .map(|v| v as i32)
                     };
                 }
                 "min_auto_priority_delay" => {
                     g.min_auto_priority_delay = self.num(c, 0, 1, 10_000_000).map(|v| v as u64)
                 }
-                "vrrp_priority" => g.vrrp_priority = self.num(c, 0, -20, 19).map(|v| v as i32),
-                "vrrp_rt_priority" => g.vrrp_rt_priority = self.num(c, 0, 1, 99).map(|v| v as i32),
+                "vrrp_priority" => {
+                    g.vrrp_priority = self
+                        .fb(c, "ignored", |p| p.num(c, 0, -20, 19))
+                        .map(|v| v as i32)
+                }
+                "vrrp_rt_priority" => {
+                    // keepalived clamps to SCHED_RR's 1..=99
+                    g.vrrp_rt_priority = match c.args.first().and_then(|w| parse_int(&w.text)) {
+                        Some(v) if !(1..=99).contains(&v) => {
+                            let to = v.clamp(1, 99);
+                            self.fallback(
+                                c.arg_span(0),
+                                format!("vrrp_rt_priority {v} is outside the range 1..=99"),
+                                &format!("setting to {to}"),
+                            );
+                            Some(to as i32)
+                        }
+                        _ => self
+                            .fb(c, "ignored", |p| p.num(c, 0, 1, 99))
+                            .map(|v| v as i32),
+                    }
+                }
                 "vrrp_no_swap" => g.vrrp_no_swap = true,
                 "vrrp_cpu_affinity" => g.vrrp_cpu_affinity = self.cpu_list(c),
                 "vrrp_rlimit_rttime" | "vrrp_rlimit_rtime" => {
@@ -913,7 +1020,7 @@ impl Parser<'_> {
                     );
                 }
                 "vrrp_startup_delay" => {
-                    g.vrrp_startup_delay = self.secs(c, 0, 0.0, 3600.0);
+                    g.vrrp_startup_delay = self.fb(c, "ignored", |p| p.secs(c, 0, 0.0, 3600.0));
                 }
                 "dynamic_interfaces" => g.dynamic_interfaces = true,
                 "disable_local_igmp" => g.disable_local_igmp = true,
@@ -989,30 +1096,47 @@ impl Parser<'_> {
                         self.err(c.key.span, "`script` needs a command");
                     }
                 }
-                "interval" => {
-                    if let Some(v) = self.secs(c, 0, 0.0, 4_294.0) {
-                        if v.is_zero() {
-                            self.err(c.arg_span(0), "vrrp_script interval must be greater than 0");
+                // keepalived: whole seconds, 0 made 1, an invalid value ignored
+                k @ ("interval" | "timeout") => {
+                    if let Some(v) = self.fb(c, "ignored", |p| p.num(c, 0, 0, GARP_SECS_MAX)) {
+                        let v = if v == 0 {
+                            self.fallback(
+                                c.arg_span(0),
+                                format!("vrrp_script {k} must be greater than 0"),
+                                "setting to 1",
+                            );
+                            1
                         } else {
-                            s.interval = v;
-                        }
-                    }
-                }
-                "timeout" => {
-                    if let Some(v) = self.secs(c, 0, 0.0, 4_294.0) {
-                        if v.is_zero() {
-                            self.err(c.arg_span(0), "vrrp_script timeout must be greater than 0");
+                            v
+                        };
+                        let d = Duration::from_secs(v as u64);
+                        if k == "interval" {
+                            s.interval = d;
                         } else {
-                            s.timeout = v;
+                            s.timeout = d;
                         }
                     }
                 }
                 "weight" => {
-                    s.weight = self.num(c, 0, -253, 253).unwrap_or(0) as i32;
+                    s.weight = self
+                        .fb(c, "using 0", |p| p.num(c, 0, -253, 253))
+                        .unwrap_or(0) as i32;
                     s.reverse = self.weight_option(c, 1);
                 }
-                "rise" => s.rise = self.num(c, 0, 1, 1_000_000).unwrap_or(1) as u32,
-                "fall" => s.fall = self.num(c, 0, 1, 1_000_000).unwrap_or(1) as u32,
+                "rise" => {
+                    s.rise = self
+                        .fb(c, "defaulting to 1", |p| {
+                            p.num(c, 0, 1, i64::from(i32::MAX))
+                        })
+                        .unwrap_or(1) as u32
+                }
+                "fall" => {
+                    s.fall = self
+                        .fb(c, "defaulting to 1", |p| {
+                            p.num(c, 0, 1, i64::from(i32::MAX))
+                        })
+                        .unwrap_or(1) as u32
+                }
                 "user" => {
                     s.user = self.arg(c, 0).map(|w| w.text.clone());
                     s.group = c.args.get(1).map(|w| w.text.clone());
@@ -1022,9 +1146,12 @@ impl Parser<'_> {
             }
         }
         if s.script.is_empty() {
-            self.err(
+            // keepalived removes it, and the instances tracking it go on
+            // without it (`track script … not found, ignoring...`)
+            self.fallback(
                 n.key.span,
                 format!("vrrp_script {} has no `script`", s.name),
+                "removed",
             );
             return None;
         }
@@ -1200,14 +1327,26 @@ impl Parser<'_> {
         let mut v = VipConfig::new(addr);
         if let Some(l) = len_s {
             let max = if addr.is_ipv4() { 32 } else { 128 };
-            match l.parse::<u8>() {
-                Ok(p) if p <= max => v.prefix_len = p,
+            // keepalived reads the length up to a further `/`, and uses
+            // the host length for an invalid one
+            let (num, more) = l.split_once('/').unwrap_or((l, ""));
+            match num.parse::<u8>() {
+                Ok(p) if p <= max => {
+                    v.prefix_len = p;
+                    if !more.is_empty() {
+                        self.warn(
+                            first.span,
+                            format!("`/{more}` after the prefix length of {addr} is ignored, as keepalived does"),
+                        );
+                    }
+                }
                 _ => {
-                    self.err(
+                    self.fallback(
                         first.span,
                         format!("bad prefix length `/{l}` for {addr} (at most /{max})"),
+                        &format!("using /{max}"),
                     );
-                    return None;
+                    v.prefix_len = max;
                 }
             }
         }
@@ -1234,7 +1373,7 @@ impl Parser<'_> {
                     rest[i].span,
                     format!("no `{k}` value given for {}", first.text),
                 );
-                break;
+                return None;
             }
             match (k, val) {
                 ("brd" | "broadcast", Some(w)) => {
@@ -1248,7 +1387,7 @@ impl Parser<'_> {
                     } else if w.text == "-" {
                         v.broadcast = None;
                     } else {
-                        v.broadcast = self.ip(w);
+                        v.broadcast = Some(self.ip(w)?);
                     }
                     i += 2;
                 }
@@ -1264,6 +1403,7 @@ impl Parser<'_> {
                                 w.text
                             ),
                         );
+                        return None;
                     }
                     v.dev = Some(w.text.clone());
                     i += 2;
@@ -1278,7 +1418,11 @@ impl Parser<'_> {
                         n => n.parse().ok(),
                     };
                     match s {
-                        None => self.err(w.span, format!("invalid scope `{}`", w.text)),
+                        None => self.fallback(
+                            w.span,
+                            format!("invalid scope `{}`", w.text),
+                            "the option is ignored",
+                        ),
                         Some(_) if addr.is_ipv6() => self.warn(
                             w.span,
                             format!("a scope cannot be set for the IPv6 address {addr}: ignored"),
@@ -1298,6 +1442,7 @@ impl Parser<'_> {
                             w.span,
                             format!("label `{}` is longer than {IFNAMSIZ} characters", w.text),
                         );
+                        return None;
                     } else {
                         v.label = Some(w.text.clone());
                     }
@@ -1331,11 +1476,12 @@ impl Parser<'_> {
                 // instance's VIPs warn about it there
                 ("track_group", Some(_)) => i += 2,
                 _ => {
-                    let mut d = Diagnostic::error(
+                    let mut d = Diagnostic::fallback(
                         Some(rest[i].span),
                         format!(
                             "unknown option `{k}` for an address (brd, dev, scope, label, peer, no_track, ...)"
                         ),
+                        "the option is ignored",
                     );
                     if parse_ip(k.split('/').next().unwrap_or(k)).is_some() {
                         d = d.with_help("write one address per line");
@@ -1895,7 +2041,13 @@ impl Parser<'_> {
         }
     }
 
+    /// A `track_*` block. keepalived reads weights in -254..=254; an
+    /// invalid one is ignored (track_interface: weight 0; the others: the
+    /// tracked object's own weight), ±254 is made ±253 for interfaces and
+    /// scripts, and an entry with `weight` and no value is dropped.
     fn tracks(&mut self, c: &Node, max: i32, out: &mut Vec<TrackEntry>) {
+        let interface = c.key.text == "track_interface";
+        let clamps = interface || c.key.text == "track_script";
         for t in self.block(c) {
             if let Some(open) = t.open {
                 self.err(open, "a tracked name does not take a `{ }` block");
@@ -1909,11 +2061,50 @@ impl Parser<'_> {
             let mut i = 0;
             while i < t.args.len() {
                 match t.args[i].text.as_str() {
+                    "weight" if t.args.len() == i + 1 => {
+                        let s = t.args[i].span;
+                        self.fallback(
+                            s,
+                            format!("weight without value for `{}`", e.name),
+                            "the entry is ignored",
+                        );
+                        e.name.clear();
+                        i += 1;
+                    }
                     "weight" => {
-                        e.weight = self
-                            .num(t, i + 1, i64::from(-max), i64::from(max))
-                            .map(|v| v as i32)
-                            .or(Some(0));
+                        let w = &t.args[i + 1];
+                        let instead = if interface {
+                            "using weight 0"
+                        } else {
+                            "using its own weight"
+                        };
+                        e.weight = match parse_int(&w.text) {
+                            Some(v) if clamps && v.abs() == 254 => {
+                                let to = v.signum() * 253;
+                                self.fallback(
+                                    w.span,
+                                    format!("weight for `{}` cannot be {v}", e.name),
+                                    &format!("setting to {to}"),
+                                );
+                                Some(to as i32)
+                            }
+                            Some(v) if v.abs() <= i64::from(max) => Some(v as i32),
+                            _ => {
+                                self.fallback(
+                                    w.span,
+                                    format!(
+                                        "weight {} for `{}` must be in -{max}..={max}",
+                                        w.text, e.name
+                                    ),
+                                    instead,
+                                );
+                                if interface {
+                                    Some(0)
+                                } else {
+                                    None
+                                }
+                            }
+                        };
                         i += 2;
                     }
                     r @ ("reverse" | "noreverse") => {
@@ -1926,13 +2117,17 @@ impl Parser<'_> {
                     }
                     other => {
                         let s = t.args[i].span;
-                        self.err(
+                        self.fallback(
                             s,
                             format!("unexpected `{other}` (weight N [reverse|noreverse])"),
+                            "ignored",
                         );
                         i += 1;
                     }
                 }
+            }
+            if e.name.is_empty() {
+                continue;
             }
             if out.iter().any(|o| o.name == e.name) {
                 self.warn(
@@ -1988,12 +2183,22 @@ impl Parser<'_> {
                     Some("MASTER") => i.state = Some(StateHint::Master),
                     Some("BACKUP") => {
                         if i.state == Some(StateHint::Master) {
-                            self.err(c.arg_span(0), format!("({name}) state previously set as MASTER"));
+                            self.fallback(c.arg_span(0), format!("({name}) state previously set as MASTER"), "ignoring BACKUP");
                         } else {
                             i.state = Some(StateHint::Backup);
                         }
                     }
-                    _ => self.err(c.arg_span(0), "state must be MASTER or BACKUP"),
+                    Some(other) => {
+                        self.diags.push(
+                            Diagnostic::fallback(
+                                Some(c.arg_span(0)),
+                                format!("({name}) unknown state '{other}' (MASTER or BACKUP, in capitals)"),
+                                "defaulting to BACKUP",
+                            ),
+                        );
+                        i.state = Some(StateHint::Backup);
+                    }
+                    None => self.err(c.key.span, "state must be MASTER or BACKUP"),
                 },
                 "interface" => {
                     if let Some(w) = self.arg(c, 0) {
@@ -2008,25 +2213,34 @@ impl Parser<'_> {
                     }
                 }
                 "virtual_router_id" => i.virtual_router_id = self.num(c, 0, 1, 255).map(|v| v as u8),
-                "priority" => i.priority = self.num(c, 0, 1, 255).map(|v| v as u8),
+                "priority" => {
+                    // keepalived: `Priority not valid! … Using default 100`
+                    let before = self.diags.len();
+                    i.priority = self.fb(c, "using 100", |p| p.num(c, 0, 1, 255)).map(|v| v as u8);
+                    if self.diags.len() != before && !c.args.is_empty() {
+                        i.priority = Some(100);
+                    }
+                }
                 "advert_int" => {
-                    if let Some(v) = self.float(c, 0, 0.0, 255.0) {
+                    if let Some(v) = self.fb(c, "ignored (1 s)", |p| p.float(c, 0, 0.0, 255.0)) {
                         if v < 0.01 {
-                            self.err(c.arg_span(0), format!("({name}) advert_int must be at least 0.01 s"));
+                            self.fallback(c.arg_span(0), format!("({name}) advert_int must be at least 0.01 s"), "ignored (1 s)");
                         } else {
                             i.advert_int = Some(v);
                         }
                     }
                 }
-                "version" => i.version = self.num(c, 0, 2, 3).map(|v| v as u8),
+                "version" => i.version = self.fb(c, "ignored", |p| p.num(c, 0, 2, 3)).map(|v| v as u8),
                 "nopreempt" => i.nopreempt = true,
                 "preempt" => i.nopreempt = false,
-                "preempt_delay" => i.preempt_delay = self.float(c, 0, 0.0, 1000.0),
+                "preempt_delay" => {
+                    i.preempt_delay = self.fb(c, "using 0", |p| p.float(c, 0, 0.0, 1000.0))
+                }
                 "accept" => i.accept = Some(true),
                 "no_accept" => i.accept = Some(false),
                 "mcast_src_ip" | "unicast_src_ip" => {
                     if let Some(w) = self.arg(c, 0).cloned() {
-                        let a = self.ip(&w);
+                        let a = self.fb(c, "ignored", |p| p.ip(&w));
                         if k == "mcast_src_ip" {
                             i.mcast_src_ip = a;
                         } else {
@@ -2040,7 +2254,7 @@ impl Parser<'_> {
                             if a.is_multicast() {
                                 i.mcast_dst_ip = Some(a);
                             } else {
-                                self.err(w.span, format!("mcast_dst_ip {a} is not a multicast address"));
+                                self.fallback(w.span, format!("mcast_dst_ip {a} is not a multicast address"), "ignored");
                             }
                         }
                     }
@@ -2050,7 +2264,8 @@ impl Parser<'_> {
                         if let Some(open) = p.open {
                             self.err(open, "a unicast peer does not take a `{ }` block");
                         }
-                        let Some(addr) = self.ip(&p.key) else {
+                        // keepalived skips a peer it cannot read
+                        let Some(addr) = self.fb_item("the peer is skipped", |me| me.ip(&p.key)) else {
                             continue;
                         };
                         let mut peer = UnicastPeer {
@@ -2059,6 +2274,7 @@ impl Parser<'_> {
                             max_ttl: None,
                         };
                         let mut j = 0;
+                        let mut skip = false;
                         while j < p.args.len() {
                             match p.args[j].text.as_str() {
                                 "min_ttl" => {
@@ -2069,17 +2285,23 @@ impl Parser<'_> {
                                 }
                                 other => {
                                     let s = p.args[j].span;
-                                    self.err(
+                                    self.fallback(
                                         s,
                                         format!("unknown unicast_peer option `{other}` (min_ttl N, max_ttl N)"),
+                                        "the peer is skipped",
                                     );
+                                    skip = true;
                                 }
                             }
                             j += 2;
                         }
+                        if skip {
+                            continue;
+                        }
                         if let (Some(lo), Some(hi)) = (peer.min_ttl, peer.max_ttl) {
                             if lo > hi {
-                                self.err(p.key.span, format!("({name}) min_ttl {lo} > max_ttl {hi}: every advert would be dropped"));
+                                // keepalived takes it as it is
+                                self.warn(p.key.span, format!("({name}) min_ttl {lo} > max_ttl {hi}: every advert from this peer will be dropped"));
                             }
                         }
                         if i.unicast_peers.iter().any(|q| q.addr == addr) {
@@ -2090,7 +2312,9 @@ impl Parser<'_> {
                         i.peer_spans.push(p.key.span);
                     }
                 }
-                "unicast_ttl" => i.unicast_ttl = self.num(c, 0, 0, 255).map(|v| v as u8),
+                "unicast_ttl" => {
+                    i.unicast_ttl = self.fb(c, "ignored", |p| p.num(c, 0, 0, 255)).map(|v| v as u8)
+                }
                 "track_src_ip" => i.track_src_ip = true,
                 "check_unicast_src" => i.check_unicast_src = true,
                 "unicast_fault_no_peer" => i.unicast_fault_no_peer = true,
@@ -2102,7 +2326,8 @@ impl Parser<'_> {
                 "virtual_ipaddress" | "virtual_ipaddress_excluded" => {
                     for v in self.block(c) {
                         self.track_group_not_here(v);
-                        if let Some(vip) = self.vip(v) {
+                        // keepalived skips an address it cannot read
+                        if let Some(vip) = self.fb_item("the address is skipped", |p| p.vip(v)) {
                             if k == "virtual_ipaddress" {
                                 i.virtual_ipaddress.push(vip);
                                 i.vip_spans.push(v.key.span);
@@ -2121,7 +2346,10 @@ impl Parser<'_> {
                 "virtual_routes" => {
                     for r in self.block(c) {
                         self.track_group_not_here(r);
-                        if let Some(route) = self.route(r) {
+                        // keepalived skips a route it cannot read
+                        let before = self.error_count();
+                        let route = self.fb_item("the route is skipped", |p| p.route(r));
+                        if let Some(route) = route.filter(|_| self.error_count() == before) {
                             i.virtual_routes.push(route);
                             i.route_spans.push(r.key.span);
                         }
@@ -2130,12 +2358,13 @@ impl Parser<'_> {
                 "virtual_rules" => {
                     for r in self.block(c) {
                         self.track_group_not_here(r);
-                        if let Some(rule) = self.rule(r) {
+                        // keepalived skips a rule it cannot read
+                        if let Some(rule) = self.fb_item("the rule is skipped", |p| p.rule(r)) {
                             i.virtual_rules.push(rule);
                         }
                     }
                 }
-                "track_interface" => self.tracks(c, 254, &mut i.track_interface),
+                "track_interface" => self.tracks(c, 253, &mut i.track_interface),
                 "track_script" => self.tracks(c, 253, &mut i.track_script),
                 "track_file" => self.tracks(c, 254, &mut i.track_file),
                 "track_process" => self.tracks(c, 254, &mut i.track_process),
@@ -2168,7 +2397,7 @@ impl Parser<'_> {
                                         }
                                         other => {
                                             let s = w.span;
-                                            self.err(s, format!("({name}) unknown authentication type `{other}` (PASS or AH)"));
+                                            self.fallback(s, format!("({name}) unknown authentication type `{other}` (PASS or AH, in capitals)"), "no authentication");
                                         }
                                     }
                                 }
@@ -2227,20 +2456,25 @@ impl Parser<'_> {
                     c.key.span,
                     "keepvip implements the VRRP side only; `lvs_sync_daemon_interface` ignored",
                 ),
-                "garp_master_delay" => i.garp.master_delay = self.secs(c, 0, 0.0, 255.0),
-                "garp_master_refresh" => i.garp.master_refresh = self.secs(c, 0, 0.0, 4_294.0),
-                "garp_master_repeat" => {
-                    i.garp.master_repeat = self.num(c, 0, 0, 255).map(|v| v as u32)
+                "garp_master_delay" => i.garp.master_delay = self.garp_secs(c),
+                "garp_master_refresh" => {
+                    // keepalived: an invalid value sets no refresh
+                    i.garp.master_refresh = Some(
+                        self.fb(c, "using 0 (no refresh)", |p| p.num(c, 0, 0, GARP_REP_MAX))
+                            .map_or(Duration::ZERO, |v| Duration::from_secs(v as u64)),
+                    )
                 }
+                "garp_master_repeat" => i.garp.master_repeat = self.garp_repeat(c, GARP_REP_MAX, true),
                 "garp_master_refresh_repeat" => {
-                    i.garp.master_refresh_repeat = self.num(c, 0, 0, 255).map(|v| v as u32)
+                    i.garp.master_refresh_repeat = self.garp_repeat(c, GARP_REP_MAX, true)
                 }
-                "garp_lower_prio_delay" => i.garp.lower_prio_delay = self.secs(c, 0, 0.0, 255.0),
+                "garp_lower_prio_delay" => i.garp.lower_prio_delay = self.garp_secs(c),
                 "garp_lower_prio_repeat" => {
-                    i.garp.lower_prio_repeat = self.num(c, 0, 0, 255).map(|v| v as u32)
+                    i.garp.lower_prio_repeat = self.garp_repeat(c, i64::from(i32::MAX), false)
                 }
                 "down_timer_adverts" => {
-                    i.down_timer_adverts = self.num(c, 0, 1, 100).map(|v| v as u32)
+                    i.down_timer_adverts =
+                        self.fb(c, "ignored", |p| p.num(c, 0, 1, 100)).map(|v| v as u32)
                 }
                 "garp_extra_if" | "vmac_garp_intvl" => {
                     if let Some(e) = self.extra_if(c, 0) {
@@ -2248,10 +2482,28 @@ impl Parser<'_> {
                     }
                 }
                 "strict_mode" => i.strict_mode = self.flag(c),
-                "skip_check_adv_addr" => i.skip_check_adv_addr = self.flag(c),
+                "skip_check_adv_addr" => {
+                    // keepalived sets the option for any valid boolean,
+                    // `false` included
+                    i.skip_check_adv_addr = self.flag(c).map(|v| {
+                        if !v {
+                            self.diags.push(
+                                Diagnostic::warning(
+                                    Some(c.arg_span(0)),
+                                    format!("({name}) skip_check_adv_addr `{}` turns the option on, as keepalived does", c.args[0].text),
+                                )
+                                .with_help("remove the line to check the addresses"),
+                            );
+                        }
+                        true
+                    })
+                }
                 "lower_prio_no_advert" => i.lower_prio_no_advert = self.flag(c),
                 "higher_prio_send_advert" => i.higher_prio_send_advert = self.flag(c),
-                "use_vmac" => i.use_vmac = Some(self.use_vmac(c)),
+                "use_vmac" => {
+                    // keepalived ignores a bad name or MAC and keeps the VMAC
+                    i.use_vmac = Some(self.fb(c, "ignored", |p| p.use_vmac(c)))
+                }
                 "vmac_xmit_base" => i.vmac_xmit_base = true,
                 "use_vmac_addr" => i.use_vmac_addr = true,
                 "use_ipvlan" => {
@@ -2263,7 +2515,7 @@ impl Parser<'_> {
                     i.debug = if c.args.is_empty() {
                         Some(0)
                     } else {
-                        self.num(c, 0, 0, 4).map(|v| v as u32)
+                        self.fb(c, "ignored", |p| p.num(c, 0, 0, 4)).map(|v| v as u32)
                     }
                 }
                 "kernel_rx_buf_size" => {
@@ -2319,9 +2571,10 @@ impl Parser<'_> {
                         }
                     }
                     if g.group.is_empty() {
-                        self.err(
+                        self.fallback(
                             c.key.span,
                             format!("sync group {name} has an empty group block"),
+                            "the group is removed",
                         );
                     }
                 }
@@ -2347,7 +2600,7 @@ impl Parser<'_> {
                         "`global_tracking` is deprecated: track_* on the sync group, or sync_group_tracking_weight",
                     );
                 }
-                "track_interface" => self.tracks(c, 254, &mut g.track_interface),
+                "track_interface" => self.tracks(c, 253, &mut g.track_interface),
                 "track_script" => self.tracks(c, 253, &mut g.track_script),
                 "track_file" => self.tracks(c, 254, &mut g.track_file),
                 "track_process" => self.tracks(c, 254, &mut g.track_process),

@@ -473,7 +473,7 @@ impl Validator<'_> {
             let span = i.vip_spans.get(k).copied().unwrap_or(i.span);
             if family_of(vip.addr) != family {
                 self.diags.push(
-                    Diagnostic::error(
+                    Diagnostic::fallback(
                         Some(span),
                         format!(
                             "({name}) virtual_ipaddress mixes IPv4 and IPv6: {} is {} but the instance is {}",
@@ -481,6 +481,7 @@ impl Validator<'_> {
                             family_name(family_of(vip.addr)),
                             family_name(family)
                         ),
+                        "the address is skipped",
                     )
                     .with_note("one address family per instance (the adverts carry one)")
                     .with_help("put addresses of the other family in virtual_ipaddress_excluded, or in an instance of their own"),
@@ -617,11 +618,12 @@ impl Validator<'_> {
             }
         } else if micros >= 4096 * 10_000 {
             self.diags.push(
-                Diagnostic::error(
+                Diagnostic::fallback(
                     Some(adv_span),
                     format!(
                         "({name}) VRRPv3 advertisement interval must be 0.01..40.95 s (not {adv})"
                     ),
+                    "using 40.95",
                 )
                 .with_note("VRRPv3 carries the interval in 12 bits of centiseconds"),
             );
@@ -962,48 +964,52 @@ impl Validator<'_> {
         }
     }
 
-    /// track_* entries name defined trackers.
-    fn trackers(&mut self, m: &Model) {
+    /// track_* entries name defined trackers; keepalived drops those that
+    /// do not (`track script nosuch not found, ignoring...`) and runs.
+    fn trackers(&mut self, m: &mut Model) {
+        let scripts: Vec<String> = m.scripts.iter().map(|s| s.name.clone()).collect();
+        let files: Vec<String> = m.track_files.iter().map(|s| s.name.clone()).collect();
+        let processes: Vec<String> = m.track_processes.iter().map(|s| s.name.clone()).collect();
         let check = |me: &mut Self,
                      owner: &str,
-                     entries: &[TrackEntry],
+                     entries: &mut Vec<TrackEntry>,
                      what: &str,
-                     defined: &dyn Fn(&str) -> bool| {
-            for e in entries {
-                if !defined(&e.name) {
-                    me.diags.push(
-                        Diagnostic::error(
-                            Some(e.span),
-                            format!("({owner}) tracks {what} `{}`, which is not defined", e.name),
-                        )
-                        .with_help(format!("define it: {what} {} {{ ... }}", e.name)),
-                    );
+                     defined: &[String]| {
+            entries.retain(|e| {
+                if defined.contains(&e.name) {
+                    return true;
                 }
-            }
+                me.diags.push(
+                    Diagnostic::fallback(
+                        Some(e.span),
+                        format!("({owner}) tracks {what} `{}`, which is not defined", e.name),
+                        "the tracker is ignored",
+                    )
+                    .with_help(format!("define it: {what} {} {{ ... }}", e.name)),
+                );
+                false
+            });
         };
-        let script = |n: &str| m.scripts.iter().any(|s| s.name == n);
-        let file = |n: &str| m.track_files.iter().any(|s| s.name == n);
-        let process = |n: &str| m.track_processes.iter().any(|s| s.name == n);
-        for i in &m.instances {
-            check(self, &i.name, &i.track_script, "vrrp_script", &script);
-            check(self, &i.name, &i.track_file, "track_file", &file);
+        for i in &mut m.instances {
+            check(self, &i.name, &mut i.track_script, "vrrp_script", &scripts);
+            check(self, &i.name, &mut i.track_file, "track_file", &files);
             check(
                 self,
                 &i.name,
-                &i.track_process,
+                &mut i.track_process,
                 "vrrp_track_process",
-                &process,
+                &processes,
             );
         }
-        for g in &m.sync_groups {
-            check(self, &g.name, &g.track_script, "vrrp_script", &script);
-            check(self, &g.name, &g.track_file, "track_file", &file);
+        for g in &mut m.sync_groups {
+            check(self, &g.name, &mut g.track_script, "vrrp_script", &scripts);
+            check(self, &g.name, &mut g.track_file, "track_file", &files);
             check(
                 self,
                 &g.name,
-                &g.track_process,
+                &mut g.track_process,
                 "vrrp_track_process",
-                &process,
+                &processes,
             );
         }
         for i in &m.instances {
@@ -1097,34 +1103,49 @@ impl Validator<'_> {
     }
 
     /// keepalived's `vrrp_sync_set_group`.
-    fn sync_groups(&mut self, m: &Model) {
-        let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
-        for g in &m.sync_groups {
+    /// keepalived ignores a member that is not an instance or is already
+    /// in a group, and removes a group left without members.
+    fn sync_groups(&mut self, m: &mut Model) {
+        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        let mut groups = std::mem::take(&mut m.sync_groups);
+        for g in &mut groups {
             let mut found = 0;
             let mut owners = (0, 0);
+            let mut keep = Vec::new();
             for (k, member) in g.group.iter().enumerate() {
                 let span = g.member_spans.get(k).copied().unwrap_or(g.span);
                 let Some(i) = m.instance(member) else {
-                    self.err(
-                        span,
+                    self.diags.push(Diagnostic::fallback(
+                        Some(span),
                         format!(
                             "vrrp_sync_group {}: member {member} is not a vrrp_instance",
                             g.name
                         ),
-                    );
+                        "ignored",
+                    ));
                     continue;
                 };
                 if let Some(other) = seen.get(member.as_str()) {
-                    self.err(
-                        span,
+                    let msg = if *other == g.name {
+                        format!(
+                            "vrrp_sync_group {}: member {member} is listed twice",
+                            g.name
+                        )
+                    } else {
                         format!(
                             "vrrp_instance {member} cannot be in two sync groups ({other} and {})",
                             g.name
-                        ),
-                    );
+                        )
+                    };
+                    self.diags.push(Diagnostic::fallback(
+                        Some(span),
+                        msg,
+                        &format!("ignoring it in {}", g.name),
+                    ));
                     continue;
                 }
-                seen.insert(member, &g.name);
+                seen.insert(member.clone(), g.name.clone());
+                keep.push(k);
                 found += 1;
                 if i.priority == Some(255) && i.state == Some(StateHint::Master) {
                     owners.0 += 1;
@@ -1144,7 +1165,23 @@ impl Validator<'_> {
                     format!("vrrp_sync_group {} mixes address owners (priority 255) and other members: this will not work", g.name),
                 );
             }
+            if keep.len() != g.group.len() {
+                g.group = keep.iter().map(|&k| g.group[k].clone()).collect();
+                g.member_spans = keep
+                    .iter()
+                    .filter_map(|&k| g.member_spans.get(k).copied())
+                    .collect();
+                if found == 0 {
+                    self.diags.push(Diagnostic::fallback(
+                        Some(g.span),
+                        format!("vrrp_sync_group {}: no matching vrrp_instance", g.name),
+                        "the group is removed",
+                    ));
+                }
+            }
         }
+        groups.retain(|g| !g.group.is_empty());
+        m.sync_groups = groups;
     }
 
     /// Scripts: unused ones, and script security.

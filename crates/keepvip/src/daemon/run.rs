@@ -1687,10 +1687,17 @@ impl Daemon {
         };
         log_config_files(&loaded, &self.opts.config);
         tracing::info!("Reloading");
+        // a value keepalived would run with a fallback is an error here:
+        // a bad configuration on reload changes nothing
         for d in &loaded.diagnostics {
-            tracing::warn!("{}", d.render_line(&loaded.sources));
+            if d.fallback {
+                let line = d.render_line_as(keepvip_conf::Severity::Error, &loaded.sources);
+                tracing::error!("{line}");
+            } else {
+                tracing::warn!("{}", d.render_line(&loaded.sources));
+            }
         }
-        if loaded.error_count(false) > 0 {
+        if loaded.reload_error_count() > 0 {
             tracing::error!("reload: the new configuration has errors; keeping the running one");
             return;
         }
