@@ -1696,6 +1696,62 @@ fn a_link_local_vip_left_by_kill9_is_never_the_advert_source() {
     assert!(!log().contains("cannot send advert"), "{}", log());
 }
 
+/// A router's unsolicited NAs carry the Router flag, as keepalived's do
+/// when the interface forwards IPv6: a host seeing it clear drops the
+/// sender from its default routers (RFC 4861 §7.2.5), so a gateway VIP's
+/// every takeover cost the hosts their default route. Until 2026-12-08
+/// keepvip never set it.
+#[test]
+fn unsolicited_nas_say_router_when_the_interface_forwards() {
+    let Some(t) = Ctx::new("narouter", 1) else {
+        return;
+    };
+    let ns = t.lab.router_ns(0).to_string();
+    let vip6: IpAddr = "2001:db8::200".parse().unwrap();
+    let text = "vrrp_instance VI_6 {\n    interface eth0\n    virtual_router_id 51\n    priority 150\n    version 3\n    advert_int 0.1\n    garp_master_delay 0\n    virtual_ipaddress {\n        fe80::51/64\n        2001:db8::200/64\n    }\n}\n";
+    let conf = t.write("r1.conf", text);
+    let set_forwarding = |on: bool| {
+        t.lab
+            .in_ns(&ns, move || {
+                std::fs::write(
+                    "/proc/sys/net/ipv6/conf/eth0/forwarding",
+                    if on { "1" } else { "0" },
+                )
+            })
+            .unwrap()
+            .unwrap();
+    };
+    for forwarding in [true, false] {
+        set_forwarding(forwarding);
+        let cap = t
+            .lab
+            .capture(&ns, "eth0", "icmp6 and ip6[40] == 136")
+            .unwrap();
+        let mut r1 = t.keepvip(0, &conf);
+        t.wait_vip(0, vip6, true, Duration::from_secs(5));
+        std::thread::sleep(Duration::from_millis(200));
+        r1.terminate(Duration::from_secs(2));
+        let nas = cap.stop().unwrap();
+        // the two VIPs' bursts (the kernel's own NAs, sent for DAD or on
+        // request, are not unsolicited ones for the VIPs)
+        let flags: Vec<u8> = nas
+            .iter()
+            .map(|p| p.eth_payload())
+            .filter(|ip| {
+                ip.len() >= 48 && ip[24..40] == [0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]
+            })
+            .map(|ip| ip[44])
+            .collect();
+        assert!(flags.len() >= 2, "{} NAs\n{}", flags.len(), t.logs());
+        let want = if forwarding { 0xa0 } else { 0x20 };
+        assert!(
+            flags.iter().all(|f| *f == want),
+            "forwarding {forwarding}: NA flags {flags:x?}"
+        );
+    }
+    set_forwarding(false);
+}
+
 /// A mixed pair with VMACs: keepalived 2.2.7 master on its vrrp.51,
 /// keepvip backup on its own; each side hears the other's adverts (sent
 /// from the shared VRRP MAC) and the VIP moves both ways.

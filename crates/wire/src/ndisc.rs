@@ -24,6 +24,8 @@ pub const ETHERTYPE_IPV6: u16 = 0x86dd;
 pub const IPPROTO_ICMPV6: u8 = 58;
 /// ICMPv6 type of a neighbour advertisement.
 pub const ICMPV6_NEIGHBOR_ADVERT: u8 = 136;
+/// Router flag: the sender is a router (RFC 4861 §4.4).
+pub const NA_FLAG_ROUTER: u8 = 0x80;
 /// Override flag.
 pub const NA_FLAG_OVERRIDE: u8 = 0x20;
 /// ff02::1
@@ -31,8 +33,16 @@ pub const ALL_NODES: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1);
 const ICMP_LEN: usize = 32;
 
 /// Build an unsolicited NA frame announcing `target` at `mac`, from `src`
-/// to ff02::1, hop limit 255. Returns the length, or 0 if `buf` is too short.
-pub fn emit_unsolicited_na(buf: &mut [u8], mac: [u8; 6], src: Ipv6Addr, target: Ipv6Addr) -> usize {
+/// to ff02::1, hop limit 255, with the Router flag when `router` (a host
+/// seeing it clear drops the sender from its default routers, RFC 4861
+/// §7.2.5). Returns the length, or 0 if `buf` is too short.
+pub fn emit_unsolicited_na(
+    buf: &mut [u8],
+    mac: [u8; 6],
+    src: Ipv6Addr,
+    target: Ipv6Addr,
+    router: bool,
+) -> usize {
     let Some(f) = buf.get_mut(..NA_FRAME_LEN) else {
         return 0;
     };
@@ -51,7 +61,12 @@ pub fn emit_unsolicited_na(buf: &mut [u8], mac: [u8; 6], src: Ipv6Addr, target: 
     icmp[0] = ICMPV6_NEIGHBOR_ADVERT;
     icmp[1] = 0;
     icmp[2..4].copy_from_slice(&[0, 0]);
-    icmp[4..8].copy_from_slice(&[NA_FLAG_OVERRIDE, 0, 0, 0]);
+    let flags = if router {
+        NA_FLAG_ROUTER | NA_FLAG_OVERRIDE
+    } else {
+        NA_FLAG_OVERRIDE
+    };
+    icmp[4..8].copy_from_slice(&[flags, 0, 0, 0]);
     icmp[8..24].copy_from_slice(&target.octets());
     icmp[24] = 2; // target link-layer address
     icmp[25] = 1; // in units of 8 bytes
@@ -75,7 +90,10 @@ mod tests {
         let target: Ipv6Addr = "2001:db8::200".parse().unwrap_or(Ipv6Addr::UNSPECIFIED);
         let src: Ipv6Addr = "fe80::1".parse().unwrap_or(Ipv6Addr::UNSPECIFIED);
         let mut f = [0u8; NA_FRAME_LEN];
-        assert_eq!(emit_unsolicited_na(&mut f, mac, src, target), NA_FRAME_LEN);
+        assert_eq!(
+            emit_unsolicited_na(&mut f, mac, src, target, false),
+            NA_FRAME_LEN
+        );
         assert_eq!(
             &f[0..6],
             &[0x33, 0x33, 0, 0, 0, 1],
@@ -104,5 +122,17 @@ mod tests {
                 + checksum::sum_words(icmp),
         );
         assert_eq!(sum, 0, "checksum verifies");
+        // a router's: R set too, the checksum still right
+        assert_eq!(
+            emit_unsolicited_na(&mut f, mac, src, target, true),
+            NA_FRAME_LEN
+        );
+        let icmp = &f[54..];
+        assert_eq!(icmp[4], 0x80 | 0x20, "R and O set");
+        let sum = checksum::fold(
+            checksum::pseudo_header_sum(src.into(), ALL_NODES.into(), 58, 32)
+                + checksum::sum_words(icmp),
+        );
+        assert_eq!(sum, 0, "checksum verifies with R set");
     }
 }

@@ -94,8 +94,10 @@ fn check_capture(name: &str) -> Counts {
                     let target = Ipv6Addr::from(<[u8; 16]>::try_from(&payload[8..24]).unwrap());
                     let mac: [u8; 6] = f[6..12].try_into().unwrap();
                     let mut buf = [0u8; NA_FRAME_LEN];
+                    // keepalived sets R when the interface forwards IPv6
+                    let router = payload[4] & 0x80 != 0;
                     assert_eq!(
-                        emit_unsolicited_na(&mut buf, mac, src, target),
+                        emit_unsolicited_na(&mut buf, mac, src, target, router),
                         NA_FRAME_LEN
                     );
                     assert_eq!(

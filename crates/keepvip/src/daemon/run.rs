@@ -1321,11 +1321,14 @@ impl Daemon {
                 }
             }
         }
-        let sender = self.garp.get(&idx)?;
+        let sender = self.garp.get_mut(&idx)?;
         let r = match addr {
             IpAddr::V4(v4) => sender.send_garp(mac, v4),
             // keepalived sends the NA from the VIP itself
-            IpAddr::V6(v6) => sender.send_na(mac, v6, v6),
+            IpAddr::V6(v6) => {
+                let router = sender.forwards_ipv6(&ifname);
+                sender.send_na(mac, v6, v6, router)
+            }
         };
         match r {
             Ok(()) if tracing::enabled!(tracing::Level::DEBUG) => {

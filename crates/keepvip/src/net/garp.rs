@@ -10,14 +10,40 @@ use std::os::fd::{AsRawFd, OwnedFd};
 pub struct GarpSender {
     fd: OwnedFd,
     ifindex: u32,
+    /// whether the interface forwards IPv6, and when that was read
+    forwarding: Option<(std::time::Instant, bool)>,
 }
+
+/// How long a read of an interface's IPv6 `forwarding` holds (keepalived's
+/// vrrp_ndisc.c checks again after 5 s).
+const FORWARDING_RECHECK: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl GarpSender {
     /// Open it (needs CAP_NET_RAW).
     pub fn open(ifindex: u32) -> io::Result<GarpSender> {
         // never bound with a protocol: this socket receives nothing
         let fd = super::packet_socket()?;
-        Ok(GarpSender { fd, ifindex })
+        Ok(GarpSender {
+            fd,
+            ifindex,
+            forwarding: None,
+        })
+    }
+
+    /// Whether `ifname` forwards IPv6 (net.ipv6.conf.IF.forwarding), read
+    /// at most every 5 s: a router's unsolicited NAs carry the Router
+    /// flag, as keepalived's, or hosts drop it from their default routers.
+    pub fn forwards_ipv6(&mut self, ifname: &str) -> bool {
+        let now = std::time::Instant::now();
+        if let Some((at, yes)) = self.forwarding {
+            if now.duration_since(at) < FORWARDING_RECHECK {
+                return yes;
+            }
+        }
+        let yes = std::fs::read_to_string(format!("/proc/sys/net/ipv6/conf/{ifname}/forwarding"))
+            .is_ok_and(|v| v.trim() != "0");
+        self.forwarding = Some((now, yes));
+        yes
     }
 
     fn send(&self, frame: &[u8], dst_mac: [u8; 6], ethertype: u16) -> io::Result<()> {
@@ -52,10 +78,17 @@ impl GarpSender {
         self.send(&buf[..n], [0xff; 6], keepvip_wire::arp::ETHERTYPE_ARP)
     }
 
-    /// One unsolicited NA for `vip` (source `src`, to ff02::1).
-    pub fn send_na(&self, mac: [u8; 6], src: Ipv6Addr, vip: Ipv6Addr) -> io::Result<()> {
+    /// One unsolicited NA for `vip` (source `src`, to ff02::1), with the
+    /// Router flag when `router`.
+    pub fn send_na(
+        &self,
+        mac: [u8; 6],
+        src: Ipv6Addr,
+        vip: Ipv6Addr,
+        router: bool,
+    ) -> io::Result<()> {
         let mut buf = [0u8; keepvip_wire::NA_FRAME_LEN];
-        let n = keepvip_wire::emit_unsolicited_na(&mut buf, mac, src, vip);
+        let n = keepvip_wire::emit_unsolicited_na(&mut buf, mac, src, vip, router);
         self.send(
             &buf[..n],
             [0x33, 0x33, 0, 0, 0, 1],
