@@ -1352,6 +1352,7 @@ impl Parser<'_> {
         }
         let rest = &c.args;
         let mut brd_plus = false;
+        let mut lft_set = false;
         let mut i = 0;
         while i < rest.len() {
             let k = rest[i].text.as_str();
@@ -1464,10 +1465,49 @@ impl Parser<'_> {
                     v.no_track = true;
                     i += 1;
                 }
-                ("preferred_lft" | "valid_lft", Some(_)) => i += 2,
-                ("home" | "-nodad" | "nodad" | "noprefixroute" | "autojoin" | "mngtmpaddr", _) => {
-                    i += 1
+                ("preferred_lft", Some(w)) => {
+                    if w.text == "forever" {
+                        v.preferred_lft = None;
+                        lft_set = true;
+                    } else {
+                        match parse_int(&w.text).and_then(|n| u32::try_from(n).ok()) {
+                            Some(n) => {
+                                v.preferred_lft = Some(n);
+                                lft_set = true;
+                            }
+                            None => self.diags.push(Diagnostic::fallback(
+                                Some(w.span),
+                                format!("preferred_lft {} is invalid", w.text),
+                                "ignored",
+                            )),
+                        }
+                    }
+                    i += 2;
                 }
+                // keepalived 2.2.7 knows no `valid_lft`: read and dropped
+                ("valid_lft", Some(_)) => i += 2,
+                // the kernel's IFA_F_* flags, as keepalived's parse_ipaddress
+                ("home", _) => {
+                    v.ifa_flags |= IFA_F_HOMEADDRESS;
+                    i += 1;
+                }
+                ("mngtmpaddr", _) => {
+                    v.ifa_flags |= IFA_F_MANAGETEMPADDR;
+                    i += 1;
+                }
+                ("noprefixroute", _) => {
+                    v.ifa_flags |= IFA_F_NOPREFIXROUTE;
+                    i += 1;
+                }
+                ("autojoin", _) => {
+                    v.ifa_flags |= IFA_F_MCAUTOJOIN;
+                    i += 1;
+                }
+                ("-nodad", _) => {
+                    v.dad = true;
+                    i += 1;
+                }
+                ("nodad", _) => i += 1,
                 ("use_vmac", _) => {
                     v.use_vmac = true;
                     i += 1;
@@ -1530,6 +1570,20 @@ impl Parser<'_> {
                     v.broadcast = Some(IpAddr::V4((u32::from(a) | mask).into()));
                 }
             }
+        }
+        // keepalived's default when `preferred_lft` is not given: a /128
+        // VIP deprecated (preferred_lft 0), so the kernel never picks it
+        // as the source of the router's own connections
+        if addr.is_ipv6() && !lft_set && v.prefix_len == 128 {
+            v.preferred_lft = Some(0);
+        }
+        if addr.is_ipv4() && (v.preferred_lft.is_some() || v.dad) {
+            self.warn(
+                first.span,
+                format!("`preferred_lft` and `-nodad` apply to IPv6 addresses: ignored for {addr}"),
+            );
+            v.preferred_lft = None;
+            v.dad = false;
         }
         Some(v)
     }
@@ -2624,6 +2678,15 @@ impl Parser<'_> {
 }
 
 /// An integer as keepalived reads it (decimal, optional sign).
+/// IFA_F_HOMEADDRESS (`home`)
+const IFA_F_HOMEADDRESS: u32 = 0x10;
+/// IFA_F_MANAGETEMPADDR (`mngtmpaddr`)
+const IFA_F_MANAGETEMPADDR: u32 = 0x100;
+/// IFA_F_NOPREFIXROUTE (`noprefixroute`)
+const IFA_F_NOPREFIXROUTE: u32 = 0x200;
+/// IFA_F_MCAUTOJOIN (`autojoin`)
+const IFA_F_MCAUTOJOIN: u32 = 0x400;
+
 pub fn parse_int(s: &str) -> Option<i64> {
     let t = s.strip_prefix('+').unwrap_or(s);
     if t.is_empty()

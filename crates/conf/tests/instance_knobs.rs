@@ -149,3 +149,46 @@ fn interfaces_missing_on_this_machine_are_named() {
         .iter()
         .all(|(_, m)| !m.contains("this machine")));
 }
+
+/// IPv6 VIP options as keepalived 2.2.7's parse_ipaddress reads them: a
+/// /128 without `preferred_lft` is deprecated (preferred_lft 0, so the
+/// kernel never picks it as a source), `preferred_lft N|forever`,
+/// `-nodad`, and the kernel flags `home`, `mngtmpaddr`, `noprefixroute`,
+/// `autojoin`. Until 2026-12-08 keepvip read them and dropped them.
+#[test]
+fn ipv6_vip_lifetimes_and_flags_are_keepalived_s() {
+    let l = parse_str(
+        "vrrp_instance VI_6 {\n    interface eth0\n    virtual_router_id 51\n    virtual_ipaddress {\n        fe80::51/64\n        2001:db8::105\n        2001:db8::101/64 preferred_lft 0\n        2001:db8::102/64 preferred_lft 3600\n        2001:db8::103/128 preferred_lft forever\n        2001:db8::104/64 -nodad home noprefixroute\n        2001:db8::106/64 mngtmpaddr autojoin\n    }\n}\n",
+    );
+    assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+    let got: Vec<(String, Option<u32>, bool, u32)> = l.config.router.instances[0]
+        .vips
+        .iter()
+        .map(|v| (v.addr.to_string(), v.preferred_lft, v.dad, v.ifa_flags))
+        .collect();
+    let want = |a: &str, lft, dad, flags| (a.to_string(), lft, dad, flags);
+    assert_eq!(
+        got,
+        vec![
+            want("fe80::51", None, false, 0),
+            want("2001:db8::105", Some(0), false, 0),
+            want("2001:db8::101", Some(0), false, 0),
+            want("2001:db8::102", Some(3600), false, 0),
+            want("2001:db8::103", None, false, 0),
+            want("2001:db8::104", None, true, 0x10 | 0x200),
+            want("2001:db8::106", None, false, 0x100 | 0x400),
+        ]
+    );
+    // a bad lifetime: keepalived reports it and goes on without it
+    let l = parse_str(
+        "vrrp_instance VI_6 {\n    interface eth0\n    virtual_router_id 51\n    virtual_ipaddress {\n        2001:db8::101/64 preferred_lft soon\n    }\n}\n",
+    );
+    assert_eq!(l.config.router.instances[0].vips[0].preferred_lft, None);
+    assert!(
+        l.diagnostics
+            .iter()
+            .any(|d| d.fallback && d.message.contains("preferred_lft soon is invalid")),
+        "{:?}",
+        l.diagnostics
+    );
+}

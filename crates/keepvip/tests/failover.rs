@@ -1752,6 +1752,56 @@ fn unsolicited_nas_say_router_when_the_interface_forwards() {
     set_forwarding(false);
 }
 
+/// IPv6 VIPs go in as keepalived 2.2.7 adds them: a /128 without
+/// `preferred_lft` deprecated (the router's own connections never start
+/// from it), `preferred_lft N`, `-nodad` (DAD stays on; every other VIP
+/// is `nodad`) and `noprefixroute`. Until 2026-12-08 keepvip read these and
+/// added every VIP `nodad` and preferred forever.
+#[test]
+fn ipv6_vips_get_keepalived_s_lifetimes_and_flags() {
+    let Some(t) = Ctx::new("v6flags", 1) else {
+        return;
+    };
+    let ns = t.lab.router_ns(0).to_string();
+    let text = "vrrp_instance VI_6 {\n    interface eth0\n    virtual_router_id 51\n    priority 150\n    version 3\n    advert_int 0.1\n    virtual_ipaddress {\n        fe80::51/64\n        2001:db8::105\n        2001:db8::102/64 preferred_lft 3600\n        2001:db8::104/64 -nodad noprefixroute\n    }\n}\n";
+    let conf = t.write("r1.conf", text);
+    let mut r1 = t.keepvip(0, &conf);
+    t.wait_vip(
+        0,
+        "2001:db8::104".parse().unwrap(),
+        true,
+        Duration::from_secs(5),
+    );
+    let out = t
+        .lab
+        .ip(&ns, &["-j", "-6", "addr", "show", "dev", "eth0"])
+        .unwrap();
+    let out = String::from_utf8_lossy(&out.stdout).into_owned();
+    r1.terminate(Duration::from_secs(2));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let info = |addr: &str| -> serde_json::Value {
+        v[0]["addr_info"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["local"] == addr)
+            .unwrap_or_else(|| panic!("no {addr} in {out}"))
+            .clone()
+    };
+    let deprecated = info("2001:db8::105");
+    assert_eq!(deprecated["deprecated"], true, "{deprecated}");
+    assert_eq!(deprecated["nodad"], true, "{deprecated}");
+    assert_eq!(deprecated["preferred_life_time"], 0, "{deprecated}");
+    let lft = info("2001:db8::102")["preferred_life_time"]
+        .as_u64()
+        .unwrap();
+    assert!((3590..=3600).contains(&lft), "{lft}");
+    let dad = info("2001:db8::104");
+    assert_eq!(dad["noprefixroute"], true, "{dad}");
+    assert!(dad["nodad"].is_null(), "{dad}");
+    assert_eq!(info("fe80::51")["preferred_life_time"], u64::from(u32::MAX));
+}
+
 /// A mixed pair with VMACs: keepalived 2.2.7 master on its vrrp.51,
 /// keepvip backup on its own; each side hears the other's adverts (sent
 /// from the shared VRRP MAC) and the VIP moves both ways.

@@ -60,6 +60,23 @@ pub struct VipConfig {
     /// configuration resolves that into `dev`)
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub use_vmac: bool,
+    /// IPv6 `preferred_lft` in seconds (None: forever). 0 marks the address
+    /// deprecated, so the kernel does not pick it as a source; keepalived's
+    /// default for a /128 VIP
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preferred_lft: Option<u32>,
+    /// IPv6 `-nodad`: duplicate address detection stays on (VIPs are
+    /// added `nodad` otherwise, as keepalived adds them)
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub dad: bool,
+    /// further IFA_F_* flags: `home`, `mngtmpaddr`, `noprefixroute`,
+    /// `autojoin`
+    #[serde(skip_serializing_if = "is_zero")]
+    pub ifa_flags: u32,
+}
+
+fn is_zero(v: &u32) -> bool {
+    *v == 0
 }
 
 impl VipConfig {
@@ -76,6 +93,9 @@ impl VipConfig {
             peer: None,
             no_track: false,
             use_vmac: false,
+            preferred_lft: None,
+            dad: false,
+            ifa_flags: 0,
         }
     }
 }

@@ -478,9 +478,22 @@ impl Netlink {
                 m.attributes.push(AddressAttribute::Label(l.clone()));
             }
         }
+        let mut flags = AddressFlags::from_bits_retain(vip.ifa_flags);
         if vip.addr.is_ipv6() {
-            m.attributes
-                .push(AddressAttribute::Flags(AddressFlags::Nodad));
+            // keepalived's VIPs are `nodad` unless `-nodad` (no DAD fight
+            // with the other router during a split brain)
+            if !vip.dad {
+                flags |= AddressFlags::Nodad;
+            }
+            if let Some(preferred) = vip.preferred_lft {
+                let mut lifetimes = netlink_packet_route::address::CacheInfo::default();
+                lifetimes.ifa_preferred = preferred;
+                lifetimes.ifa_valid = u32::MAX; // forever
+                m.attributes.push(AddressAttribute::CacheInfo(lifetimes));
+            }
+        }
+        if !flags.is_empty() {
+            m.attributes.push(AddressAttribute::Flags(flags));
         }
         m
     }
@@ -505,6 +518,7 @@ impl Netlink {
                 AddressAttribute::Label(_)
                     | AddressAttribute::Flags(_)
                     | AddressAttribute::Broadcast(_)
+                    | AddressAttribute::CacheInfo(_)
             )
         });
         match answer(self.handle.address().del(m).execute()).await {
