@@ -842,6 +842,9 @@ fn instance(
         }
     }
     c.v3_checksum_pseudo_header = true;
+    c.old_unicast_checksum = i
+        .old_unicast_checksum
+        .unwrap_or(keepvip_proto::OldUnicastChecksum::Detect);
     c.strict = i.strict_mode.unwrap_or(false);
     c.skip_check_adv_addr = i.skip_check_adv_addr.unwrap_or(false);
     c.lower_prio_no_advert = i.lower_prio_no_advert.unwrap_or(false);

@@ -12,7 +12,9 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use keepvip_proto::{Family, RouteConfig, RuleConfig, StateHint, UnicastPeer, VipConfig};
+use keepvip_proto::{
+    Family, OldUnicastChecksum, RouteConfig, RuleConfig, StateHint, UnicastPeer, VipConfig,
+};
 use serde::Serialize;
 
 use crate::span::Span;
@@ -362,8 +364,9 @@ pub struct VrrpInstance {
     pub check_unicast_src: bool,
     /// unicast_fault_no_peer
     pub unicast_fault_no_peer: bool,
-    /// old_unicast_checksum
-    pub old_unicast_checksum: bool,
+    /// `old_unicast_checksum [never]` (None: not given, keepalived detects
+    /// the old checksum)
+    pub old_unicast_checksum: Option<OldUnicastChecksum>,
     /// virtual_ipaddress { ... }
     pub virtual_ipaddress: Vec<VipConfig>,
     /// spans of the virtual_ipaddress entries

@@ -2372,10 +2372,16 @@ impl Parser<'_> {
                 "track_src_ip" => i.track_src_ip = true,
                 "check_unicast_src" => i.check_unicast_src = true,
                 "unicast_fault_no_peer" => i.unicast_fault_no_peer = true,
-                "old_unicast_checksum" => {
-                    i.old_unicast_checksum = true;
-                    self.not_acted_on(c, "unicast adverts use the current checksum");
-                }
+                // keepalived's vrrp_unicast_chksum_handler
+                "old_unicast_checksum" => match c.args.first().map(|w| w.text.as_str()) {
+                    None => i.old_unicast_checksum = Some(keepvip_proto::OldUnicastChecksum::Always),
+                    Some("never") => i.old_unicast_checksum = Some(keepvip_proto::OldUnicastChecksum::Never),
+                    Some(other) => self.diags.push(Diagnostic::fallback(
+                        Some(c.arg_span(0)),
+                        format!("({}) Unknown old_unicast_chksum mode {other}", i.name),
+                        "ignored",
+                    )),
+                },
                 "native_ipv6" => i.native_ipv6 = true,
                 "virtual_ipaddress" | "virtual_ipaddress_excluded" => {
                     for v in self.block(c) {

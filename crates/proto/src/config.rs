@@ -385,6 +385,9 @@ pub struct InstanceConfig {
     pub garp: GarpConfig,
     /// emit the VRRPv3-over-IPv4 checksum with the pseudo-header (keepalived 2.2.7 way)
     pub v3_checksum_pseudo_header: bool,
+    /// `old_unicast_checksum`: unicast VRRPv3 over IPv4 with the multicast
+    /// group in the pseudo-header, as keepalived before 1.3.7
+    pub old_unicast_checksum: OldUnicastChecksum,
     /// `strict_mode` / `vrrp_strict`
     pub strict: bool,
     /// `skip_check_adv_addr`
@@ -428,6 +431,7 @@ impl InstanceConfig {
             track_primary: true,
             garp: GarpConfig::default(),
             v3_checksum_pseudo_header: true,
+            old_unicast_checksum: OldUnicastChecksum::Detect,
             strict: false,
             skip_check_adv_addr: false,
             lower_prio_no_advert: false,
@@ -435,6 +439,20 @@ impl InstanceConfig {
             down_timer_adverts: 3,
         }
     }
+}
+
+/// Which checksum a unicast VRRPv3-over-IPv4 instance sends (keepalived's
+/// unicast_chksum_compat).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum OldUnicastChecksum {
+    /// the current one, until an advert with the old one comes (keepalived's
+    /// default: it switches, and says so)
+    Detect,
+    /// `old_unicast_checksum never`: the current one only; an old one is a
+    /// bad checksum
+    Never,
+    /// `old_unicast_checksum`: the old one from the start
+    Always,
 }
 
 /// One vrrp_sync_group.

@@ -361,7 +361,12 @@ pub enum DropReason {
     UnknownPeer,
     /// multicast advert to a unicast instance or the reverse
     CastMismatch,
-    /// failed to parse (structure, checksum, ...)
+    /// the checksum is wrong (keepalived names the instance's version)
+    Checksum {
+        /// the instance's VRRP version, 2 or 3
+        version: u8,
+    },
+    /// failed to parse (structure, ...)
     Malformed(wire::Error),
     /// the instance is not running (FAULT, stopped)
     NotRunning,

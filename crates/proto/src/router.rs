@@ -17,8 +17,8 @@ use keepvip_wire::{AddrList, Auth, ChecksumMode, Family, Version, VrrpRepr};
 use crate::timing::{field_interval, interval_field, master_down_interval, skew};
 use crate::{
     Action, AuthConfig, Counters, Destination, DropReason, FaultCause, IfaceId, Input,
-    InstanceConfig, InstanceId, Instant, LogEvent, NotifyState, NotifyTarget, RouterConfig, State,
-    StateHint, SyncGroupConfig, TrackRef, TrackerKey, TrackerState, VipConfig,
+    InstanceConfig, InstanceId, Instant, LogEvent, NotifyState, NotifyTarget, OldUnicastChecksum,
+    RouterConfig, State, StateHint, SyncGroupConfig, TrackRef, TrackerKey, TrackerState, VipConfig,
 };
 
 /// The per-instance timers. `Main` is the advert timer of a MASTER or the
@@ -165,6 +165,8 @@ struct Instance {
     advert_addrs: Vec<u8>,
     mcast_dst: IpAddr,
     warned_checksum: bool,
+    /// sends unicast VRRPv3 with the old checksum (configured, or heard)
+    old_unicast_checksum: bool,
     counters: Counters,
 }
 
@@ -1032,6 +1034,7 @@ impl Router {
             advert_addrs,
             mcast_dst,
             warned_checksum: false,
+            old_unicast_checksum: cfg.old_unicast_checksum == OldUnicastChecksum::Always,
             counters: Counters::default(),
             cfg,
         }
@@ -1523,6 +1526,9 @@ impl Router {
         let version = inst.cfg.version;
         let checksum = match (version, inst.cfg.family) {
             (Version::V2, _) => ChecksumMode::V2,
+            (Version::V3, Family::V4) if inst.old_unicast_checksum && inst.is_unicast() => {
+                ChecksumMode::V3PseudoHeaderGroup
+            }
             (Version::V3, Family::V4) if !inst.cfg.v3_checksum_pseudo_header => {
                 ChecksumMode::V3NoPseudoHeader
             }
@@ -1986,7 +1992,7 @@ impl Router {
             DropReason::Interval { .. } => c.drop_interval += 1,
             DropReason::UnknownPeer => c.drop_unknown_peer += 1,
             DropReason::CastMismatch => c.drop_cast_mismatch += 1,
-            DropReason::Malformed(keepvip_wire::Error::BadChecksum) => c.drop_checksum += 1,
+            DropReason::Checksum { .. } => c.drop_checksum += 1,
             DropReason::Malformed(_) => c.drop_malformed += 1,
             DropReason::NotRunning => {
                 c.drop_not_running += 1;
@@ -2012,7 +2018,17 @@ impl Router {
         let Some(id) = vrid.and_then(|v| self.by_key.get(&(iface, family, v)).copied()) else {
             return;
         };
-        self.drop_advert(id.0 as usize, src, DropReason::Malformed(error));
+        let idx = id.0 as usize;
+        let reason = match error {
+            keepvip_wire::Error::BadChecksum => DropReason::Checksum {
+                version: match self.inst(idx).cfg.version {
+                    Version::V2 => 2,
+                    Version::V3 => 3,
+                },
+            },
+            e => DropReason::Malformed(e),
+        };
+        self.drop_advert(idx, src, reason);
     }
 
     /// An address added to or removed from an interface; `ours`: removed
@@ -2193,6 +2209,10 @@ impl Router {
             self.drop_advert(idx, src, reason);
             return;
         }
+        if checksum == ChecksumMode::V3PseudoHeaderGroup && !self.hear_old_unicast_checksum(idx) {
+            self.drop_advert(idx, src, DropReason::Checksum { version: 3 });
+            return;
+        }
         self.check_soft(idx, src, advert, checksum);
         let inst = self.inst_mut(idx);
         inst.counters.adverts_rx += 1;
@@ -2268,6 +2288,26 @@ impl Router {
         Ok(())
     }
 
+    /// An advert with the old unicast checksum (the group in the
+    /// pseudo-header): keepalived's vrrp_check_packet takes it on a unicast
+    /// instance unless `old_unicast_checksum never`, and from then on sends
+    /// the old one too. Whether it is taken.
+    fn hear_old_unicast_checksum(&mut self, idx: usize) -> bool {
+        let inst = self.inst_mut(idx);
+        if !inst.is_unicast() || inst.cfg.old_unicast_checksum == OldUnicastChecksum::Never {
+            return false;
+        }
+        if !inst.old_unicast_checksum {
+            inst.old_unicast_checksum = true;
+            let name = inst.cfg.name.clone();
+            self.log(LogEvent::Other {
+                instance: Some(name),
+                text: "Setting unicast VRRPv3 checksum to old version".into(),
+            });
+        }
+        true
+    }
+
     /// Checks that are logged and counted but do not drop the advert.
     fn check_soft(
         &mut self,
@@ -2291,7 +2331,7 @@ impl Router {
                 } else {
                     ChecksumMode::V3NoPseudoHeader
                 };
-                if checksum != ours {
+                if checksum != ours && checksum != ChecksumMode::V3PseudoHeaderGroup {
                     inst.counters.checksum_variant_mismatch += 1;
                     if !inst.warned_checksum {
                         inst.warned_checksum = true;

@@ -818,6 +818,78 @@ fn ttl_other_than_255_is_dropped_for_multicast() {
     assert_eq!(r.poll_timeout(), Some(at(3 + V2_MDI_100)));
 }
 
+/// Unicast VRRPv3 with the old checksum (keepalived before 1.3.7, or
+/// `old_unicast_checksum`, which puts the multicast group in the
+/// pseudo-header): keepalived's default takes it, says `Setting unicast
+/// VRRPv3 checksum to old version` once, and sends the old one from then
+/// on; `old_unicast_checksum never` counts it a bad checksum. Until
+/// 2026-12-08 keepvip dropped it ("Invalid VRRPv2 checksum") and both
+/// routers were MASTER.
+#[test]
+fn the_old_unicast_checksum_is_heard_and_then_spoken() {
+    use keepvip_proto::OldUnicastChecksum;
+    let peer = |addr| UnicastPeer {
+        addr,
+        min_ttl: None,
+        max_ttl: None,
+    };
+    let mut old = v3("VI_1", 51, 200, 1.0);
+    old.unicast_peers = vec![peer(ip4(12))];
+    old.old_unicast_checksum = OldUnicastChecksum::Always;
+    let mut new = v3("VI_1", 51, 100, 1.0);
+    new.unicast_peers = vec![peer(ip4(11))];
+    let (mut sim, n) = lan(
+        1,
+        LinkParams::default(),
+        vec![cfg(vec![old.clone()]), cfg(vec![new.clone()])],
+    );
+    sim.start(n[0], Duration::ZERO);
+    sim.start(n[1], Duration::ZERO);
+    sim.kill(n[0], secs(10.0));
+    sim.run_until(secs(16.0));
+    let switched = sim.actions(n[1], |a| {
+        matches!(a, Action::Log(LogEvent::Other { text, .. }) if text == "Setting unicast VRRPv3 checksum to old version")
+    });
+    check!(sim, switched.len() == 1);
+    // BACKUP while the old one spoke, MASTER once it was gone
+    check!(
+        sim,
+        sim.entered(n[1], "VI_1", State::Master, Duration::ZERO)
+            .is_some_and(|t| t > at(10_000_000))
+    );
+    let r = sim.router(n[1]).unwrap();
+    check!(
+        sim,
+        r.instance_by_name("VI_1").unwrap().counters.drop_checksum == 0
+    );
+    let sent: Vec<_> = sim.actions(n[1], |a| {
+        matches!(
+            a,
+            Action::SendAdvert {
+                checksum: keepvip_proto::wire::ChecksumMode::V3PseudoHeaderGroup,
+                ..
+            }
+        )
+    });
+    check!(sim, !sent.is_empty());
+    // `never`: a bad checksum, and both are MASTER
+    new.old_unicast_checksum = OldUnicastChecksum::Never;
+    let (mut sim, n) = lan(
+        1,
+        LinkParams::default(),
+        vec![cfg(vec![old]), cfg(vec![new])],
+    );
+    sim.start(n[0], Duration::ZERO);
+    sim.start(n[1], Duration::ZERO);
+    sim.run_until(secs(6.0));
+    check!(sim, sim.masters("VI_1").len() == 2);
+    let r = sim.router(n[1]).unwrap();
+    check!(
+        sim,
+        r.instance_by_name("VI_1").unwrap().counters.drop_checksum > 0
+    );
+}
+
 #[test]
 fn unicast_pair_fails_over_and_ignores_strangers() {
     let mut a = v2("VI_1", 51, 150);

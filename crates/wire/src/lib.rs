@@ -87,6 +87,10 @@ pub enum ChecksumMode {
     V3PseudoHeader,
     /// VRRPv3 over IPv4 without the pseudo-header (RFC 9568 revision, some vendors).
     V3NoPseudoHeader,
+    /// VRRPv3 over IPv4 unicast with the multicast group 224.0.0.18, not
+    /// the packet's destination, in the pseudo-header: keepalived before
+    /// 1.3.7, and `old_unicast_checksum`.
+    V3PseudoHeaderGroup,
 }
 
 /// An owned-enough, parsed VRRP advertisement.

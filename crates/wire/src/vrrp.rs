@@ -178,10 +178,17 @@ impl<'a> VrrpRepr<'a> {
             }
             Version::V3 => {
                 let pseudo = checksum::pseudo_header_sum(src, dst, IPPROTO_VRRP, payload.len());
+                let group = IpAddr::V4(crate::VRRP_MCAST_V4);
+                let group_sum = || {
+                    checksum::pseudo_header_sum(src, group, IPPROTO_VRRP, payload.len())
+                        + checksum::sum_words(payload)
+                };
                 if checksum::fold(pseudo + checksum::sum_words(payload)) == 0 {
                     ChecksumMode::V3PseudoHeader
                 } else if family == Family::V4 && checksum::checksum(payload) == 0 {
                     ChecksumMode::V3NoPseudoHeader
+                } else if family == Family::V4 && dst != group && checksum::fold(group_sum()) == 0 {
+                    ChecksumMode::V3PseudoHeaderGroup
                 } else {
                     return Err(Error::BadChecksum);
                 }
@@ -285,6 +292,14 @@ impl<'a> VrrpRepr<'a> {
         let sum = match mode {
             ChecksumMode::V3PseudoHeader => checksum::fold(
                 checksum::pseudo_header_sum(src, dst, IPPROTO_VRRP, len) + checksum::sum_words(out),
+            ),
+            ChecksumMode::V3PseudoHeaderGroup => checksum::fold(
+                checksum::pseudo_header_sum(
+                    src,
+                    IpAddr::V4(crate::VRRP_MCAST_V4),
+                    IPPROTO_VRRP,
+                    len,
+                ) + checksum::sum_words(out),
             ),
             ChecksumMode::V2 | ChecksumMode::V3NoPseudoHeader => checksum::checksum(out),
         };

@@ -205,6 +205,37 @@ fn v3_ipv4_both_checksum_variants_accepted_and_reported() {
     }
 }
 
+/// keepalived before 1.3.7 (and `old_unicast_checksum`) puts the
+/// multicast group, not the unicast destination, in the pseudo-header of
+/// a unicast VRRPv3 advert: recognised as its own variant, and emitted.
+#[test]
+fn v3_unicast_with_the_group_in_the_pseudo_header() {
+    let repr = VrrpRepr {
+        version: Version::V3,
+        vrid: 51,
+        priority: 100,
+        max_adver_int: 100,
+        family: Family::V4,
+        addrs: AddrList::V4(&VIP),
+        auth: Auth::None,
+    };
+    let peer: IpAddr = "192.0.2.20".parse().unwrap();
+    let mut b = vec![0u8; repr.buffer_len()];
+    repr.emit(&mut b, SRC4, peer, ChecksumMode::V3PseudoHeaderGroup);
+    let (_, got) = VrrpRepr::parse(&b, SRC4, peer).unwrap();
+    assert_eq!(got, ChecksumMode::V3PseudoHeaderGroup);
+    // the same bytes to the group are the ordinary variant
+    let group = IpAddr::V4(keepvip_wire::VRRP_MCAST_V4);
+    let (_, got) = VrrpRepr::parse(&b, SRC4, group).unwrap();
+    assert_eq!(got, ChecksumMode::V3PseudoHeader);
+    // a checksum that fits no variant is still bad
+    b[6] ^= 0x55;
+    assert_eq!(
+        VrrpRepr::parse(&b, SRC4, peer).unwrap_err(),
+        Error::BadChecksum
+    );
+}
+
 #[test]
 fn v3_interval_is_twelve_bits() {
     let repr = VrrpRepr {

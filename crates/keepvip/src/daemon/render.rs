@@ -156,10 +156,26 @@ fn drop_text(instance: &str, from: std::net::IpAddr, reason: &DropReason) -> Str
         DropReason::CastMismatch => {
             format!("({instance}) advert from {from}: multicast/unicast mismatch - discarding")
         }
-        DropReason::Malformed(keepvip_proto::wire::Error::BadChecksum) => {
-            text::bad_checksum(instance, 2)
-        }
+        DropReason::Checksum { version } => text::bad_checksum(instance, *version),
         DropReason::Malformed(e) => format!("({instance}) malformed advert from {from}: {e}"),
         DropReason::NotRunning => format!("({instance}) advert from {from} while not running"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// keepalived names the instance's version: a VRRPv3 instance's bad
+    /// checksum read "Invalid VRRPv2 checksum" until 2026-12-08.
+    #[test]
+    fn a_bad_checksum_names_the_instance_s_version() {
+        let from = "192.0.2.30".parse().unwrap();
+        for v in [2, 3] {
+            assert_eq!(
+                drop_text("VI_1", from, &DropReason::Checksum { version: v }),
+                format!("(VI_1) Invalid VRRPv{v} checksum")
+            );
+        }
     }
 }
