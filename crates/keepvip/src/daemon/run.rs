@@ -165,6 +165,7 @@ fn tracker_status(
         weight: e.tracker.weight,
         reverse: e.tracker.reverse,
         weight_counts: e.weight_counts,
+        dropped: e.dropped,
         state: match e.state {
             None => "not run yet".into(),
             Some(TrackerState::Up) => "up".into(),
