@@ -1734,6 +1734,9 @@ impl Daemon {
                 tracing::info!("VRRP_Script({}) considered {how} on reload", sc.name);
             }
         }
+        for f in &self.config.track_files {
+            super::trackers::init_file(f, true);
+        }
         self.router.handle(now, Input::Reload(router_config));
         // a reload allocates a whole new model: give the old one back
         // SAFETY: malloc_trim only returns free heap pages to the OS.
@@ -2016,11 +2019,10 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
     // files and processes are read before the start, so instances start in
     // the right state (keepalived does the same)
     for f in &d.config.track_files {
-        let v = if f.file.exists() {
-            super::trackers::read_value(&f.file)
-        } else {
-            f.init_file.unwrap_or(0)
-        };
+        // keepalived writes init_file while it reads the configuration,
+        // so the first value read is the one written
+        super::trackers::init_file(f, false);
+        let v = super::trackers::read_value(&f.file).unwrap_or(0);
         d.router.handle(
             now,
             Input::Tracker {
