@@ -31,14 +31,9 @@ pub fn validate(m: &mut Model, host: &Host, diags: &mut Vec<Diagnostic>) {
     }
     let global = m.global.clone();
     for i in &mut m.instances {
-        let tracking_weight = member_of.get(&i.name).and_then(|g| {
-            m.sync_groups
-                .iter()
-                .find(|x| &x.name == g)
-                .map(|x| (g.clone(), x.sync_group_tracking_weight))
-        });
-        v.instance(i, &global, tracking_weight);
+        v.instance(i, &global);
     }
+    v.unweighted_members(m, &member_of);
     v.interface_delays(m);
     v.vmac_names(m);
     v.garp_groups(m);
@@ -398,12 +393,7 @@ impl Validator<'_> {
     }
 
     #[allow(clippy::too_many_lines)]
-    fn instance(
-        &mut self,
-        i: &mut VrrpInstance,
-        g: &crate::model::Global,
-        group: Option<(String, bool)>,
-    ) {
+    fn instance(&mut self, i: &mut VrrpInstance, g: &crate::model::Global) {
         let name = i.name.clone();
         if i.interface.is_none() {
             self.diags.push(
@@ -888,30 +878,6 @@ impl Validator<'_> {
         }
         i.accept = Some(accept);
 
-        // trackers on the owner, and on sync group members
-        let weighted = |v: &[TrackEntry]| v.iter().any(|t| t.weight.is_some_and(|w| w != 0));
-        if owner && (weighted(&i.track_interface) || weighted(&i.track_script)) {
-            self.warn(
-                i.span,
-                format!("({name}) priority 255 (address owner): tracker weights are ignored (only weight-0 trackers, meaning FAULT, have an effect)"),
-            );
-        }
-        if let Some((gname, false)) = &group {
-            if weighted(&i.track_interface)
-                || weighted(&i.track_script)
-                || weighted(&i.track_file)
-                || weighted(&i.track_process)
-            {
-                self.diags.push(
-                    Diagnostic::warning(
-                        Some(i.span),
-                        format!("({name}) member of sync group {gname}: tracker weights are ignored, a failing tracker means FAULT"),
-                    )
-                    .with_help(format!("add `sync_group_tracking_weight` to vrrp_sync_group {gname} to use the weights")),
-                );
-            }
-        }
-
         // routes that cannot be tracked
         for (k, r) in i.virtual_routes.iter().enumerate() {
             if r.dev.is_none() && !r.no_track {
@@ -1184,6 +1150,100 @@ impl Validator<'_> {
         m.sync_groups = groups;
     }
 
+    /// keepalived 2.2.7 (vrrp.c vrrp_complete_instance) on the trackers of
+    /// an instance in a sync group without `sync_group_tracking_weight`
+    /// (or of an address owner): a weighted track_interface gets weight 0
+    /// (an owner's goes), a weighted track_script goes (and, used nowhere
+    /// else, never runs), a track_file of weight 1 (the default) gets
+    /// weight 0 and one of another weight goes; a track_process keeps its
+    /// weight. The scripts are removed here; the router applies the rest
+    /// (so `keepvip status` can show it). keepalived's messages.
+    fn unweighted_members(&mut self, m: &mut Model, member_of: &BTreeMap<String, String>) {
+        let scripts = m.scripts.clone();
+        let files = m.track_files.clone();
+        for i in &mut m.instances {
+            let group = member_of.get(&i.name).and_then(|g| {
+                m.sync_groups
+                    .iter()
+                    .find(|x| &x.name == g)
+                    .map(|x| (g.clone(), x.sync_group_tracking_weight))
+            });
+            let sync = matches!(group, Some((_, false)));
+            if !sync && i.priority != Some(255) {
+                continue;
+            }
+            let why = if sync { "SYNC group" } else { "address_owner" };
+            let name = i.name.clone();
+            let help = group.as_ref().filter(|_| sync).map(|(g, _)| {
+                format!(
+                    "add `sync_group_tracking_weight` to vrrp_sync_group {g} to use the weights"
+                )
+            });
+            let warn = |diags: &mut Vec<Diagnostic>, span, text: String| {
+                let d = Diagnostic::warning(Some(span), text);
+                diags.push(match &help {
+                    Some(h) => d.with_help(h.clone()),
+                    None => d,
+                });
+            };
+            for e in &i.track_interface {
+                if e.weight.is_some_and(|w| w != 0) {
+                    let text = if sync {
+                        format!("({name}) ignoring {} tracked interface weight due to SYNC group: its going down means FAULT", e.name)
+                    } else {
+                        format!(
+                            "({name}) ignoring {} tracked interface due to address owner",
+                            e.name
+                        )
+                    };
+                    warn(self.diags, e.span, text);
+                }
+            }
+            i.track_script.retain(|e| {
+                let weight = e.weight.unwrap_or_else(|| {
+                    scripts
+                        .iter()
+                        .find(|s| s.name == e.name)
+                        .map_or(0, |s| s.weight)
+                });
+                if weight == 0 {
+                    return true;
+                }
+                warn(
+                    self.diags,
+                    e.span,
+                    format!(
+                        "({name}) ignoring tracked script {} with weights due to {why}",
+                        e.name
+                    ),
+                );
+                false
+            });
+            for e in &i.track_file {
+                let Some(f) = files.iter().find(|f| f.name == e.name) else {
+                    continue;
+                };
+                let weight = e.weight.unwrap_or(f.weight);
+                if weight == 1 {
+                    warn(
+                        self.diags,
+                        e.span,
+                        format!("({name}) ignoring weight from tracked file {} due to {why}. specify weight 0", f.file.display()),
+                    );
+                } else if weight != 0 {
+                    warn(
+                        self.diags,
+                        e.span,
+                        format!(
+                            "({name}) ignoring tracked file {} with weight {weight} due to {why}",
+                            f.file.display()
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
     /// Scripts: unused ones, and script security.
     /// keepalived with `enable_script_security` and no `script_user` runs
     /// scripts as `keepalived_script` and never as root by default: when
@@ -1327,7 +1387,8 @@ impl Validator<'_> {
         }
     }
 
-    fn scripts(&mut self, m: &Model, names: &[String]) {
+    fn scripts(&mut self, m: &mut Model, names: &[String]) {
+        let mut unused = Vec::new();
         for s in names {
             let used = m
                 .instances
@@ -1339,10 +1400,12 @@ impl Validator<'_> {
                 let span = m.tracker_spans.get(&format!("script:{s}")).copied();
                 self.diags.push(Diagnostic::warning(
                     span,
-                    format!("vrrp_script {s} is not used by any track_script"),
+                    format!("vrrp_script {s} is not used by any track_script: it does not run (keepalived: `Warning - script {s} is not used`)"),
                 ));
+                unused.push(s.clone());
             }
         }
+        m.scripts.retain(|s| !unused.contains(&s.name));
         let has_notify = m.instances.iter().any(|i| i.notify.any_script())
             || m.sync_groups.iter().any(|g| g.notify.any_script())
             || m.global

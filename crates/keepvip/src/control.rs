@@ -101,10 +101,15 @@ pub struct TrackerStatus {
     /// `reverse`
     #[serde(default)]
     pub reverse: bool,
-    /// false: the weight is ignored (a sync group member without
-    /// `sync_group_tracking_weight`): a failure means FAULT
+    /// false: the weight is ignored as keepalived ignores it (a sync
+    /// group member without `sync_group_tracking_weight`, an address
+    /// owner): a failure means FAULT, or the tracker is dropped
     #[serde(default)]
     pub weight_counts: bool,
+    /// keepalived drops the tracker at load (a weighted track_script or
+    /// track_file of such an instance): it does nothing (since 2026-12-08)
+    #[serde(default)]
+    pub dropped: bool,
     /// `up`, `down`, `value N`, or `not run yet` (a script before its
     /// first result)
     pub state: String,
@@ -115,13 +120,15 @@ pub struct TrackerStatus {
 }
 
 impl TrackerStatus {
-    /// Its WEIGHT cell: `-20`, `10 reverse`, `-30 ignored`.
+    /// Its WEIGHT cell: `-20`, `10 reverse`, `-30 ignored`, `-30 dropped`.
     fn weight_text(&self) -> String {
         let mut w = self.weight.to_string();
         if self.reverse {
             w.push_str(" reverse");
         }
-        if !self.weight_counts {
+        if self.dropped {
+            w.push_str(" dropped");
+        } else if !self.weight_counts {
             w.push_str(" ignored");
         }
         w
@@ -474,6 +481,7 @@ mod tests {
                 weight,
                 reverse: false,
                 weight_counts: true,
+                dropped: false,
                 state: state.into(),
                 priority_change: change,
                 fault: false,

@@ -89,9 +89,13 @@ pub struct TrackerEffect<'a> {
     pub tracker: &'a TrackRef,
     /// the sync group's tracker, not the instance's own
     pub from_group: bool,
-    /// false: the weight is ignored (a sync group member without
-    /// `sync_group_tracking_weight`), a failure means FAULT
+    /// false: keepalived ignores the weight (a sync group member without
+    /// `sync_group_tracking_weight`, an address owner): weight 0, a failure
+    /// means FAULT, or the tracker is dropped (`dropped`)
     pub weight_counts: bool,
+    /// keepalived drops the tracker at load (a weighted track_script or
+    /// track_file of such an instance): it does nothing
+    pub dropped: bool,
     /// its state now; None: a script that has not answered yet
     pub state: Option<TrackerState>,
     /// what it adds to the priority now, or the FAULT it causes
@@ -475,14 +479,13 @@ impl Router {
                 return;
             };
             let group = inst.group.map(|g| &self.groups[g]);
-            let weights_count = group.is_none_or(|g| g.cfg.tracking_weight);
-            let own = inst.cfg.trackers.iter().map(|t| (t, weights_count));
+            let own = inst.cfg.trackers.iter().map(|t| (t, false));
             let shared = group
                 .into_iter()
-                .flat_map(|g| g.cfg.trackers.iter().map(|t| (t, g.cfg.tracking_weight)));
-            for (t, weights_count) in own.chain(shared) {
+                .flat_map(|g| g.cfg.trackers.iter().map(|t| (t, true)));
+            for (t, from_group) in own.chain(shared) {
                 if let TrackerKey::Script(name) = &t.key {
-                    if (!weights_count || t.weight == 0)
+                    if self.load_weight(i, t, from_group) == Some(0)
                         && !self.trackers.contains_key(&t.key)
                         && !names.contains(name)
                     {
@@ -1062,6 +1065,12 @@ impl Router {
         }
         self.groups.clear();
         for cfg in sync_groups {
+            // a sync group's track_interface is tracked by every member
+            for t in &cfg.trackers {
+                if let TrackerKey::Interface(n) = &t.key {
+                    self.intern(n);
+                }
+            }
             let gidx = self.groups.len();
             let mut members = Vec::new();
             for m in &cfg.members {
@@ -1171,7 +1180,6 @@ impl Router {
 
     // ---- priority and FAULT ----
 
-    /// Is a tracker "ok" as the weight sees it (after `reverse`)?
     /// A tracker's state as the priority sees it: an interface's from the
     /// link, one never reported as keepalived starts it (up; a file 0).
     /// None: a script that has not answered yet.
@@ -1216,7 +1224,13 @@ impl Router {
                     other => other,
                 };
                 if weight == 0 {
-                    return if v != 0 { Err(file()) } else { Ok(0) };
+                    // keepalived: `!!status == (multiplier == 1)` is FAULT:
+                    // non-zero, or with reverse 0
+                    return if (v != 0) != t.reverse {
+                        Err(file())
+                    } else {
+                        Ok(0)
+                    };
                 }
                 let mut c = v.saturating_mul(i64::from(weight));
                 if t.reverse {
@@ -1229,12 +1243,16 @@ impl Router {
                 }
             }
             s => {
-                let ok = (s == TrackerState::Up) != t.reverse;
+                // keepalived: `reverse` multiplies the weight by -1; the
+                // weight still applies in the same condition (a positive
+                // one while up, a negative one while down). Only weight 0
+                // reads the state the other way round (down means fine)
+                let up = s == TrackerState::Up;
+                let multiplier = if t.reverse { -1 } else { 1 };
                 match weight {
-                    0 if !ok => Err(what()),
+                    0 if up == t.reverse => Err(what()),
                     0 => Ok(0),
-                    w if w > 0 && ok => Ok(w),
-                    w if w < 0 && !ok => Ok(w),
+                    w if (w > 0) == up => Ok(w * multiplier),
                     _ => Ok(0),
                 }
             }
@@ -1288,32 +1306,70 @@ impl Router {
         (effective, fault)
     }
 
+    /// The weight a tracker of instance `idx` has, as keepalived 2.2.7
+    /// works it out at load (vrrp.c vrrp_complete_instance and
+    /// sync_group_tracking_init). None: keepalived drops the tracker.
+    ///
+    /// - a sync group's own trackers keep their weights on every member
+    ///   (`sync_group_tracking_weight` does not matter to them), unless a
+    ///   member is an address owner: then weight 0;
+    /// - an instance's own trackers, when it is in a sync group without
+    ///   `sync_group_tracking_weight` or is an address owner: a weighted
+    ///   track_interface gets weight 0 (an owner's is dropped), a weighted
+    ///   track_script is dropped, a track_file of weight 1 (its default)
+    ///   gets weight 0 and one of another weight is dropped; a
+    ///   track_process keeps its weight.
+    fn load_weight(&self, idx: usize, t: &TrackRef, from_group: bool) -> Option<i32> {
+        let inst = self.inst(idx);
+        let group = inst.group.map(|g| &self.groups[g]);
+        if from_group {
+            let has_owner = group.is_some_and(|g| {
+                g.members.iter().any(|m| {
+                    self.instances[m.0 as usize]
+                        .as_ref()
+                        .is_some_and(|i| i.cfg.priority == 255)
+                })
+            });
+            return Some(if has_owner { 0 } else { t.weight });
+        }
+        let owner = inst.cfg.priority == 255;
+        let sync_no_weight = group.is_some_and(|g| !g.cfg.tracking_weight);
+        if t.weight == 0 || !(owner || sync_no_weight) {
+            return Some(t.weight);
+        }
+        match &t.key {
+            TrackerKey::Interface(_) if sync_no_weight => Some(0),
+            TrackerKey::Interface(_) | TrackerKey::Script(_) => None,
+            TrackerKey::File(_) if t.weight == 1 => Some(0),
+            TrackerKey::File(_) => None,
+            TrackerKey::Process(_) => Some(t.weight),
+        }
+    }
+
     /// What each tracker of instance `idx` does to it now: its own, then
-    /// its sync group's. keepalived: members of a sync group ignore tracker
-    /// weights (a failure means FAULT) unless sync_group_tracking_weight is
-    /// set.
+    /// its sync group's, with the weights of [`Router::load_weight`] (a
+    /// dropped tracker does nothing).
     fn effects_at(&self, idx: usize) -> impl Iterator<Item = TrackerEffect<'_>> {
         let inst = self.inst(idx);
         let group = inst.group.map(|g| &self.groups[g]);
-        let own_weights = group.is_none_or(|g| g.cfg.tracking_weight);
-        let own = inst
-            .cfg
-            .trackers
-            .iter()
-            .map(move |t| (t, false, own_weights));
-        let of_group = group.into_iter().flat_map(|g| {
-            let weights = g.cfg.tracking_weight;
-            g.cfg.trackers.iter().map(move |t| (t, true, weights))
-        });
-        own.chain(of_group)
-            .map(move |(tracker, from_group, weight_counts)| TrackerEffect {
+        let own = inst.cfg.trackers.iter().map(|t| (t, false));
+        let of_group = group
+            .into_iter()
+            .flat_map(|g| g.cfg.trackers.iter().map(|t| (t, true)));
+        own.chain(of_group).map(move |(tracker, from_group)| {
+            let weight = self.load_weight(idx, tracker, from_group);
+            TrackerEffect {
                 tracker,
                 from_group,
-                weight_counts,
+                weight_counts: weight == Some(tracker.weight),
+                dropped: weight.is_none(),
                 state: self.tracker_state_now(&tracker.key),
-                effect: self
-                    .tracker_contribution(tracker, if weight_counts { tracker.weight } else { 0 }),
-            })
+                effect: match weight {
+                    Some(w) => self.tracker_contribution(tracker, w),
+                    None => Ok(0),
+                },
+            }
+        })
     }
 
     /// Priority and FAULT cause including sync-group members' faults.
@@ -2578,6 +2634,13 @@ impl Router {
         let known = self.ifaces.len();
         for c in &cfg.instances {
             self.intern_interfaces_of(c);
+        }
+        for g in &cfg.sync_groups {
+            for t in &g.trackers {
+                if let TrackerKey::Interface(n) = &t.key {
+                    self.intern(n);
+                }
+            }
         }
         (known..self.ifaces.len())
             .map(|i| IfaceId(i as u32))

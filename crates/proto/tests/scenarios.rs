@@ -1148,6 +1148,96 @@ fn reverse_weights_apply_in_the_opposite_condition() {
     check!(sim, sim.priority(n[0], "VI_1") == Some(130));
 }
 
+/// keepalived multiplies a reversed tracker's weight by -1 (vrrp_track.c:
+/// weight_multiplier); the weight applies in the same condition as
+/// without reverse. `weight 20 reverse` at priority 100: up 80, down 100;
+/// `weight -20 reverse`: up 100, down 120. Weight 0 reverse: up is FAULT.
+/// Until 2026-12-08 keepvip flipped the state instead (up 100, down 120).
+#[test]
+fn reverse_multiplies_the_weight_by_minus_one() {
+    let rev = |key: TrackerKey, weight: i32| TrackRef {
+        key,
+        weight,
+        reverse: true,
+    };
+    let mut a = v2("VI_1", 51, 100);
+    a.trackers
+        .push(rev(TrackerKey::Interface("trk0".into()), 20));
+    let mut b = v2("VI_2", 52, 100);
+    b.trackers
+        .push(rev(TrackerKey::Interface("trk0".into()), -20));
+    let mut c = v2("VI_3", 53, 100);
+    c.trackers.push(rev(TrackerKey::Script("s".into()), 20));
+    c.trackers.push(rev(TrackerKey::Process("p".into()), -10));
+    let mut d = v2("VI_4", 54, 100);
+    d.trackers
+        .push(rev(TrackerKey::Interface("trk0".into()), 0));
+    let (mut sim, n) = lan(1, LinkParams::default(), vec![cfg(vec![a, b, c, d])]);
+    sim.start(n[0], Duration::ZERO);
+    sim.tracker(
+        n[0],
+        TrackerKey::Script("s".into()),
+        TrackerState::Up,
+        secs(0.5),
+    );
+    sim.tracker(
+        n[0],
+        TrackerKey::Process("p".into()),
+        TrackerState::Up,
+        secs(0.5),
+    );
+    sim.run_until(secs(1.0));
+    check!(sim, sim.priority(n[0], "VI_1") == Some(80));
+    check!(sim, sim.priority(n[0], "VI_2") == Some(100));
+    check!(sim, sim.priority(n[0], "VI_3") == Some(80));
+    check!(sim, sim.state(n[0], "VI_4") == State::Fault);
+    sim.link(n[0], "trk0", false, secs(2.0));
+    let (k, s) = down("s");
+    sim.tracker(n[0], k, s, secs(2.0));
+    sim.tracker(
+        n[0],
+        TrackerKey::Process("p".into()),
+        TrackerState::Down,
+        secs(2.0),
+    );
+    sim.run_until(secs(3.0));
+    check!(sim, sim.priority(n[0], "VI_1") == Some(100));
+    check!(sim, sim.priority(n[0], "VI_2") == Some(120));
+    check!(sim, sim.priority(n[0], "VI_3") == Some(110));
+    check!(sim, sim.state(n[0], "VI_4") != State::Fault);
+}
+
+/// track_file `weight 0 reverse`: keepalived's `!!status == (multiplier ==
+/// 1)` means FAULT, so with reverse the value 0 is FAULT and any other is
+/// fine (track_file.c). Until 2026-12-08 keepvip ignored reverse here.
+#[test]
+fn track_file_weight_0_reverse_faults_on_0() {
+    let mut a = v2("VI_1", 51, 150);
+    a.trackers.push(TrackRef {
+        key: TrackerKey::File("flag".into()),
+        weight: 0,
+        reverse: true,
+    });
+    let (mut sim, n) = lan(1, LinkParams::default(), vec![cfg(vec![a])]);
+    sim.start(n[0], Duration::ZERO);
+    sim.tracker(
+        n[0],
+        TrackerKey::File("flag".into()),
+        TrackerState::Value(0),
+        secs(0.0),
+    );
+    sim.run_until(secs(1.0));
+    check!(sim, sim.state(n[0], "VI_1") == State::Fault);
+    sim.tracker(
+        n[0],
+        TrackerKey::File("flag".into()),
+        TrackerState::Value(7),
+        secs(2.0),
+    );
+    sim.run_until(secs(3.0));
+    check!(sim, sim.state(n[0], "VI_1") == State::Backup);
+}
+
 #[test]
 fn track_file_value_times_weight_and_weight_0_fault() {
     let mut a = v2("VI_1", 51, 150);
@@ -1820,41 +1910,152 @@ fn a_reload_grouping_a_master_with_a_new_instance_starts_the_group_anew() {
     );
 }
 
+/// keepalived 2.2.7 at load (vrrp.c vrrp_complete_instance), for a
+/// member of a sync group without sync_group_tracking_weight: a weighted
+/// track_interface gets weight 0 (down means FAULT), a weighted
+/// track_script and a track_file of a weight other than 1 are dropped
+/// (they do nothing), a track_file of weight 1 (its default) gets weight 0
+/// (non-zero means FAULT), a track_process keeps its weight. Until
+/// 2026-12-08 keepvip made every weighted tracker of a member mean FAULT.
 #[test]
-fn sync_group_member_weights_mean_fault() {
-    let (mut sim, n) = group_pair();
+fn sync_group_member_weights_as_keepalived_loads_them() {
+    let tr = |key: TrackerKey, weight: i32| TrackRef {
+        key,
+        weight,
+        reverse: false,
+    };
+    let mut a = v2("VI_A", 51, 150);
+    a.trackers.push(script("chk", -10));
+    a.trackers.push(tr(TrackerKey::File("f5".into()), 5));
+    a.trackers.push(tr(TrackerKey::Process("p".into()), -30));
+    let mut b = v2("VI_B", 52, 150);
+    b.trackers.push(tr(TrackerKey::File("f1".into()), 1));
+    let mut c = v2("VI_C", 53, 150);
+    c.trackers
+        .push(tr(TrackerKey::Interface("eth1".into()), -20));
+    let mut config = cfg(vec![a, b, c]);
+    for (g, m) in [("GA", "VI_A"), ("GB", "VI_B"), ("GC", "VI_C")] {
+        config.sync_groups.push(SyncGroupConfig {
+            name: g.into(),
+            members: vec![m.into()],
+            trackers: vec![],
+            tracking_weight: false,
+        });
+    }
+    let (mut sim, n) = lan(1, LinkParams::default(), vec![config]);
+    sim.start(n[0], Duration::ZERO);
     sim.run_until(secs(5.0));
-    sim.reload(
+    check!(sim, sim.state(n[0], "VI_A") == State::Master);
+    // the script fails, the file says 9: dropped, nothing happens; the
+    // process leaves its quorum: -30
+    let (k, s) = down("chk");
+    sim.tracker(n[0], k, s, secs(6.0));
+    sim.tracker(
         n[0],
-        {
-            let mut c = sim
-                .router(n[0])
-                .map(|_| ())
-                .map(|_| keepvip_proto::RouterConfig::default())
-                .unwrap();
-            let mut out = v2("VI_OUT", 51, 150);
-            out.trackers.push(script("chk", -10));
-            let mut inn = v2("VI_IN", 52, 150);
-            inn.interface = "eth1".into();
-            inn.vips = vec![VipConfig::new("198.51.100.1".parse().unwrap())];
-            c.instances = vec![out, inn];
-            c.sync_groups = vec![SyncGroupConfig {
-                name: "G1".into(),
-                members: vec!["VI_OUT".into(), "VI_IN".into()],
-                trackers: vec![],
-                tracking_weight: false,
-            }];
-            c
-        },
+        TrackerKey::File("f5".into()),
+        TrackerState::Value(9),
         secs(6.0),
     );
-    let (k, s) = down("chk");
-    sim.tracker(n[0], k, s, secs(7.0));
-    sim.run_until(secs(8.0));
+    sim.tracker(
+        n[0],
+        TrackerKey::Process("p".into()),
+        TrackerState::Down,
+        secs(6.0),
+    );
+    // weight 1 becomes 0: a non-zero value means FAULT
+    sim.tracker(
+        n[0],
+        TrackerKey::File("f1".into()),
+        TrackerState::Value(2),
+        secs(6.0),
+    );
+    // weight -20 becomes 0: down means FAULT
+    sim.link(n[0], "eth1", false, secs(6.0));
+    sim.run_until(secs(7.0));
+    check!(sim, sim.state(n[0], "VI_A") == State::Master);
+    check!(sim, sim.priority(n[0], "VI_A") == Some(120));
+    check!(sim, sim.state(n[0], "VI_B") == State::Fault);
+    check!(sim, sim.state(n[0], "VI_C") == State::Fault);
+    let r = sim.router(n[0]).unwrap();
+    let id = r.instance_by_name("VI_A").unwrap().id;
+    let dropped: Vec<(TrackerKey, bool, bool)> = r
+        .tracker_effects(id)
+        .into_iter()
+        .map(|e| (e.tracker.key.clone(), e.weight_counts, e.dropped))
+        .collect();
     check!(
         sim,
-        sim.state(n[0], "VI_OUT") == State::Fault && sim.state(n[0], "VI_IN") == State::Fault
+        dropped
+            == vec![
+                (TrackerKey::Script("chk".into()), false, true),
+                (TrackerKey::File("f5".into()), false, true),
+                (TrackerKey::Process("p".into()), true, false),
+            ]
     );
+}
+
+/// keepalived 2.2.7 (vrrp.c sync_group_tracking_init): a sync group's own
+/// trackers apply their weights to every member whether or not
+/// sync_group_tracking_weight is set; only a member that is an address
+/// owner makes them weight 0. Its track_interface is every member's: down
+/// means FAULT for the group. Until 2026-12-08 keepvip made the weights
+/// mean FAULT and did not follow the group's interface at all.
+#[test]
+fn sync_group_trackers_weigh_on_every_member() {
+    let mut config = cfg(vec![v2("VI_1", 51, 150), v2("VI_2", 52, 100)]);
+    config.sync_groups.push(SyncGroupConfig {
+        name: "G".into(),
+        members: vec!["VI_1".into(), "VI_2".into()],
+        trackers: vec![
+            script("chk", -40),
+            TrackRef {
+                key: TrackerKey::Interface("eth2".into()),
+                weight: 0,
+                reverse: false,
+            },
+        ],
+        tracking_weight: false,
+    });
+    let (mut sim, n) = lan(1, LinkParams::default(), vec![config]);
+    sim.start(n[0], Duration::ZERO);
+    let (k, s) = down("chk");
+    sim.tracker(n[0], k, s, secs(1.0));
+    sim.run_until(secs(2.0));
+    check!(sim, sim.priority(n[0], "VI_1") == Some(110));
+    check!(sim, sim.priority(n[0], "VI_2") == Some(60));
+    check!(sim, sim.state(n[0], "VI_1") != State::Fault);
+    sim.link(n[0], "eth2", false, secs(6.0));
+    sim.run_until(secs(7.0));
+    check!(sim, sim.state(n[0], "VI_1") == State::Fault);
+    check!(sim, sim.state(n[0], "VI_2") == State::Fault);
+    check!(
+        sim,
+        sim.router(n[0]).unwrap().group_state("G") == Some(State::Fault)
+    );
+    sim.link(n[0], "eth2", true, secs(8.0));
+    sim.run_until(secs(9.0));
+    check!(sim, sim.state(n[0], "VI_1") != State::Fault);
+
+    // an address owner in the group: the weights become 0 (FAULT)
+    let mut config = cfg(vec![v2("VI_1", 51, 255), v2("VI_2", 52, 100)]);
+    config.sync_groups.push(SyncGroupConfig {
+        name: "G".into(),
+        members: vec!["VI_1".into(), "VI_2".into()],
+        trackers: vec![script("chk", -40)],
+        tracking_weight: true,
+    });
+    let (mut sim, n) = lan(2, LinkParams::default(), vec![config]);
+    sim.start(n[0], Duration::ZERO);
+    sim.tracker(
+        n[0],
+        TrackerKey::Script("chk".into()),
+        TrackerState::Up,
+        secs(0.5),
+    );
+    let (k, s) = down("chk");
+    sim.tracker(n[0], k, s, secs(2.0));
+    sim.run_until(secs(3.0));
+    check!(sim, sim.state(n[0], "VI_2") == State::Fault);
 }
 
 #[test]

@@ -165,6 +165,7 @@ fn tracker_status(
         weight: e.tracker.weight,
         reverse: e.tracker.reverse,
         weight_counts: e.weight_counts,
+        dropped: e.dropped,
         state: match e.state {
             None => "not run yet".into(),
             Some(TrackerState::Up) => "up".into(),
@@ -1758,6 +1759,9 @@ impl Daemon {
                 tracing::info!("VRRP_Script({}) considered {how} on reload", sc.name);
             }
         }
+        for f in &self.config.track_files {
+            super::trackers::init_file(f, true);
+        }
         self.router.handle(now, Input::Reload(router_config));
         // a reload allocates a whole new model: give the old one back
         // SAFETY: malloc_trim only returns free heap pages to the OS.
@@ -2040,11 +2044,10 @@ pub async fn run(opts: Options, loaded: keepvip_conf::Loaded) -> Result<(), Daem
     // files and processes are read before the start, so instances start in
     // the right state (keepalived does the same)
     for f in &d.config.track_files {
-        let v = if f.file.exists() {
-            super::trackers::read_value(&f.file)
-        } else {
-            f.init_file.unwrap_or(0)
-        };
+        // keepalived writes init_file while it reads the configuration,
+        // so the first value read is the one written
+        super::trackers::init_file(f, false);
+        let v = super::trackers::read_value(&f.file).unwrap_or(0);
         d.router.handle(
             now,
             Input::Tracker {

@@ -180,7 +180,7 @@ impl Drop for StopGroupOnDrop {
 enum Outcome {
     Ok,
     Failed(i32),
-    Signalled,
+    Signalled(i32),
     TimedOut,
     CannotRun(String),
 }
@@ -200,7 +200,13 @@ async fn run_once(s: &VrrpScript, policy: &ScriptPolicy) -> Outcome {
     let mut guard = StopGroupOnDrop(pid);
     let out = match tokio::time::timeout(s.timeout, child.wait()).await {
         Ok(Ok(st)) if st.success() => Outcome::Ok,
-        Ok(Ok(st)) => st.code().map_or(Outcome::Signalled, Outcome::Failed),
+        Ok(Ok(st)) => {
+            use std::os::unix::process::ExitStatusExt;
+            match (st.code(), st.signal()) {
+                (Some(c), _) => Outcome::Failed(c),
+                (None, sig) => Outcome::Signalled(sig.unwrap_or(0)),
+            }
+        }
         Ok(Err(e)) => Outcome::CannotRun(e.to_string()),
         Err(_) => {
             if let Some(pid) = pid {
@@ -248,17 +254,35 @@ pub async fn run_script(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        let out = run_once(&s, &policy).await;
-        let code = match &out {
-            Outcome::Ok => 0,
-            Outcome::Failed(c) => *c,
-            _ => -1,
+        let out = {
+            // keepalived's next interval comes while the run goes on:
+            // `Track script c3 is already running, expect idle - skipping run`
+            let run = run_once(&s, &policy);
+            tokio::pin!(run);
+            loop {
+                tokio::select! {
+                    out = &mut run => break out,
+                    _ = tick.tick() => tracing::info!(
+                        "Track script {} is already running, expect idle - skipping run",
+                        s.name
+                    ),
+                }
+            }
         };
-        if last_code != Some(code) && code >= 0 {
-            tracing::info!("Script `{}` now returning {code}", s.name);
+        // keepalived's last_status: only an exit code sets it (a timeout
+        // or a signal does not, so the next `0` after one is no news)
+        let code = match &out {
+            Outcome::Ok => Some(0),
+            Outcome::Failed(c) => Some(*c),
+            _ => None,
+        };
+        if let Some(code) = code {
+            if last_code != Some(code) {
+                tracing::info!("Script `{}` now returning {code}", s.name);
+            }
+            last_code = Some(code);
+            last.store(code, Ordering::Relaxed);
         }
-        last_code = Some(code);
-        last.store(code, Ordering::Relaxed);
         match out {
             Outcome::Ok => {
                 oks += 1;
@@ -291,6 +315,9 @@ pub async fn run_script(
                     Outcome::TimedOut => tracing::info!("VRRP_Script({}) timed_out", s.name),
                     Outcome::Failed(c) => {
                         tracing::info!("VRRP_Script({}) failed (exited with status {c})", s.name)
+                    }
+                    Outcome::Signalled(sig) => {
+                        tracing::info!("VRRP_Script({}) failed (due to signal {sig})", s.name)
                     }
                     _ => tracing::info!("VRRP_Script({}) failed", s.name),
                 }

@@ -12,29 +12,117 @@ use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
 use tokio::sync::mpsc;
 
-/// The file's value: the first integer in it; missing or unreadable is 0.
-pub fn read_value(path: &Path) -> i64 {
-    std::fs::read_to_string(path)
-        .ok()
-        .and_then(|t| t.split_whitespace().next().and_then(|w| w.parse().ok()))
-        .unwrap_or(0)
-}
-
-/// Follow one track_file.
-pub async fn run_track_file(f: TrackFile, tx: mpsc::Sender<super::Event>) {
-    let key = TrackerKey::File(f.name.clone());
-    if let Some(v) = f.init_file {
-        if f.overwrite || !f.file.exists() {
-            if let Err(e) = std::fs::write(&f.file, format!("{v}\n")) {
-                tracing::warn!(
-                    "track_file {}: cannot create {}: {e}",
-                    f.name,
-                    f.file.display()
-                );
-            }
+/// C's `strtol(buf, NULL, 0)` on the start of a file, as keepalived reads
+/// a track_file (track_file.c process_track_file): leading white space, a
+/// sign, `0x` for hex and `0` for octal, as many digits as fit; nothing
+/// readable is 0. Err: out of keepalived's range (its `Invalid number`,
+/// with the value it prints: LONG_MIN/LONG_MAX on overflow).
+pub fn parse_value(text: &[u8]) -> Result<i64, i64> {
+    let mut i = 0;
+    while i < text.len() && matches!(text[i], b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r') {
+        i += 1;
+    }
+    let negative = match text.get(i) {
+        Some(b'-') => {
+            i += 1;
+            true
+        }
+        Some(b'+') => {
+            i += 1;
+            false
+        }
+        _ => false,
+    };
+    let mut radix = 10;
+    if text.get(i) == Some(&b'0') {
+        if matches!(text.get(i + 1), Some(b'x' | b'X'))
+            && text.get(i + 2).is_some_and(|c| c.is_ascii_hexdigit())
+        {
+            radix = 16;
+            i += 2;
+        } else {
+            radix = 8;
         }
     }
-    let mut last = read_value(&f.file);
+    let mut value: i128 = 0;
+    let mut overflow = false;
+    while let Some(d) = text.get(i).and_then(|c| (*c as char).to_digit(radix)) {
+        value = value * i128::from(radix) + i128::from(d);
+        if value > i128::from(i64::MAX) + 1 {
+            overflow = true;
+            value = i128::from(i64::MAX) + 1;
+        }
+        i += 1;
+    }
+    if negative {
+        value = -value;
+    }
+    if overflow || value > i128::from(i64::MAX) || value < i128::from(i64::MIN) {
+        return Err(if negative { i64::MIN } else { i64::MAX });
+    }
+    let v = value as i64;
+    // keepalived's range: INT32_MIN ..= INT32_MAX + 1
+    if v < i64::from(i32::MIN) || v > i64::from(i32::MAX) + 1 {
+        return Err(v);
+    }
+    Ok(v)
+}
+
+/// The file's value as keepalived reads it (the first 127 bytes through
+/// [`parse_value`]); missing, unreadable or empty is 0. None: an invalid
+/// number, logged as keepalived logs it; the last value stands.
+pub fn read_value(path: &Path) -> Option<i64> {
+    use std::io::Read;
+    let mut buf = [0u8; 127];
+    let len = match std::fs::File::open(path) {
+        Ok(mut f) => f.read(&mut buf).unwrap_or(0),
+        Err(_) => 0,
+    };
+    match parse_value(&buf[..len]) {
+        Ok(v) => Some(v),
+        Err(v) => {
+            tracing::info!("Invalid number {v} read from {} - ignoring", path.display());
+            None
+        }
+    }
+}
+
+/// `init_file [VALUE] [overwrite]`, as keepalived does it while it reads
+/// the configuration (track_file.c track_file_end_handler): before the
+/// file is first read. A file that exists is kept unless `overwrite`, and
+/// on a reload always; one that is not a regular file is left alone.
+pub fn init_file(f: &TrackFile, reload: bool) {
+    let Some(v) = f.init_file else {
+        return;
+    };
+    if let Ok(meta) = std::fs::metadata(&f.file) {
+        if !f.overwrite {
+            return;
+        }
+        if !meta.is_file() {
+            tracing::warn!(
+                "Cannot initialise track file {} - it is not a regular file",
+                f.name
+            );
+            return;
+        }
+        if reload {
+            return;
+        }
+    }
+    if let Err(e) = std::fs::write(&f.file, format!("{v}\n")) {
+        tracing::warn!("Unable to initialise track file {}: {e}", f.name);
+    }
+}
+
+/// Follow one track_file (its `init_file` is written before, see
+/// [`init_file`]). As keepalived: inotify on the file's directory for
+/// IN_CLOSE_WRITE, IN_DELETE and IN_MOVE of the file only, so a write is
+/// read once the writer closes the file (`printf 5 > F` is not seen as 0
+/// first), and a file deleted or moved away is 0 without reading.
+pub async fn run_track_file(f: TrackFile, tx: mpsc::Sender<super::Event>) {
+    let key = TrackerKey::File(f.name.clone());
+    let mut last = read_value(&f.file).unwrap_or(0);
     tracing::info!("Tracked file {} value {last}", f.name);
     if tx
         .send(super::Event::Tracker(
@@ -46,12 +134,13 @@ pub async fn run_track_file(f: TrackFile, tx: mpsc::Sender<super::Event>) {
     {
         return;
     }
-    // watch the directory: editors and `echo > file` replace or truncate
     let dir = f
         .file
         .parent()
+        .filter(|d| !d.as_os_str().is_empty())
         .map(Path::to_path_buf)
         .unwrap_or_else(|| ".".into());
+    let file_part = f.file.file_name().map(|n| n.to_os_string());
     let inotify = match Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC) {
         Ok(i) => i,
         Err(e) => {
@@ -60,10 +149,9 @@ pub async fn run_track_file(f: TrackFile, tx: mpsc::Sender<super::Event>) {
         }
     };
     let mask = AddWatchFlags::IN_CLOSE_WRITE
-        | AddWatchFlags::IN_MOVED_TO
-        | AddWatchFlags::IN_CREATE
         | AddWatchFlags::IN_DELETE
-        | AddWatchFlags::IN_MODIFY;
+        | AddWatchFlags::IN_MOVED_FROM
+        | AddWatchFlags::IN_MOVED_TO;
     if let Err(e) = inotify.add_watch(&dir, mask) {
         tracing::warn!(
             "track_file {}: cannot watch {}: {e}; polling instead",
@@ -84,11 +172,33 @@ pub async fn run_track_file(f: TrackFile, tx: mpsc::Sender<super::Event>) {
         let Ok(mut guard) = fd.readable().await else {
             return;
         };
-        // drain the events; we only need to know something changed
-        while inotify.read_events().is_ok_and(|e| !e.is_empty()) {}
+        let mut values = Vec::new();
+        while let Ok(events) = inotify.read_events() {
+            if events.is_empty() {
+                break;
+            }
+            for e in events {
+                if e.mask.contains(AddWatchFlags::IN_ISDIR) || e.name != file_part {
+                    continue;
+                }
+                if e.mask
+                    .intersects(AddWatchFlags::IN_DELETE | AddWatchFlags::IN_MOVED_FROM)
+                {
+                    // gone: 0, as keepalived
+                    values.push(Some(0));
+                } else if e
+                    .mask
+                    .intersects(AddWatchFlags::IN_CLOSE_WRITE | AddWatchFlags::IN_MOVED_TO)
+                {
+                    values.push(read_value(&f.file));
+                }
+            }
+        }
         guard.clear_ready();
-        let v = read_value(&f.file);
-        if v != last {
+        for v in values.into_iter().flatten() {
+            if v == last {
+                continue;
+            }
             tracing::info!("Tracked file {} changed value from {last} to {v}", f.name);
             last = v;
             if tx
@@ -106,7 +216,9 @@ async fn poll_file(f: TrackFile, key: TrackerKey, mut last: i64, tx: mpsc::Sende
     let mut tick = tokio::time::interval(Duration::from_millis(200));
     loop {
         tick.tick().await;
-        let v = read_value(&f.file);
+        let Some(v) = read_value(&f.file) else {
+            continue;
+        };
         if v != last {
             last = v;
             if tx
@@ -120,66 +232,100 @@ async fn poll_file(f: TrackFile, key: TrackerKey, mut last: i64, tx: mpsc::Sende
     }
 }
 
-/// How many running processes match `p`.
-pub fn count_processes(p: &TrackProcess) -> u32 {
-    let Ok(rd) = std::fs::read_dir("/proc") else {
-        return 0;
+/// Whether a process with `comm` (/proc/PID/comm, without the newline)
+/// and `cmdline` (/proc/PID/cmdline, raw) is one `p` counts, as
+/// keepalived's check_process and check_params (track_process.c): with
+/// parameters, `param_match` or `full_command` the command's first word
+/// (argv[0]) must be `process`, else its comm. A `process` with a `/` and
+/// none of those is matched against argv[0] too (keepalived compares such
+/// a path with comm, which never matches; keepvip's extension). The
+/// parameters are compared as keepalived compares them, as the bytes of
+/// the argument list after argv[0] (each argument ends in a NUL): exact,
+/// the whole list; `partial`, whole words at its start; `initial`, the
+/// same but the last configured word only a string prefix.
+pub fn process_matches(p: &TrackProcess, comm: &str, cmdline: &[u8]) -> bool {
+    let full = p.full_command || !p.params.is_empty() || p.param_match.is_some();
+    let (argv0, rest) = match cmdline.iter().position(|b| *b == 0) {
+        Some(n) => (&cmdline[..n], &cmdline[n + 1..]),
+        None => (cmdline, &[][..]),
     };
-    let mut n = 0;
+    let name_ok = if full || p.process.contains('/') {
+        argv0 == p.process.as_bytes()
+    } else {
+        comm == p.process
+    };
+    if !name_ok {
+        return false;
+    }
+    let mode = match (p.param_match.as_deref(), p.params.is_empty()) {
+        (None, true) => return true,
+        (None, false) => "exact",
+        (Some(m), _) => m,
+    };
+    let mut want = Vec::new();
+    for w in &p.params {
+        want.extend_from_slice(w.as_bytes());
+        want.push(0);
+    }
+    match mode {
+        "partial" => rest.starts_with(&want),
+        "initial" => want.is_empty() || rest.starts_with(&want[..want.len() - 1]),
+        _ => rest == want.as_slice(),
+    }
+}
+
+/// The running processes `p` counts: pid and parent pid.
+fn matching_processes(p: &TrackProcess) -> Vec<(u32, u32)> {
+    let Ok(rd) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
     for e in rd.flatten() {
-        let name = e.file_name();
-        if !name.to_string_lossy().bytes().all(|b| b.is_ascii_digit()) {
+        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
             continue;
-        }
+        };
         let Ok(cmdline) = std::fs::read(e.path().join("cmdline")) else {
             continue;
         };
-        let args: Vec<String> = cmdline
-            .split(|b| *b == 0)
-            .filter(|a| !a.is_empty())
-            .map(|a| String::from_utf8_lossy(a).into_owned())
-            .collect();
         let comm = std::fs::read_to_string(e.path().join("comm")).unwrap_or_default();
-        let comm = comm.trim();
-        let name_ok = if p.full_command || p.process.contains('/') {
-            args.first().is_some_and(|a| *a == p.process)
-        } else {
-            comm == p.process
-                || args
-                    .first()
-                    .and_then(|a| Path::new(a).file_name())
-                    .is_some_and(|f| f.to_string_lossy() == p.process)
-        };
-        if !name_ok {
+        let comm = comm.strip_suffix('\n').unwrap_or(&comm);
+        if !process_matches(p, comm, &cmdline) {
             continue;
         }
-        let params_ok = match p.param_match.as_deref() {
-            _ if p.params.is_empty() => true,
-            Some("partial") => p
-                .params
-                .iter()
-                .all(|w| args.iter().skip(1).any(|a| a.contains(w.as_str()))),
-            Some("initial") => {
-                args.len() > p.params.len() && args[1..=p.params.len()] == p.params[..]
-            }
-            _ => args.len() == p.params.len() + 1 && args[1..] == p.params[..],
-        };
-        if params_ok {
-            n += 1;
-        }
+        // the parent: the 4th field of /proc/PID/stat, after "(comm)"
+        let ppid = std::fs::read_to_string(e.path().join("stat"))
+            .ok()
+            .and_then(|st| {
+                let after = &st[st.rfind(')')? + 1..];
+                after.split_whitespace().nth(1)?.parse().ok()
+            })
+            .unwrap_or(0);
+        out.push((pid, ppid));
     }
-    n
+    out
+}
+
+/// How many running processes match `p`.
+pub fn count_processes(p: &TrackProcess) -> u32 {
+    matching_processes(p).len() as u32
+}
+
+fn in_quorum(p: &TrackProcess, n: u32) -> bool {
+    n >= p.quorum && p.quorum_max.is_none_or(|m| n <= m)
 }
 
 /// Whether `p` is in quorum now (for the state before start-up).
 pub fn process_in_quorum(p: &TrackProcess) -> bool {
-    let n = count_processes(p);
-    n >= p.quorum && p.quorum_max.is_none_or(|m| n <= m)
+    in_quorum(p, count_processes(p))
 }
 
-/// Follow one vrrp_track_process by scanning /proc (keepalived uses the
-/// netlink proc connector; scanning every 250 ms is close enough for
-/// VRRP and needs no extra privileges). `delay` debounces a change.
+/// Follow one vrrp_track_process by scanning /proc every 250 ms
+/// (keepalived uses the netlink proc connector, which needs privileges
+/// and is refused in a network namespace). The delays as keepalived's
+/// (track_process.c): quorum gained at once, unless a counted process
+/// forked the process that made it (then after `fork_delay`); quorum lost
+/// after `terminate_delay` (both `delay` unless set). A change back before
+/// its delay ran out cancels it.
 pub async fn run_track_process(p: TrackProcess, tx: mpsc::Sender<super::Event>) {
     let key = TrackerKey::Process(p.name.clone());
     // report a quorum state (a change with keepalived's line; the first,
@@ -197,27 +343,156 @@ pub async fn run_track_process(p: TrackProcess, tx: mpsc::Sender<super::Event>) 
         };
         tx.send(super::Event::Tracker(key.clone(), state))
     };
-    let mut state = process_in_quorum(&p);
+    let mut seen: Vec<(u32, u32)> = matching_processes(&p);
+    let mut state = in_quorum(&p, seen.len() as u32);
     if report(state, false).await.is_err() {
         return;
     }
     let mut tick = tokio::time::interval(Duration::from_millis(250));
-    let mut pending_since: Option<tokio::time::Instant> = None;
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // a change waiting for its delay: the state it goes to, and when
+    let mut pending: Option<(bool, tokio::time::Instant)> = None;
     loop {
-        tick.tick().await;
-        let now_ok = process_in_quorum(&p);
+        match pending {
+            Some((_, at)) => {
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    _ = tokio::time::sleep_until(at) => {}
+                }
+            }
+            None => {
+                tick.tick().await;
+            }
+        }
+        let now_seen = matching_processes(&p);
+        let now_ok = in_quorum(&p, now_seen.len() as u32);
+        // a new process whose parent was counted: a fork
+        let forked = now_seen.iter().any(|(pid, ppid)| {
+            !seen.iter().any(|(s, _)| s == pid) && seen.iter().any(|(s, _)| s == ppid)
+        });
+        seen = now_seen;
         if now_ok == state {
-            pending_since = None;
+            pending = None;
             continue;
         }
-        let since = *pending_since.get_or_insert_with(tokio::time::Instant::now);
-        if since.elapsed() < p.delay {
+        let delay = match (now_ok, forked) {
+            (true, true) => p.fork_delay,
+            (true, false) => Duration::ZERO,
+            (false, _) => p.terminate_delay,
+        };
+        let at = match pending {
+            Some((to, at)) if to == now_ok => at,
+            _ => tokio::time::Instant::now() + delay,
+        };
+        if tokio::time::Instant::now() < at {
+            pending = Some((now_ok, at));
             continue;
         }
-        pending_since = None;
+        pending = None;
         state = now_ok;
         if report(state, true).await.is_err() {
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// keepalived's `strtol(buf, NULL, 0)` and its range check.
+    #[test]
+    fn file_values_parse_as_keepalived_s_strtol() {
+        for (text, want) in [
+            ("12abc", Ok(12)),
+            ("0x10", Ok(16)),
+            ("010", Ok(8)),
+            ("  -5\n", Ok(-5)),
+            ("+7", Ok(7)),
+            ("08", Ok(0)),
+            ("0x", Ok(0)),
+            ("abc", Ok(0)),
+            ("", Ok(0)),
+            ("2147483648", Ok(2_147_483_648)),
+            ("2147483649", Err(2_147_483_649)),
+            ("-2147483649", Err(-2_147_483_649)),
+            ("99999999999", Err(99_999_999_999)),
+            ("99999999999999999999", Err(i64::MAX)),
+            ("-99999999999999999999", Err(i64::MIN)),
+        ] {
+            assert_eq!(parse_value(text.as_bytes()), want, "{text:?}");
+        }
+    }
+
+    fn tp(process: &str, params: &[&str], param_match: Option<&str>) -> TrackProcess {
+        TrackProcess {
+            name: "p".into(),
+            process: process.into(),
+            params: params.iter().map(|s| s.to_string()).collect(),
+            param_match: param_match.map(str::to_string),
+            weight: 0,
+            reverse: false,
+            quorum: 1,
+            quorum_max: None,
+            delay: Duration::ZERO,
+            fork_delay: Duration::ZERO,
+            terminate_delay: Duration::ZERO,
+            full_command: false,
+        }
+    }
+
+    fn cmdline(args: &[&str]) -> Vec<u8> {
+        let mut v = Vec::new();
+        for a in args {
+            v.extend_from_slice(a.as_bytes());
+            v.push(0);
+        }
+        v
+    }
+
+    /// keepalived's check_params: `initial` takes the last word as a
+    /// string prefix, `partial` whole words at the start, exact the lot.
+    #[test]
+    fn params_match_as_keepalived_s_check_params() {
+        let m = |p: &TrackProcess, args: &[&str]| process_matches(p, "sleep", &cmdline(args));
+        let initial = tp("sleep", &["5"], Some("initial"));
+        for args in [
+            &["sleep", "55"][..],
+            &["sleep", "556"],
+            &["sleep", "55", "1"],
+            &["sleep", "5"],
+        ] {
+            assert!(m(&initial, args), "initial {args:?}");
+        }
+        assert!(!m(&initial, &["sleep", "65"]));
+        let partial = tp("sleep", &["55"], Some("partial"));
+        assert!(m(&partial, &["sleep", "55"]));
+        assert!(m(&partial, &["sleep", "55", "1"]));
+        for args in [
+            &["sleep", "155"][..],
+            &["sleep", "556"],
+            &["sleep", "100", "55"],
+        ] {
+            assert!(!m(&partial, args), "partial {args:?}");
+        }
+        let exact = tp("sleep", &["55"], None);
+        assert!(m(&exact, &["sleep", "55"]));
+        assert!(!m(&exact, &["sleep", "55", "1"]));
+        // with parameters the command's argv[0] counts, not comm
+        assert!(!m(&exact, &["/bin/sleep", "55"]));
+    }
+
+    /// Without parameters only comm counts: `exec -a NAME` changes argv[0]
+    /// but not comm, and keepalived does not see NAME.
+    #[test]
+    fn a_plain_name_matches_comm_only() {
+        let p = tp("nginx", &[], None);
+        assert!(process_matches(&p, "nginx", &cmdline(&["nginx: master"])));
+        assert!(!process_matches(&p, "sleep", &cmdline(&["nginx"])));
+        assert!(!process_matches(
+            &p,
+            "sleep",
+            &cmdline(&["/usr/sbin/nginx"])
+        ));
     }
 }
