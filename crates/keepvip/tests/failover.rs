@@ -3881,6 +3881,63 @@ fn v3_instance(name: &str, dev: &str, vrid: u8, vip: &str, prio: u8, extra: &str
     )
 }
 
+/// Trackers as keepalived 2.2.7 runs them, in the daemon: a sync group's
+/// own `track_interface` takes every member to FAULT (keepvip ignored it
+/// until 2026-12-08), `init_file 0 overwrite` is written before the first
+/// read (keepvip read the old 3 first: FAULT and BACKUP at start), and a
+/// file rewritten by truncating it is read once, when the writer closes
+/// it (keepvip saw the empty file too: a priority change to 0 and back).
+#[test]
+fn sync_group_interfaces_init_files_and_rewrites_as_keepalived() {
+    let Some(t) = Ctx::with_segments("trkka", 1, 2) else {
+        return;
+    };
+    let ns = t.lab.router_ns(0).to_string();
+    let flag = t.dir.join("flag");
+    let level = t.dir.join("level");
+    std::fs::write(&flag, "3\n").unwrap();
+    std::fs::write(&level, "5\n").unwrap();
+    let text = format!(
+        "track_file flag {{\n    file {}\n    weight 0\n    init_file 0 overwrite\n}}\ntrack_file level {{\n    file {}\n    weight 1\n}}\nvrrp_sync_group G {{\n    group {{\n        VI_A\n        VI_B\n    }}\n    track_interface {{\n        eth1\n    }}\n}}\n{}{}",
+        flag.display(),
+        level.display(),
+        v3_instance("VI_A", "eth0", 51, "192.0.2.200", 150, "    track_file {\n        flag\n    }\n"),
+        v3_instance("VI_B", "eth0", 52, "192.0.2.201", 150, ""),
+    ) + &v3_instance("VI_C", "eth0", 53, "192.0.2.202", 150, "    track_file {\n        level\n    }\n");
+    let conf = t.write("r1.conf", &text);
+    let mut r1 = t.keepvip(0, &conf);
+    t.wait_vip(0, vip(), true, Duration::from_secs(5));
+    assert_eq!(std::fs::read_to_string(&flag).unwrap().trim(), "0");
+    // a rewrite by truncation: 5 to 7, never through 0
+    std::fs::write(&level, "7\n").unwrap();
+    let log = || std::fs::read_to_string(t.dir.join("r1.log")).unwrap_or_default();
+    t.lab
+        .wait_for("the new level", Duration::from_secs(3), || {
+            log().contains("(VI_C) Changing effective priority from 155 to 157")
+        })
+        .unwrap_or_else(|e| panic!("{e}\n{}", log()));
+    // the group's own tracked interface goes down: both members in FAULT
+    t.lab.set_link(&ns, "eth1", false).unwrap();
+    t.wait_vip(0, vip(), false, Duration::from_secs(3));
+    let status = status_at(&t.dir.join("r1.sock"));
+    r1.terminate(Duration::from_secs(2));
+    let log = log();
+    assert!(
+        !log.contains("entering FAULT state (tracked file flag"),
+        "{log}"
+    );
+    assert!(!log.contains("to 150"), "a truncated read: {log}");
+    assert!(
+        log.contains("VRRP_Group(G) Syncing instances to FAULT state"),
+        "{log}"
+    );
+    let faults = status
+        .lines()
+        .filter(|l| l.starts_with("VI_") && l.contains(" FAULT "))
+        .count();
+    assert_eq!(faults, 2, "{status}");
+}
+
 /// Sort each run of consecutive lines for which `in_run` holds (steps
 /// whose order within is the host's, or keepalived's bookkeeping).
 fn sort_runs(lines: &mut [String], in_run: impl Fn(&str) -> bool) {
