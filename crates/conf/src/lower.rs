@@ -352,11 +352,14 @@ fn garp(g: &Global, i: &VrrpInstance) -> GarpConfig {
             .master_refresh_repeat
             .or(g.vrrp_garp_master_refresh_repeat)
             .unwrap_or(d.master_refresh_repeat),
+        // keepalived: unset, it is the global vrrp_garp_master_repeat (5),
+        // not the instance's garp_master_repeat
         lower_prio_repeat: i
             .garp
             .lower_prio_repeat
             .or(g.vrrp_garp_lower_prio_repeat)
-            .unwrap_or(master_repeat),
+            .or(g.vrrp_garp_master_repeat)
+            .unwrap_or(d.master_repeat),
         // keepalived: unset, it is the global garp_master_delay (5 s)
         lower_prio_delay: i
             .garp

@@ -192,3 +192,17 @@ fn ipv6_vip_lifetimes_and_flags_are_keepalived_s() {
         l.diagnostics
     );
 }
+
+/// Without `garp_lower_prio_repeat`, keepalived repeats the global
+/// `vrrp_garp_master_repeat` (5), not the instance's `garp_master_repeat`
+/// (vrrp.c 3204, 4507; measured: 5 GARPs, not 2). Until 2026-12-08 keepvip
+/// took the instance's.
+#[test]
+fn the_lower_priority_garp_repeat_defaults_to_the_global_one() {
+    let l = load("    garp_master_repeat 2\n");
+    let g = &l.config.router.instances[0].garp;
+    assert_eq!((g.master_repeat, g.lower_prio_repeat), (2, 5));
+    let l = parse_str("global_defs {\n    vrrp_garp_master_repeat 3\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 51\n    garp_master_repeat 2\n    virtual_ipaddress {\n        192.0.2.10/24\n    }\n}\n");
+    let g = &l.config.router.instances[0].garp;
+    assert_eq!((g.master_repeat, g.lower_prio_repeat), (2, 3));
+}
