@@ -330,11 +330,19 @@ impl core::fmt::Display for FaultCause {
 /// Why an advert was dropped (each has its own counter).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum DropReason {
-    /// multicast advert with TTL / hop limit other than 255, or a unicast
-    /// advert outside the peer's min_ttl..=max_ttl
+    /// multicast advert with TTL / hop limit other than 255
     Ttl {
         /// as received
         got: u8,
+    },
+    /// unicast advert outside the peer's min_ttl..=max_ttl
+    TtlRange {
+        /// as received
+        got: u8,
+        /// the peer's min_ttl (0 unless given)
+        min: u8,
+        /// the peer's max_ttl (255 unless given)
+        max: u8,
     },
     /// VRRP version differs from the instance's
     Version {
@@ -482,6 +490,8 @@ pub enum LogEvent {
         theirs: u8,
         /// ours
         ours: u8,
+        /// an advert is sent in answer (not with `lower_prio_no_advert`)
+        forcing: bool,
     },
     /// `(VI_1) Master received priority 0 message`
     MasterRxPrio0 {

@@ -2041,7 +2041,7 @@ impl Router {
         let inst = self.inst_mut(idx);
         let c = &mut inst.counters;
         match reason {
-            DropReason::Ttl { .. } => c.drop_ttl += 1,
+            DropReason::Ttl { .. } | DropReason::TtlRange { .. } => c.drop_ttl += 1,
             DropReason::Version { .. } => c.drop_version += 1,
             DropReason::AuthType { .. } => c.drop_auth_type += 1,
             DropReason::AuthFailure => c.drop_auth_failure += 1,
@@ -2299,8 +2299,9 @@ impl Router {
             let Some(peer) = inst.cfg.unicast_peers.iter().find(|p| p.addr == src) else {
                 return Err(DropReason::UnknownPeer);
             };
-            if peer.min_ttl.is_some_and(|m| ttl < m) || peer.max_ttl.is_some_and(|m| ttl > m) {
-                return Err(DropReason::Ttl { got: ttl });
+            let (min, max) = (peer.min_ttl.unwrap_or(0), peer.max_ttl.unwrap_or(255));
+            if !(min..=max).contains(&ttl) {
+                return Err(DropReason::TtlRange { got: ttl, min, max });
             }
         } else {
             if !dst.is_multicast() {
@@ -2555,14 +2556,15 @@ impl Router {
             self.enter_backup(idx, false);
             return;
         }
+        let cfg = &self.inst(idx).cfg;
+        let (no_advert, garp) = (cfg.lower_prio_no_advert, cfg.garp.clone());
         self.log(LogEvent::MasterRxLower {
             instance: name.clone(),
             from: src,
             theirs: advert.priority,
             ours,
+            forcing: !no_advert,
         });
-        let cfg = &self.inst(idx).cfg;
-        let (no_advert, garp) = (cfg.lower_prio_no_advert, cfg.garp.clone());
         if !no_advert {
             self.send_advert(idx, ours);
         }

@@ -49,9 +49,16 @@ impl Renderer {
             LogEvent::MasterRxSameHigherIp { instance, from, prio } => {
                 tracing::info!("{}", text::master_rx_same_higher_ip(instance, *from, *prio))
             }
-            LogEvent::MasterRxLower { instance, from, theirs, ours } => {
-                tracing::info!("{}", text::master_rx_lower(instance, *from, *theirs, *ours))
-            }
+            LogEvent::MasterRxLower {
+                instance,
+                from,
+                theirs,
+                ours,
+                forcing,
+            } => tracing::info!(
+                "{}",
+                text::master_rx_lower(instance, *from, *theirs, *ours, *forcing)
+            ),
             LogEvent::MasterRxPrio0 { instance } => tracing::info!("{}", text::master_rx_prio0(instance)),
             LogEvent::BackupRxLower { instance, from, theirs } => {
                 tracing::info!("{}", text::backup_rx_lower(instance, *from, *theirs))
@@ -142,6 +149,10 @@ impl Renderer {
 fn drop_text(instance: &str, from: std::net::IpAddr, reason: &DropReason) -> String {
     match reason {
         DropReason::Ttl { got } => text::invalid_ttl(instance, *got),
+        // keepalived's vrrp_check_packet for unicast peers
+        DropReason::TtlRange { got, min, max } => {
+            format!("({instance}) TTL/HL {got} not in range {min} - {max}")
+        }
         DropReason::Version { got } => {
             text::wrong_version(instance, *got, if *got == 2 { 3 } else { 2 })
         }
@@ -151,7 +162,7 @@ fn drop_text(instance: &str, from: std::net::IpAddr, reason: &DropReason) -> Str
         DropReason::AuthFailure => text::invalid_passwd(instance),
         DropReason::Interval { got, ours } => text::interval_mismatch_v2(instance, *ours, *got),
         DropReason::UnknownPeer => {
-            format!("({instance}) advert from {from} which is not a unicast peer - discarding")
+            format!("({instance}) unicast source address {from} not a unicast peer")
         }
         DropReason::CastMismatch => {
             format!("({instance}) advert from {from}: multicast/unicast mismatch - discarding")
@@ -165,6 +176,28 @@ fn drop_text(instance: &str, from: std::net::IpAddr, reason: &DropReason) -> Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Unicast peers' checks in keepalived's words (vrrp_check_packet).
+    #[test]
+    fn unicast_peer_drops_read_as_keepalived_s() {
+        let from = "192.0.2.40".parse().unwrap();
+        assert_eq!(
+            drop_text("VI_1", from, &DropReason::UnknownPeer),
+            "(VI_1) unicast source address 192.0.2.40 not a unicast peer"
+        );
+        assert_eq!(
+            drop_text(
+                "VI_1",
+                from,
+                &DropReason::TtlRange {
+                    got: 200,
+                    min: 250,
+                    max: 255
+                }
+            ),
+            "(VI_1) TTL/HL 200 not in range 250 - 255"
+        );
+    }
 
     /// keepalived names the instance's version: a VRRPv3 instance's bad
     /// checksum read "Invalid VRRPv2 checksum" until 2026-12-08.

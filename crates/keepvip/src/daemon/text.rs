@@ -58,9 +58,21 @@ pub fn master_rx_same_higher_ip(instance: &str, from: IpAddr, prio: u8) -> Strin
     format!("({instance}) Master received advert from {from} with same priority {prio} but higher IP address than ours")
 }
 
-/// `(VI_1) Received advert from X with lower priority 90, ours 100, forcing new election`
-pub fn master_rx_lower(instance: &str, from: IpAddr, theirs: u8, ours: u8) -> String {
-    format!("({instance}) Received advert from {from} with lower priority {theirs}, ours {ours}, forcing new election")
+/// `(VI_1) Received advert from X with lower priority 90, ours 100, forcing
+/// new election` (the last part only when an advert answers it)
+pub fn master_rx_lower(
+    instance: &str,
+    from: IpAddr,
+    theirs: u8,
+    ours: u8,
+    forcing: bool,
+) -> String {
+    let forcing = if forcing {
+        ", forcing new election"
+    } else {
+        ""
+    };
+    format!("({instance}) Received advert from {from} with lower priority {theirs}, ours {ours}{forcing}")
 }
 
 /// `(VI_1) received lower priority (90) advert from X - discarding`
@@ -368,8 +380,13 @@ mod tests {
             "(VI_1) entering FAULT state (no IPv6 address for interface)"
         );
         assert_eq!(
-            master_rx_lower("VI_1", "192.0.2.5".parse().unwrap(), 150, 150),
+            master_rx_lower("VI_1", "192.0.2.5".parse().unwrap(), 150, 150, true),
             "(VI_1) Received advert from 192.0.2.5 with lower priority 150, ours 150, forcing new election"
+        );
+        // lower_prio_no_advert: no advert, no "forcing"
+        assert_eq!(
+            master_rx_lower("VI_1", "192.0.2.5".parse().unwrap(), 50, 100, false),
+            "(VI_1) Received advert from 192.0.2.5 with lower priority 50, ours 100"
         );
     }
 
