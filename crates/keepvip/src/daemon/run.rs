@@ -652,11 +652,7 @@ impl Daemon {
             }
             NetEvent::AddrAdded(a) => {
                 self.ifaces.add_addr(a.index, a.addr, a.prefix_len);
-                if let Some(id) = self
-                    .ifaces
-                    .by_index(a.index)
-                    .and_then(|i| self.router.iface_id(&i.name))
-                {
+                if let Some(id) = self.iface_of(a.index) {
                     self.router.handle(
                         now,
                         Input::Address {
@@ -672,11 +668,7 @@ impl Daemon {
                 self.ifaces.remove_addr(a.index, a.addr);
                 // the router's list too: the address may have been its
                 // advert source (a link-local VIP a killed daemon left)
-                if let Some(id) = self
-                    .ifaces
-                    .by_index(a.index)
-                    .and_then(|i| self.router.iface_id(&i.name))
-                {
+                if let Some(id) = self.iface_of(a.index) {
                     self.router.handle(
                         now,
                         Input::OwnAddressRemoved {
@@ -702,11 +694,7 @@ impl Daemon {
             NetEvent::RuleRemoved(key) => self.rule_removed(&key).await,
             NetEvent::AddrRemoved(a) => {
                 self.ifaces.remove_addr(a.index, a.addr);
-                if let Some(id) = self
-                    .ifaces
-                    .by_index(a.index)
-                    .and_then(|i| self.router.iface_id(&i.name))
-                {
+                if let Some(id) = self.iface_of(a.index) {
                     self.router.handle(
                         now,
                         Input::Address {
