@@ -1588,6 +1588,58 @@ impl Parser<'_> {
         Some(v)
     }
 
+    /// A multipath route's next hops (`nexthop via GW [dev IF] [weight N]
+    /// [onlink] nexthop ...`): keepvip installs the first one only, and
+    /// says so (keepalived installs them all).
+    fn first_next_hop(&mut self, words: &[&Word], r: &mut RouteConfig) {
+        let mut hops = 0;
+        let mut i = 0;
+        while i < words.len() {
+            let w = words[i].text.as_str();
+            let v = words.get(i + 1).copied();
+            match (w, v) {
+                ("nexthop", _) => {
+                    hops += 1;
+                    i += 1;
+                }
+                ("onlink", _) => i += 1,
+                ("via" | "gw", Some(a)) => {
+                    let (a, skip) = match (a.text.as_str(), words.get(i + 2)) {
+                        ("inet" | "inet6", Some(b)) => (*b, 1),
+                        _ => (a, 0),
+                    };
+                    if hops == 1 {
+                        r.gateway = self.ip(a);
+                    }
+                    i += 2 + skip;
+                }
+                ("dev", Some(d)) => {
+                    if hops == 1 && r.dev.is_none() {
+                        r.dev = Some(d.text.clone());
+                    }
+                    i += 2;
+                }
+                ("weight", Some(_)) => i += 2,
+                _ => {
+                    self.warn(
+                        words[i].span,
+                        format!("next hop option `{w}` is not supported by keepvip: ignored"),
+                    );
+                    i += 1;
+                }
+            }
+        }
+        if hops > 1 {
+            self.warn(
+                words[0].span,
+                format!(
+                    "multipath route to {}/{}: keepvip installs its first next hop only (keepalived installs all {hops})",
+                    r.dst, r.dst_len
+                ),
+            );
+        }
+    }
+
     /// ip-route style: `[src IP] [to] DST[/len] [via GW] [dev IF] [src IP]
     /// [metric N] [table N] [scope S] [no_track]`, or
     /// `blackhole|unreachable|prohibit|throw DST`.
@@ -1727,10 +1779,32 @@ impl Parser<'_> {
                         },
                     }
                 }
-                (_, _) => self.warn(
-                    words[i].span,
-                    format!("route option `{k}` is not supported by keepvip: ignored"),
-                ),
+                // `nexthop via GW [dev IF] [weight N] nexthop ...`: the rest
+                // of the line
+                ("nexthop", _) => {
+                    self.first_next_hop(&words[i..], &mut r);
+                    break;
+                }
+                // keepalived 2.2.7 knows these (vrrp_iproute.c); keepvip
+                // installs the route without them
+                (k, Some(w)) if KEEPALIVED_ONLY_ROUTE_OPTIONS.contains(&k) => {
+                    self.warn(
+                        words[i].span,
+                        format!("route option `{k}` is not supported by keepvip: ignored (keepalived sets it)"),
+                    );
+                    // `mtu lock 1400`
+                    if w.text == "lock" {
+                        i += 1;
+                    }
+                }
+                (_, _) => {
+                    self.fallback(
+                        words[i].span,
+                        format!("unknown route option `{k}`"),
+                        "the route is skipped",
+                    );
+                    return None;
+                }
             }
             i += if flag { 1 } else { 2 };
         }
@@ -2684,6 +2758,36 @@ impl Parser<'_> {
 }
 
 /// An integer as keepalived reads it (decimal, optional sign).
+/// Route options keepalived 2.2.7 reads (vrrp_iproute.c) that keepvip
+/// does not set: a route with one is installed without it, with a warning.
+const KEEPALIVED_ONLY_ROUTE_OPTIONS: &[&str] = &[
+    "advmss",
+    "as",
+    "congctl",
+    "cwnd",
+    "encap",
+    "expires",
+    "fastopen_no_cookie",
+    "features",
+    "hoplimit",
+    "initcwnd",
+    "initrwnd",
+    "mtu",
+    "pref",
+    "protocol",
+    "quickack",
+    "realms",
+    "reordering",
+    "rto_min",
+    "rtt",
+    "rttvar",
+    "ssthresh",
+    "tos",
+    "ttl-propagate",
+    "vrf",
+    "window",
+];
+
 /// IFA_F_HOMEADDRESS (`home`)
 const IFA_F_HOMEADDRESS: u32 = 0x10;
 /// IFA_F_MANAGETEMPADDR (`mngtmpaddr`)

@@ -206,3 +206,30 @@ fn the_lower_priority_garp_repeat_defaults_to_the_global_one() {
     let g = &l.config.router.instances[0].garp;
     assert_eq!((g.master_repeat, g.lower_prio_repeat), (2, 3));
 }
+
+/// Route options as keepalived 2.2.7 reads them: a multipath route goes
+/// in with its first next hop (keepvip has no multipath; it says so), an
+/// option keepalived knows but keepvip does not set is ignored with a
+/// warning, and a word keepalived does not know skips the route (its
+/// `unknown route keyword`). Until 2026-12-08 keepvip took the last `via`
+/// of a multipath route, warned about its addresses as options, and
+/// installed routes with unknown words.
+#[test]
+fn route_options_as_keepalived_reads_them() {
+    let l = load("    virtual_routes {\n        198.51.100.128/25 nexthop via 192.0.2.254 dev eth0 weight 1 nexthop via 192.0.2.253 dev eth0 weight 2\n        203.0.113.64/26 via 192.0.2.254 dev eth0 mtu lock 1400 advmss 1300\n        203.0.113.128/25 dev eth0 proto 99\n    }\n");
+    let routes = &l.config.router.instances[0].routes;
+    assert_eq!(routes.len(), 2, "{routes:?}");
+    assert_eq!(routes[0].gateway, Some("192.0.2.254".parse().unwrap()));
+    assert_eq!(routes[0].dev.as_deref(), Some("eth0"));
+    assert_eq!(routes[1].gateway, Some("192.0.2.254".parse().unwrap()));
+    let messages: Vec<&str> = l.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    for want in [
+        "multipath route to 198.51.100.128/25: keepvip installs its first next hop only (keepalived installs all 2)",
+        "route option `mtu` is not supported by keepvip: ignored (keepalived sets it)",
+        "route option `advmss` is not supported by keepvip: ignored (keepalived sets it)",
+        "unknown route option `proto`: the route is skipped, as keepalived does",
+    ] {
+        assert!(messages.contains(&want), "no {want:?} in {messages:?}");
+    }
+    assert_eq!(messages.len(), 4, "{messages:?}");
+}
