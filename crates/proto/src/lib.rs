@@ -425,6 +425,17 @@ pub struct Counters {
     pub interval_mismatch: u64,
     /// v3 over IPv4 peer uses the other checksum variant (accepted)
     pub checksum_variant_mismatch: u64,
+    /// adverts sent, one per advert whatever the number of unicast peers
+    /// (keepalived's `Sent`)
+    pub advert_events_tx: u64,
+    /// dropped: a unicast advert outside its peer's min_ttl..=max_ttl (in
+    /// `drop_ttl` too)
+    pub drop_ttl_range: u64,
+    /// dropped: too short or long for its address count (in
+    /// `drop_malformed` too)
+    pub drop_length: u64,
+    /// dropped: not an advertisement (in `drop_malformed` too)
+    pub drop_type: u64,
 }
 
 /// Structured log events (rendered by the daemon as keepalived 2.x lines).

@@ -1576,6 +1576,7 @@ impl Router {
             (Destination::Multicast(inst.mcast_dst), 1)
         };
         inst.counters.adverts_tx += count;
+        inst.counters.advert_events_tx += 1;
         if priority == 0 {
             inst.counters.prio0_tx += count;
         }
@@ -2041,7 +2042,11 @@ impl Router {
         let inst = self.inst_mut(idx);
         let c = &mut inst.counters;
         match reason {
-            DropReason::Ttl { .. } | DropReason::TtlRange { .. } => c.drop_ttl += 1,
+            DropReason::Ttl { .. } => c.drop_ttl += 1,
+            DropReason::TtlRange { .. } => {
+                c.drop_ttl += 1;
+                c.drop_ttl_range += 1;
+            }
             DropReason::Version { .. } => c.drop_version += 1,
             DropReason::AuthType { .. } => c.drop_auth_type += 1,
             DropReason::AuthFailure => c.drop_auth_failure += 1,
@@ -2049,7 +2054,16 @@ impl Router {
             DropReason::UnknownPeer => c.drop_unknown_peer += 1,
             DropReason::CastMismatch => c.drop_cast_mismatch += 1,
             DropReason::Checksum { .. } => c.drop_checksum += 1,
-            DropReason::Malformed(_) => c.drop_malformed += 1,
+            DropReason::Malformed(e) => {
+                c.drop_malformed += 1;
+                match e {
+                    keepvip_wire::Error::Truncated
+                    | keepvip_wire::Error::AddrCountMismatch { .. }
+                    | keepvip_wire::Error::WrongFamilyForLength => c.drop_length += 1,
+                    keepvip_wire::Error::BadType(_) => c.drop_type += 1,
+                    _ => {}
+                }
+            }
             DropReason::NotRunning => {
                 c.drop_not_running += 1;
                 return;

@@ -91,15 +91,20 @@ struct Stats {
 impl From<&Counters> for Stats {
     fn from(c: &Counters) -> Stats {
         Stats {
-            advert_rcvd: c.adverts_rx,
-            advert_sent: c.adverts_tx,
+            // keepalived counts an advert as received before it checks the
+            // unicast source and the peer's TTL range, and one sent once
+            // whatever the number of peers
+            advert_rcvd: c.adverts_rx + c.drop_unknown_peer + c.drop_ttl_range,
+            advert_sent: c.advert_events_tx,
             become_master: c.became_master,
             release_master: c.released_master,
-            // keepvip does not tell a short packet from another bad one
-            packet_len_err: c.drop_malformed + c.drop_checksum,
+            // keepalived 2.2.7 (measured): a length error only; a bad
+            // checksum has no line in this file, a VRRPv2 interval
+            // mismatch is dropped without a count
+            packet_len_err: c.drop_length,
             ip_ttl_err: c.drop_ttl,
-            invalid_type_rcvd: 0,
-            advert_interval_err: c.drop_interval,
+            invalid_type_rcvd: c.drop_type,
+            advert_interval_err: 0,
             // keepalived counts a unicast/multicast mismatch here too
             addr_list_err: c.addr_list_mismatch + c.drop_cast_mismatch,
             invalid_authtype: 0,
@@ -708,4 +713,44 @@ pub fn json(instances: &[DumpInstance<'_>]) -> String {
         })
         .collect();
     serde_json::Value::Array(list).to_string()
+}
+
+#[cfg(test)]
+mod stats_tests {
+    use super::*;
+
+    /// keepalived.stats counts as keepalived 2.2.7 counts (measured side
+    /// by side): one `Sent` per advert whatever the unicast peers, adverts
+    /// from an unknown unicast source or outside a peer's TTL range as
+    /// received, only length errors under `Length`, bad types under
+    /// `Invalid Type`, no VRRPv2 interval drops.
+    #[test]
+    fn keepalived_s_classification() {
+        let c = Counters {
+            adverts_rx: 10,
+            adverts_tx: 30,
+            advert_events_tx: 15,
+            drop_unknown_peer: 2,
+            drop_ttl: 3,
+            drop_ttl_range: 1,
+            drop_malformed: 5,
+            drop_length: 2,
+            drop_type: 1,
+            drop_checksum: 4,
+            drop_interval: 6,
+            ..Counters::default()
+        };
+        let s = Stats::from(&c);
+        assert_eq!(
+            (
+                s.advert_rcvd,
+                s.advert_sent,
+                s.packet_len_err,
+                s.ip_ttl_err,
+                s.invalid_type_rcvd,
+                s.advert_interval_err
+            ),
+            (13, 15, 2, 3, 1, 0)
+        );
+    }
 }
