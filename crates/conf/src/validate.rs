@@ -491,7 +491,7 @@ impl Validator<'_> {
             if i.version == Some(2) {
                 self.warn(
                     Self::span(i, "version"),
-                    format!("({name}) IPv6 needs VRRPv3: using version 3"),
+                    format!("({name}) IPv6 needs VRRPv3: using version 3 (keepalived 2.2.7 outside strict mode sends VRRPv2 over IPv6, which keepvip does not speak: a keepalived peer needs `version 3` too)"),
                 );
             }
             version = 3;
