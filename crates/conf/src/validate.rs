@@ -410,6 +410,23 @@ impl Validator<'_> {
                 format!("vrrp_instance {name} has no `virtual_router_id` (1..255)"),
             );
         }
+        // keepalived 2.2.7 (vrrp.c vrrp_complete_instance) drops a
+        // track_interface on the instance's own interface: that one going
+        // down means FAULT anyway, and its weight is not used
+        if let Some(own) = i.interface.clone() {
+            let diags = &mut *self.diags;
+            i.track_interface.retain(|e| {
+                if e.name != own {
+                    return true;
+                }
+                diags.push(Diagnostic::fallback(
+                    Some(e.span),
+                    format!("({name}) Ignoring track_interface {own} since own interface"),
+                    "the tracker is dropped",
+                ));
+                false
+            });
+        }
 
         // the address family: the first VIP, or native_ipv6, or the
         // source / peer addresses
