@@ -228,6 +228,7 @@ pub fn parse_str_for_host(text: &str, host: &Host) -> Loaded {
 const ANY_HOST: Host = Host {
     default_script_user_exists: Some(true),
     interfaces: None,
+    script_user_exists: Some(true),
 };
 
 /// [`parse_str`] with a config id for `@ID` lines.

@@ -796,6 +796,53 @@ impl Parser<'_> {
         })
     }
 
+    /// `notification_email ADDR` (no `{` first): keepalived 2.2.7 reports
+    /// `Block notification_email has extra parameters ADDR ...` (parser.c
+    /// alloc_value_block), drops ADDR and reads the lines after it, up to
+    /// the `}` that closes global_defs, as addresses; that `}` closes only
+    /// the email block, so whatever follows global_defs in the file is read
+    /// as global_defs keywords (unknown there: the instances after it do
+    /// not run). `keepalived -t` exits 5. keepvip keeps ADDR and reads on:
+    /// an error for `check`, a warning when the daemon starts.
+    fn email_without_block(&mut self, c: &Node, first: &Word, siblings: &[Node]) {
+        let eaten: Vec<String> = siblings
+            .iter()
+            .skip_while(|s| !std::ptr::eq(*s, c))
+            .skip(1)
+            .map(|s| format!("`{}`", s.key.text))
+            .collect();
+        let mut note = String::from(
+            "keepalived reads the lines after it up to the `}` of global_defs as addresses",
+        );
+        if !eaten.is_empty() {
+            note.push_str(&format!(" ({} among them)", eaten.join(", ")));
+        }
+        note.push_str(", and the rest of the file after global_defs as global_defs keywords: no instance defined after it runs under keepalived, and `keepalived -t` exits 5");
+        let mut d = Diagnostic::fallback(
+            Some(first.span),
+            format!(
+                "`notification_email` takes a block (keepalived: `Block notification_email has extra parameters {} ...`): keepvip takes the address and reads on",
+                first.text
+            ),
+            "",
+        )
+        .with_help(format!(
+            "write `notification_email {{ {} }}`",
+            c.args
+                .iter()
+                .map(|w| w.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        ));
+        if c.block.is_some() {
+            note =
+                "keepalived drops the addresses on the keyword's line and `keepalived -t` exits 5"
+                    .into();
+        }
+        d.note = Some(note);
+        self.diags.push(d);
+    }
+
     fn global_defs(&mut self, children: &[Node], g: &mut Global) {
         for c in children {
             let k = c.key.text.as_str();
@@ -836,6 +883,9 @@ impl Parser<'_> {
                     }
                 }
                 "notification_email" => {
+                    if let Some(first) = c.args.first() {
+                        self.email_without_block(c, first, children);
+                    }
                     g.notification_email
                         .extend(c.args.iter().map(|w| w.text.clone()));
                     for e in c.children() {
@@ -1022,7 +1072,18 @@ impl Parser<'_> {
                 "vrrp_startup_delay" => {
                     g.vrrp_startup_delay = self.fb(c, "ignored", |p| p.secs(c, 0, 0.0, 3600.0));
                 }
-                "dynamic_interfaces" => g.dynamic_interfaces = true,
+                "dynamic_interfaces" => {
+                    g.dynamic_interfaces = true;
+                    // keepalived 2.2.7 knows one option, allow_if_changes
+                    // (keepvip follows interface changes anyway)
+                    if let Some(w) = c.args.first().filter(|w| w.text != "allow_if_changes") {
+                        self.fallback(
+                            w.span,
+                            format!("Unknown dynamic_interfaces option '{}'", w.text),
+                            "ignored",
+                        );
+                    }
+                }
                 "disable_local_igmp" => g.disable_local_igmp = true,
                 "vrrp_garp_extra_if" | "vrrp_vmac_garp_intvl" => {
                     if let Some(e) = self.extra_if(c, 1) {
@@ -1351,7 +1412,10 @@ impl Parser<'_> {
             }
         }
         let rest = &c.args;
-        let mut brd_plus = false;
+        // `brd +` / `brd -`: the broadcast address from the prefix, after
+        // the line is read (a peer changes the prefix)
+        let mut brd_from_prefix: Option<bool> = None;
+        let mut have_broadcast = false;
         let mut lft_set = false;
         let mut i = 0;
         while i < rest.len() {
@@ -1383,12 +1447,12 @@ impl Parser<'_> {
                             w.span,
                             format!("a broadcast address for the IPv6 address {addr}"),
                         );
-                    } else if w.text == "+" {
-                        brd_plus = true;
-                    } else if w.text == "-" {
-                        v.broadcast = None;
+                    } else if w.text == "+" || w.text == "-" {
+                        brd_from_prefix = Some(w.text == "+");
+                        have_broadcast = true;
                     } else {
                         v.broadcast = Some(self.ip(w)?);
+                        have_broadcast = true;
                     }
                     i += 2;
                 }
@@ -1449,15 +1513,46 @@ impl Parser<'_> {
                     }
                     i += 2;
                 }
+                // keepalived 2.2.7 (vrrp_ipaddress.c alloc_ipaddress): the
+                // peer is a plain address (no /len), a second one is
+                // reported and its address then read as an option, and
+                // with a peer the address's prefix is the host length
                 ("peer", Some(w)) => {
-                    let t = w.text.split('/').next().unwrap_or("");
-                    match parse_ip(t) {
-                        Some(p) if p.is_ipv4() == addr.is_ipv4() => v.peer = Some(p),
-                        Some(_) => self.err(
+                    if v.peer.is_some() {
+                        self.fallback(
                             w.span,
-                            format!("peer {} is not of the address family of {addr}", w.text),
+                            format!("Peer {} - another peer has already been specified", w.text),
+                            "ignored",
+                        );
+                        i += 1;
+                        continue;
+                    }
+                    match parse_ip(&w.text) {
+                        Some(p) if p.is_ipv4() == addr.is_ipv4() => {
+                            let max = if addr.is_ipv4() { 32 } else { 128 };
+                            if v.prefix_len != max {
+                                self.fallback(
+                                    first.span,
+                                    format!(
+                                        "Cannot specify address prefix when specifying peer address (/{} for {addr} peer {p})",
+                                        v.prefix_len
+                                    ),
+                                    &format!("using /{max}"),
+                                );
+                                v.prefix_len = max;
+                            }
+                            v.peer = Some(p);
+                        }
+                        Some(_) => self.fallback(
+                            w.span,
+                            format!("Peer address {} does not match address family", w.text),
+                            "the peer is ignored",
                         ),
-                        None => self.err(w.span, format!("`{}` is not an IP address", w.text)),
+                        None => self.fallback(
+                            w.span,
+                            format!("Invalid peer address {}", w.text),
+                            "the peer is ignored",
+                        ),
                     }
                     i += 2;
                 }
@@ -1548,27 +1643,30 @@ impl Parser<'_> {
                 }
             }
         }
-        if v.peer.is_some() && v.broadcast.is_some() {
+        if v.peer.is_some() && have_broadcast {
             self.warn(
                 first.span,
-                "both `brd` and `peer`: the broadcast address is ignored",
+                "both `brd` and `peer`: the broadcast address is ignored (keepalived: `Cannot specify broadcast and peer addresses - ignoring broadcast address`)",
             );
             v.broadcast = None;
-        }
-        if brd_plus {
-            if let IpAddr::V4(a) = addr {
-                if v.prefix_len >= 31 {
-                    self.warn(
-                        first.span,
-                        format!(
-                            "prefix length /{} is too long for `brd +`: ignored",
-                            v.prefix_len
-                        ),
-                    );
-                } else {
-                    let mask = u32::MAX.checked_shr(u32::from(v.prefix_len)).unwrap_or(0);
-                    v.broadcast = Some(IpAddr::V4((u32::from(a) | mask).into()));
-                }
+        } else if let (Some(plus), IpAddr::V4(a)) = (brd_from_prefix, addr) {
+            // keepalived: `+` sets the host bits, `-` clears them (the
+            // network address)
+            if v.prefix_len >= 31 {
+                self.warn(
+                    first.span,
+                    format!(
+                        "prefix length /{} is too long for `brd {}`: ignored (keepalived: `Address prefix length {} too long for broadcast`)",
+                        v.prefix_len,
+                        if plus { '+' } else { '-' },
+                        v.prefix_len
+                    ),
+                );
+            } else {
+                let mask = u32::MAX.checked_shr(u32::from(v.prefix_len)).unwrap_or(0);
+                let a = u32::from(a);
+                let b = if plus { a | mask } else { a & !mask };
+                v.broadcast = Some(IpAddr::V4(b.into()));
             }
         }
         // keepalived's default when `preferred_lft` is not given: a /128
@@ -1731,6 +1829,17 @@ impl Parser<'_> {
                 ("track_group", Some(_)) => {}
                 ("onlink" | "pervasive", _) => {}
                 ("via" | "gw", Some(w)) => {
+                    if k == "gw" {
+                        // keepalived 2.2.7 reports it (`keepalived -t`
+                        // exits 5) and installs the route
+                        self.diags.push(
+                            Diagnostic::warning(
+                                Some(words[i].span),
+                                "\"gw\" for routes is deprecated. Please use \"via\" (keepalived 2.2.7 reports this as a configuration error, and `keepalived -t` exits 5; both install the route)",
+                            )
+                            .with_help("write `via` for `gw`"),
+                        );
+                    }
                     // `via inet6 ADDR`
                     let (w, skip) = if matches!(w.text.as_str(), "inet" | "inet6") {
                         match words.get(i + 2) {
@@ -2062,6 +2171,29 @@ impl Parser<'_> {
             );
             return None;
         };
+        // keepalived 2.2.7 (vrrp_iprule.c): a goto rule needs a priority
+        // below its target, or it is dropped (the kernel refuses it too)
+        if let (RuleAction::Goto(target), Some((_, _, at))) = (a, action) {
+            match priority {
+                Some(p) if p >= target => {
+                    self.fallback(
+                        at,
+                        format!("Invalid rule - preference {p} >= goto target {target}"),
+                        "the rule is skipped",
+                    );
+                    return None;
+                }
+                None => {
+                    self.fallback(
+                        at,
+                        format!("Invalid rule - goto target {target} specified without preference"),
+                        "the rule is skipped",
+                    );
+                    return None;
+                }
+                Some(_) => {}
+            }
+        }
         (r.action, r.table) = (a, table);
         match priority {
             Some(p) => r.priority = p,

@@ -61,6 +61,9 @@ pub struct Host {
     /// should say which of the configured ones do not (the daemon waits
     /// for them and says so itself)
     pub interfaces: Option<Vec<String>>,
+    /// the global `script_user` (and its group, when one is given)
+    /// exists. None: look it up on this machine, when one is set
+    pub script_user_exists: Option<bool>,
 }
 
 impl Host {
@@ -69,6 +72,7 @@ impl Host {
         Host {
             default_script_user_exists: None,
             interfaces: None,
+            script_user_exists: None,
         }
     }
 
@@ -121,6 +125,27 @@ fn user_exists(name: &str) -> bool {
         libc::getpwnam_r(
             cname.as_ptr(),
             &mut pwd,
+            buf.as_mut_ptr(),
+            buf.len(),
+            &mut found,
+        )
+    };
+    rc == 0 && !found.is_null()
+}
+
+fn group_exists(name: &str) -> bool {
+    let Ok(cname) = std::ffi::CString::new(name) else {
+        return false;
+    };
+    let mut buf = vec![0 as libc::c_char; 64 * 1024];
+    // SAFETY: all-zero is a valid `group` (it is only written to).
+    let mut grp: libc::group = unsafe { std::mem::zeroed() };
+    let mut found: *mut libc::group = std::ptr::null_mut();
+    // SAFETY: every pointer is valid for the call and buf.len() is its size.
+    let rc = unsafe {
+        libc::getgrnam_r(
+            cname.as_ptr(),
+            &mut grp,
             buf.as_mut_ptr(),
             buf.len(),
             &mut found,
@@ -409,6 +434,23 @@ impl Validator<'_> {
                 i.span,
                 format!("vrrp_instance {name} has no `virtual_router_id` (1..255)"),
             );
+        }
+        // keepalived 2.2.7 (vrrp.c vrrp_complete_instance) drops a
+        // track_interface on the instance's own interface: that one going
+        // down means FAULT anyway, and its weight is not used
+        if let Some(own) = i.interface.clone() {
+            let diags = &mut *self.diags;
+            i.track_interface.retain(|e| {
+                if e.name != own {
+                    return true;
+                }
+                diags.push(Diagnostic::fallback(
+                    Some(e.span),
+                    format!("({name}) Ignoring track_interface {own} since own interface"),
+                    "the tracker is dropped",
+                ));
+                false
+            });
         }
 
         // the address family: the first VIP, or native_ipv6, or the
@@ -1261,17 +1303,50 @@ impl Validator<'_> {
                 .into_iter()
                 .flatten()
                 .any(|f| f.script.is_some());
-        if !m.global.enable_script_security
-            || m.global.script_user.is_some()
-            || (m.scripts.is_empty() && !has_notify)
-            || host
-                .default_script_user_exists
-                .unwrap_or_else(|| user_exists(DEFAULT_SCRIPT_USER))
-        {
-            return;
-        }
-        let help = "create the user (useradd -r -s /usr/sbin/nologin keepalived_script), set `script_user USER` in global_defs (`script_user root` runs scripts as root), or give the script a `user`";
-        let why = "with enable_script_security and no script_user, scripts run as the user keepalived_script, which does not exist on this machine";
+        let (why, help) = if let Some((user, group)) = &m.global.script_user {
+            // keepalived 2.2.7 (global_parser.c script_user_handler): `Error
+            // setting global script uid/gid` (`keepalived -t` exits 5), and
+            // then no script without a user of its own runs: each is
+            // removed as below, whatever enable_script_security says
+            let missing = match host.script_user_exists {
+                Some(true) => None,
+                Some(false) => Some(format!("the user {user} does not exist")),
+                None if !user_exists(user) => Some(format!("the user {user} does not exist")),
+                None => group
+                    .as_ref()
+                    .filter(|g| !group_exists(g))
+                    .map(|g| format!("the group {g} does not exist")),
+            };
+            let Some(missing) = missing else {
+                return;
+            };
+            let span = m.global.spans.get("script_user").copied();
+            self.diags.push(
+                Diagnostic::fallback(
+                    span,
+                    format!("Error setting global script uid/gid: script_user {user}: {missing} on this machine"),
+                    "the scripts and notifies without a user of their own are removed",
+                )
+                .with_help("create it, or name one that exists"),
+            );
+            (
+                format!("the script_user {user} cannot be used ({missing} on this machine)"),
+                "create it, set a `script_user` that exists, or give the script a `user`",
+            )
+        } else {
+            if !m.global.enable_script_security
+                || (m.scripts.is_empty() && !has_notify)
+                || host
+                    .default_script_user_exists
+                    .unwrap_or_else(|| user_exists(DEFAULT_SCRIPT_USER))
+            {
+                return;
+            }
+            (
+                "with enable_script_security and no script_user, scripts run as the user keepalived_script, which does not exist on this machine".to_string(),
+                "create the user (useradd -r -s /usr/sbin/nologin keepalived_script), set `script_user USER` in global_defs (`script_user root` runs scripts as root), or give the script a `user`",
+            )
+        };
         let removed: Vec<String> = m
             .scripts
             .iter()

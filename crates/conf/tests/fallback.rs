@@ -390,3 +390,231 @@ fn permanent_errors_still_stop_the_start() {
         assert!(l.error_count(false) > 0, "{body}\n{}", l.render());
     }
 }
+
+/// An error for `check` only, with `needle` (keepvip does not do what
+/// keepalived does there, so no "as keepalived does").
+fn check_fails_start_runs(l: &Loaded, needle: &str) {
+    let text = l.render();
+    assert!(l.error_count(true) > 0, "check must fail:\n{text}");
+    assert_eq!(l.error_count(false), 0, "the start must not fail:\n{text}");
+    assert!(
+        l.diagnostics.iter().any(|d| d.message.contains(needle)),
+        "{text}"
+    );
+}
+
+/// `notification_email ADDR` without braces: keepalived 2.2.7 reports
+/// `Block notification_email has extra parameters ADDR ...`, reads the
+/// lines after it as addresses and, after the `}` of global_defs, the rest
+/// of the file as global_defs (`-t` exits 5). keepvip's check fails; the
+/// daemon starts and runs the instances (since 2026-12-08).
+#[test]
+fn notification_email_without_a_block_fails_the_check() {
+    // first in global_defs, instances after it
+    let l = parse_str(&format!(
+        "global_defs {{\n    notification_email admin@example.com\n    router_id R9\n}}\n{}",
+        inst("")
+    ));
+    check_fails_start_runs(
+        &l,
+        "keepalived: `Block notification_email has extra parameters admin@example.com ...`",
+    );
+    let d = l
+        .diagnostics
+        .iter()
+        .find(|d| d.message.contains("notification_email"))
+        .unwrap();
+    assert_eq!(d.span.unwrap().line, 2);
+    let note = d.note.as_deref().unwrap();
+    assert!(note.contains("(`router_id` among them)"), "{note}");
+    assert!(note.contains("`keepalived -t` exits 5"), "{note}");
+    assert_eq!(
+        d.help.as_deref(),
+        Some("write `notification_email { admin@example.com }`")
+    );
+    assert_eq!(l.config.router.instances.len(), 1);
+    // the last keyword of global_defs, after the instances: still an error
+    let l = parse_str(&format!(
+        "{}global_defs {{\n    router_id R9\n    notification_email admin@example.com\n}}\n",
+        inst("")
+    ));
+    check_fails_start_runs(&l, "has extra parameters admin@example.com");
+    // braces: nothing to say
+    for g in [
+        "notification_email {\n        admin@example.com\n    }",
+        "notification_email { admin@example.com }",
+    ] {
+        let l = parse_str(&format!("global_defs {{\n    {g}\n}}\n{}", inst("")));
+        assert_eq!(l.error_count(true), 0, "{g}\n{}", l.render());
+    }
+}
+
+/// keepalived 2.2.7 (vrrp_iprule.c): a goto rule whose priority is not
+/// below its target, or that has none, is dropped (`Invalid rule -
+/// preference 110 >= goto target 110`); the kernel refuses it too.
+#[test]
+fn a_goto_rule_needs_a_priority_below_its_target() {
+    for (rule, needle) in [
+        (
+            "from 192.0.2.105 goto 110 priority 110",
+            "Invalid rule - preference 110 >= goto target 110",
+        ),
+        (
+            "from 192.0.2.106 goto 100 priority 120",
+            "Invalid rule - preference 120 >= goto target 100",
+        ),
+        (
+            "from 192.0.2.106 goto 100",
+            "Invalid rule - goto target 100 specified without preference",
+        ),
+    ] {
+        let l = one(&format!(" virtual_rules {{\n  {rule}\n }}"), needle);
+        assert!(l.config.router.instances[0].rules.is_empty(), "{rule}");
+        assert!(l.render().contains("the rule is skipped"), "{rule}");
+        // static_rules too
+        let l = parse_str(&format!("static_rules {{\n  {rule}\n}}\n{}", inst("")));
+        fallback_only(&l, needle);
+        assert!(l.model.static_rules.is_empty(), "{rule}");
+    }
+    let l = parse_str(&inst(
+        " virtual_rules {\n  from 192.0.2.105 goto 111 priority 110\n }",
+    ));
+    assert_eq!(l.error_count(true), 0, "{}", l.render());
+    assert_eq!(l.config.router.instances[0].rules.len(), 1);
+}
+
+/// keepalived 2.2.7 (vrrp_ipaddress.c alloc_ipaddress): with a peer the
+/// address takes the host length (`Cannot specify address prefix when
+/// specifying peer address - ignoring`, installed as `192.0.2.100 peer
+/// 192.0.2.200/32`), a peer with a /len is not an address (`Invalid peer
+/// address`, the VIP stays without a peer), a second peer is reported and
+/// its address read as an unknown option, and a peer drops `brd`.
+#[test]
+fn a_vip_with_a_peer_is_a_host_address() {
+    let vip = |line: &str| {
+        let l = parse_str(&inst(&format!(" virtual_ipaddress {{\n  {line}\n }}")));
+        let v = l.config.router.instances[0].vips[0].clone();
+        (l, v)
+    };
+    let (l, v) = vip("192.0.2.101/24 peer 192.0.2.200");
+    fallback_only(
+        &l,
+        "Cannot specify address prefix when specifying peer address",
+    );
+    assert!(l.render().contains("using /32, as keepalived does"));
+    assert_eq!(
+        (v.prefix_len, v.peer),
+        (32, Some("192.0.2.200".parse().unwrap()))
+    );
+    let (l, v) = vip("2001:db8::5/64 peer 2001:db8::6");
+    assert!(l.render().contains("using /128"), "{}", l.render());
+    assert_eq!(v.prefix_len, 128);
+    // no prefix given: nothing to say
+    let (l, v) = vip("192.0.2.101 peer 192.0.2.200");
+    assert_eq!(l.error_count(true), 0, "{}", l.render());
+    assert_eq!(v.prefix_len, 32);
+    let (l, v) = vip("192.0.2.101 peer 192.0.2.200/24");
+    fallback_only(&l, "Invalid peer address 192.0.2.200/24");
+    assert_eq!((v.prefix_len, v.peer), (32, None));
+    let (l, v) = vip("192.0.2.101/24 peer 2001:db8::6");
+    fallback_only(&l, "does not match address family");
+    assert_eq!((v.prefix_len, v.peer), (24, None));
+    let (l, v) = vip("192.0.2.101 peer 192.0.2.200 peer 192.0.2.201");
+    fallback_only(
+        &l,
+        "Peer 192.0.2.201 - another peer has already been specified",
+    );
+    assert!(l.render().contains("unknown option `192.0.2.201`"));
+    assert_eq!(v.peer, Some("192.0.2.200".parse().unwrap()));
+    // brd +/- with a peer: ignored
+    let (l, v) = vip("192.0.2.101 brd + peer 192.0.2.200");
+    assert!(l.render().contains("broadcast address is ignored"));
+    assert_eq!(v.broadcast, None);
+}
+
+/// `brd -`: the network address (keepalived clears the host bits), `brd
+/// +` the broadcast one; too long a prefix: none, with a warning.
+#[test]
+fn brd_minus_is_the_network_address() {
+    let vip = |line: &str| {
+        let l = parse_str(&inst(&format!(" virtual_ipaddress {{\n  {line}\n }}")));
+        assert_eq!(l.error_count(true), 0, "{}", l.render());
+        (l.config.router.instances[0].vips[0].broadcast, l.render())
+    };
+    assert_eq!(
+        vip("192.0.2.101/24 brd -").0,
+        Some("192.0.2.0".parse().unwrap())
+    );
+    assert_eq!(
+        vip("192.0.2.101/24 brd +").0,
+        Some("192.0.2.255".parse().unwrap())
+    );
+    assert_eq!(
+        vip("10.1.2.3/12 brd -").0,
+        Some("10.0.0.0".parse().unwrap())
+    );
+    assert_eq!(vip("10.1.2.3/0 brd -").0, Some("0.0.0.0".parse().unwrap()));
+    let (b, text) = vip("192.0.2.101/31 brd -");
+    assert_eq!(b, None);
+    assert!(
+        text.contains("Address prefix length 31 too long for broadcast"),
+        "{text}"
+    );
+}
+
+/// keepalived 2.2.7 drops a track_interface on the instance's own
+/// interface (`(VI_1) Ignoring track_interface eth0 since own interface`):
+/// its weight is not used.
+#[test]
+fn track_interface_on_the_own_interface_is_dropped() {
+    let l = one(
+        " track_interface {\n  eth0 weight 10\n  eth1 weight -10\n }",
+        "(VI_1) Ignoring track_interface eth0 since own interface",
+    );
+    let names: Vec<&str> = l.model.instances[0]
+        .track_interface
+        .iter()
+        .map(|e| e.name.as_str())
+        .collect();
+    assert_eq!(names, ["eth1"]);
+    assert_eq!(l.config.router.instances[0].priority, 100);
+}
+
+/// `dynamic_interfaces` takes `allow_if_changes` only (`Unknown
+/// dynamic_interfaces option 'foo'`, the option ignored).
+#[test]
+fn dynamic_interfaces_knows_one_option() {
+    for (opt, bad) in [("", false), (" allow_if_changes", false), (" foo", true)] {
+        let l = parse_str(&format!(
+            "global_defs {{\n    dynamic_interfaces{opt}\n}}\n{}",
+            inst("")
+        ));
+        if bad {
+            fallback_only(&l, "Unknown dynamic_interfaces option 'foo'");
+        } else {
+            assert_eq!(l.error_count(true), 0, "{opt}: {}", l.render());
+        }
+        assert!(l.model.global.dynamic_interfaces);
+    }
+}
+
+/// `gw` in a route: keepalived 2.2.7's `"gw" for routes is deprecated.
+/// Please use "via"`, as a warning; the route goes in.
+#[test]
+fn gw_in_a_route_is_deprecated() {
+    let l = parse_str(&inst(
+        " virtual_routes {\n  198.51.100.0/24 gw 192.0.2.1 dev eth0\n }",
+    ));
+    assert_eq!(l.error_count(true), 0, "{}", l.render());
+    assert!(l
+        .diagnostics
+        .iter()
+        .any(|d| d.severity == keepvip_conf::Severity::Warning
+            && d.message
+                .starts_with("\"gw\" for routes is deprecated. Please use \"via\"")
+            && d.span.unwrap().line == 5));
+    assert_eq!(
+        l.config.router.instances[0].routes[0].gateway,
+        Some("192.0.2.1".parse().unwrap())
+    );
+}

@@ -126,6 +126,7 @@ fn interfaces_missing_on_this_machine_are_named() {
     let host = keepvip_conf::Host {
         default_script_user_exists: Some(true),
         interfaces: Some(vec!["lo".into(), "eth0".into()]),
+        script_user_exists: Some(true),
     };
     let text = "vrrp_instance VI_1 {\n    interface eth9\n    virtual_router_id 51\n    priority 150\n    track_interface {\n        dum0\n        eth0\n    }\n    virtual_ipaddress {\n        192.0.2.10/24\n    }\n}\nvrrp_instance VI_2 {\n    interface eth0\n    use_vmac vmac52\n    virtual_router_id 52\n    priority 150\n    virtual_ipaddress {\n        192.0.2.11/24\n    }\n}\n";
     let l = keepvip_conf::parse_str_for_host(text, &host);

@@ -14,10 +14,12 @@ use keepvip_proto::TrackerKey;
 const WITHOUT_USER: Host = Host {
     default_script_user_exists: Some(false),
     interfaces: None,
+    script_user_exists: Some(true),
 };
 const WITH_USER: Host = Host {
     default_script_user_exists: Some(true),
     interfaces: None,
+    script_user_exists: Some(true),
 };
 
 fn conf(global: &str, script_user_line: &str) -> String {
@@ -109,4 +111,74 @@ fn a_script_user_the_default_user_or_no_script_security_keeps_them() {
         &WITHOUT_USER,
     );
     assert_eq!(script_trackers(&l), ["chk", "own"]);
+}
+
+/// `script_user` that does not exist: keepalived 2.2.7 reports `Error
+/// setting global script uid/gid` (`-t` exits 5) and then removes every
+/// script and notify without a user of its own, with or without
+/// enable_script_security: a check error, the daemon does the same with a
+/// warning, and nothing runs as root instead.
+#[test]
+fn a_script_user_that_does_not_exist_removes_the_scripts_without_a_user() {
+    let host = Host {
+        script_user_exists: Some(false),
+        ..WITH_USER
+    };
+    for global in [
+        "    script_user nosuchuser\n",
+        "    enable_script_security\n    script_user nosuchuser\n",
+    ] {
+        let l = parse_str_for_host(&conf(global, ""), &host);
+        let text = l.render();
+        assert!(l.error_count(true) > 0, "{text}");
+        assert_eq!(l.error_count(false), 0, "{text}");
+        let d = l
+            .diagnostics
+            .iter()
+            .find(|d| d.message.starts_with("Error setting global script uid/gid"))
+            .expect("the error");
+        assert!(d.fallback, "{text}");
+        assert!(
+            d.message.contains("the user nosuchuser does not exist"),
+            "{text}"
+        );
+        assert_eq!(script_trackers(&l), ["own"], "{text}");
+        assert!(l.config.instances[0].notify.master.is_none());
+        assert!(l.config.instances[0].notify.backup.is_some());
+        assert!(
+            warnings(&l).iter().any(|(_, m)| m
+                .contains("vrrp_script chk is removed: the script_user nosuchuser cannot be used")),
+            "{text}"
+        );
+    }
+    // looked up on this machine (the test host has root, not this one)
+    let l = parse_str_for_host(
+        &conf("    script_user keepvip-no-such-user-x\n", ""),
+        &Host {
+            script_user_exists: None,
+            ..WITH_USER
+        },
+    );
+    assert!(l.error_count(true) > 0, "{}", l.render());
+    let l = parse_str_for_host(
+        &conf("    script_user root keepvip-no-such-group-x\n", ""),
+        &Host {
+            script_user_exists: None,
+            ..WITH_USER
+        },
+    );
+    assert!(
+        l.render()
+            .contains("the group keepvip-no-such-group-x does not exist"),
+        "{}",
+        l.render()
+    );
+    let l = parse_str_for_host(
+        &conf("    script_user root root\n", ""),
+        &Host {
+            script_user_exists: None,
+            ..WITH_USER
+        },
+    );
+    assert_eq!(l.error_count(true), 0, "{}", l.render());
 }

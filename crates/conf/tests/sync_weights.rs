@@ -12,6 +12,7 @@ use keepvip_proto::TrackerKey;
 const HOST: Host = Host {
     default_script_user_exists: Some(true),
     interfaces: None,
+    script_user_exists: Some(true),
 };
 
 fn conf(group_extra: &str) -> String {
