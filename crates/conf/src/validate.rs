@@ -112,7 +112,13 @@ fn interface_names() -> Vec<String> {
 /// keepalived's default script user.
 pub const DEFAULT_SCRIPT_USER: &str = "keepalived_script";
 
+/// Whether the user exists here. root always does: looking it up would
+/// load the NSS modules into the daemon for nothing (+0.35 MB RSS,
+/// measured with `script_user root`).
 fn user_exists(name: &str) -> bool {
+    if name == "root" {
+        return true;
+    }
     let Ok(cname) = std::ffi::CString::new(name) else {
         return false;
     };
@@ -133,7 +139,11 @@ fn user_exists(name: &str) -> bool {
     rc == 0 && !found.is_null()
 }
 
+/// Whether the group exists here (root always does, as [`user_exists`]).
 fn group_exists(name: &str) -> bool {
+    if name == "root" {
+        return true;
+    }
     let Ok(cname) = std::ffi::CString::new(name) else {
         return false;
     };

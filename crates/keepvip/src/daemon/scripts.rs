@@ -92,8 +92,12 @@ pub struct ScriptPolicy {
     pub security: bool,
 }
 
-/// uid and gid for a user (and optional group) name.
+/// uid and gid for a user (and optional group) name. root is 0/0 without
+/// a lookup, which would load the NSS modules into the daemon for good.
 pub fn resolve_user(user: &str, group: Option<&str>) -> Result<(u32, u32), String> {
+    if user == "root" && matches!(group, None | Some("root")) {
+        return Ok((0, 0));
+    }
     let u = nix::unistd::User::from_name(user)
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("user `{user}` does not exist"))?;
@@ -357,5 +361,19 @@ pub fn start_fifo_script(
             tracing::warn!("cannot run notify FIFO script `{}`: {e}", cmd.command);
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod identity_tests {
+    use super::*;
+
+    /// root is 0/0 without asking NSS (whose modules would stay in the
+    /// daemon); another user is looked up.
+    #[test]
+    fn root_needs_no_lookup() {
+        assert_eq!(resolve_user("root", None), Ok((0, 0)));
+        assert_eq!(resolve_user("root", Some("root")), Ok((0, 0)));
+        assert!(resolve_user("kv-no-such-user-here", None).is_err());
     }
 }
